@@ -1,0 +1,248 @@
+package raftdata
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// dedupeWindow is how long the FSM remembers the id of an applied command,
+// so that a client retrying after a leader change gets the first result
+// instead of applying the command twice. Retries happen within a request's
+// deadline (seconds); the window is generous and pruning is deterministic
+// (it uses command times, not the clock).
+const dedupeWindow = 15 * time.Minute
+
+// pruneEvery is how often (in Raft indexes) old command ids are pruned.
+const pruneEvery = 1024
+
+// stateDB is the replicated SQLite database: one writer (the FSM) and a pool
+// of query-only readers.
+type stateDB struct {
+	path     string
+	writer   *sql.DB
+	readers  *sql.DB
+	registry *Registry
+	logger   *slog.Logger
+	publish  func([]Event)
+
+	// mu serialises the writer between apply, snapshot and restore (raft
+	// already calls them from one goroutine; compaction calls in too).
+	mu      sync.Mutex
+	applied atomic.Uint64
+	// appliedCh is closed and replaced each time applied grows, so waiters
+	// can block until an index is reached.
+	waitMu    sync.Mutex
+	appliedCh chan struct{}
+}
+
+func openStateDB(path string, reg *Registry, logger *slog.Logger, readers int) (*stateDB, error) {
+	w, err := openWriter(path, "NORMAL")
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.migrate(context.Background(), w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := openReaders(path, readers)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	s := &stateDB{path: path, writer: w, readers: r, registry: reg, logger: logger, appliedCh: make(chan struct{})}
+	idx, err := readAppliedIndex(w)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.applied.Store(idx)
+	return s, nil
+}
+
+func (s *stateDB) close() error {
+	return errors.Join(s.readers.Close(), s.writer.Close())
+}
+
+type queryer interface {
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+func readAppliedIndex(q queryer) (uint64, error) {
+	var idx uint64
+	err := q.QueryRow(`SELECT value FROM raftdata_meta WHERE key = 'applied_index'`).Scan(&idx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read applied index: %w", err)
+	}
+	return idx, nil
+}
+
+// appliedIndex is the index of the last log entry whose effects are
+// committed in SQLite.
+func (s *stateDB) appliedIndex() uint64 { return s.applied.Load() }
+
+func (s *stateDB) setApplied(idx uint64) {
+	s.applied.Store(idx)
+	s.waitMu.Lock()
+	close(s.appliedCh)
+	s.appliedCh = make(chan struct{})
+	s.waitMu.Unlock()
+}
+
+// waitApplied blocks until the local state includes index idx.
+func (s *stateDB) waitApplied(ctx context.Context, idx uint64) error {
+	for {
+		s.waitMu.Lock()
+		ch := s.appliedCh
+		s.waitMu.Unlock()
+		if s.applied.Load() >= idx {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Errorf(CodeUnavailable, "this node has not caught up with index %d (at %d)", idx, s.applied.Load())
+		}
+	}
+}
+
+// applyBatch applies committed log entries in one SQLite transaction, each
+// command in its own savepoint so that a refused command leaves its
+// neighbours intact. The applied index is written in the same transaction,
+// so entries replayed after a restart are recognised and skipped. A failure
+// of SQLite itself panics: the node cannot go on without diverging.
+func (s *stateDB) applyBatch(logs []*raft.Log) []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	results := make([]any, len(logs))
+	applied := s.applied.Load()
+	last := logs[len(logs)-1].Index
+	if last <= applied {
+		for i, l := range logs {
+			results[i] = s.replayedResult(s.writer, l)
+		}
+		return results
+	}
+
+	sqlTx, err := s.writer.Begin()
+	if err != nil {
+		panic(fmt.Sprintf("raftdata: begin apply transaction: %v", err))
+	}
+	var events []Event
+	var lastTime time.Time
+	for i, l := range logs {
+		if l.Index <= applied {
+			results[i] = s.replayedResult(sqlTx, l)
+			continue
+		}
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		cmd, err := decodeCommand(l.Data)
+		if err != nil {
+			panic(fmt.Sprintf("raftdata: log entry %d cannot be applied: %v", l.Index, err))
+		}
+		lastTime = cmd.Time
+		res, evs := s.applyOne(sqlTx, l.Index, cmd)
+		results[i] = res
+		events = append(events, evs...)
+	}
+	if _, err := sqlTx.Exec(`INSERT INTO raftdata_meta(key, value) VALUES('applied_index', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, last); err != nil {
+		panic(fmt.Sprintf("raftdata: record applied index: %v", err))
+	}
+	if !lastTime.IsZero() && last/pruneEvery != applied/pruneEvery {
+		if _, err := sqlTx.Exec(`DELETE FROM raftdata_commands WHERE time < ?`, lastTime.Add(-dedupeWindow).UnixNano()); err != nil {
+			panic(fmt.Sprintf("raftdata: prune command ids: %v", err))
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		panic(fmt.Sprintf("raftdata: commit apply transaction: %v", err))
+	}
+	s.setApplied(last)
+	if len(events) > 0 && s.publish != nil {
+		s.publish(events)
+	}
+	return results
+}
+
+// applyOne runs one command in a savepoint and records its id and result.
+func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, []Event) {
+	var prior []byte
+	err := sqlTx.QueryRow(`SELECT result FROM raftdata_commands WHERE id = ?`, cmd.ID).Scan(&prior)
+	if err == nil {
+		return decodeResult(prior), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		panic(fmt.Sprintf("raftdata: look up command %s: %v", cmd.ID, err))
+	}
+
+	if _, err := sqlTx.Exec(`SAVEPOINT cmd`); err != nil {
+		panic(fmt.Sprintf("raftdata: savepoint: %v", err))
+	}
+	tx := &Tx{tx: sqlTx, index: index}
+	value, err := s.registry.dispatch(tx, cmd)
+	var res Result
+	if err != nil {
+		if _, rbErr := sqlTx.Exec(`ROLLBACK TO cmd`); rbErr != nil {
+			panic(fmt.Sprintf("raftdata: rollback to savepoint: %v", rbErr))
+		}
+		var e *Error
+		if errors.As(err, &e) {
+			res.Err = e
+		} else {
+			// Not a refusal but a fault in a handler (a SQL error): the
+			// same on every node, so it is recorded like a refusal.
+			s.logger.Error("command handler failed", "type", cmd.Type, "index", index, "error", err)
+			res.Err = Errorf(CodeInternal, "the command could not be applied")
+		}
+		tx.events = nil
+	} else {
+		res.Value = value
+	}
+	if _, err := sqlTx.Exec(`RELEASE cmd`); err != nil {
+		panic(fmt.Sprintf("raftdata: release savepoint: %v", err))
+	}
+	encoded, _ := json.Marshal(res)
+	if _, err := sqlTx.Exec(`INSERT INTO raftdata_commands(id, idx, time, result) VALUES(?,?,?,?)`,
+		cmd.ID, index, cmd.Time.UnixNano(), encoded); err != nil {
+		panic(fmt.Sprintf("raftdata: record command %s: %v", cmd.ID, err))
+	}
+	return res, tx.events
+}
+
+// replayedResult answers for an entry the database already holds: the
+// result recorded when it was first applied, if still remembered.
+func (s *stateDB) replayedResult(q queryer, l *raft.Log) any {
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	cmd, err := decodeCommand(l.Data)
+	if err != nil {
+		panic(fmt.Sprintf("raftdata: log entry %d cannot be applied: %v", l.Index, err))
+	}
+	var prior []byte
+	if err := q.QueryRow(`SELECT result FROM raftdata_commands WHERE id = ?`, cmd.ID).Scan(&prior); err != nil {
+		return Result{}
+	}
+	return decodeResult(prior)
+}
+
+func decodeResult(raw []byte) Result {
+	var r Result
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Result{Err: Errorf(CodeInternal, "stored result unreadable")}
+	}
+	return r
+}

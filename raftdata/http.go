@@ -1,0 +1,269 @@
+package raftdata
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The internal HTTP API nodes use between themselves. The ui mounts Handler
+// at these paths; nothing else in coop speaks it.
+const (
+	pathApply     = "/internal/raft/apply"
+	pathJoin      = "/internal/raft/join"
+	pathRemove    = "/internal/raft/remove"
+	pathReadIndex = "/internal/raft/read-index"
+	pathStatus    = "/internal/raft/status"
+
+	// InternalPrefix is the path prefix Handler serves.
+	InternalPrefix = "/internal/raft/"
+
+	headerClusterKey = "X-Coop-Cluster-Key"
+	maxCommandBytes  = 32 << 20
+)
+
+// Handler serves the node-to-node API: forwarded writes, joins, removals,
+// read indexes and this node's status. It answers only to loopback callers
+// or to callers that present the cluster key.
+func (s *Store) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+pathApply, s.handleApply)
+	mux.HandleFunc("POST "+pathJoin, s.handleJoin)
+	mux.HandleFunc("POST "+pathRemove, s.handleRemove)
+	mux.HandleFunc("GET "+pathReadIndex, s.handleReadIndex)
+	mux.HandleFunc("GET "+pathStatus, s.handleStatus)
+	return s.requireClusterCaller(mux)
+}
+
+func (s *Store) requireClusterCaller(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isLoopback(r.RemoteAddr) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := r.Header.Get(headerClusterKey)
+		if s.cfg.ClusterKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.ClusterKey)) == 1 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		writeError(w, Errorf(CodeForbidden, "a node from another machine needs the cluster key (--cluster-key)"))
+	})
+}
+
+func isLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+type errorBody struct {
+	Error *Error `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	code := ErrorCode(err)
+	if retryable(err) {
+		code = CodeUnavailable
+	}
+	writeJSON(w, code.HTTPStatus(), errorBody{Error: &Error{Code: code, Message: ErrorMessageOrText(err)}})
+}
+
+// ErrorMessageOrText is the message of an *Error, or the error's own text
+// (for node-to-node answers, where the reader is an operator).
+func ErrorMessageOrText(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func (s *Store) handleApply(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxCommandBytes))
+	if err != nil {
+		writeError(w, Errorf(CodeInvalid, "read command: %v", err))
+		return
+	}
+	if _, err := decodeCommand(data); err != nil {
+		writeError(w, Errorf(CodeInvalid, "%v", err))
+		return
+	}
+	if !s.IsLeader() {
+		writeError(w, retryError{errNotLeader})
+		return
+	}
+	res, err := s.applyLocal(r.Context(), data)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Store) handleJoin(w http.ResponseWriter, r *http.Request) {
+	var n nodeInfo
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&n); err != nil {
+		writeError(w, Errorf(CodeInvalid, "join request: %v", err))
+		return
+	}
+	if err := s.Join(r.Context(), n.ID, n.RaftAddr, n.HTTPURL); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"joined": true, "node": n.ID})
+}
+
+func (s *Store) handleRemove(w http.ResponseWriter, r *http.Request) {
+	var n nodeInfo
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&n); err != nil {
+		writeError(w, Errorf(CodeInvalid, "remove request: %v", err))
+		return
+	}
+	if err := s.Remove(r.Context(), n.ID); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"removed": true, "node": n.ID})
+}
+
+func (s *Store) handleReadIndex(w http.ResponseWriter, r *http.Request) {
+	if !s.IsLeader() {
+		writeError(w, retryError{errNotLeader})
+		return
+	}
+	idx, err := s.readIndex(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"index": idx})
+}
+
+func (s *Store) handleStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Status())
+}
+
+// call sends a request to another node and decodes a 200 answer into out.
+// Transport failures and 503 answers are retryable; other errors come back
+// as the *Error the peer sent.
+func (s *Store) call(ctx context.Context, method, url string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if s.cfg.ClusterKey != "" {
+		req.Header.Set(headerClusterKey, s.cfg.ClusterKey)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return retryError{fmt.Errorf("reach %s: %w", url, err)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxCommandBytes))
+	if err != nil {
+		return retryError{fmt.Errorf("read answer of %s: %w", url, err)}
+	}
+	if resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return notCoopError(url, resp.StatusCode)
+		}
+		return nil
+	}
+	var eb errorBody
+	if err := json.Unmarshal(raw, &eb); err != nil || eb.Error == nil {
+		return notCoopError(url, resp.StatusCode)
+	}
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		return retryError{eb.Error}
+	}
+	return eb.Error
+}
+
+func notCoopError(url string, status int) error {
+	return Errorf(CodeInvalid, "%s did not answer like a coop node (HTTP %d)", url, status)
+}
+
+func (s *Store) forwardApply(ctx context.Context, data []byte) (Result, error) {
+	leader, err := s.leaderURL()
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	err = s.call(ctx, http.MethodPost, leader+pathApply, data, &res)
+	return res, err
+}
+
+func (s *Store) fetchReadIndex(ctx context.Context) (uint64, error) {
+	leader, err := s.leaderURL()
+	if err != nil {
+		return 0, err
+	}
+	var out struct {
+		Index uint64 `json:"index"`
+	}
+	err = s.call(ctx, http.MethodGet, leader+pathReadIndex, nil, &out)
+	return out.Index, err
+}
+
+func (s *Store) forwardMembership(ctx context.Context, path string, n nodeInfo) error {
+	leader, err := s.leaderURL()
+	if err != nil {
+		return Errorf(CodeUnavailable, "no leader to ask: %v", err)
+	}
+	body, _ := json.Marshal(n)
+	var out map[string]any
+	return s.call(ctx, http.MethodPost, leader+path, body, &out)
+}
+
+// JoinCluster asks the node at joinURL (any member of the cluster) to add
+// this node. It retries an unreachable or leaderless cluster a bounded
+// number of times, and gives up at once on an address that is not coop.
+func (s *Store) JoinCluster(ctx context.Context, joinURL string) error {
+	joinURL = strings.TrimRight(joinURL, "/")
+	if !strings.HasPrefix(joinURL, "http://") && !strings.HasPrefix(joinURL, "https://") {
+		return Errorf(CodeInvalid, "--join wants the HTTP URL of a cluster member, like http://127.0.0.1:8080; got %q", joinURL)
+	}
+	body, _ := json.Marshal(nodeInfo{ID: s.cfg.NodeID, RaftAddr: s.RaftAddr(), HTTPURL: s.cfg.HTTPURL})
+	const attempts = 6
+	backoff := 250 * time.Millisecond
+	var err error
+	for i := 0; i < attempts; i++ {
+		var out map[string]any
+		attemptCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = s.call(attemptCtx, http.MethodPost, joinURL+pathJoin, body, &out)
+		cancel()
+		if err == nil {
+			s.logger.Info("joined cluster", "via", joinURL)
+			return nil
+		}
+		if !retryable(err) {
+			return fmt.Errorf("join %s: %w", joinURL, err)
+		}
+		s.logger.Warn("join attempt failed, retrying", "via", joinURL, "attempt", i+1, "error", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("join %s: %w", joinURL, ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+	return fmt.Errorf("join %s: gave up after %d attempts: %w", joinURL, attempts, err)
+}

@@ -1,0 +1,137 @@
+package raftdata
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// Handler applies one command inside the FSM's SQLite transaction. It must be
+// deterministic: read time and ids from cmd, never from the clock or a random
+// source, so that every node builds the same database from the same log.
+// Returning an *Error refuses the command: its changes are rolled back and
+// the refusal becomes the command's result. The value, if not nil, is
+// marshalled to JSON and handed back to the caller of Store.Apply.
+type Handler func(tx *Tx, cmd Command) (any, error)
+
+// Registry maps command types to handlers and collects the tables each
+// package owns. Domain packages fill it before the store opens; after that
+// it is read-only.
+type Registry struct {
+	handlers map[string][]Handler
+	schemas  []schema
+}
+
+type schema struct {
+	owner string
+	ddl   string
+}
+
+// NewRegistry returns a registry holding raftdata's own commands.
+func NewRegistry() *Registry {
+	r := &Registry{handlers: map[string][]Handler{}}
+	r.Schema("raftdata", raftdataSchema)
+	r.Handle(cmdNodeSet, applyNodeSet)
+	r.Handle(cmdNodeRemoved, applyNodeRemoved)
+	r.Handle(cmdBootstrapped, applyBootstrapped)
+	return r
+}
+
+// Handle adds h to the handlers of typ. Several packages may handle the same
+// type: they run in registration order, in the same transaction, and the
+// command's result is the first non-nil value they return. If any of them
+// refuses, none of their changes stay.
+func (r *Registry) Handle(typ string, h Handler) {
+	r.handlers[typ] = append(r.handlers[typ], h)
+}
+
+// Schema records DDL that owner needs. It runs at every open and after every
+// snapshot restore, so it must be idempotent (CREATE TABLE IF NOT EXISTS...).
+func (r *Registry) Schema(owner, ddl string) {
+	r.schemas = append(r.schemas, schema{owner: owner, ddl: ddl})
+}
+
+func (r *Registry) migrate(ctx context.Context, db *sql.DB) error {
+	for _, s := range r.schemas {
+		if _, err := db.ExecContext(ctx, s.ddl); err != nil {
+			return fmt.Errorf("schema of %s: %w", s.owner, err)
+		}
+	}
+	return nil
+}
+
+// dispatch runs the handlers of cmd. An unknown type is refused on purpose
+// rather than skipped silently: every node refuses it the same way.
+func (r *Registry) dispatch(tx *Tx, cmd Command) (json.RawMessage, error) {
+	hs, ok := r.handlers[cmd.Type]
+	if !ok {
+		return nil, Errorf(CodeInvalid, "unknown command type %q", cmd.Type)
+	}
+	var result any
+	for _, h := range hs {
+		v, err := h(tx, cmd)
+		if err != nil {
+			return nil, err
+		}
+		if result == nil && v != nil {
+			result = v
+		}
+	}
+	if result == nil {
+		return nil, nil
+	}
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return nil, fmt.Errorf("encode result of %s: %w", cmd.Type, err)
+	}
+	return raw, nil
+}
+
+// Tx is the transaction a handler runs in, with the Raft index of its
+// command and a place to leave events, published once the batch commits.
+type Tx struct {
+	tx     *sql.Tx
+	index  uint64
+	events []Event
+}
+
+// Event is a message derived from an applied command, published on NATS
+// after commit under Subject (coop.<noun>.<verb>). ID is unique per event
+// and the same on every node, so a de-duplicating consumer keeps one copy.
+type Event struct {
+	Subject string
+	ID      string
+	Data    []byte
+}
+
+// Index is the Raft index of the command being applied.
+func (t *Tx) Index() uint64 { return t.index }
+
+// Exec runs a statement in the transaction.
+func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	return t.tx.Exec(query, args...)
+}
+
+// Query runs a query in the transaction.
+func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	return t.tx.Query(query, args...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+	return t.tx.QueryRow(query, args...)
+}
+
+// Emit leaves an event to publish once the command is committed. Events of a
+// refused command are dropped with its changes.
+func (t *Tx) Emit(subject string, payload any) error {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", subject, err)
+	}
+	id := strconv.FormatUint(t.index, 10) + "-" + strconv.Itoa(len(t.events))
+	t.events = append(t.events, Event{Subject: subject, ID: id, Data: data})
+	return nil
+}

@@ -1,0 +1,122 @@
+package raftdata
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// NodeStatus is what one node says of itself.
+type NodeStatus struct {
+	ID                string `json:"id"`
+	Address           string `json:"address"`
+	HTTPURL           string `json:"http_url,omitempty"`
+	State             string `json:"state"`
+	Voter             bool   `json:"voter"`
+	Leader            string `json:"leader,omitempty"`
+	Term              uint64 `json:"term"`
+	CommitIndex       uint64 `json:"commit_index"`
+	AppliedIndex      uint64 `json:"applied_index"`
+	LastLogIndex      uint64 `json:"last_log_index"`
+	LastSnapshotIndex uint64 `json:"last_snapshot_index"`
+	Error             string `json:"error,omitempty"`
+}
+
+// ClusterStatus is the cluster as seen from one node, asking each peer.
+type ClusterStatus struct {
+	Leader string       `json:"leader"`
+	Term   uint64       `json:"term"`
+	Nodes  []NodeStatus `json:"nodes"`
+}
+
+// Status describes this node.
+func (s *Store) Status() NodeStatus {
+	_, leader := s.raft.LeaderWithID()
+	snap := s.raft.Stats()["last_snapshot_index"]
+	return NodeStatus{
+		ID:                s.cfg.NodeID,
+		Address:           s.RaftAddr(),
+		HTTPURL:           s.cfg.HTTPURL,
+		State:             stateName(s.raft.State()),
+		Voter:             true,
+		Leader:            string(leader),
+		Term:              s.raft.CurrentTerm(),
+		CommitIndex:       s.raft.CommitIndex(),
+		AppliedIndex:      s.state.appliedIndex(),
+		LastLogIndex:      s.raft.LastIndex(),
+		LastSnapshotIndex: parseUint(snap),
+	}
+}
+
+func stateName(st raft.RaftState) string {
+	switch st {
+	case raft.Leader:
+		return "leader"
+	case raft.Follower:
+		return "follower"
+	case raft.Candidate:
+		return "candidate"
+	default:
+		return "shutdown"
+	}
+}
+
+// Cluster asks every server of the configuration for its status; a node
+// that does not answer within a second is reported "unreachable".
+func (s *Store) Cluster(ctx context.Context) (ClusterStatus, error) {
+	cf := s.raft.GetConfiguration()
+	if err := cf.Error(); err != nil {
+		return ClusterStatus{}, err
+	}
+	_, leader := s.raft.LeaderWithID()
+	out := ClusterStatus{Leader: string(leader), Term: s.raft.CurrentTerm()}
+	servers := cf.Configuration().Servers
+	results := make([]NodeStatus, len(servers))
+	done := make(chan struct{}, len(servers))
+	for i, srv := range servers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			results[i] = s.peerStatus(ctx, srv)
+		}()
+	}
+	for range servers {
+		<-done
+	}
+	out.Nodes = results
+	sort.Slice(out.Nodes, func(i, j int) bool { return out.Nodes[i].ID < out.Nodes[j].ID })
+	return out, nil
+}
+
+func (s *Store) peerStatus(ctx context.Context, srv raft.Server) NodeStatus {
+	voter := srv.Suffrage == raft.Voter
+	if string(srv.ID) == s.cfg.NodeID {
+		st := s.Status()
+		st.Voter = voter
+		return st
+	}
+	st := NodeStatus{ID: string(srv.ID), Address: string(srv.Address), State: "unreachable", Voter: voter}
+	n, found, err := lookupNode(s.state.readers, string(srv.ID))
+	if err != nil || !found {
+		st.Error = "HTTP address not known yet"
+		return st
+	}
+	st.HTTPURL = n.HTTPURL
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var got NodeStatus
+	if err := s.call(ctx, http.MethodGet, n.HTTPURL+pathStatus, nil, &got); err != nil {
+		st.Error = err.Error()
+		return st
+	}
+	got.Voter = voter
+	return got
+}
+
+func parseUint(v string) uint64 {
+	n, _ := strconv.ParseUint(v, 10, 64)
+	return n
+}

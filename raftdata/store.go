@@ -1,0 +1,598 @@
+package raftdata
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// Config says where a node keeps its data and how it talks to its peers.
+type Config struct {
+	NodeID string // unique in the cluster; stable across restarts
+	Dir    string // holds state.db, raft.db and snapshots/
+
+	RaftBind      string // address the Raft transport listens on
+	RaftAdvertise string // address peers dial; defaults to the bound address
+	// HTTPURL is the base URL at which peers reach this node's HTTP server,
+	// where Handler is mounted (forwarded writes, joins, read index).
+	HTTPURL string
+	// ClusterKey, if set, lets nodes on other machines join and forward.
+	// From loopback no key is needed.
+	ClusterKey string
+	// Bootstrap starts a new one-node cluster when the directory holds no
+	// Raft state. A node that joins an existing cluster leaves it false.
+	Bootstrap bool
+
+	Logger        *slog.Logger
+	RaftLogOutput io.Writer // hashicorp/raft's own log (warnings and up); nil: discarded
+	Now           func() time.Time
+
+	HeartbeatTimeout  time.Duration
+	ElectionTimeout   time.Duration
+	SnapshotThreshold uint64 // log entries between snapshots
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64 // entries kept after a snapshot for slow followers
+	Readers           int    // size of the read-only connection pool
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.RaftLogOutput == nil {
+		c.RaftLogOutput = io.Discard
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.HeartbeatTimeout == 0 {
+		c.HeartbeatTimeout = 500 * time.Millisecond
+	}
+	if c.ElectionTimeout == 0 {
+		c.ElectionTimeout = 500 * time.Millisecond
+	}
+	if c.SnapshotThreshold == 0 {
+		c.SnapshotThreshold = 8192
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = 30 * time.Second
+	}
+	if c.TrailingLogs == 0 {
+		c.TrailingLogs = 4096
+	}
+	if c.Readers == 0 {
+		c.Readers = 8
+	}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.NodeID == "":
+		return errors.New("a node id is required")
+	case c.Dir == "":
+		return errors.New("a data directory is required")
+	case c.RaftBind == "":
+		return errors.New("a raft address is required")
+	case c.HTTPURL == "":
+		return errors.New("the node's HTTP URL is required")
+	}
+	return nil
+}
+
+// Store is one node of the replicated SQLite database.
+type Store struct {
+	cfg    Config
+	logger *slog.Logger
+	raft   *raft.Raft
+	trans  *raft.NetworkTransport
+	logs   *logStore
+	state  *stateDB
+	client *http.Client
+
+	barrierTerm atomic.Uint64 // term in which this node, as leader, ran its barrier
+	closeOnce   sync.Once
+	closed      chan struct{}
+	wg          sync.WaitGroup
+}
+
+// Open starts a node: it opens (or creates) the databases in cfg.Dir,
+// checks the snapshots, and starts Raft. Handlers must all be registered in
+// reg before Open.
+func Open(cfg Config, reg *Registry) (*Store, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{})}
+	s.client = &http.Client{
+		Timeout:   15 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 128, IdleConnTimeout: 90 * time.Second},
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeResources()
+		}
+	}()
+
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: cfg.RaftLogOutput, JSONFormat: true})
+	snapDir := filepath.Join(cfg.Dir, "snapshots")
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 1, hlog)
+	if err != nil {
+		return nil, fmt.Errorf("open snapshot store: %w", err)
+	}
+	if err := verifySnapshots(snaps, snapDir); err != nil {
+		return nil, err
+	}
+	if s.state, err = openStateDB(filepath.Join(cfg.Dir, "state.db"), reg, cfg.Logger, cfg.Readers); err != nil {
+		return nil, err
+	}
+	s.state.publish = nil
+	if s.logs, err = openLogStore(filepath.Join(cfg.Dir, "raft.db")); err != nil {
+		return nil, err
+	}
+	cache, err := raft.NewLogCache(1024, s.logs)
+	if err != nil {
+		return nil, err
+	}
+
+	var advertise net.Addr
+	if cfg.RaftAdvertise != "" {
+		if advertise, err = net.ResolveTCPAddr("tcp", cfg.RaftAdvertise); err != nil {
+			return nil, fmt.Errorf("raft advertise address %q: %w", cfg.RaftAdvertise, err)
+		}
+	}
+	s.trans, err = raft.NewTCPTransportWithLogger(cfg.RaftBind, advertise, 4, 10*time.Second, hlog)
+	if err != nil {
+		return nil, fmt.Errorf("listen for raft on %s: %w", cfg.RaftBind, err)
+	}
+
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.NodeID)
+	rc.Logger = hlog
+	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
+	rc.ElectionTimeout = cfg.ElectionTimeout
+	rc.LeaderLeaseTimeout = cfg.HeartbeatTimeout / 2
+	rc.CommitTimeout = 20 * time.Millisecond
+	rc.MaxAppendEntries = 256
+	rc.BatchApplyCh = true
+	rc.SnapshotThreshold = cfg.SnapshotThreshold
+	rc.SnapshotInterval = cfg.SnapshotInterval
+	rc.TrailingLogs = cfg.TrailingLogs
+	rc.NoLegacyTelemetry = true
+
+	hasState, err := raft.HasExistingState(cache, s.logs, snaps)
+	if err != nil {
+		return nil, fmt.Errorf("inspect raft state: %w", err)
+	}
+	s.raft, err = raft.NewRaft(rc, fsm{s.state}, cache, s.logs, snaps, s.trans)
+	if err != nil {
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	if cfg.Bootstrap && !hasState {
+		boot := raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: s.trans.LocalAddr()}}}
+		if err := s.raft.BootstrapCluster(boot).Error(); err != nil {
+			return nil, fmt.Errorf("bootstrap cluster: %w", err)
+		}
+	}
+	ok = true
+	s.wg.Add(1)
+	go s.registerSelf()
+	return s, nil
+}
+
+// SetPublisher sets where events go once their command is committed. It is
+// called by the composition root before writes start.
+func (s *Store) SetPublisher(publish func([]Event)) { s.state.publish = publish }
+
+// NodeID is this node's id.
+func (s *Store) NodeID() string { return s.cfg.NodeID }
+
+// RaftAddr is the address peers dial for Raft.
+func (s *Store) RaftAddr() string { return string(s.trans.LocalAddr()) }
+
+// DB is the local, query-only view of the state: fast, and possibly behind
+// the leader. Call Sync first when a read must see every earlier write.
+func (s *Store) DB() *sql.DB { return s.state.readers }
+
+// AppliedIndex is the index of the last entry applied to the local state.
+func (s *Store) AppliedIndex() uint64 { return s.state.appliedIndex() }
+
+// IsLeader tells whether this node is the leader right now.
+func (s *Store) IsLeader() bool { return s.raft.State() == raft.Leader }
+
+// Apply stamps a command of type typ and applies it through the cluster.
+func (s *Store) Apply(ctx context.Context, typ string, payload any) (json.RawMessage, error) {
+	cmd, err := NewCommand(typ, payload, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return s.ApplyCommand(ctx, cmd)
+}
+
+// defaultApplyTimeout bounds a write whose context has no deadline.
+const defaultApplyTimeout = 10 * time.Second
+
+// ApplyCommand applies an already stamped command: on the leader directly,
+// on a follower by forwarding it to the leader. After a leader change or a
+// lost answer it retries with the same command id; the FSM applies an id
+// once, so a retry never applies a command twice. The result is the
+// handlers' value, or their refusal as an *Error.
+func (s *Store) ApplyCommand(ctx context.Context, cmd Command) (json.RawMessage, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultApplyTimeout)
+		defer cancel()
+	}
+	data, err := encodeCommand(cmd)
+	if err != nil {
+		return nil, err
+	}
+	backoff := 5 * time.Millisecond
+	for {
+		var res Result
+		var err error
+		if s.IsLeader() {
+			res, err = s.applyLocal(ctx, data)
+		} else {
+			res, err = s.forwardApply(ctx, data)
+		}
+		if err == nil {
+			if res.Err != nil {
+				return nil, res.Err
+			}
+			return res.Value, nil
+		}
+		if !retryable(err) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, Errorf(CodeUnavailable, "the write was not confirmed in time (%v); retrying it is safe", err)
+		case <-s.closed:
+			return nil, Errorf(CodeUnavailable, "this node is shutting down")
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 250*time.Millisecond)
+	}
+}
+
+// errNotLeader and errRetry mark failures after which the same command may
+// be sent again.
+var (
+	errNotLeader = errors.New("not the leader")
+	errNoLeader  = errors.New("no leader known")
+)
+
+type retryError struct{ err error }
+
+func (e retryError) Error() string { return e.err.Error() }
+func (e retryError) Unwrap() error { return e.err }
+
+func retryable(err error) bool {
+	var r retryError
+	return errors.As(err, &r)
+}
+
+// applyLocal submits data to Raft on the leader and waits for the result or
+// the context's end, whichever comes first: raft's own timeout bounds only
+// the enqueue.
+func (s *Store) applyLocal(ctx context.Context, data []byte) (Result, error) {
+	f := s.raft.Apply(data, time.Until(deadline(ctx)))
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		switch {
+		case err == nil:
+			res, _ := f.Response().(Result)
+			return res, nil
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
+			errors.Is(err, raft.ErrLeadershipTransferInProgress), errors.Is(err, raft.ErrEnqueueTimeout):
+			return Result{}, retryError{err}
+		case errors.Is(err, raft.ErrRaftShutdown):
+			return Result{}, Errorf(CodeUnavailable, "this node is shutting down")
+		default:
+			return Result{}, fmt.Errorf("apply: %w", err)
+		}
+	case <-ctx.Done():
+		return Result{}, Errorf(CodeUnavailable, "the write was not confirmed in time; retrying it is safe")
+	}
+}
+
+func deadline(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(defaultApplyTimeout)
+}
+
+// leaderURL returns the HTTP base URL of the current leader.
+func (s *Store) leaderURL() (string, error) {
+	_, id := s.raft.LeaderWithID()
+	if id == "" {
+		return "", retryError{errNoLeader}
+	}
+	n, found, err := lookupNode(s.state.readers, string(id))
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", retryError{fmt.Errorf("leader %s has not published its HTTP address yet", id)}
+	}
+	return n.HTTPURL, nil
+}
+
+// Sync makes the local state include every write acknowledged before the
+// call (a linearizable read follows). On the leader: a barrier once per
+// term, the commit index, a leadership check; on a follower the leader
+// answers that index over HTTP. Then it waits until the local FSM has
+// applied it.
+func (s *Store) Sync(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultApplyTimeout)
+		defer cancel()
+	}
+	backoff := 5 * time.Millisecond
+	for {
+		var idx uint64
+		var err error
+		if s.IsLeader() {
+			idx, err = s.readIndex(ctx)
+		} else {
+			idx, err = s.fetchReadIndex(ctx)
+		}
+		if err == nil {
+			return s.state.waitApplied(ctx, idx)
+		}
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return Errorf(CodeUnavailable, "cannot confirm the latest state: %v", err)
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 250*time.Millisecond)
+	}
+}
+
+// readIndex runs on the leader: it returns an index such that any state at
+// or past it includes every write acknowledged before the call.
+func (s *Store) readIndex(ctx context.Context) (uint64, error) {
+	term := s.raft.CurrentTerm()
+	if s.barrierTerm.Load() != term {
+		if err := s.raft.Barrier(time.Until(deadline(ctx))).Error(); err != nil {
+			return 0, retryError{fmt.Errorf("barrier: %w", err)}
+		}
+		s.barrierTerm.Store(term)
+	}
+	idx := s.raft.CommitIndex()
+	if err := waitFuture(ctx, s.raft.VerifyLeader()); err != nil {
+		return 0, retryError{fmt.Errorf("verify leader: %w", err)}
+	}
+	return idx, nil
+}
+
+func waitFuture(ctx context.Context, f raft.Future) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Join adds a node as a voter. On a follower the request goes to the leader.
+func (s *Store) Join(ctx context.Context, id, raftAddr, httpURL string) error {
+	n := nodeInfo{ID: id, RaftAddr: raftAddr, HTTPURL: httpURL}
+	if n.ID == "" || n.RaftAddr == "" || n.HTTPURL == "" {
+		return Errorf(CodeInvalid, "a joining node needs an id, a raft address and an http URL")
+	}
+	if !s.IsLeader() {
+		return s.forwardMembership(ctx, pathJoin, n)
+	}
+	cf := s.raft.GetConfiguration()
+	if err := cf.Error(); err != nil {
+		return fmt.Errorf("read configuration: %w", err)
+	}
+	present := false
+	for _, srv := range cf.Configuration().Servers {
+		switch {
+		case srv.ID == raft.ServerID(id) && srv.Address == raft.ServerAddress(raftAddr):
+			present = true
+		case srv.ID == raft.ServerID(id) || srv.Address == raft.ServerAddress(raftAddr):
+			if err := waitFuture(ctx, s.raft.RemoveServer(srv.ID, 0, 0)); err != nil {
+				return fmt.Errorf("remove stale entry for %s: %w", srv.ID, err)
+			}
+		}
+	}
+	if !present {
+		if err := waitFuture(ctx, s.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, 0)); err != nil {
+			return fmt.Errorf("add voter %s: %w", id, err)
+		}
+		s.logger.Info("node joined", "node", id, "raft", raftAddr)
+	}
+	_, err := s.Apply(ctx, cmdNodeSet, n)
+	return err
+}
+
+// Remove takes a node out of the cluster.
+func (s *Store) Remove(ctx context.Context, id string) error {
+	if id == "" {
+		return Errorf(CodeInvalid, "which node? the id is empty")
+	}
+	if !s.IsLeader() {
+		return s.forwardMembership(ctx, pathRemove, nodeInfo{ID: id})
+	}
+	cf := s.raft.GetConfiguration()
+	if err := cf.Error(); err != nil {
+		return fmt.Errorf("read configuration: %w", err)
+	}
+	found := false
+	for _, srv := range cf.Configuration().Servers {
+		found = found || srv.ID == raft.ServerID(id)
+	}
+	if !found {
+		return Errorf(CodeNotFound, "no node %q in the cluster", id)
+	}
+	if err := waitFuture(ctx, s.raft.RemoveServer(raft.ServerID(id), 0, 0)); err != nil {
+		return fmt.Errorf("remove %s: %w", id, err)
+	}
+	s.logger.Info("node removed", "node", id)
+	_, err := s.Apply(ctx, cmdNodeRemoved, nodeInfo{ID: id})
+	return err
+}
+
+// registerSelf publishes this node's HTTP address in the replicated state
+// once a leader is known, so that peers can forward to it. It retries until
+// it succeeds or the node closes.
+func (s *Store) registerSelf() {
+	defer s.wg.Done()
+	me := nodeInfo{ID: s.cfg.NodeID, RaftAddr: s.RaftAddr(), HTTPURL: s.cfg.HTTPURL}
+	for {
+		n, found, err := lookupNode(s.state.readers, me.ID)
+		if err == nil && found && n == me {
+			return
+		}
+		if _, id := s.raft.LeaderWithID(); id != "" && s.inConfiguration() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := s.Apply(ctx, cmdNodeSet, me)
+			cancel()
+			if err == nil {
+				return
+			}
+		}
+		select {
+		case <-s.closed:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) inConfiguration() bool {
+	cf := s.raft.GetConfiguration()
+	if cf.Error() != nil {
+		return false
+	}
+	for _, srv := range cf.Configuration().Servers {
+		if srv.ID == raft.ServerID(s.cfg.NodeID) {
+			return true
+		}
+	}
+	return false
+}
+
+// Bootstrapped tells whether the cluster's bootstrap (first accounts,
+// rulebook, demo data) is in the local state.
+func (s *Store) Bootstrapped() bool {
+	var v int
+	err := s.state.readers.QueryRow(`SELECT value FROM raftdata_meta WHERE key = 'bootstrapped'`).Scan(&v)
+	return err == nil && v == 1
+}
+
+// MarkBootstrapped records, through the log, that bootstrap is complete.
+func (s *Store) MarkBootstrapped(ctx context.Context) error {
+	_, err := s.Apply(ctx, cmdBootstrapped, struct{}{})
+	return err
+}
+
+// Ready tells whether this node can serve: it knows a leader and has applied
+// everything it knows to be committed.
+func (s *Store) Ready() bool {
+	if _, id := s.raft.LeaderWithID(); id == "" {
+		return false
+	}
+	return s.state.appliedIndex() >= s.raft.CommitIndex()
+}
+
+// Compact takes a snapshot and drops every log entry it covers, then
+// empties the WALs of both databases: after it, a deleted row survives in
+// no file of this node. Erasure triggers it on every node.
+func (s *Store) Compact(ctx context.Context) error {
+	rc := s.raft.ReloadableConfig()
+	keep := rc.TrailingLogs
+	rc.TrailingLogs = 0
+	if err := s.raft.ReloadConfig(rc); err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	err := waitFuture(ctx, s.raft.Snapshot())
+	rc.TrailingLogs = keep
+	if rerr := s.raft.ReloadConfig(rc); rerr != nil && err == nil {
+		err = rerr
+	}
+	if err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {
+		return fmt.Errorf("compact: snapshot: %w", err)
+	}
+	s.state.mu.Lock()
+	_, err = s.state.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	s.state.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("compact: checkpoint state: %w", err)
+	}
+	return s.logs.truncateWAL()
+}
+
+// Close leaves the cluster's service cleanly: a leader hands over its role
+// first so that writes move on at once, then Raft stops and the files close.
+// Acknowledged writes are in the log of a majority already; nothing is lost.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		if s.IsLeader() && s.peerCount() > 1 {
+			if terr := s.raft.LeadershipTransfer().Error(); terr != nil {
+				s.logger.Warn("leadership transfer before shutdown", "error", terr)
+			}
+		}
+		s.wg.Wait()
+		err = s.closeResources()
+	})
+	return err
+}
+
+func (s *Store) peerCount() int {
+	cf := s.raft.GetConfiguration()
+	if cf.Error() != nil {
+		return 0
+	}
+	return len(cf.Configuration().Servers)
+}
+
+func (s *Store) closeResources() error {
+	var errs []error
+	if s.raft != nil {
+		errs = append(errs, s.raft.Shutdown().Error())
+	}
+	if s.trans != nil {
+		errs = append(errs, s.trans.Close())
+	}
+	if s.logs != nil {
+		errs = append(errs, s.logs.Close())
+	}
+	if s.state != nil {
+		errs = append(errs, s.state.close())
+	}
+	return errors.Join(errs...)
+}
