@@ -243,9 +243,17 @@ func (s *Store) JoinCluster(ctx context.Context, joinURL string) error {
 	}
 	body, _ := json.Marshal(nodeInfo{ID: s.cfg.NodeID, RaftAddr: s.RaftAddr(), HTTPURL: s.cfg.HTTPURL})
 	const attempts = 6
-	backoff := 250 * time.Millisecond
+	backoff := 200 * time.Millisecond
 	var err error
 	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("join %s: %w (last error: %v)", joinURL, ctx.Err(), err)
+			case <-time.After(backoff):
+			}
+			backoff *= 2
+		}
 		var out map[string]any
 		attemptCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err = s.call(attemptCtx, http.MethodPost, joinURL+pathJoin, body, &out)
@@ -257,13 +265,7 @@ func (s *Store) JoinCluster(ctx context.Context, joinURL string) error {
 		if !retryable(err) {
 			return fmt.Errorf("join %s: %w", joinURL, err)
 		}
-		s.logger.Warn("join attempt failed, retrying", "via", joinURL, "attempt", i+1, "error", err)
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("join %s: %w", joinURL, ctx.Err())
-		case <-time.After(backoff):
-		}
-		backoff *= 2
+		s.logger.Warn("join attempt failed", "via", joinURL, "attempt", i+1, "error", err)
 	}
 	return fmt.Errorf("join %s: gave up after %d attempts: %w", joinURL, attempts, err)
 }

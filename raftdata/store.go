@@ -60,10 +60,10 @@ func (c *Config) setDefaults() {
 		c.Now = time.Now
 	}
 	if c.HeartbeatTimeout == 0 {
-		c.HeartbeatTimeout = 500 * time.Millisecond
+		c.HeartbeatTimeout = 400 * time.Millisecond
 	}
 	if c.ElectionTimeout == 0 {
-		c.ElectionTimeout = 500 * time.Millisecond
+		c.ElectionTimeout = 400 * time.Millisecond
 	}
 	if c.SnapshotThreshold == 0 {
 		c.SnapshotThreshold = 8192
@@ -385,7 +385,12 @@ func (s *Store) readIndex(ctx context.Context) (uint64, error) {
 		}
 		s.barrierTerm.Store(term)
 	}
-	idx := s.raft.CommitIndex()
+	// Every write acknowledged before this call is applied here: by this
+	// leader before it answered, or by an earlier one and then covered by
+	// the barrier. The FSM's own index is used (not the commit index)
+	// because barriers and no-ops never reach an FSM, and a follower waits
+	// for an index its FSM will see.
+	idx := s.state.appliedIndex()
 	if err := waitFuture(ctx, s.raft.VerifyLeader()); err != nil {
 		return 0, retryError{fmt.Errorf("verify leader: %w", err)}
 	}
@@ -524,7 +529,9 @@ func (s *Store) Ready() bool {
 	if _, id := s.raft.LeaderWithID(); id == "" {
 		return false
 	}
-	return s.state.appliedIndex() >= s.raft.CommitIndex()
+	// raft's applied index counts no-ops and barriers too (the FSM never
+	// sees them); it is handed to the FSM just before the FSM applies it.
+	return s.raft.AppliedIndex() >= s.raft.CommitIndex()
 }
 
 // Compact takes a snapshot and drops every log entry it covers, then

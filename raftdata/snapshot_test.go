@@ -1,0 +1,158 @@
+package raftdata
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func leaderOf(t *testing.T, n *testNode) {
+	t.Helper()
+	waitFor(t, 10*time.Second, func() error {
+		if !n.IsLeader() {
+			return errNoLeader
+		}
+		return nil
+	})
+}
+
+func snapshotStateFile(t *testing.T, dir string) string {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join(dir, "snapshots", "*", "state.bin"))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("want one snapshot in %s, found %v (%v)", dir, matches, err)
+	}
+	return matches[0]
+}
+
+func TestDamagedSnapshotStopsTheNodeNamingIt(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(data []byte) []byte
+		want   string
+	}{
+		{"truncated", func(d []byte) []byte { return d[:len(d)/2] }, "snapshot"},
+		{"flipped byte", func(d []byte) []byte { d[len(d)/2] ^= 0xff; return d }, "snapshot"},
+		{"empty", func(d []byte) []byte { return nil }, "snapshot"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			n := startNode(t, "n1", dir, "", true)
+			leaderOf(t, n)
+			for i := 0; i < 20; i++ {
+				if err := add(context.Background(), n.Store, "s", 1); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := n.Compact(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			n.stop()
+			path := snapshotStateFile(t, dir)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, tc.damage(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err = Open(Config{NodeID: "n1", Dir: dir, RaftBind: "127.0.0.1:0", HTTPURL: "http://127.0.0.1:1"}, testRegistry())
+			if err == nil {
+				t.Fatal("a damaged snapshot was accepted")
+			}
+			if !strings.Contains(err.Error(), filepath.Dir(path)) {
+				t.Fatalf("error does not name the snapshot: %v", err)
+			}
+		})
+	}
+}
+
+func TestSnapshotFormatRejectsDamage(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "db")
+	if err := os.WriteFile(db, bytes.Repeat([]byte("x"), 5000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := writeSnapshot(&buf, db, 42); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	idx, err := readSnapshot(bytes.NewReader(good), filepath.Join(dir, "out"))
+	if err != nil || idx != 42 {
+		t.Fatalf("good snapshot: index %d, err %v", idx, err)
+	}
+	for cut := 0; cut < len(good); cut += 397 {
+		if _, err := readSnapshot(bytes.NewReader(good[:cut]), filepath.Join(dir, "out")); err == nil {
+			t.Fatalf("snapshot cut at %d of %d bytes was accepted", cut, len(good))
+		}
+	}
+	bad := append([]byte(nil), good...)
+	bad[headerSize+10] ^= 1
+	if _, err := readSnapshot(bytes.NewReader(bad), filepath.Join(dir, "out")); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("flipped bit: err = %v, want a checksum error", err)
+	}
+}
+
+// The log store was chosen so that erasure reaches the log: after a delete
+// and a compaction, the bytes are in no file of the node. The same marker is
+// found before the compaction, which shows the scan can fail.
+func TestDeletedValueLeavesNoByteAfterCompaction(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, "n1", dir, "", true)
+	defer n.stop()
+	leaderOf(t, n)
+	ctx := context.Background()
+	marker := "ERASE-ME-" + NewID()
+	if _, err := n.Apply(ctx, "test.put", map[string]string{"Key": "k", "Value": marker}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		if err := add(ctx, n.Store, "noise", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := n.Apply(ctx, "test.delete", map[string]string{"Key": "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if found := filesHolding(t, dir, marker); len(found) == 0 {
+		t.Fatal("the marker is nowhere before compaction: the scan cannot see it")
+	} else {
+		t.Logf("before compaction the marker is in %v", found)
+	}
+	if err := n.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if found := filesHolding(t, dir, marker); len(found) > 0 {
+		t.Fatalf("after compaction the marker is still in %v", found)
+	}
+	// The node still works after its log was emptied.
+	if err := add(ctx, n.Store, "noise", 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func filesHolding(t *testing.T, dir, marker string) []string {
+	t.Helper()
+	var found []string
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		if bytes.Contains(data, []byte(marker)) {
+			rel, _ := filepath.Rel(dir, path)
+			found = append(found, rel)
+		}
+		return nil
+	})
+	return found
+}
