@@ -127,4 +127,3 @@ func BenchmarkFailover(b *testing.B) {
 	b.ReportMetric(float64(times[len(times)/2].Milliseconds()), "median-ms")
 	b.ReportMetric(float64(times[len(times)-1].Milliseconds()), "max-ms")
 }
-
