@@ -38,6 +38,8 @@ type stateDB struct {
 	// already calls them from one goroutine; compaction calls in too).
 	mu      sync.Mutex
 	applied atomic.Uint64
+	// counters for /metrics
+	batches, commands, refused atomic.Uint64
 	// appliedCh is closed and replaced each time applied grows, so waiters
 	// can block until an index is reached.
 	waitMu    sync.Mutex
@@ -171,6 +173,7 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 		panic(fmt.Sprintf("raftdata: commit apply transaction: %v", err))
 	}
 	s.setApplied(last)
+	s.batches.Add(1)
 	if len(events) > 0 && s.publish != nil {
 		s.publish(events)
 	}
@@ -194,7 +197,9 @@ func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, []
 	tx := &Tx{tx: sqlTx, index: index}
 	value, err := s.registry.dispatch(tx, cmd)
 	var res Result
+	s.commands.Add(1)
 	if err != nil {
+		s.refused.Add(1)
 		if _, rbErr := sqlTx.Exec(`ROLLBACK TO cmd`); rbErr != nil {
 			panic(fmt.Sprintf("raftdata: rollback to savepoint: %v", rbErr))
 		}

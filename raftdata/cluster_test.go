@@ -216,7 +216,11 @@ func TestCluster3_NodeRebuildsLostStateFromSnapshotAndLog(t *testing.T) {
 // node: no committed row hidden, none duplicated (the class of divergence
 // rqlite met in its snapshot-restore path).
 func TestCluster3_SnapshotUnderWritesInstalledOnNewNode(t *testing.T) {
-	opts := func(cfg *Config) { cfg.TrailingLogs = 8; cfg.SnapshotThreshold = 32; cfg.SnapshotInterval = 20 * time.Millisecond }
+	opts := func(cfg *Config) {
+		cfg.TrailingLogs = 8
+		cfg.SnapshotThreshold = 32
+		cfg.SnapshotInterval = 20 * time.Millisecond
+	}
 	c := startCluster(t, 3, opts)
 	ctx := context.Background()
 	leader := c.waitLeader()

@@ -142,17 +142,20 @@ func readSnapshot(r io.Reader, dst string) (uint64, error) {
 // copied over the live file with SQLite's backup API, so the readers' pool
 // stays open and sees the new state at once.
 func (s *stateDB) restore(r io.Reader) error {
-	tmp := s.path + ".restore"
-	defer os.Remove(tmp)
-	index, err := readSnapshot(r, tmp)
-	if err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if index <= s.applied.Load() {
-		s.logger.Info("snapshot older than local state, keeping local state", "snapshot_index", index, "applied_index", s.applied.Load())
-		return nil
+	br := bufio.NewReaderSize(r, 1<<16)
+	if hdr, err := br.Peek(headerSize); err == nil && string(hdr[:8]) == snapshotMagic {
+		if index := binary.BigEndian.Uint64(hdr[12:20]); index <= s.applied.Load() {
+			s.logger.Info("snapshot not newer than local state, keeping local state", "snapshot_index", index, "applied_index", s.applied.Load())
+			return nil
+		}
+	}
+	tmp := s.path + ".restore"
+	defer os.Remove(tmp)
+	index, err := readSnapshot(br, tmp)
+	if err != nil {
+		return err
 	}
 	if err := checkDatabase(tmp); err != nil {
 		return err

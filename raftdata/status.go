@@ -120,3 +120,15 @@ func parseUint(v string) uint64 {
 	n, _ := strconv.ParseUint(v, 10, 64)
 	return n
 }
+
+// Counters are running totals of this node's FSM since it started.
+type Counters struct {
+	Batches  uint64 // SQLite transactions that applied log entries
+	Commands uint64 // commands applied (a replayed entry is not counted)
+	Refused  uint64 // commands refused by a handler
+}
+
+// Counters reads this node's FSM totals.
+func (s *Store) Counters() Counters {
+	return Counters{Batches: s.state.batches.Load(), Commands: s.state.commands.Load(), Refused: s.state.refused.Load()}
+}

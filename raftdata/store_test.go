@@ -77,6 +77,9 @@ func TestBatchRefusalRollsBackOnlyItsOwnCommand(t *testing.T) {
 	if got := counter(t, n.Store, "c"); got != total-refused {
 		t.Fatalf("counter = %d, want %d: a refusal leaked or rolled back a neighbour", got, total-refused)
 	}
+	if c := n.Counters(); c.Batches >= c.Commands || c.Refused != uint64(refused) {
+		t.Fatalf("counters %+v: want commands grouped in fewer batches, %d refused", c, refused)
+	}
 }
 
 func TestRetriedCommandAppliesOnce(t *testing.T) {
