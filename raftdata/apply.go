@@ -33,6 +33,9 @@ type stateDB struct {
 	registry *Registry
 	logger   *slog.Logger
 	publish  func([]Event)
+	// compactCh is signalled after a commit that asked for compaction, or
+	// after a snapshot replaced the state.
+	compactCh chan struct{}
 
 	// mu serialises the writer between apply, snapshot and restore (raft
 	// already calls them from one goroutine; compaction calls in too).
@@ -60,7 +63,7 @@ func openStateDB(path string, reg *Registry, logger *slog.Logger, readers int) (
 		w.Close()
 		return nil, err
 	}
-	s := &stateDB{path: path, writer: w, readers: r, registry: reg, logger: logger, appliedCh: make(chan struct{})}
+	s := &stateDB{path: path, writer: w, readers: r, registry: reg, logger: logger, appliedCh: make(chan struct{}), compactCh: make(chan struct{}, 1)}
 	idx, err := readAppliedIndex(w)
 	if err != nil {
 		s.close()
@@ -143,6 +146,7 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 	}
 	var events []Event
 	var lastTime time.Time
+	compact := false
 	for i, l := range logs {
 		if l.Index <= applied {
 			results[i] = s.replayedResult(sqlTx, l)
@@ -156,9 +160,12 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 			panic(fmt.Sprintf("raftdata: log entry %d cannot be applied: %v", l.Index, err))
 		}
 		lastTime = cmd.Time
-		res, evs := s.applyOne(sqlTx, l.Index, cmd)
+		res, tx := s.applyOne(sqlTx, l.Index, cmd)
 		results[i] = res
-		events = append(events, evs...)
+		if tx != nil {
+			events = append(events, tx.events...)
+			compact = compact || tx.compact
+		}
 	}
 	if _, err := sqlTx.Exec(`INSERT INTO raftdata_meta(key, value) VALUES('applied_index', ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, last); err != nil {
@@ -174,14 +181,27 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 	}
 	s.setApplied(last)
 	s.batches.Add(1)
+	if compact {
+		s.requestCompaction()
+	}
 	if len(events) > 0 && s.publish != nil {
 		s.publish(events)
 	}
 	return results
 }
 
+// requestCompaction signals the store's compactor without blocking.
+func (s *stateDB) requestCompaction() {
+	select {
+	case s.compactCh <- struct{}{}:
+	default:
+	}
+}
+
 // applyOne runs one command in a savepoint and records its id and result.
-func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, []Event) {
+// The returned Tx carries the command's events and requests; it is nil when
+// the command was refused or had already been applied.
+func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, *Tx) {
 	var prior []byte
 	err := sqlTx.QueryRow(`SELECT result FROM raftdata_commands WHERE id = ?`, cmd.ID).Scan(&prior)
 	if err == nil {
@@ -212,7 +232,7 @@ func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, []
 			s.logger.Error("command handler failed", "type", cmd.Type, "index", index, "error", err)
 			res.Err = Errorf(CodeInternal, "the command could not be applied")
 		}
-		tx.events = nil
+		tx = nil
 	} else {
 		res.Value = value
 	}
@@ -224,7 +244,7 @@ func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, []
 		cmd.ID, index, cmd.Time.UnixNano(), encoded); err != nil {
 		panic(fmt.Sprintf("raftdata: record command %s: %v", cmd.ID, err))
 	}
-	return res, tx.events
+	return res, tx
 }
 
 // replayedResult answers for an entry the database already holds: the

@@ -59,6 +59,15 @@ CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, value BLOB NOT NULL);`)
 		_, err := tx.Exec(`DELETE FROM blobs WHERE key = ?`, p.Key)
 		return nil, err
 	})
+	reg.Handle("test.erase", func(tx *Tx, cmd Command) (any, error) {
+		var p struct{ Key string }
+		if err := cmd.Decode(&p); err != nil {
+			return nil, Errorf(CodeInvalid, "%v", err)
+		}
+		tx.RequestCompaction()
+		_, err := tx.Exec(`DELETE FROM blobs WHERE key = ?`, p.Key)
+		return nil, err
+	})
 	return reg
 }
 

@@ -92,9 +92,10 @@ func (r *Registry) dispatch(tx *Tx, cmd Command) (json.RawMessage, error) {
 // Tx is the transaction a handler runs in, with the Raft index of its
 // command and a place to leave events, published once the batch commits.
 type Tx struct {
-	tx     *sql.Tx
-	index  uint64
-	events []Event
+	tx      *sql.Tx
+	index   uint64
+	events  []Event
+	compact bool
 }
 
 // Event is a message derived from an applied command, published on NATS
@@ -135,3 +136,9 @@ func (t *Tx) Emit(subject string, payload any) error {
 	t.events = append(t.events, Event{Subject: subject, ID: id, Data: data})
 	return nil
 }
+
+// RequestCompaction asks every node, once this command commits, to compact:
+// take a snapshot, drop the log it covers and truncate the WALs, so that
+// rows the command deleted leave every file (erasure). Each node applies
+// the command, so each node compacts.
+func (t *Tx) RequestCompaction() { t.compact = true }

@@ -178,6 +178,9 @@ func (s *stateDB) restore(r io.Reader) error {
 	}
 	s.setApplied(index)
 	s.logger.Info("restored snapshot", "index", index)
+	// The log this node kept from before may hold rows the snapshot no
+	// longer has (an erasure it did not apply itself): compact it away.
+	s.requestCompaction()
 	return nil
 }
 

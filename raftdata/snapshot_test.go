@@ -3,6 +3,7 @@ package raftdata
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,4 +156,36 @@ func filesHolding(t *testing.T, dir, marker string) []string {
 		return nil
 	})
 	return found
+}
+
+// An erasing command makes every node compact by itself: the marker leaves
+// every file of every node, including one that was down during the erasure
+// and catches up afterwards.
+func TestCluster3_ErasureCompactsEveryNode(t *testing.T) {
+	c := startCluster(t, 3)
+	ctx := context.Background()
+	leader := c.waitLeader()
+	marker := "ERASE-ME-" + NewID()
+	if _, err := leader.Apply(ctx, "test.put", map[string]string{"Key": "k", "Value": marker}); err != nil {
+		t.Fatal(err)
+	}
+	c.waitConverged()
+	away := c.followers()[0]
+	away.stop()
+	if _, err := leader.Apply(ctx, "test.erase", map[string]string{"Key": "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if found := filesHolding(t, away.dir, marker); len(found) == 0 {
+		t.Fatal("the stopped node should still hold the marker")
+	}
+	c.restart(away)
+	c.waitConverged()
+	waitFor(t, 60*time.Second, func() error {
+		for _, n := range c.nodes {
+			if found := filesHolding(t, n.dir, marker); len(found) > 0 {
+				return fmt.Errorf("node %s still holds the marker in %v", n.id, found)
+			}
+		}
+		return nil
+	})
 }

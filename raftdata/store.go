@@ -104,6 +104,7 @@ type Store struct {
 	client *http.Client
 
 	barrierTerm atomic.Uint64 // term in which this node, as leader, ran its barrier
+	compactMu   sync.Mutex    // one compaction at a time
 	closeOnce   sync.Once
 	closed      chan struct{}
 	wg          sync.WaitGroup
@@ -193,8 +194,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 		}
 	}
 	ok = true
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.registerSelf()
+	go s.compactor()
 	return s, nil
 }
 
@@ -538,6 +540,8 @@ func (s *Store) Ready() bool {
 // empties the WALs of both databases: after it, a deleted row survives in
 // no file of this node. Erasure triggers it on every node.
 func (s *Store) Compact(ctx context.Context) error {
+	s.compactMu.Lock()
+	defer s.compactMu.Unlock()
 	rc := s.raft.ReloadableConfig()
 	keep := rc.TrailingLogs
 	rc.TrailingLogs = 0
@@ -559,6 +563,36 @@ func (s *Store) Compact(ctx context.Context) error {
 		return fmt.Errorf("compact: checkpoint state: %w", err)
 	}
 	return s.logs.truncateWAL()
+}
+
+// compactionDelay gathers the compaction requests of a burst of erasures
+// into one compaction.
+const compactionDelay = time.Second
+
+// compactor runs the compactions that applied commands ask for.
+func (s *Store) compactor() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-s.state.compactCh:
+		}
+		select {
+		case <-s.closed:
+			return
+		case <-time.After(compactionDelay):
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := s.Compact(ctx)
+		cancel()
+		if err != nil {
+			s.logger.Error("compaction failed; retrying", "error", err)
+			s.state.requestCompaction()
+		} else {
+			s.logger.Info("compacted after erasure", "index", s.state.appliedIndex())
+		}
+	}
 }
 
 // Close leaves the cluster's service cleanly: a leader hands over its role
