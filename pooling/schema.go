@@ -1,0 +1,267 @@
+// Package pooling holds the data side of the cooperative: pools (schema and
+// documentation), consent, contributions, the member's rights over their
+// records, and erasure.
+package pooling
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Field types of a pool's schema.
+const (
+	TypeNumber   = "number"
+	TypeCategory = "category"
+	TypeMonth    = "month"
+)
+
+// Field is one column of a pool. Numbers carry bounds (and optionally the
+// number of histogram bins), categories their allowed values.
+type Field struct {
+	Name   string   `json:"name"`
+	Type   string   `json:"type"`
+	Min    *float64 `json:"min,omitempty"`
+	Max    *float64 `json:"max,omitempty"`
+	Unit   string   `json:"unit,omitempty"`
+	Bins   int      `json:"bins,omitempty"`
+	Values []string `json:"values,omitempty"`
+}
+
+// Documentation is what data holders owe reusers about a data set (CNIL
+// recommendation on APIs, seed 004).
+type Documentation struct {
+	Provenance       string `json:"provenance"`
+	CollectionMethod string `json:"collection_method"`
+	UpdateFrequency  string `json:"update_frequency"`
+	Format           string `json:"format"`
+	Pseudonymisation string `json:"pseudonymisation"`
+	// Sensitive marks special categories of data (GDPR art. 9: health...).
+	Sensitive bool `json:"sensitive"`
+}
+
+// Pool is a documented data set members contribute to.
+type Pool struct {
+	ID            string        `json:"id"`
+	Title         string        `json:"title"`
+	Fields        []Field       `json:"fields"`
+	Documentation Documentation `json:"documentation"`
+	CreatedAt     time.Time     `json:"created_at,omitempty"`
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+var fieldNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// Limits of a schema, so that a pool stays small enough to validate, query
+// and display.
+const (
+	maxFields         = 32
+	maxCategoryValues = 200
+	maxBins           = 100
+	defaultBins       = 10
+)
+
+// Validate lists every problem of a pool definition in one error.
+func (p Pool) Validate() error {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if !slugPattern.MatchString(p.ID) {
+		bad("id must be a slug of 2 to 63 lower-case letters, digits and dashes, got %q", p.ID)
+	}
+	if strings.TrimSpace(p.Title) == "" || len(p.Title) > 200 {
+		bad("title is required (at most 200 characters)")
+	}
+	if len(p.Fields) == 0 || len(p.Fields) > maxFields {
+		bad("a pool needs 1 to %d fields, got %d", maxFields, len(p.Fields))
+	}
+	seen := map[string]bool{}
+	for i, f := range p.Fields {
+		where := fmt.Sprintf("field %d (%q)", i+1, f.Name)
+		if !fieldNamePattern.MatchString(f.Name) {
+			bad("%s: a name is lower-case letters, digits and underscores, starting with a letter", where)
+		}
+		if seen[f.Name] {
+			bad("%s: the name is used twice", where)
+		}
+		seen[f.Name] = true
+		switch f.Type {
+		case TypeNumber:
+			if f.Min == nil || f.Max == nil || !finite(*f.Min) || !finite(*f.Max) || *f.Min >= *f.Max {
+				bad("%s: a number needs finite min < max", where)
+			}
+			if f.Bins < 0 || f.Bins > maxBins {
+				bad("%s: bins must be within 0..%d", where, maxBins)
+			}
+			if len(f.Values) > 0 {
+				bad("%s: a number has no values", where)
+			}
+		case TypeCategory:
+			if len(f.Values) < 2 || len(f.Values) > maxCategoryValues {
+				bad("%s: a category needs 2 to %d values", where, maxCategoryValues)
+			}
+			vals := map[string]bool{}
+			for _, v := range f.Values {
+				if strings.TrimSpace(v) == "" || len(v) > 100 || vals[v] {
+					bad("%s: values must be distinct, non-empty, at most 100 characters (%q)", where, v)
+				}
+				vals[v] = true
+			}
+			if f.Min != nil || f.Max != nil || f.Bins != 0 {
+				bad("%s: a category has no min, max or bins", where)
+			}
+		case TypeMonth:
+			if f.Min != nil || f.Max != nil || f.Bins != 0 || len(f.Values) > 0 {
+				bad("%s: a month has no min, max, bins or values", where)
+			}
+		default:
+			bad("%s: type must be number, category or month, got %q", where, f.Type)
+		}
+	}
+	d := p.Documentation
+	for name, v := range map[string]string{"provenance": d.Provenance, "collection_method": d.CollectionMethod,
+		"update_frequency": d.UpdateFrequency, "format": d.Format, "pseudonymisation": d.Pseudonymisation} {
+		if strings.TrimSpace(v) == "" {
+			bad("documentation.%s is required", name)
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// Field returns the field called name.
+func (p Pool) Field(name string) (Field, bool) {
+	for _, f := range p.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// BinCount is the number of histogram bins of a number field.
+func (f Field) BinCount() int {
+	if f.Bins > 0 {
+		return f.Bins
+	}
+	return defaultBins
+}
+
+// Record is one row of a pool: field name to value. Numbers are float64,
+// categories and months strings.
+type Record map[string]any
+
+// RowError says what is wrong with one row of a contribution (1-based).
+type RowError struct {
+	Row    int    `json:"row"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// ValidateRecord checks one record against the schema and returns it in
+// canonical form: every field present, numbers as float64, months YYYY-MM.
+func (p Pool) ValidateRecord(in map[string]any) (Record, []RowError) {
+	var errs []RowError
+	out := Record{}
+	for name := range in {
+		if _, ok := p.Field(name); !ok {
+			errs = append(errs, RowError{Field: name, Reason: "unknown field"})
+		}
+	}
+	for _, f := range p.Fields {
+		raw, ok := in[f.Name]
+		if !ok || raw == nil {
+			errs = append(errs, RowError{Field: f.Name, Reason: "missing value"})
+			continue
+		}
+		v, reason := f.parse(raw)
+		if reason != "" {
+			errs = append(errs, RowError{Field: f.Name, Reason: reason})
+			continue
+		}
+		out[f.Name] = v
+	}
+	slices.SortFunc(errs, func(a, b RowError) int { return strings.Compare(a.Field, b.Field) })
+	return out, errs
+}
+
+// parse reads one value (from JSON or from CSV text) for the field.
+func (f Field) parse(raw any) (any, string) {
+	switch f.Type {
+	case TypeNumber:
+		var x float64
+		switch v := raw.(type) {
+		case float64:
+			x = v
+		case string:
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return nil, fmt.Sprintf("%q is not a number", truncate(v))
+			}
+			x = n
+		default:
+			return nil, "expected a number"
+		}
+		if !finite(x) {
+			return nil, "not a finite number"
+		}
+		if x < *f.Min || x > *f.Max {
+			return nil, fmt.Sprintf("%g is outside %g..%g", x, *f.Min, *f.Max)
+		}
+		return x, ""
+	case TypeCategory:
+		s, ok := raw.(string)
+		if !ok {
+			return nil, "expected one of the category's values"
+		}
+		if !slices.Contains(f.Values, s) {
+			return nil, fmt.Sprintf("%q is not one of %s", truncate(s), strings.Join(f.Values, ", "))
+		}
+		return s, ""
+	case TypeMonth:
+		s, ok := raw.(string)
+		if !ok {
+			return nil, "expected a month as YYYY-MM"
+		}
+		m, err := time.Parse("2006-01", s)
+		if err != nil || m.Year() < 1900 || m.Year() > 2200 {
+			return nil, fmt.Sprintf("%q is not a month as YYYY-MM", truncate(s))
+		}
+		return m.Format("2006-01"), ""
+	}
+	return nil, "unknown field type"
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// ValidateBatch checks every row and returns them canonical, or every
+// problem of every row: a batch is accepted whole or not at all.
+func (p Pool) ValidateBatch(rows []map[string]any) ([]Record, []RowError) {
+	out := make([]Record, 0, len(rows))
+	var errs []RowError
+	for i, row := range rows {
+		rec, rowErrs := p.ValidateRecord(row)
+		for _, e := range rowErrs {
+			e.Row = i + 1
+			errs = append(errs, e)
+		}
+		out = append(out, rec)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
