@@ -120,6 +120,12 @@ func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 	return t.tx.Query(query, args...)
 }
 
+// Prepare prepares a statement for repeated use in the transaction (bulk
+// inserts); the caller closes it.
+func (t *Tx) Prepare(query string) (*sql.Stmt, error) {
+	return t.tx.Prepare(query)
+}
+
 // QueryRow runs a query that returns at most one row.
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
 	return t.tx.QueryRow(query, args...)

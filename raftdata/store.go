@@ -204,6 +204,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 // called by the composition root before writes start.
 func (s *Store) SetPublisher(publish func([]Event)) { s.state.publish = publish }
 
+// Dir is the node's data directory.
+func (s *Store) Dir() string { return s.cfg.Dir }
+
 // NodeID is this node's id.
 func (s *Store) NodeID() string { return s.cfg.NodeID }
 

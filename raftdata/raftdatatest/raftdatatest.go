@@ -4,6 +4,7 @@
 package raftdatatest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -134,4 +135,24 @@ func WaitConverged(t testing.TB, nodes []*Node) {
 		}
 		return nil
 	})
+}
+
+// FilesHolding lists the files, in every node's data directory, that
+// contain needle: SQLite files, WALs, the Raft log, snapshots.
+func FilesHolding(t testing.TB, nodes []*Node, needle string) []string {
+	t.Helper()
+	var found []string
+	for _, n := range nodes {
+		filepath.Walk(n.Dir(), func(path string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err == nil && bytes.Contains(data, []byte(needle)) {
+				found = append(found, path)
+			}
+			return nil
+		})
+	}
+	return found
 }

@@ -1,0 +1,317 @@
+package pooling
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"coop/raftdata"
+)
+
+// BatchError refuses a contribution whole and lists every bad row.
+type BatchError struct {
+	Rows []RowError
+	err  *raftdata.Error
+}
+
+func newBatchError(rows []RowError) *BatchError {
+	msg := fmt.Sprintf("%d problem(s) in the rows; nothing was imported", len(rows))
+	if len(rows) > 0 {
+		r := rows[0]
+		msg += fmt.Sprintf(" (row %d", r.Row)
+		if r.Field != "" {
+			msg += ", " + r.Field
+		}
+		msg += ": " + r.Reason + ")"
+	}
+	return &BatchError{Rows: rows, err: raftdata.Errorf(raftdata.CodeInvalid, "%s", msg)}
+}
+
+func (e *BatchError) Error() string { return e.err.Error() }
+func (e *BatchError) Unwrap() error { return e.err }
+
+type contributePayload struct {
+	Account string   `json:"account"`
+	Key     string   `json:"key"`
+	Pool    string   `json:"pool"`
+	IdemKey string   `json:"idem_key"`
+	Rows    []Record `json:"rows"`
+}
+
+// Contribution is the answer to an accepted upload.
+type Contribution struct {
+	Pool     string `json:"pool"`
+	Accepted int    `json:"accepted"`
+	// Replayed is true when this upload's idempotency key was seen before:
+	// nothing was added again.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p contributePayload
+	if err := cmd.Decode(&p); err != nil {
+		return nil, invalid("%v", err)
+	}
+	pool, err := poolIn(tx, p.Pool)
+	if err != nil {
+		return nil, err
+	}
+	key, err := memberKeyIn(tx, p.Account, p.Key)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := hasConsentIn(tx, key, p.Pool); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you have not given your consent to the pool %q: grant it before contributing", p.Pool)
+	}
+	if p.IdemKey != "" {
+		var rows int
+		err := tx.QueryRow(`SELECT rows FROM pooling_uploads WHERE member_key = ? AND idem_key = ?`, key, p.IdemKey).Scan(&rows)
+		if err == nil {
+			return Contribution{Pool: p.Pool, Accepted: rows, Replayed: true}, nil
+		}
+	}
+	raw := make([]map[string]any, len(p.Rows))
+	for i, r := range p.Rows {
+		raw[i] = r
+	}
+	recs, rowErrs := pool.ValidateBatch(raw)
+	if len(rowErrs) > 0 {
+		return nil, newBatchError(rowErrs).err
+	}
+	stmt, err := tx.Prepare(`INSERT INTO pooling_records(id, pool, member_key, data, contributed_at, updated_at) VALUES(?,?,?,?,?,?)`)
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	at := cmd.Time.UnixNano()
+	for i, r := range recs {
+		data, err := json.Marshal(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := stmt.Exec(recordID(cmd.ID, i), p.Pool, key, string(data), at, at); err != nil {
+			return nil, err
+		}
+	}
+	if p.IdemKey != "" {
+		if _, err := tx.Exec(`INSERT INTO pooling_uploads(member_key, idem_key, pool, rows, at) VALUES(?,?,?,?,?)`, key, p.IdemKey, p.Pool, len(recs), at); err != nil {
+			return nil, err
+		}
+	}
+	return Contribution{Pool: p.Pool, Accepted: len(recs)}, tx.Emit("coop.pool.records_contributed", map[string]any{"pool": p.Pool, "rows": len(recs)})
+}
+
+// recordID derives a record's id from the command that created it, so
+// that every node gives it the same id.
+func recordID(cmdID string, i int) string { return cmdID[:20] + "-" + strconv.Itoa(i) }
+
+// Contribute adds rows to a pool for the member. Rows are validated here
+// first (a clear answer without a round through the log) and again by the
+// FSM; a batch with any bad row is refused whole. An idempotency key makes
+// a retried upload harmless.
+func (s *Service) Contribute(ctx context.Context, accountID, pool string, rows []map[string]any, idemKey string) (Contribution, error) {
+	if len(rows) == 0 {
+		return Contribution{}, invalid("no records given")
+	}
+	if len(rows) > MaxBatchRows {
+		return Contribution{}, invalid("at most %d records per upload, got %d", MaxBatchRows, len(rows))
+	}
+	if len(idemKey) > 200 {
+		return Contribution{}, invalid("the idempotency key is longer than 200 characters")
+	}
+	p, err := s.Pool(ctx, pool)
+	if err != nil {
+		return Contribution{}, err
+	}
+	recs, rowErrs := p.ValidateBatch(rows)
+	if len(rowErrs) > 0 {
+		return Contribution{}, newBatchError(rowErrs)
+	}
+	raw, err := s.store.Apply(ctx, cmdContributed, contributePayload{Account: accountID, Key: raftdata.NewID(), Pool: pool, IdemKey: idemKey, Rows: recs})
+	if err != nil {
+		return Contribution{}, err
+	}
+	var c Contribution
+	return c, json.Unmarshal(raw, &c)
+}
+
+// StoredRecord is one of the member's records as they see it.
+type StoredRecord struct {
+	ID            string    `json:"id"`
+	Pool          string    `json:"pool"`
+	Values        Record    `json:"values"`
+	ContributedAt time.Time `json:"contributed_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Records lists the member's own records, in one pool or all ("").
+func (s *Service) Records(ctx context.Context, accountID, pool string) ([]StoredRecord, error) {
+	key, err := s.memberKey(ctx, accountID)
+	if err != nil || key == "" {
+		return []StoredRecord{}, err
+	}
+	q := `SELECT id, pool, data, contributed_at, updated_at FROM pooling_records WHERE member_key = ?`
+	args := []any{key}
+	if pool != "" {
+		q += ` AND pool = ?`
+		args = append(args, pool)
+	}
+	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY pool, contributed_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read records: %w", err)
+	}
+	defer rows.Close()
+	out := []StoredRecord{}
+	for rows.Next() {
+		var r StoredRecord
+		var data string
+		var c, u int64
+		if err := rows.Scan(&r.ID, &r.Pool, &data, &c, &u); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &r.Values); err != nil {
+			return nil, err
+		}
+		r.ContributedAt, r.UpdatedAt = time.Unix(0, c).UTC(), time.Unix(0, u).UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+type recordPayload struct {
+	Account string         `json:"account"`
+	ID      string         `json:"id"`
+	Values  map[string]any `json:"values,omitempty"`
+}
+
+// ownRecordPool finds the pool of a record the member owns; another
+// member's record is "not found", never "forbidden", so ids reveal nothing.
+func ownRecordPool(tx rowQueryer, accountID, id string) (string, error) {
+	var pool string
+	err := tx.QueryRow(`SELECT r.pool FROM pooling_records r JOIN pooling_member_keys k ON k.member_key = r.member_key
+		WHERE r.id = ? AND k.account_id = ?`, id, accountID).Scan(&pool)
+	if err != nil {
+		if strings.Contains(err.Error(), "no rows") {
+			return "", raftdata.Errorf(raftdata.CodeNotFound, "you have no record %q", id)
+		}
+		return "", err
+	}
+	return pool, nil
+}
+
+func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p recordPayload
+	if err := cmd.Decode(&p); err != nil {
+		return nil, invalid("%v", err)
+	}
+	poolID, err := ownRecordPool(tx, p.Account, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := poolIn(tx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	rec, rowErrs := pool.ValidateRecord(p.Values)
+	if len(rowErrs) > 0 {
+		return nil, newBatchError(rowErrs).err
+	}
+	data, _ := json.Marshal(rec)
+	if _, err := tx.Exec(`UPDATE pooling_records SET data = ?, updated_at = ? WHERE id = ?`, string(data), cmd.Time.UnixNano(), p.ID); err != nil {
+		return nil, err
+	}
+	return nil, tx.Emit("coop.pool.record_rectified", map[string]any{"pool": poolID})
+}
+
+func applyRecordDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p recordPayload
+	if err := cmd.Decode(&p); err != nil {
+		return nil, invalid("%v", err)
+	}
+	poolID, err := ownRecordPool(tx, p.Account, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(`DELETE FROM pooling_records WHERE id = ?`, p.ID); err != nil {
+		return nil, err
+	}
+	tx.RequestCompaction()
+	return nil, tx.Emit("coop.pool.record_deleted", map[string]any{"pool": poolID})
+}
+
+// Rectify replaces the values of one of the member's records.
+func (s *Service) Rectify(ctx context.Context, accountID, recordID string, values map[string]any) error {
+	if values == nil {
+		return invalid("the corrected values are missing")
+	}
+	_, err := s.store.Apply(ctx, cmdRecordRectifed, recordPayload{Account: accountID, ID: recordID, Values: values})
+	return unwrapBatch(err)
+}
+
+// DeleteRecord deletes one of the member's records; the next compaction
+// removes it from every file.
+func (s *Service) DeleteRecord(ctx context.Context, accountID, recordID string) error {
+	_, err := s.store.Apply(ctx, cmdRecordDeleted, recordPayload{Account: accountID, ID: recordID})
+	return err
+}
+
+func unwrapBatch(err error) error {
+	var e *raftdata.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return err
+}
+
+// ---- erasure ----
+
+type erasePayload struct {
+	Account string `json:"account"`
+}
+
+func applyMemberErased(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p erasePayload
+	if err := cmd.Decode(&p); err != nil {
+		return nil, invalid("%v", err)
+	}
+	return nil, EraseMember(tx, p.Account)
+}
+
+// EraseMember deletes everything pooling holds about an account, inside
+// the transaction of the command that erases it (members' account deletion
+// calls it too), and asks every node to compact so no copy remains.
+func EraseMember(tx *raftdata.Tx, accountID string) error {
+	var key string
+	err := tx.QueryRow(`SELECT member_key FROM pooling_member_keys WHERE account_id = ?`, accountID).Scan(&key)
+	if err != nil {
+		if strings.Contains(err.Error(), "no rows") {
+			return nil
+		}
+		return err
+	}
+	for _, q := range []string{
+		`DELETE FROM pooling_records WHERE member_key = ?`,
+		`DELETE FROM pooling_consents WHERE member_key = ?`,
+		`DELETE FROM pooling_consent_history WHERE member_key = ?`,
+		`DELETE FROM pooling_uploads WHERE member_key = ?`,
+		`DELETE FROM pooling_member_keys WHERE member_key = ?`,
+	} {
+		if _, err := tx.Exec(q, key); err != nil {
+			return fmt.Errorf("erase member data: %w", err)
+		}
+	}
+	tx.RequestCompaction()
+	return tx.Emit("coop.pool.member_erased", map[string]any{})
+}
+
+// Erase removes all of the member's pooled data at once.
+func (s *Service) Erase(ctx context.Context, accountID string) error {
+	_, err := s.store.Apply(ctx, cmdMemberErased, erasePayload{Account: accountID})
+	return err
+}
