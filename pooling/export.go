@@ -13,11 +13,15 @@ type Export struct {
 	Consents       []Consent      `json:"consents"`
 	ConsentHistory []Consent      `json:"consent_history"`
 	Records        []StoredRecord `json:"records"`
+	Journal        []Access       `json:"journal"`
 }
 
-// Export gathers the member's consents and records (right of access and
-// portability).
+// Export gathers the member's consents, records and access journal (right
+// of access and portability). The export itself is journaled.
 func (s *Service) Export(ctx context.Context, accountID string) (Export, error) {
+	if err := s.recordAccess(ctx, accountID, "", "export", "the member's own export"); err != nil {
+		return Export{}, err
+	}
 	current, history, err := s.Consents(ctx, accountID)
 	if err != nil {
 		return Export{}, err
@@ -26,7 +30,11 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 	if err != nil {
 		return Export{}, err
 	}
-	return Export{Consents: current, ConsentHistory: history, Records: recs}, nil
+	journal, err := s.AccessJournal(ctx, accountID)
+	if err != nil {
+		return Export{}, err
+	}
+	return Export{Consents: current, ConsentHistory: history, Records: recs, Journal: journal}, nil
 }
 
 // WriteCSV writes the member's records of one pool as CSV: a header of the

@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS pooling_uploads (
 // Register adds pooling's tables and command handlers.
 func Register(reg *raftdata.Registry) {
 	reg.Schema("pooling", schema)
+	reg.Schema("pooling journal", journalSchema)
+	reg.Handle(cmdAccessed, applyAccessed)
 	reg.Handle(cmdPoolCreated, applyPoolCreated)
 	reg.Handle(cmdConsentSet, applyConsentSet)
 	reg.Handle(cmdContributed, applyContributed)

@@ -113,7 +113,8 @@ func TestMemberRightsRectifyDeleteExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	exp, err := svc.Export(ctx, "ann")
-	if err != nil || len(exp.Records) != 1 || exp.Records[0].Values["kwh"] != 11.0 || len(exp.Consents) != 1 {
+	if err != nil || len(exp.Records) != 1 || exp.Records[0].Values["kwh"] != 11.0 || len(exp.Consents) != 1 ||
+		len(exp.Journal) != 1 || exp.Journal[0].Action != "export" {
 		t.Fatalf("export %+v %v", exp, err)
 	}
 	var buf bytes.Buffer

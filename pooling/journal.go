@@ -1,0 +1,105 @@
+package pooling
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"coop/raftdata"
+)
+
+// The access journal: every read of pooled data is recorded for each member
+// whose data it touched, so that a member sees who used their data, when,
+// and for what (seed 004: every access journaled).
+const cmdAccessed = "pool.data_accessed"
+
+const journalSchema = `
+CREATE TABLE IF NOT EXISTS pooling_access_journal (
+	member_key TEXT NOT NULL,
+	at         INTEGER NOT NULL,
+	pool       TEXT NOT NULL,
+	action     TEXT NOT NULL,
+	purpose    TEXT NOT NULL,
+	proposal   TEXT NOT NULL DEFAULT '',
+	epsilon    REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS pooling_access_journal_member ON pooling_access_journal(member_key, at);
+`
+
+// Access is one journal line as the member reads it.
+type Access struct {
+	At       time.Time `json:"at"`
+	Pool     string    `json:"pool"`
+	Action   string    `json:"action"` // export, query, ...
+	Purpose  string    `json:"purpose"`
+	Proposal string    `json:"proposal,omitempty"`
+	Epsilon  float64   `json:"epsilon,omitempty"`
+}
+
+type accessPayload struct {
+	Account string `json:"account"`
+	Pool    string `json:"pool"`
+	Action  string `json:"action"`
+	Purpose string `json:"purpose"`
+}
+
+func applyAccessed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p accessPayload
+	if err := cmd.Decode(&p); err != nil {
+		return nil, invalid("%v", err)
+	}
+	key, err := memberKeyIn(tx, p.Account, "")
+	if err != nil || key == "" {
+		return nil, err
+	}
+	_, err = tx.Exec(`INSERT INTO pooling_access_journal(member_key, at, pool, action, purpose) VALUES(?,?,?,?,?)`,
+		key, cmd.Time.UnixNano(), p.Pool, p.Action, p.Purpose)
+	return nil, err
+}
+
+// JournalAccessIn records, inside a command's transaction, that pooled data
+// of the members behind keys was used (the query engine calls it).
+func JournalAccessIn(tx *raftdata.Tx, at time.Time, keys []string, pool, action, purpose, proposal string, epsilon float64) error {
+	stmt, err := tx.Prepare(`INSERT INTO pooling_access_journal(member_key, at, pool, action, purpose, proposal, epsilon) VALUES(?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, k := range keys {
+		if _, err := stmt.Exec(k, at.UnixNano(), pool, action, purpose, proposal, epsilon); err != nil {
+			return fmt.Errorf("journal access: %w", err)
+		}
+	}
+	return nil
+}
+
+// recordAccess journals a member's own read of their data (an export).
+func (s *Service) recordAccess(ctx context.Context, accountID, pool, action, purpose string) error {
+	_, err := s.store.Apply(ctx, cmdAccessed, accessPayload{Account: accountID, Pool: pool, Action: action, Purpose: purpose})
+	return err
+}
+
+// AccessJournal lists every use of the member's pooled data, newest first.
+func (s *Service) AccessJournal(ctx context.Context, accountID string) ([]Access, error) {
+	key, err := s.memberKey(ctx, accountID)
+	if err != nil || key == "" {
+		return []Access{}, err
+	}
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT at, pool, action, purpose, proposal, epsilon
+		FROM pooling_access_journal WHERE member_key = ? ORDER BY at DESC, rowid DESC LIMIT 1000`, key)
+	if err != nil {
+		return nil, fmt.Errorf("read access journal: %w", err)
+	}
+	defer rows.Close()
+	out := []Access{}
+	for rows.Next() {
+		var a Access
+		var at int64
+		if err := rows.Scan(&at, &a.Pool, &a.Action, &a.Purpose, &a.Proposal, &a.Epsilon); err != nil {
+			return nil, err
+		}
+		a.At = time.Unix(0, at).UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
