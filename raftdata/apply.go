@@ -32,7 +32,7 @@ type stateDB struct {
 	readers  *sql.DB
 	registry *Registry
 	logger   *slog.Logger
-	publish  func([]Event)
+	publish  atomic.Pointer[func([]Event)]
 	// compactCh is signalled after a commit that asked for compaction, or
 	// after a snapshot replaced the state.
 	compactCh chan struct{}
@@ -184,8 +184,8 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 	if compact {
 		s.requestCompaction()
 	}
-	if len(events) > 0 && s.publish != nil {
-		s.publish(events)
+	if publish := s.publish.Load(); len(events) > 0 && publish != nil {
+		(*publish)(events)
 	}
 	return results
 }

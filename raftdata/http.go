@@ -263,9 +263,9 @@ func (s *Store) JoinCluster(ctx context.Context, joinURL string) error {
 			return nil
 		}
 		if !retryable(err) {
-			return fmt.Errorf("join %s: %w", joinURL, err)
+			return fmt.Errorf("join %s: %s", joinURL, ErrorMessageOrText(err))
 		}
 		s.logger.Warn("join attempt failed", "via", joinURL, "attempt", i+1, "error", err)
 	}
-	return fmt.Errorf("join %s: gave up after %d attempts: %w", joinURL, attempts, err)
+	return fmt.Errorf("join %s: gave up after %d attempts: %s", joinURL, attempts, ErrorMessageOrText(err))
 }

@@ -20,7 +20,8 @@ type NodeStatus struct {
 	Leader            string `json:"leader,omitempty"`
 	Term              uint64 `json:"term"`
 	CommitIndex       uint64 `json:"commit_index"`
-	AppliedIndex      uint64 `json:"applied_index"`
+	AppliedIndex      uint64 `json:"applied_index"` // raft's: counts no-ops and barriers
+	FSMIndex          uint64 `json:"fsm_index"`     // last entry applied to SQLite
 	LastLogIndex      uint64 `json:"last_log_index"`
 	LastSnapshotIndex uint64 `json:"last_snapshot_index"`
 	Error             string `json:"error,omitempty"`
@@ -46,7 +47,8 @@ func (s *Store) Status() NodeStatus {
 		Leader:            string(leader),
 		Term:              s.raft.CurrentTerm(),
 		CommitIndex:       s.raft.CommitIndex(),
-		AppliedIndex:      s.state.appliedIndex(),
+		AppliedIndex:      s.raft.AppliedIndex(),
+		FSMIndex:          s.state.appliedIndex(),
 		LastLogIndex:      s.raft.LastIndex(),
 		LastSnapshotIndex: parseUint(snap),
 	}

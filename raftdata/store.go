@@ -145,7 +145,6 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if s.state, err = openStateDB(filepath.Join(cfg.Dir, "state.db"), reg, cfg.Logger, cfg.Readers); err != nil {
 		return nil, err
 	}
-	s.state.publish = nil
 	if s.logs, err = openLogStore(filepath.Join(cfg.Dir, "raft.db")); err != nil {
 		return nil, err
 	}
@@ -200,9 +199,10 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	return s, nil
 }
 
-// SetPublisher sets where events go once their command is committed. It is
-// called by the composition root before writes start.
-func (s *Store) SetPublisher(publish func([]Event)) { s.state.publish = publish }
+// SetPublisher sets where events go once their command is committed. It
+// must not block: it runs on the FSM's goroutine. Events applied before it
+// is set are not published.
+func (s *Store) SetPublisher(publish func([]Event)) { s.state.publish.Store(&publish) }
 
 // Dir is the node's data directory.
 func (s *Store) Dir() string { return s.cfg.Dir }

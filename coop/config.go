@@ -1,0 +1,215 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Config is everything `coop serve` can be told. Each field is a flag and
+// an environment variable (COOP_ and the flag's name in capitals, dashes
+// as underscores: --node-id is COOP_NODE_ID). Precedence: flag over
+// environment over default. An empty variable counts as unset.
+type Config struct {
+	Data          string // data directory: LOCK, node-id, raft/, nats/
+	HTTP          string // address the HTTP server listens on
+	Raft          string // address the Raft transport listens on
+	NodeID        string // empty: the id stored in Data/node-id, or a new one
+	Join          string // HTTP URL of a cluster member to join; empty: start or resume alone
+	NATS          string // URL of an external NATS; empty: an embedded server
+	NATSListen    string // address the embedded NATS listens on; empty: in-process only
+	ClusterKey    string // lets nodes on other machines join and forward; a secret
+	Demo          bool   // seed a demo coop at bootstrap
+	Rules         string // rulebook file read at the bootstrap of a new cluster
+	AdvertiseHTTP string // URL peers use to reach HTTP; empty: http://<HTTP>
+	AdvertiseRaft string // address peers dial for Raft; empty: the Raft address
+}
+
+// DefaultConfig is the configuration of a single node on a laptop.
+func DefaultConfig() Config {
+	return Config{
+		Data: "./coop-data",
+		HTTP: "127.0.0.1:8080",
+		Raft: "127.0.0.1:7000",
+	}
+}
+
+// flagSet declares the flags of `coop serve` on cfg, with cfg's values as
+// defaults.
+func (cfg *Config) flagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("coop serve", flag.ContinueOnError)
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "data `directory` (locked while a node runs)")
+	fs.StringVar(&cfg.HTTP, "http", cfg.HTTP, "`address` the HTTP server listens on")
+	fs.StringVar(&cfg.Raft, "raft", cfg.Raft, "`address` the Raft transport listens on")
+	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "node `id`, stable across restarts (default: the one stored in the data directory, or a new one)")
+	fs.StringVar(&cfg.Join, "join", cfg.Join, "HTTP `URL` of any member of an existing cluster to join")
+	fs.StringVar(&cfg.NATS, "nats", cfg.NATS, "`URL` of an external NATS server (default: an embedded one)")
+	fs.StringVar(&cfg.NATSListen, "nats-listen", cfg.NATSListen, "`address` the embedded NATS server listens on (default: none, in-process only)")
+	fs.StringVar(&cfg.ClusterKey, "cluster-key", cfg.ClusterKey, "shared `secret` that lets nodes on other machines join the cluster")
+	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed a demo coop with synthetic members, pools and proposals")
+	fs.StringVar(&cfg.Rules, "rules", cfg.Rules, "rulebook `file` for the bootstrap of a new cluster")
+	fs.StringVar(&cfg.AdvertiseHTTP, "advertise-http", cfg.AdvertiseHTTP, "`URL` at which peers reach this node's HTTP (default: http://<http address>)")
+	fs.StringVar(&cfg.AdvertiseRaft, "advertise-raft", cfg.AdvertiseRaft, "`address` peers dial for Raft (default: the raft address)")
+	return fs
+}
+
+// envName is the environment variable of a flag: --node-id is COOP_NODE_ID.
+func envName(flagName string) string {
+	return "COOP_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseServeConfig reads the configuration of `coop serve` from its flags,
+// then from the environment for each flag not given, then the defaults.
+// The error is a sentence fit for the user; it does not validate values
+// (see Validate).
+func parseServeConfig(args []string, getenv func(string) string) (Config, *flag.FlagSet, error) {
+	cfg := DefaultConfig()
+	fs := cfg.flagSet()
+	fs.SetOutput(io.Discard) // coop writes its own sentences
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fs, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		name := envName(f.Name)
+		if v := getenv(name); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not a valid value for --%s", name, v, f.Name))
+			}
+		}
+	})
+	return cfg, fs, errors.Join(errs...)
+}
+
+// Validate checks every field and reports all the problems it finds, one
+// sentence each.
+func (cfg Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if cfg.Data == "" {
+		bad("--data is empty: coop needs a directory for its data")
+	}
+	if err := checkHostPort(cfg.HTTP); err != nil {
+		bad("--http %q: %v", cfg.HTTP, err)
+	} else if unspecifiedHost(cfg.HTTP) && cfg.AdvertiseHTTP == "" {
+		bad("--http %q listens on every interface: give --advertise-http, the URL peers should use", cfg.HTTP)
+	}
+	if err := checkHostPort(cfg.Raft); err != nil {
+		bad("--raft %q: %v", cfg.Raft, err)
+	} else if unspecifiedHost(cfg.Raft) && cfg.AdvertiseRaft == "" {
+		bad("--raft %q listens on every interface: give --advertise-raft, the address peers should dial", cfg.Raft)
+	}
+	if cfg.NodeID != "" && !validNodeID(cfg.NodeID) {
+		bad("--node-id %q: use 1 to 64 letters, digits, dots, dashes or underscores", cfg.NodeID)
+	}
+	if cfg.Join != "" {
+		if err := checkURL(cfg.Join, "http", "https"); err != nil {
+			bad("--join %q: %v (the HTTP URL of a cluster member, like http://127.0.0.1:8080)", cfg.Join, err)
+		}
+	}
+	if cfg.NATS != "" {
+		for _, u := range strings.Split(cfg.NATS, ",") {
+			if err := checkURL(strings.TrimSpace(u), "nats", "tls", "ws", "wss"); err != nil {
+				bad("--nats %q: %v (like nats://127.0.0.1:4222)", cfg.NATS, err)
+				break
+			}
+		}
+		if cfg.NATSListen != "" {
+			bad("--nats-listen is for the embedded NATS server, and --nats replaces it: give one or the other")
+		}
+	}
+	if cfg.NATSListen != "" {
+		if err := checkHostPort(cfg.NATSListen); err != nil {
+			bad("--nats-listen %q: %v", cfg.NATSListen, err)
+		}
+	}
+	if cfg.ClusterKey != "" && len(cfg.ClusterKey) < 16 {
+		bad("--cluster-key is too short: use at least 16 characters")
+	}
+	if cfg.Rules != "" {
+		if st, err := os.Stat(cfg.Rules); err != nil {
+			bad("--rules %q: cannot read it (%v)", cfg.Rules, errors.Unwrap(err))
+		} else if st.IsDir() {
+			bad("--rules %q is a directory, not a rulebook file", cfg.Rules)
+		}
+	}
+	if cfg.AdvertiseHTTP != "" {
+		if err := checkURL(cfg.AdvertiseHTTP, "http", "https"); err != nil {
+			bad("--advertise-http %q: %v (like http://10.0.0.5:8080)", cfg.AdvertiseHTTP, err)
+		}
+	}
+	if cfg.AdvertiseRaft != "" {
+		if err := checkHostPort(cfg.AdvertiseRaft); err != nil {
+			bad("--advertise-raft %q: %v", cfg.AdvertiseRaft, err)
+		} else if unspecifiedHost(cfg.AdvertiseRaft) {
+			bad("--advertise-raft %q: peers cannot dial an unspecified address", cfg.AdvertiseRaft)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkHostPort accepts host:port with a numeric port (0 picks a free one).
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, like 127.0.0.1:8080")
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil || port == "" {
+		return fmt.Errorf("%q is not a port", port)
+	}
+	return nil
+}
+
+func unspecifiedHost(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
+}
+
+func checkURL(raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			if u.Host == "" {
+				return errors.New("the URL has no host")
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("the URL should start with %s://", strings.Join(schemes, ":// or "))
+}
+
+func validNodeID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		ok := r == '-' || r == '_' || r == '.' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

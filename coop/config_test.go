@@ -1,0 +1,125 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfig_Precedence(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		get  func(Config) any
+		want any
+	}{
+		{"default", nil, nil, func(c Config) any { return c.HTTP }, "127.0.0.1:8080"},
+		{"env over default", nil, map[string]string{"COOP_HTTP": "127.0.0.1:9000"}, func(c Config) any { return c.HTTP }, "127.0.0.1:9000"},
+		{"flag over env", []string{"--http", "127.0.0.1:9100"}, map[string]string{"COOP_HTTP": "127.0.0.1:9000"}, func(c Config) any { return c.HTTP }, "127.0.0.1:9100"},
+		{"empty env is unset", nil, map[string]string{"COOP_DATA": ""}, func(c Config) any { return c.Data }, "./coop-data"},
+		{"dashed name in env", nil, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "alpha"},
+		{"dashed name as flag", []string{"--node-id=beta"}, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "beta"},
+		{"bool from env", nil, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, true},
+		{"bool flag over env", []string{"--demo=false"}, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, false},
+		{"every env name", nil, map[string]string{
+			"COOP_DATA": "d", "COOP_RAFT": "127.0.0.1:1", "COOP_JOIN": "http://x:1", "COOP_NATS": "nats://y:2",
+			"COOP_NATS_LISTEN": "127.0.0.1:3", "COOP_CLUSTER_KEY": "k", "COOP_RULES": "r.json",
+			"COOP_ADVERTISE_HTTP": "http://z:4", "COOP_ADVERTISE_RAFT": "z:5",
+		}, func(c Config) any {
+			return strings.Join([]string{c.Data, c.Raft, c.Join, c.NATS, c.NATSListen, c.ClusterKey, c.Rules, c.AdvertiseHTTP, c.AdvertiseRaft}, " ")
+		}, "d 127.0.0.1:1 http://x:1 nats://y:2 127.0.0.1:3 k r.json http://z:4 z:5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := parseServeConfig(tt.args, env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.get(cfg); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfig_ParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown flag", []string{"--bogus"}, nil, "flag provided but not defined: -bogus"},
+		{"bad bool in env", nil, map[string]string{"COOP_DEMO": "maybe"}, `COOP_DEMO="maybe" is not a valid value for --demo`},
+		{"stray argument", []string{"extra"}, nil, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := parseServeConfig(tt.args, env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if _, _, err := parseServeConfig([]string{"-h"}, env(nil)); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+}
+
+func TestConfig_Validate(t *testing.T) {
+	rules := filepath.Join(t.TempDir(), "rules.json")
+	if err := os.WriteFile(rules, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string // "" means valid
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"everything set", func(c *Config) {
+			c.NodeID, c.Join, c.ClusterKey, c.Rules = "n-1.a_b", "https://coop.example:8080", "0123456789abcdef", rules
+			c.NATSListen, c.AdvertiseHTTP, c.AdvertiseRaft = "127.0.0.1:4222", "http://10.0.0.5:8080", "10.0.0.5:7000"
+		}, ""},
+		{"external nats", func(c *Config) { c.NATS = "nats://10.0.0.9:4222,nats://10.0.0.10:4222" }, ""},
+		{"no data dir", func(c *Config) { c.Data = "" }, "--data is empty"},
+		{"http without port", func(c *Config) { c.HTTP = "localhost" }, `--http "localhost": want host:port`},
+		{"raft bad port", func(c *Config) { c.Raft = "127.0.0.1:nope" }, `"nope" is not a port`},
+		{"every interface needs advertise", func(c *Config) { c.HTTP = ":8080" }, "give --advertise-http"},
+		{"raft on every interface", func(c *Config) { c.Raft = "0.0.0.0:7000" }, "give --advertise-raft"},
+		{"bad node id", func(c *Config) { c.NodeID = "a b" }, "--node-id"},
+		{"join not http", func(c *Config) { c.Join = "127.0.0.1:8080" }, "--join"},
+		{"nats not a nats url", func(c *Config) { c.NATS = "http://x:4222" }, "--nats"},
+		{"nats and nats-listen", func(c *Config) { c.NATS, c.NATSListen = "nats://x:4222", "127.0.0.1:4222" }, "give one or the other"},
+		{"short cluster key", func(c *Config) { c.ClusterKey = "short" }, "at least 16 characters"},
+		{"missing rules", func(c *Config) { c.Rules = filepath.Join(t.TempDir(), "none.json") }, "--rules"},
+		{"rules is a directory", func(c *Config) { c.Rules = t.TempDir() }, "is a directory"},
+		{"advertise raft unspecified", func(c *Config) { c.AdvertiseRaft = "0.0.0.0:7000" }, "cannot dial an unspecified address"},
+		{"advertise http not a url", func(c *Config) { c.AdvertiseHTTP = "10.0.0.5:8080" }, "--advertise-http"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tt.change(&cfg)
+			err := cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfig_ValidateReportsEveryProblem(t *testing.T) {
+	cfg := Config{HTTP: "x", Raft: "y"}
+	err := cfg.Validate()
+	if err == nil || strings.Count(err.Error(), "\n") != 2 {
+		t.Fatalf("want three sentences, got %v", err)
+	}
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"coop/raftdata"
+)
+
+// eventQueueSize is how many batches of events wait for NATS before new
+// ones are dropped. The log stays the source of truth: a dropped event
+// costs a live page an update, never data.
+const eventQueueSize = 4096
+
+// events carries the events the FSM applied to JetStream. The FSM hands
+// them over through publish, which never blocks; a goroutine publishes
+// them, each with its id as Nats-Msg-Id so JetStream keeps one copy.
+type events struct {
+	log       *slog.Logger
+	queue     chan []raftdata.Event
+	stop      chan struct{}
+	done      chan struct{}
+	js        jetstream.JetStream // set by start
+	published atomic.Uint64
+	dropped   atomic.Uint64
+	failed    atomic.Uint64
+}
+
+func newEvents(log *slog.Logger) *events {
+	return &events{
+		log:   log,
+		queue: make(chan []raftdata.Event, eventQueueSize),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+}
+
+// publish is the store's publisher. It runs on the FSM's goroutine, so it
+// only queues: when the queue is full the events are dropped and counted.
+func (e *events) publish(evs []raftdata.Event) {
+	select {
+	case e.queue <- evs:
+	default:
+		n := uint64(len(evs))
+		total := e.dropped.Add(n)
+		// Warn on the first drop and then once per thousand, not per event.
+		if total == n || total/1000 != (total-n)/1000 {
+			e.log.Warn("event queue full: events dropped", "dropped_total", total)
+		}
+	}
+}
+
+// start publishes queued events to js until stop.
+func (e *events) start(js jetstream.JetStream) {
+	e.js = js
+	go e.run()
+}
+
+func (e *events) run() {
+	defer close(e.done)
+	for {
+		select {
+		case evs := <-e.queue:
+			e.send(evs)
+		case <-e.stop:
+			for {
+				select {
+				case evs := <-e.queue:
+					e.send(evs)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (e *events) send(evs []raftdata.Event) {
+	for _, ev := range evs {
+		msg := &nats.Msg{Subject: ev.Subject, Data: ev.Data, Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, ev.ID)
+		if _, err := e.js.PublishMsgAsync(msg); err != nil {
+			e.onError(nil, msg, err)
+			continue
+		}
+		e.published.Add(1)
+	}
+}
+
+// onError counts a publish that NATS did not acknowledge.
+func (e *events) onError(_ jetstream.JetStream, msg *nats.Msg, err error) {
+	total := e.failed.Add(1)
+	if total == 1 || total%1000 == 0 {
+		e.log.Warn("event not published", "subject", msg.Subject, "failed_total", total, "error", err)
+	}
+}
+
+// close publishes what is queued and waits, up to timeout, for NATS to
+// acknowledge it. Call it after the store is closed: no more events come.
+func (e *events) close(timeout time.Duration) {
+	if e.js == nil {
+		return
+	}
+	close(e.stop)
+	<-e.done
+	select {
+	case <-e.js.PublishAsyncComplete():
+	case <-time.After(timeout):
+		e.log.Warn("some events were not acknowledged by NATS before shutdown")
+	}
+}
+
+// EventCounts reports events handed to NATS and events dropped.
+func (e *events) EventCounts() (published, dropped uint64) {
+	return e.published.Load(), e.dropped.Load()
+}

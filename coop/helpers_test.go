@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testLogs is where nodes started by tests log: nowhere, unless
+// COOP_TEST_LOG is set.
+func testLogs() io.Writer {
+	if os.Getenv("COOP_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}
+
+// testConfig is a node on free loopback ports with its own data directory.
+func testConfig(t *testing.T, id string) Config {
+	t.Helper()
+	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id}
+}
+
+// startNode starts a node through the same code as `coop serve`, and
+// closes it when the test ends.
+func startNode(t *testing.T, cfg Config) *Node {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	n := NewNode(cfg, testLogs())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := n.Start(ctx); err != nil {
+		t.Fatalf("start node: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("close node %s: %v", n.ID(), err)
+		}
+	})
+	return n
+}
+
+// waitFor polls fn until it returns nil or total has passed.
+func waitFor(t *testing.T, total time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still failing after %v: %v", total, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var testClient = &http.Client{Timeout: 5 * time.Second}
+
+// get fetches url and returns the status and body.
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	status, body, err := tryGet(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, body
+}
+
+func tryGet(url string) (int, string, error) {
+	resp, err := testClient.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+// waitReady waits until the node's /readyz answers 200.
+func waitReady(t *testing.T, n *Node) {
+	t.Helper()
+	waitFor(t, 10*time.Second, func() error {
+		status, body, err := tryGet(n.URL() + "/readyz")
+		if err != nil {
+			return err
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("readyz: %d %s", status, body)
+		}
+		return nil
+	})
+}
+
+// syncBuffer is a bytes.Buffer that several goroutines may write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// env is a fixed environment for run and parseServeConfig.
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}

@@ -1,0 +1,111 @@
+// Package ui is coop's HTTP face: the JSON API, the node-to-node API mount,
+// health and metrics, and (in later issues) the templ pages and SSE.
+//
+// ui declares the small interfaces it needs from the rest of coop; the
+// composition root (package main) hands it the real implementations.
+package ui
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"coop/raftdata"
+)
+
+// Cluster is what ui needs from the replicated store (*raftdata.Store).
+type Cluster interface {
+	// Status describes this node.
+	Status() raftdata.NodeStatus
+	// Cluster asks every node of the cluster for its status.
+	Cluster(ctx context.Context) (raftdata.ClusterStatus, error)
+	// Ready tells whether the node knows its leader and has applied the log.
+	Ready() bool
+	// Bootstrapped tells whether the cluster's bootstrap is applied locally.
+	Bootstrapped() bool
+	// Handler serves the node-to-node API under raftdata.InternalPrefix.
+	Handler() http.Handler
+	// Counters are the FSM's running totals.
+	Counters() raftdata.Counters
+}
+
+// EventStats counts the events a node handed to NATS and those it dropped.
+type EventStats interface {
+	EventCounts() (published, dropped uint64)
+}
+
+// Deps is everything the HTTP app depends on.
+type Deps struct {
+	Cluster Cluster // required
+	// ClusterKey, when set, also authorizes operator calls from other
+	// machines until the members issue brings operator accounts.
+	ClusterKey string
+	Events     EventStats   // optional
+	Logger     *slog.Logger // optional; nil discards
+}
+
+// Limits of the HTTP server.
+const (
+	BodyLimit    = 4 << 20
+	ReadTimeout  = 15 * time.Second
+	WriteTimeout = 30 * time.Second
+	IdleTimeout  = 120 * time.Second
+)
+
+// server holds the app's dependencies; its methods are the handlers.
+type server struct {
+	deps    Deps
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// New builds the fiber app of one node. The caller serves it
+// (app.Listener) and shuts it down (app.ShutdownWithTimeout).
+func New(deps Deps) *fiber.App {
+	s := &server{deps: deps, log: deps.Logger, metrics: newMetrics()}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	app := fiber.New(fiber.Config{
+		Immutable:             true,
+		BodyLimit:             BodyLimit,
+		ReadTimeout:           ReadTimeout,
+		WriteTimeout:          WriteTimeout,
+		IdleTimeout:           IdleTimeout,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+	})
+	// One middleware route, so that observe can tell a request no route
+	// matched (see routeLabel).
+	app.Use(requestID, s.observe, securityHeaders)
+
+	app.Get("/", home)
+	app.Get("/healthz", healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsPage)
+	app.Get("/api/v1/cluster", s.cluster)
+	app.All(raftdata.InternalPrefix+"*", adaptor.HTTPHandler(detachContext(deps.Cluster.Handler())))
+	return app
+}
+
+// detachContext gives each request of h a context of its own, bounded by
+// WriteTimeout. The adaptor's context is fasthttp's RequestCtx, whose Done
+// channel fasthttp rewrites during Shutdown without a lock: a context
+// derived from it races with a clean shutdown (seen with -race).
+func detachContext(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), WriteTimeout)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// home is a placeholder until the pages issue brings the templ pages.
+func home(c *fiber.Ctx) error {
+	return c.SendString("coop: a data cooperative. The pages are not built yet; see /api/v1.\n")
+}

@@ -1,0 +1,341 @@
+package ui
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/raftdata"
+)
+
+// openStore opens a real one-node store and waits until it leads.
+func openStore(t *testing.T) *raftdata.Store {
+	t.Helper()
+	st, err := raftdata.Open(raftdata.Config{
+		NodeID:    "n1",
+		Dir:       t.TempDir(),
+		RaftBind:  "127.0.0.1:0",
+		HTTPURL:   "http://127.0.0.1:1",
+		Bootstrap: true,
+		Logger:    testLogger(),
+	}, raftdata.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	waitFor(t, 10*time.Second, func() bool { return st.IsLeader() && st.Ready() })
+	return st
+}
+
+func testLogger() *slog.Logger {
+	if os.Getenv("COOP_TEST_LOG") != "" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func waitFor(t *testing.T, total time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition still false after %v", total)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// call runs one request through the app in memory. fiber's test
+// connection comes from 0.0.0.0: not loopback.
+func call(t *testing.T, app *fiber.App, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+func decodeError(t *testing.T, body string) raftdata.Error {
+	t.Helper()
+	var eb struct {
+		Error *raftdata.Error `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &eb); err != nil || eb.Error == nil {
+		t.Fatalf("not an error body: %q", body)
+	}
+	return *eb.Error
+}
+
+func TestErrors_OneShapeForEveryCode(t *testing.T) {
+	var logs bytes.Buffer
+	app := New(Deps{Cluster: openStore(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	errs := map[string]error{
+		"invalid":  raftdata.Errorf(raftdata.CodeInvalid, "bad field"),
+		"conflict": raftdata.Errorf(raftdata.CodeConflict, "already voted"),
+		"wrapped":  errors.Join(errors.New("context"), raftdata.Errorf(raftdata.CodeTooMany, "slow down")),
+		"internal": errors.New("disk on fire at /secret/path"),
+		"fiber":    fiber.NewError(fiber.StatusForbidden, "Forbidden"),
+	}
+	app.Get("/test-error/:name", func(c *fiber.Ctx) error { return errs[c.Params("name")] })
+
+	tests := []struct {
+		name, code, message string
+		status              int
+	}{
+		{"invalid", "invalid", "bad field", 400},
+		{"conflict", "conflict", "already voted", 409},
+		{"wrapped", "too_many", "slow down", 429},
+		{"internal", "internal", "internal error", 500},
+		{"fiber", "forbidden", "Forbidden", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := call(t, app, httptest.NewRequest("GET", "/test-error/"+tt.name, nil))
+			got := decodeError(t, body)
+			if resp.StatusCode != tt.status || string(got.Code) != tt.code || got.Message != tt.message {
+				t.Fatalf("%d %s, want %d %s %q", resp.StatusCode, body, tt.status, tt.code, tt.message)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Fatalf("Content-Type %q", ct)
+			}
+		})
+	}
+	if !strings.Contains(logs.String(), "disk on fire") {
+		t.Fatalf("the internal error was not logged: %s", logs.String())
+	}
+
+	resp, body := call(t, app, httptest.NewRequest("GET", "/no/such/page", nil))
+	if got := decodeError(t, body); resp.StatusCode != 404 || got.Code != raftdata.CodeNotFound {
+		t.Fatalf("unknown route: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestMiddleware_HeadersAndRequestID(t *testing.T) {
+	app := New(Deps{Cluster: openStore(t)})
+	for _, path := range []string{"/healthz", "/nope"} {
+		resp, _ := call(t, app, httptest.NewRequest("GET", path, nil))
+		for h, want := range map[string]string{
+			"X-Content-Type-Options": "nosniff",
+			"Referrer-Policy":        "no-referrer",
+			"X-Frame-Options":        "DENY",
+		} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
+			}
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if id := resp.Header.Get("X-Request-ID"); !validRequestID(id) {
+			t.Errorf("%s: request id %q", path, id)
+		}
+	}
+
+	req := httptest.NewRequest("GET", "/healthz", nil)
+	req.Header.Set("X-Request-ID", "trace-42")
+	if resp, _ := call(t, app, req); resp.Header.Get("X-Request-ID") != "trace-42" {
+		t.Fatalf("a valid request id was not kept: %q", resp.Header.Get("X-Request-ID"))
+	}
+	req = httptest.NewRequest("GET", "/healthz", nil)
+	req.Header.Set("X-Request-ID", "<script>")
+	if resp, _ := call(t, app, req); resp.Header.Get("X-Request-ID") == "<script>" {
+		t.Fatal("an invalid request id was echoed")
+	}
+}
+
+func TestHealth_ReadyOnlyOnceBootstrapped(t *testing.T) {
+	st := openStore(t)
+	app := New(Deps{Cluster: st})
+
+	resp, body := call(t, app, httptest.NewRequest("GET", "/healthz", nil))
+	if resp.StatusCode != 200 || body != "ok" {
+		t.Fatalf("healthz: %d %q", resp.StatusCode, body)
+	}
+	resp, body = call(t, app, httptest.NewRequest("GET", "/readyz", nil))
+	if got := decodeError(t, body); resp.StatusCode != 503 || !strings.Contains(got.Message, "bootstrap") {
+		t.Fatalf("readyz before bootstrap: %d %s", resp.StatusCode, body)
+	}
+	if err := st.MarkBootstrapped(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, func() bool {
+		resp, _ := call(t, app, httptest.NewRequest("GET", "/readyz", nil))
+		return resp.StatusCode == 200
+	})
+}
+
+func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
+	app := New(Deps{Cluster: openStore(t)})
+	call(t, app, httptest.NewRequest("GET", "/healthz", nil))
+	call(t, app, httptest.NewRequest("GET", "/invented/path/123", nil))
+
+	resp, body := call(t, app, httptest.NewRequest("GET", "/metrics", nil))
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`coop_raft_state{state="leader"} 1`,
+		`coop_raft_state{state="follower"} 0`,
+		"\ncoop_raft_term ",
+		"\ncoop_raft_commit_index ",
+		"\ncoop_raft_applied_index ",
+		"\ncoop_raft_last_log_index ",
+		"\ncoop_raft_last_snapshot_index ",
+		`coop_http_requests_total{route="/healthz",method="GET",code="200"} 1`,
+		`coop_http_requests_total{route="unmatched",method="GET",code="404"} 1`,
+		`coop_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 1`,
+		`coop_http_request_duration_seconds_count{route="unmatched"} 1`,
+		"# TYPE coop_http_request_duration_seconds histogram",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(body, "invented") {
+		t.Error("a path clients made up became a label")
+	}
+	if t.Failed() {
+		t.Log(body)
+	}
+}
+
+func TestCluster_OperatorsOnly(t *testing.T) {
+	const key = "0123456789abcdef-key"
+	st := openStore(t)
+	app := New(Deps{Cluster: st, ClusterKey: key})
+
+	tests := []struct {
+		name, auth string
+		status     int
+	}{
+		{"no credentials from another machine", "", 401},
+		{"wrong key", "Bearer wrong", 401},
+		{"key without Bearer", key, 401},
+		{"cluster key", "Bearer " + key, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/api/v1/cluster", nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, body := call(t, app, req)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("%d %s, want %d", resp.StatusCode, body, tt.status)
+			}
+			if tt.status == 401 && decodeError(t, body).Code != raftdata.CodeUnauthorized {
+				t.Fatalf("body %s", body)
+			}
+		})
+	}
+
+	// Without a configured key, no Bearer value opens it.
+	open := New(Deps{Cluster: st})
+	req := httptest.NewRequest("GET", "/api/v1/cluster", nil)
+	req.Header.Set("Authorization", "Bearer ")
+	if resp, _ := call(t, open, req); resp.StatusCode != 401 {
+		t.Fatalf("empty key accepted: %d", resp.StatusCode)
+	}
+}
+
+// TestServe_LoopbackCallers serves the app on a real loopback listener: the
+// operator API and the node-to-node API answer local callers.
+func TestServe_LoopbackCallers(t *testing.T) {
+	st := openStore(t)
+	app := New(Deps{Cluster: st})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.ShutdownWithTimeout(time.Second) })
+	base := "http://" + ln.Addr().String()
+
+	var cl raftdata.ClusterStatus
+	getJSON(t, base+"/api/v1/cluster", &cl)
+	if cl.Leader != "n1" || len(cl.Nodes) != 1 || cl.Nodes[0].State != "leader" {
+		t.Fatalf("cluster: %+v", cl)
+	}
+	var self raftdata.NodeStatus
+	getJSON(t, base+raftdata.InternalPrefix+"status", &self)
+	if self.ID != "n1" || self.State != "leader" {
+		t.Fatalf("internal status: %+v", self)
+	}
+
+	// From "another machine" the node-to-node API refuses.
+	resp, body := call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
+	if resp.StatusCode != 403 {
+		t.Fatalf("internal API from a remote caller: %d %s", resp.StatusCode, body)
+	}
+}
+
+func getJSON(t *testing.T, url string, out any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServe_BodyLimit sends a body over the limit to a real server: the
+// answer is the usual JSON error.
+func TestServe_BodyLimit(t *testing.T) {
+	app := New(Deps{Cluster: openStore(t)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.ShutdownWithTimeout(time.Second) })
+
+	// Announce the body and let the server answer before sending it, as a
+	// client that honours an early answer does.
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/cluster HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", BodyLimit+1)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if got := decodeError(t, string(body)); resp.StatusCode != 400 || !strings.Contains(got.Message, "4 MiB") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}
+
+func TestMethodLabel(t *testing.T) {
+	for in, want := range map[string]string{"GET": "GET", "POST": "POST", "TRACE": "OTHER", "CONNECT": "OTHER"} {
+		if got := methodLabel(in); got != want {
+			t.Errorf("methodLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

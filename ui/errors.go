@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/raftdata"
+)
+
+// errorBody is the JSON shape of every error answer:
+// {"error":{"code":"...","message":"..."}}.
+type errorBody struct {
+	Error raftdata.Error `json:"error"`
+}
+
+// writeError is the one place where an error becomes an HTTP answer: its
+// raftdata code gives the status, its message the sentence. An error
+// without a code is internal, and its text is not shown.
+func writeError(c *fiber.Ctx, err error) error {
+	e := asCoded(err)
+	return c.Status(e.Code.HTTPStatus()).JSON(errorBody{Error: e})
+}
+
+// asCoded turns err into a code and a message fit for the caller. fiber's
+// own errors (no route, body too large) carry an HTTP status instead.
+func asCoded(err error) raftdata.Error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		msg := fe.Message
+		if fe.Code == fiber.StatusRequestEntityTooLarge {
+			msg = "the request body is over the 4 MiB limit"
+		}
+		return raftdata.Error{Code: codeOfStatus(fe.Code), Message: msg}
+	}
+	return raftdata.Error{Code: raftdata.ErrorCode(err), Message: raftdata.ErrorMessage(err)}
+}
+
+func codeOfStatus(status int) raftdata.Code {
+	switch status {
+	case fiber.StatusUnauthorized:
+		return raftdata.CodeUnauthorized
+	case fiber.StatusForbidden:
+		return raftdata.CodeForbidden
+	case fiber.StatusNotFound, fiber.StatusMethodNotAllowed:
+		return raftdata.CodeNotFound
+	case fiber.StatusConflict:
+		return raftdata.CodeConflict
+	case fiber.StatusTooManyRequests:
+		return raftdata.CodeTooMany
+	case fiber.StatusServiceUnavailable, fiber.StatusRequestTimeout, fiber.StatusGatewayTimeout:
+		return raftdata.CodeUnavailable
+	}
+	if status >= 400 && status < 500 {
+		return raftdata.CodeInvalid
+	}
+	return raftdata.CodeInternal
+}
+
+// handleError is fiber's ErrorHandler: an error a handler returns is logged
+// when it is internal (the caller sees only "internal error"), then written.
+func (s *server) handleError(c *fiber.Ctx, err error) error {
+	if asCoded(err).Code == raftdata.CodeInternal {
+		s.log.Error("request failed", "route", routeLabel(c), "request_id", requestIDOf(c), "error", err)
+	}
+	return writeError(c, err)
+}

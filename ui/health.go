@@ -1,0 +1,82 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/raftdata"
+)
+
+// healthz answers as long as the process serves HTTP.
+func healthz(c *fiber.Ctx) error {
+	return c.SendString("ok")
+}
+
+// readyz answers 200 once the node knows its leader, has applied the log it
+// knows to be committed, and holds the cluster's bootstrap (operator,
+// rulebook, demo data); 503 with the reason before that.
+func (s *server) readyz(c *fiber.Ctx) error {
+	if reason := s.notReady(); reason != "" {
+		return writeError(c, raftdata.Errorf(raftdata.CodeUnavailable, "not ready: %s", reason))
+	}
+	return c.SendString("ready")
+}
+
+func (s *server) notReady() string {
+	cl := s.deps.Cluster
+	switch {
+	case cl.Status().Leader == "":
+		return "no leader known yet"
+	case !cl.Ready():
+		return "the log is not applied yet"
+	case !cl.Bootstrapped():
+		return "the cluster's bootstrap is not applied yet"
+	}
+	return ""
+}
+
+// raftStates are the states coop_raft_state reports, one series each.
+var raftStates = [...]string{"leader", "follower", "candidate"}
+
+// metricsPage writes the node's figures in the Prometheus text format.
+func (s *server) metricsPage(c *fiber.Ctx) error {
+	st := s.deps.Cluster.Status()
+	var b bytes.Buffer
+	fmt.Fprintln(&b, "# HELP coop_raft_state The node's Raft state: 1 for the current one.")
+	fmt.Fprintln(&b, "# TYPE coop_raft_state gauge")
+	for _, name := range raftStates {
+		v := 0
+		if st.State == name {
+			v = 1
+		}
+		fmt.Fprintf(&b, "coop_raft_state{state=%q} %d\n", name, v)
+	}
+	gauge(&b, "coop_raft_term", "The node's current Raft term.", st.Term)
+	gauge(&b, "coop_raft_commit_index", "The highest log index known to be committed.", st.CommitIndex)
+	gauge(&b, "coop_raft_applied_index", "The last log index applied by Raft (no-ops included).", st.AppliedIndex)
+	gauge(&b, "coop_raft_fsm_index", "The last log index whose command is applied to the local SQLite state.", st.FSMIndex)
+	gauge(&b, "coop_raft_last_log_index", "The last index in the node's Raft log.", st.LastLogIndex)
+	gauge(&b, "coop_raft_last_snapshot_index", "The index of the node's last snapshot.", st.LastSnapshotIndex)
+	fc := s.deps.Cluster.Counters()
+	counter(&b, "coop_fsm_batches_total", "SQLite transactions that applied committed log entries.", fc.Batches)
+	counter(&b, "coop_fsm_commands_total", "Commands applied to the local state.", fc.Commands)
+	counter(&b, "coop_fsm_refused_total", "Commands refused by their handler (a rule of the domain).", fc.Refused)
+	gauge(&b, "coop_ready", "1 when /readyz answers 200.", boolValue(s.notReady() == ""))
+	if s.deps.Events != nil {
+		published, dropped := s.deps.Events.EventCounts()
+		counter(&b, "coop_events_published_total", "Events handed to NATS.", published)
+		counter(&b, "coop_events_dropped_total", "Events dropped because the publish queue was full.", dropped)
+	}
+	s.metrics.write(&b)
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	return c.Send(b.Bytes())
+}
+
+func boolValue(ok bool) uint64 {
+	if ok {
+		return 1
+	}
+	return 0
+}
