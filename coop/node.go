@@ -18,6 +18,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"coop/governance"
+	"coop/pooling"
 	"coop/raftdata"
 	"coop/ui"
 )
@@ -43,8 +45,11 @@ type Node struct {
 	ns     *server.Server // nil with an external NATS
 	nc     *nats.Conn
 	app    *fiber.App
-	failed chan error    // the HTTP server stopped on its own
-	served chan struct{} // closed when the HTTP server has returned
+
+	governance *governance.Service
+	pooling    *pooling.Service
+	failed     chan error    // the HTTP server stopped on its own
+	served     chan struct{} // closed when the HTTP server has returned
 
 	ctx       context.Context // ends when Close starts
 	cancel    context.CancelFunc
@@ -115,6 +120,12 @@ func (n *Node) start(ctx context.Context) error {
 		n.url = "http://" + n.ln.Addr().String()
 	}
 
+	rules := governance.Default()
+	if cfg.Rules != "" {
+		if rules, err = governance.Load(cfg.Rules); err != nil {
+			return err
+		}
+	}
 	reg := raftdata.NewRegistry()
 	registerDomains(reg)
 	n.store, err = raftdata.Open(raftdata.Config{
@@ -139,8 +150,12 @@ func (n *Node) start(ctx context.Context) error {
 		return err
 	}
 
+	n.governance = governance.New(n.store)
+	n.pooling = pooling.New(n.store)
 	n.app = ui.New(ui.Deps{
 		Cluster:    n.store,
+		Rules:      n.governance,
+		Pools:      n.pooling,
 		ClusterKey: cfg.ClusterKey,
 		Events:     n.events,
 		Logger:     n.log.With("component", "http"),
@@ -157,7 +172,7 @@ func (n *Node) start(ctx context.Context) error {
 		return err
 	}
 	n.wg.Add(1)
-	go n.bootstrapLoop(bootstrapSteps(cfg))
+	go n.bootstrapLoop(n.bootstrapSteps(rules))
 	return nil
 }
 
@@ -208,17 +223,21 @@ func (n *Node) join(ctx context.Context) error {
 }
 
 // registerDomains is where the domain packages register their command
-// handlers and tables, before the store opens. Each domain issue adds its
-// line here (members, pooling, governance, proposals).
-func registerDomains(reg *raftdata.Registry) {}
+// handlers and tables, before the store opens.
+func registerDomains(reg *raftdata.Registry) {
+	governance.Register(reg)
+	pooling.Register(reg)
+}
 
 // bootstrapSteps are what a new cluster's first leader applies before it
-// marks the bootstrap done: the operator account (members issue), the
-// rulebook from cfg.Rules (governance issue), demo data when cfg.Demo
-// (pooling and proposals issues). Each step must be idempotent: a leader
-// may fail half way, and the next one runs every step again.
-func bootstrapSteps(cfg Config) []func(context.Context) error {
-	return nil
+// marks the bootstrap done: the rulebook (from --rules, or the default),
+// then the operator account and demo data as their issues land. Each step
+// is idempotent: a leader may fail half way, and the next one runs every
+// step again.
+func (n *Node) bootstrapSteps(rules governance.Rulebook) []func(context.Context) error {
+	return []func(context.Context) error{
+		func(ctx context.Context) error { return n.governance.Bootstrap(ctx, rules) },
+	}
 }
 
 // bootstrapLoop waits until the cluster's bootstrap is applied locally.

@@ -45,6 +45,8 @@ type Deps struct {
 	// ClusterKey, when set, also authorizes operator calls from other
 	// machines until the members issue brings operator accounts.
 	ClusterKey string
+	Rules      Rules        // required
+	Pools      Pools        // required
 	Events     EventStats   // optional
 	Logger     *slog.Logger // optional; nil discards
 }
@@ -89,6 +91,10 @@ func New(deps Deps) *fiber.App {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsPage)
 	app.Get("/api/v1/cluster", s.cluster)
+	app.Get("/api/v1/governance/rules", s.rules)
+	app.Get("/api/v1/pools", s.listPools)
+	app.Post("/api/v1/pools", s.createPool)
+	app.Get("/api/v1/pools/:pool", s.getPool)
 	app.All(raftdata.InternalPrefix+"*", adaptor.HTTPHandler(detachContext(deps.Cluster.Handler())))
 	return app
 }

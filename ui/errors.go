@@ -5,13 +5,20 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/pooling"
 	"coop/raftdata"
 )
 
 // errorBody is the JSON shape of every error answer:
 // {"error":{"code":"...","message":"..."}}.
 type errorBody struct {
-	Error raftdata.Error `json:"error"`
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	raftdata.Error
+	// Rows lists each bad row of a refused contribution.
+	Rows []pooling.RowError `json:"rows,omitempty"`
 }
 
 // writeError is the one place where an error becomes an HTTP answer: its
@@ -19,7 +26,12 @@ type errorBody struct {
 // without a code is internal, and its text is not shown.
 func writeError(c *fiber.Ctx, err error) error {
 	e := asCoded(err)
-	return c.Status(e.Code.HTTPStatus()).JSON(errorBody{Error: e})
+	body := errorBody{Error: errorDetail{Error: e}}
+	var be *pooling.BatchError
+	if errors.As(err, &be) {
+		body.Error.Rows = be.Rows
+	}
+	return c.Status(e.Code.HTTPStatus()).JSON(body)
 }
 
 // asCoded turns err into a code and a message fit for the caller. fiber's

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// procNode is a `coop serve` running as its own process.
+type procNode struct {
+	id, data, http, raft string
+	join                 string
+	cmd                  *exec.Cmd
+	logs                 *syncBuffer
+}
+
+func (p *procNode) url() string { return "http://" + p.http }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "coop")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func (p *procNode) start(t *testing.T, bin string) {
+	t.Helper()
+	args := []string{"serve", "--data", p.data, "--http", p.http, "--raft", p.raft, "--node-id", p.id}
+	if p.join != "" {
+		args = append(args, "--join", p.join)
+	}
+	p.logs = &syncBuffer{}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	p.cmd.Env = append(os.Environ(), "COOP_OPERATOR_EMAIL=", "COOP_OPERATOR_PASSWORD=")
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+}
+
+func (p *procNode) waitReady(t *testing.T) {
+	t.Helper()
+	waitFor(t, 20*time.Second, func() error {
+		if p.cmd.ProcessState != nil {
+			return fmt.Errorf("node %s exited: %s", p.id, p.logs)
+		}
+		status, body, err := tryGet(p.url() + "/readyz")
+		if err != nil {
+			return err
+		}
+		if status != 200 {
+			return fmt.Errorf("readyz %d %s", status, body)
+		}
+		return nil
+	})
+}
+
+func postJSON(url string, v any) (int, string, error) {
+	body, _ := json.Marshal(v)
+	resp, err := testClient.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.String(), nil
+}
+
+func testPool(id string) map[string]any {
+	return map[string]any{
+		"id": id, "title": "Pool " + id,
+		"fields": []map[string]any{{"name": "kwh", "type": "number", "min": 0, "max": 100}},
+		"documentation": map[string]any{"provenance": "test", "collection_method": "test", "update_frequency": "never",
+			"format": "json", "pseudonymisation": "member keys"},
+	}
+}
+
+func poolIDs(t *testing.T, url string) ([]string, error) {
+	status, body, err := tryGet(url + "/api/v1/pools")
+	if err != nil {
+		return nil, err
+	}
+	if status != 200 {
+		return nil, fmt.Errorf("pools: %d %s", status, body)
+	}
+	var out struct {
+		Pools []struct {
+			ID string `json:"id"`
+		} `json:"pools"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, p := range out.Pools {
+		ids = append(ids, p.ID)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// TestMultiProcess_KillLeaderLosesNoWrite builds the binary, runs three
+// `coop serve` processes joined with --join, writes, kills the leader with
+// SIGKILL, writes again through the survivors, restarts the killed node on
+// its directory (no cleanup: the flock died with it) and checks that every
+// node holds every acknowledged write. Then SIGTERM stops each cleanly.
+func TestMultiProcess_KillLeaderLosesNoWrite(t *testing.T) {
+	bin := buildBinary(t)
+	base := t.TempDir()
+	nodes := make([]*procNode, 3)
+	for i := range nodes {
+		nodes[i] = &procNode{id: fmt.Sprintf("n%d", i+1), data: filepath.Join(base, fmt.Sprintf("n%d", i+1)), http: freeAddr(t), raft: freeAddr(t)}
+		if i > 0 {
+			nodes[i].join = nodes[0].url()
+		}
+	}
+	nodes[0].start(t, bin)
+	nodes[0].waitReady(t)
+	for _, n := range nodes[1:] {
+		n.start(t, bin)
+	}
+	for _, n := range nodes[1:] {
+		n.waitReady(t)
+	}
+
+	var acked []string
+	write := func(via *procNode, id string) {
+		t.Helper()
+		waitFor(t, 15*time.Second, func() error {
+			status, body, err := postJSON(via.url()+"/api/v1/pools", testPool(id))
+			if err != nil {
+				return err
+			}
+			if status != http.StatusCreated && !(status == http.StatusConflict && strings.Contains(body, "exists")) {
+				return fmt.Errorf("create pool %s via %s: %d %s", id, via.id, status, body)
+			}
+			return nil
+		})
+		acked = append(acked, id)
+	}
+	for i := 0; i < 6; i++ {
+		write(nodes[i%3], fmt.Sprintf("before-%d", i))
+	}
+
+	// Find and kill the leader.
+	_, body := get(t, nodes[0].url()+"/api/v1/cluster")
+	var cl struct {
+		Leader string `json:"leader"`
+	}
+	json.Unmarshal([]byte(body), &cl)
+	var leader *procNode
+	var survivors []*procNode
+	for _, n := range nodes {
+		if n.id == cl.Leader {
+			leader = n
+		} else {
+			survivors = append(survivors, n)
+		}
+	}
+	if leader == nil {
+		t.Fatalf("no leader in %s", body)
+	}
+	leader.cmd.Process.Signal(syscall.SIGKILL)
+	leader.cmd.Wait()
+	for i := 0; i < 6; i++ {
+		write(survivors[i%2], fmt.Sprintf("after-%d", i))
+	}
+
+	// The killed node restarts over its directory and catches up.
+	leader.join = ""
+	leader.start(t, bin)
+	leader.waitReady(t)
+	slices.Sort(acked)
+	for _, n := range nodes {
+		waitFor(t, 20*time.Second, func() error {
+			ids, err := poolIDs(t, n.url())
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(ids, acked) {
+				return fmt.Errorf("node %s holds %v, want %v", n.id, ids, acked)
+			}
+			return nil
+		})
+	}
+
+	// SIGTERM: each node stops cleanly, exit status 0.
+	for _, n := range nodes {
+		n.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, n := range nodes {
+		done := make(chan error, 1)
+		go func() { done <- n.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("node %s after SIGTERM: %v\n%s", n.id, err, n.logs)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("node %s did not stop within 20 s of SIGTERM", n.id)
+		}
+	}
+}
