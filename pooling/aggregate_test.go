@@ -1,0 +1,167 @@
+package pooling
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+)
+
+// exact is a budget so large that the noise is far below the tolerances
+// the tests use: it checks what is computed, not how it is hidden.
+var exact = Disclosure{MinCohort: 5, Epsilon: 1e7}
+
+// seedMembers gives n members consent and records: member i heats with
+// heating[i%3] and reports kwh = 10*i and 10*i+20 in January (mean 10*i+10).
+func seedMembers(t *testing.T, svc *Service, n int) {
+	t.Helper()
+	ctx := context.Background()
+	heat := []string{"gas", "electric", "wood"}
+	for i := 0; i < n; i++ {
+		who := fmt.Sprintf("m%02d", i)
+		if _, err := svc.SetConsent(ctx, who, "energy", true); err != nil {
+			t.Fatal(err)
+		}
+		rows := []map[string]any{
+			{"kwh": float64(10 * i), "heating": heat[i%3], "month": "2026-01"},
+			{"kwh": float64(10*i + 20), "heating": heat[i%3], "month": "2026-01"},
+		}
+		if _, err := svc.Contribute(ctx, who, "energy", rows, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func value(t *testing.T, a Answer, key map[string]string) (float64, bool) {
+	t.Helper()
+	for _, g := range a.Groups {
+		if fmt.Sprint(g.Key) == fmt.Sprint(key) {
+			if g.Suppressed {
+				return 0, false
+			}
+			return *g.Value, true
+		}
+	}
+	t.Fatalf("no group %v in %+v", key, a.Groups)
+	return 0, false
+}
+
+func TestAggregateBoundsEachMemberAndSuppressesSmallGroups(t *testing.T) {
+	svc, n := startPooling(t)
+	seedMembers(t, svc, 16) // gas: 6 members, electric: 5, wood: 5
+	ctx := context.Background()
+	p, _ := svc.Pool(ctx, "energy")
+
+	count, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for heating, want := range map[string]float64{"gas": 6, "electric": 5, "wood": 5} {
+		got, ok := value(t, count, map[string]string{"heating": heating})
+		if !ok || math.Abs(got-want) > 0.5 {
+			t.Fatalf("count %s = %v (shown %v), want %v members (not records)", heating, got, ok, want)
+		}
+	}
+	if len(count.Members) != 16 {
+		t.Fatalf("answer drew on %d members, want 16", len(count.Members))
+	}
+
+	// Mean of per-member means. Electric members are 1,4,7,10,13: means 20,50,80,110,140.
+	mean, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggMean, Field: "kwh", GroupBy: []string{"heating"}}, exact, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := value(t, mean, map[string]string{"heating": "electric"}); math.Abs(got-80) > 0.5 {
+		t.Fatalf("mean electric = %v, want 80", got)
+	}
+
+	// The cohort boundary: 5 shown, 4 suppressed.
+	withoutOne := map[string]bool{}
+	keys, _ := svc.memberKey(ctx, "m01") // an electric member
+	withoutOne[keys] = true
+	less, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, withoutOne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, shown := value(t, less, map[string]string{"heating": "electric"}); shown {
+		t.Fatal("a group of 4 members was released with a minimum cohort of 5")
+	}
+	if _, shown := value(t, less, map[string]string{"heating": "wood"}); !shown {
+		t.Fatal("a group of exactly 5 members was suppressed")
+	}
+
+	// Withdrawing consent removes the member from the next answer.
+	if _, err := svc.SetConsent(ctx, "m00", "energy", false); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, nil)
+	if got, _ := value(t, after, map[string]string{"heating": "gas"}); math.Abs(got-5) > 0.5 {
+		t.Fatalf("after m00 withdrew, gas = %v, want 5", got)
+	}
+}
+
+func TestAggregateFiltersAndHistogram(t *testing.T) {
+	svc, n := startPooling(t)
+	seedMembers(t, svc, 15)
+	ctx := context.Background()
+	p, _ := svc.Pool(ctx, "energy")
+	a, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggSum, Field: "kwh", Filters: map[string]string{"heating": "wood"}}, exact, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// wood members 2,5,8,11,14: means 30,60,90,120,150 = 450
+	if got, _ := value(t, a, map[string]string{}); math.Abs(got-450) > 1 {
+		t.Fatalf("sum wood = %v, want 450", got)
+	}
+	h, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggHistogram, Field: "kwh"}, exact, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Means 10..150: all 15 in the first bin (0..200) of 10 bins over 0..2000.
+	if got, ok := value(t, h, map[string]string{"bin": "0..200"}); !ok || math.Abs(got-15) > 0.5 {
+		t.Fatalf("first bin = %v (shown %v), want 15", got, ok)
+	}
+	if len(h.Groups) != 10 {
+		t.Fatalf("%d bins, want 10", len(h.Groups))
+	}
+	for _, q := range []Query{{Aggregate: "median", Field: "kwh"}, {Aggregate: AggMean, Field: "heating"}, {Aggregate: AggCount, GroupBy: []string{"kwh"}}, {Aggregate: AggCount, Filters: map[string]string{"heating": "coal"}}} {
+		if _, err := Aggregate(ctx, n.DB(), p, q, exact, nil); err == nil {
+			t.Fatalf("query %+v was accepted", q)
+		}
+	}
+}
+
+// The noise of a count has mean 0 and the variance of Laplace noise of
+// scale L0/epsilon (2*b^2), within bounds loose enough for 4,000 draws.
+func TestCountNoiseIsLaplaceWithTheExpectedScale(t *testing.T) {
+	vals := make([]memberValue, 1000)
+	const eps = 2.0
+	const draws = 4000
+	var sum, sumSq float64
+	for i := 0; i < draws; i++ {
+		v, err := release(AggCount, vals, 0, 0, eps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := v - 1000
+		sum += d
+		sumSq += d * d
+	}
+	mean := sum / draws
+	variance := sumSq/draws - mean*mean
+	b := float64(maxPartitionsPerMember) / eps
+	want := 2 * b * b
+	if math.Abs(mean) > 0.5 || variance < 0.8*want || variance > 1.2*want {
+		t.Fatalf("noise mean %.3f variance %.2f, want ~0 and ~%.2f", mean, variance, want)
+	}
+}
+
+func TestAggregateNeedsAPositiveBudgetAndACohort(t *testing.T) {
+	svc, n := startPooling(t)
+	p, _ := svc.Pool(context.Background(), "energy")
+	for _, d := range []Disclosure{{MinCohort: 1, Epsilon: 1}, {MinCohort: 5, Epsilon: 0}, {MinCohort: 5, Epsilon: math.Inf(1)}} {
+		if _, err := Aggregate(context.Background(), n.DB(), p, Query{Aggregate: AggCount}, d, nil); err == nil {
+			t.Fatalf("disclosure %+v accepted", d)
+		}
+	}
+}
