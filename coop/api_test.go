@@ -14,11 +14,13 @@ func TestAPIScenarios(t *testing.T) {
 	waitReady(t, n)
 	pool := `{"id":"energy","title":"Energy","fields":[{"name":"kwh","type":"number","min":0,"max":100}],
 		"documentation":{"provenance":"p","collection_method":"c","update_frequency":"u","format":"f","pseudonymisation":"k"}}`
+	op := operatorToken(t, n.URL())
 	cases := []struct {
 		name, method, path, body string
 		status                   int
 		want                     string
 	}{
+		{"anonymous cannot create pools", "POST", "/api/v1/pools", pool, 401, "log in first"},
 		{"rules are public", "GET", "/api/v1/governance/rules", "", 200, `"quorum_percent":25`},
 		{"rules adopted at bootstrap", "GET", "/api/v1/governance/rules", "", 200, `"version":1`},
 		{"no pools yet", "GET", "/api/v1/pools", "", 200, `{"pools":[]}`},
@@ -37,6 +39,9 @@ func TestAPIScenarios(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, n.URL()+tc.path, strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
+			if tc.name != "anonymous cannot create pools" {
+				req.Header.Set("Authorization", "Bearer "+op)
+			}
 			resp, err := testClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

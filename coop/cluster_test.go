@@ -36,8 +36,9 @@ func TestCluster3_JoinAndStatus(t *testing.T) {
 			break
 		}
 	}
+	token := operatorToken(t, follower.URL())
 	waitFor(t, 10*time.Second, func() error {
-		status, body, err := tryGet(follower.URL() + "/api/v1/cluster")
+		status, body, err := tryGetAuth(follower.URL()+"/api/v1/cluster", token)
 		if err != nil {
 			return err
 		}
@@ -64,7 +65,7 @@ func TestCluster3_JoinAndStatus(t *testing.T) {
 	})
 
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"status", "--http", follower.URL()}, env(nil), &out, &errOut); code != 0 {
+	if code := run(context.Background(), []string{"status", "--http", follower.URL()}, env(map[string]string{"COOP_TOKEN": token}), &out, &errOut); code != 0 {
 		t.Fatalf("coop status: exit %d: %s", code, errOut.String())
 	}
 	if rows := strings.Count(out.String(), " 127.0.0.1:"); rows != 3 {

@@ -28,6 +28,13 @@ type Config struct {
 	Rules         string // rulebook file read at the bootstrap of a new cluster
 	AdvertiseHTTP string // URL peers use to reach HTTP; empty: http://<HTTP>
 	AdvertiseRaft string // address peers dial for Raft; empty: the Raft address
+
+	// The first operator of a new cluster: from COOP_OPERATOR_EMAIL and
+	// COOP_OPERATOR_PASSWORD only (a secret is no flag: flags show in ps).
+	// Empty: operator@coop.local with a random password written to a file
+	// readable only by its owner.
+	OperatorEmail    string
+	OperatorPassword string
 }
 
 // DefaultConfig is the configuration of a single node on a laptop.
@@ -92,6 +99,8 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, *flag.
 			}
 		}
 	})
+	cfg.OperatorEmail = getenv("COOP_OPERATOR_EMAIL")
+	cfg.OperatorPassword = getenv("COOP_OPERATOR_PASSWORD")
 	return cfg, fs, errors.Join(errs...)
 }
 

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +26,54 @@ func testLogs() io.Writer {
 // testConfig is a node on free loopback ports with its own data directory.
 func testConfig(t *testing.T, id string) Config {
 	t.Helper()
-	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id}
+	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id,
+		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword}
+}
+
+// The first operator of the clusters tests start.
+const (
+	testOperatorEmail    = "op@coop.test"
+	testOperatorPassword = "plum orchard lantern 42"
+)
+
+// operatorToken logs the test operator in through the API and returns the
+// session token, for Authorization: Bearer.
+func operatorToken(t *testing.T, baseURL string) string {
+	t.Helper()
+	var token string
+	waitFor(t, 10*time.Second, func() error {
+		body := fmt.Sprintf(`{"email":%q,"password":%q}`, testOperatorEmail, testOperatorPassword)
+		resp, err := testClient.Post(baseURL+"/api/v1/login", "application/json", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Token string `json:"token"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+			return fmt.Errorf("login: %d %v", resp.StatusCode, err)
+		}
+		token = out.Token
+		return nil
+	})
+	return token
+}
+
+// tryGetAuth is tryGet with a Bearer token.
+func tryGetAuth(url, token string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := testClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
 }
 
 // startNode starts a node through the same code as `coop serve`, and

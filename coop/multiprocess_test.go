@@ -55,7 +55,7 @@ func (p *procNode) start(t *testing.T, bin string) {
 	p.logs = &syncBuffer{}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	p.cmd.Env = append(os.Environ(), "COOP_OPERATOR_EMAIL=", "COOP_OPERATOR_PASSWORD=")
+	p.cmd.Env = append(os.Environ(), "COOP_OPERATOR_EMAIL="+testOperatorEmail, "COOP_OPERATOR_PASSWORD="+testOperatorPassword)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +84,15 @@ func (p *procNode) waitReady(t *testing.T) {
 	})
 }
 
-func postJSON(url string, v any) (int, string, error) {
+func postJSON(url, token string, v any) (int, string, error) {
 	body, _ := json.Marshal(v)
-	resp, err := testClient.Post(url, "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -153,11 +159,12 @@ func TestMultiProcess_KillLeaderLosesNoWrite(t *testing.T) {
 		n.waitReady(t)
 	}
 
+	token := operatorToken(t, nodes[0].url())
 	var acked []string
 	write := func(via *procNode, id string) {
 		t.Helper()
 		waitFor(t, 15*time.Second, func() error {
-			status, body, err := postJSON(via.url()+"/api/v1/pools", testPool(id))
+			status, body, err := postJSON(via.url()+"/api/v1/pools", token, testPool(id))
 			if err != nil {
 				return err
 			}
@@ -173,7 +180,10 @@ func TestMultiProcess_KillLeaderLosesNoWrite(t *testing.T) {
 	}
 
 	// Find and kill the leader.
-	_, body := get(t, nodes[0].url()+"/api/v1/cluster")
+	_, body, err := tryGetAuth(nodes[0].url()+"/api/v1/cluster", token)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var cl struct {
 		Leader string `json:"leader"`
 	}

@@ -19,7 +19,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"coop/governance"
+	"coop/members"
 	"coop/pooling"
+	"coop/proposals"
 	"coop/raftdata"
 	"coop/ui"
 )
@@ -47,7 +49,9 @@ type Node struct {
 	app    *fiber.App
 
 	governance *governance.Service
+	members    *members.Service
 	pooling    *pooling.Service
+	proposals  *proposals.Service
 	failed     chan error    // the HTTP server stopped on its own
 	served     chan struct{} // closed when the HTTP server has returned
 
@@ -151,14 +155,17 @@ func (n *Node) start(ctx context.Context) error {
 	}
 
 	n.governance = governance.New(n.store)
+	n.members = members.New(n.store, members.Options{Logger: n.log.With("component", "members"), Rulebook: n.governance})
 	n.pooling = pooling.New(n.store)
+	n.proposals = proposals.New(n.store, proposals.Options{Logger: n.log.With("component", "proposals")})
 	n.app = ui.New(ui.Deps{
-		Cluster:    n.store,
-		Rules:      n.governance,
-		Pools:      n.pooling,
-		ClusterKey: cfg.ClusterKey,
-		Events:     n.events,
-		Logger:     n.log.With("component", "http"),
+		Cluster:   n.store,
+		Members:   n.members,
+		Rules:     n.governance,
+		Pools:     n.pooling,
+		Proposals: n.proposals,
+		Events:    n.events,
+		Logger:    n.log.With("component", "http"),
 	})
 	go func() {
 		defer close(n.served)
@@ -171,8 +178,10 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.join(ctx); err != nil {
 		return err
 	}
-	n.wg.Add(1)
+	n.wg.Add(3)
 	go n.bootstrapLoop(n.bootstrapSteps(rules))
+	go func() { defer n.wg.Done(); n.proposals.RunCloser(n.ctx) }()
+	go func() { defer n.wg.Done(); n.members.RetentionLoop(n.ctx, time.Hour) }()
 	return nil
 }
 
@@ -225,8 +234,10 @@ func (n *Node) join(ctx context.Context) error {
 // registerDomains is where the domain packages register their command
 // handlers and tables, before the store opens.
 func registerDomains(reg *raftdata.Registry) {
+	members.Register(reg)
 	governance.Register(reg)
 	pooling.Register(reg)
+	proposals.Register(reg)
 }
 
 // bootstrapSteps are what a new cluster's first leader applies before it
@@ -237,6 +248,7 @@ func registerDomains(reg *raftdata.Registry) {
 func (n *Node) bootstrapSteps(rules governance.Rulebook) []func(context.Context) error {
 	return []func(context.Context) error{
 		func(ctx context.Context) error { return n.governance.Bootstrap(ctx, rules) },
+		n.bootstrapOperator,
 	}
 }
 

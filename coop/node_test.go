@@ -34,7 +34,10 @@ func TestNode_HealthReadyMetricsCluster(t *testing.T) {
 		}
 	}
 
-	status, body = get(t, n.URL()+"/api/v1/cluster")
+	status, body, err := tryGetAuth(n.URL()+"/api/v1/cluster", operatorToken(t, n.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if status != http.StatusOK {
 		t.Fatalf("cluster: %d %s", status, body)
 	}

@@ -15,7 +15,8 @@ func TestStatus_PrintsTheCluster(t *testing.T) {
 	waitReady(t, n)
 
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"status", "--http", n.URL()}, env(nil), &out, &errOut)
+	token := operatorToken(t, n.URL())
+	code := run(context.Background(), []string{"status", "--http", n.URL()}, env(map[string]string{"COOP_TOKEN": token}), &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}

@@ -3,6 +3,7 @@ package pooling
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -319,4 +320,23 @@ func cloneKey(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// MemberKeys maps account ids to the pseudonymous keys of their records
+// (for the objections a query must leave out). Accounts that never
+// contributed have no key and are skipped.
+func MemberKeys(ctx context.Context, db *sql.DB, accountIDs []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, id := range accountIDs {
+		var key string
+		err := db.QueryRowContext(ctx, `SELECT member_key FROM pooling_member_keys WHERE account_id = ?`, id).Scan(&key)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("member keys: %w", err)
+		}
+		out[key] = true
+	}
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"coop/members"
 	"coop/raftdata"
 )
 
@@ -18,7 +19,8 @@ type BatchError struct {
 	err  *raftdata.Error
 }
 
-func newBatchError(rows []RowError) *BatchError {
+// NewBatchError refuses a batch whole, listing its bad rows.
+func NewBatchError(rows []RowError) *BatchError {
 	msg := fmt.Sprintf("%d problem(s) in the rows; nothing was imported", len(rows))
 	if len(rows) > 0 {
 		r := rows[0]
@@ -56,7 +58,7 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	pool, err := poolIn(tx, p.Pool)
+	pool, err := PoolIn(tx, p.Pool)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +84,7 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	recs, rowErrs := pool.ValidateBatch(raw)
 	if len(rowErrs) > 0 {
-		return nil, newBatchError(rowErrs).err
+		return nil, NewBatchError(rowErrs).err
 	}
 	stmt, err := tx.Prepare(`INSERT INTO pooling_records(id, pool, member_key, data, contributed_at, updated_at) VALUES(?,?,?,?,?,?)`)
 	if err != nil {
@@ -131,7 +133,7 @@ func (s *Service) Contribute(ctx context.Context, accountID, pool string, rows [
 	}
 	recs, rowErrs := p.ValidateBatch(rows)
 	if len(rowErrs) > 0 {
-		return Contribution{}, newBatchError(rowErrs)
+		return Contribution{}, NewBatchError(rowErrs)
 	}
 	raw, err := s.store.Apply(ctx, cmdContributed, contributePayload{Account: accountID, Key: raftdata.NewID(), Pool: pool, IdemKey: idemKey, Rows: recs})
 	if err != nil {
@@ -214,13 +216,13 @@ func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pool, err := poolIn(tx, poolID)
+	pool, err := PoolIn(tx, poolID)
 	if err != nil {
 		return nil, err
 	}
 	rec, rowErrs := pool.ValidateRecord(p.Values)
 	if len(rowErrs) > 0 {
-		return nil, newBatchError(rowErrs).err
+		return nil, NewBatchError(rowErrs).err
 	}
 	data, _ := json.Marshal(rec)
 	if _, err := tx.Exec(`UPDATE pooling_records SET data = ?, updated_at = ? WHERE id = ?`, string(data), cmd.Time.UnixNano(), p.ID); err != nil {
@@ -277,6 +279,16 @@ type erasePayload struct {
 
 func applyMemberErased(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p erasePayload
+	if err := cmd.Decode(&p); err != nil {
+		return nil, invalid("%v", err)
+	}
+	return nil, EraseMember(tx, p.Account)
+}
+
+// applyAccountDeleted erases the pooled data of an account deleted by
+// members (the same command, the same transaction).
+func applyAccountDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p members.Deleted
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}

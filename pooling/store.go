@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"coop/members"
 	"coop/raftdata"
 )
 
@@ -80,6 +81,7 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(cmdRecordRectifed, applyRecordRectified)
 	reg.Handle(cmdRecordDeleted, applyRecordDeleted)
 	reg.Handle(cmdMemberErased, applyMemberErased)
+	reg.Handle(members.CmdDeleted, applyAccountDeleted)
 }
 
 // Service is the pooling side of the cooperative.
@@ -181,7 +183,9 @@ func readPool(ctx context.Context, db ctxRowQueryer, id string) (Pool, error) {
 	return decodePool(id, def, err)
 }
 
-func poolIn(tx rowQueryer, id string) (Pool, error) {
+// PoolIn reads a pool inside a handler's transaction (proposals check
+// the pool a proposal targets).
+func PoolIn(tx rowQueryer, id string) (Pool, error) {
 	var def string
 	err := tx.QueryRow(`SELECT definition FROM pooling_pools WHERE id = ?`, id).Scan(&def)
 	return decodePool(id, def, err)
@@ -247,7 +251,7 @@ func applyConsentSet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	if _, err := poolIn(tx, p.Pool); err != nil {
+	if _, err := PoolIn(tx, p.Pool); err != nil {
 		return nil, err
 	}
 	key, err := memberKeyIn(tx, p.Account, p.Key)

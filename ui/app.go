@@ -41,14 +41,13 @@ type EventStats interface {
 
 // Deps is everything the HTTP app depends on.
 type Deps struct {
-	Cluster Cluster // required
-	// ClusterKey, when set, also authorizes operator calls from other
-	// machines until the members issue brings operator accounts.
-	ClusterKey string
-	Rules      Rules        // required
-	Pools      Pools        // required
-	Events     EventStats   // optional
-	Logger     *slog.Logger // optional; nil discards
+	Cluster   Cluster      // required
+	Members   Members      // required
+	Rules     Rules        // required
+	Pools     Pools        // required
+	Proposals Proposals    // required
+	Events    EventStats   // optional
+	Logger    *slog.Logger // optional; nil discards
 }
 
 // Limits of the HTTP server.
@@ -84,17 +83,57 @@ func New(deps Deps) *fiber.App {
 	})
 	// One middleware route, so that observe can tell a request no route
 	// matched (see routeLabel).
-	app.Use(requestID, s.observe, securityHeaders)
+	app.Use(requestID, s.observe, securityHeaders, s.authenticate)
 
 	app.Get("/", home)
 	app.Get("/healthz", healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsPage)
-	app.Get("/api/v1/cluster", s.cluster)
-	app.Get("/api/v1/governance/rules", s.rules)
-	app.Get("/api/v1/pools", s.listPools)
-	app.Post("/api/v1/pools", s.createPool)
-	app.Get("/api/v1/pools/:pool", s.getPool)
+	api := app.Group("/api/v1")
+	api.Get("/cluster", s.cluster)
+	api.Get("/governance/rules", s.rules)
+
+	api.Post("/signup", s.signup)
+	api.Post("/login", s.login)
+	api.Post("/logout", s.logout)
+	api.Get("/me", s.me)
+	api.Delete("/me", s.deleteMe)
+	api.Get("/me/export", s.exportMe)
+	api.Get("/me/export/:file", s.exportPoolCSV)
+	api.Get("/me/journal", s.journalMe)
+	api.Post("/me/charter", s.signCharter)
+	api.Get("/me/tokens", s.listTokens)
+	api.Post("/me/tokens", s.createToken)
+	api.Delete("/me/tokens/:id", s.revokeToken)
+	api.Get("/me/consents", s.myConsents)
+	api.Get("/me/records", s.myRecords)
+	api.Put("/me/records/:id", s.rectifyRecord)
+	api.Delete("/me/records/:id", s.deleteRecord)
+
+	api.Get("/members", s.listMembers)
+	api.Post("/members/:id/roles", s.grantRole)
+	api.Delete("/members/:id/roles/:role", s.revokeRole)
+	api.Post("/members/:id/suspend", s.setAccountStatus(true))
+	api.Post("/members/:id/reinstate", s.setAccountStatus(false))
+	api.Delete("/members/:id", s.deleteMember)
+
+	api.Get("/pools", s.listPools)
+	api.Post("/pools", s.createPool)
+	api.Get("/pools/:pool", s.getPool)
+	api.Put("/pools/:pool/consent", s.setConsent)
+	api.Post("/pools/:pool/records", s.contribute)
+
+	api.Get("/proposals", s.listProposals)
+	api.Post("/proposals", s.createProposal)
+	api.Get("/proposals/:id", s.getProposal)
+	api.Post("/proposals/:id/open", s.openProposal)
+	api.Post("/proposals/:id/ballots", s.castBallot)
+	api.Get("/proposals/:id/ballots", s.ballotList)
+	api.Get("/proposals/:id/comments", s.comments)
+	api.Post("/proposals/:id/comments", s.addComment)
+	api.Put("/proposals/:id/objection", s.setObjection)
+	api.Post("/proposals/:id/queries", s.runQuery)
+	api.Get("/proposals/:id/results", s.results)
 	app.All(raftdata.InternalPrefix+"*", adaptor.HTTPHandler(detachContext(deps.Cluster.Handler())))
 	return app
 }

@@ -19,27 +19,49 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/governance"
+	"coop/members"
+	"coop/pooling"
+	"coop/proposals"
 	"coop/raftdata"
+	"coop/raftdata/raftdatatest"
 )
 
-// openStore opens a real one-node store and waits until it leads.
-func openStore(t *testing.T) *raftdata.Store {
+// testEnv is a real one-node coop: store, services, an operator.
+type testEnv struct {
+	store    *raftdata.Store
+	deps     Deps
+	members  *members.Service
+	operator members.Account
+}
+
+func registerAll(reg *raftdata.Registry) {
+	members.Register(reg)
+	governance.Register(reg)
+	pooling.Register(reg)
+	proposals.Register(reg)
+}
+
+// openEnv starts a real node with every service and the first operator;
+// the bootstrap is NOT marked done (the readiness test marks it).
+func openEnv(t *testing.T) *testEnv {
 	t.Helper()
-	st, err := raftdata.Open(raftdata.Config{
-		NodeID:    "n1",
-		Dir:       t.TempDir(),
-		RaftBind:  "127.0.0.1:0",
-		HTTPURL:   "http://127.0.0.1:1",
-		Bootstrap: true,
-		Logger:    testLogger(),
-	}, raftdata.NewRegistry())
-	if err != nil {
+	n := raftdatatest.Start(t, registerAll)
+	ctx := context.Background()
+	gov := governance.New(n.Store)
+	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	waitFor(t, 10*time.Second, func() bool { return st.IsLeader() && st.Ready() })
-	return st
+	e := &testEnv{store: n.Store, members: members.New(n.Store, members.Options{Rulebook: gov})}
+	if _, err := e.members.BootstrapOperator(ctx, "op@coop.test", testPassword); err != nil {
+		t.Fatal(err)
+	}
+	e.deps = Deps{Cluster: n.Store, Members: e.members, Rules: gov, Pools: pooling.New(n.Store),
+		Proposals: proposals.New(n.Store, proposals.Options{}), Logger: testLogger()}
+	return e
 }
+
+const testPassword = "plum orchard lantern 42"
 
 func testLogger() *slog.Logger {
 	if os.Getenv("COOP_TEST_LOG") != "" {
@@ -85,7 +107,7 @@ func decodeError(t *testing.T, body string) raftdata.Error {
 
 func TestErrors_OneShapeForEveryCode(t *testing.T) {
 	var logs bytes.Buffer
-	app := New(Deps{Cluster: openStore(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	app := newWithLogger(t, slog.New(slog.NewJSONHandler(&logs, nil)))
 	errs := map[string]error{
 		"invalid":  raftdata.Errorf(raftdata.CodeInvalid, "bad field"),
 		"conflict": raftdata.Errorf(raftdata.CodeConflict, "already voted"),
@@ -128,7 +150,7 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 }
 
 func TestMiddleware_HeadersAndRequestID(t *testing.T) {
-	app := New(Deps{Cluster: openStore(t)})
+	app := New(openEnv(t).deps)
 	for _, path := range []string{"/healthz", "/nope"} {
 		resp, _ := call(t, app, httptest.NewRequest("GET", path, nil))
 		for h, want := range map[string]string{
@@ -161,8 +183,9 @@ func TestMiddleware_HeadersAndRequestID(t *testing.T) {
 }
 
 func TestHealth_ReadyOnlyOnceBootstrapped(t *testing.T) {
-	st := openStore(t)
-	app := New(Deps{Cluster: st})
+	env := openEnv(t)
+	st := env.store
+	app := New(env.deps)
 
 	resp, body := call(t, app, httptest.NewRequest("GET", "/healthz", nil))
 	if resp.StatusCode != 200 || body != "ok" {
@@ -182,7 +205,7 @@ func TestHealth_ReadyOnlyOnceBootstrapped(t *testing.T) {
 }
 
 func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
-	app := New(Deps{Cluster: openStore(t)})
+	app := New(openEnv(t).deps)
 	call(t, app, httptest.NewRequest("GET", "/healthz", nil))
 	call(t, app, httptest.NewRequest("GET", "/invented/path/123", nil))
 
@@ -216,50 +239,11 @@ func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
 	}
 }
 
-func TestCluster_OperatorsOnly(t *testing.T) {
-	const key = "0123456789abcdef-key"
-	st := openStore(t)
-	app := New(Deps{Cluster: st, ClusterKey: key})
-
-	tests := []struct {
-		name, auth string
-		status     int
-	}{
-		{"no credentials from another machine", "", 401},
-		{"wrong key", "Bearer wrong", 401},
-		{"key without Bearer", key, 401},
-		{"cluster key", "Bearer " + key, 200},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest("GET", "/api/v1/cluster", nil)
-			if tt.auth != "" {
-				req.Header.Set("Authorization", tt.auth)
-			}
-			resp, body := call(t, app, req)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("%d %s, want %d", resp.StatusCode, body, tt.status)
-			}
-			if tt.status == 401 && decodeError(t, body).Code != raftdata.CodeUnauthorized {
-				t.Fatalf("body %s", body)
-			}
-		})
-	}
-
-	// Without a configured key, no Bearer value opens it.
-	open := New(Deps{Cluster: st})
-	req := httptest.NewRequest("GET", "/api/v1/cluster", nil)
-	req.Header.Set("Authorization", "Bearer ")
-	if resp, _ := call(t, open, req); resp.StatusCode != 401 {
-		t.Fatalf("empty key accepted: %d", resp.StatusCode)
-	}
-}
-
-// TestServe_LoopbackCallers serves the app on a real loopback listener: the
-// operator API and the node-to-node API answer local callers.
-func TestServe_LoopbackCallers(t *testing.T) {
-	st := openStore(t)
-	app := New(Deps{Cluster: st})
+// TestServe_InternalAPI serves the app on a real loopback listener: the
+// node-to-node API answers local callers and refuses remote ones.
+func TestServe_InternalAPI(t *testing.T) {
+	env := openEnv(t)
+	app := New(env.deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -268,21 +252,24 @@ func TestServe_LoopbackCallers(t *testing.T) {
 	t.Cleanup(func() { app.ShutdownWithTimeout(time.Second) })
 	base := "http://" + ln.Addr().String()
 
-	var cl raftdata.ClusterStatus
-	getJSON(t, base+"/api/v1/cluster", &cl)
-	if cl.Leader != "n1" || len(cl.Nodes) != 1 || cl.Nodes[0].State != "leader" {
-		t.Fatalf("cluster: %+v", cl)
-	}
 	var self raftdata.NodeStatus
 	getJSON(t, base+raftdata.InternalPrefix+"status", &self)
 	if self.ID != "n1" || self.State != "leader" {
 		t.Fatalf("internal status: %+v", self)
 	}
-
+	// Loopback gives no operator rights on the public API.
+	resp, err := http.Get(base + "/api/v1/cluster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("cluster from loopback without credentials: %d", resp.StatusCode)
+	}
 	// From "another machine" the node-to-node API refuses.
-	resp, body := call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
-	if resp.StatusCode != 403 {
-		t.Fatalf("internal API from a remote caller: %d %s", resp.StatusCode, body)
+	r, body := call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
+	if r.StatusCode != 403 {
+		t.Fatalf("internal API from a remote caller: %d %s", r.StatusCode, body)
 	}
 }
 
@@ -305,7 +292,7 @@ func getJSON(t *testing.T, url string, out any) {
 // TestServe_BodyLimit sends a body over the limit to a real server: the
 // answer is the usual JSON error.
 func TestServe_BodyLimit(t *testing.T) {
-	app := New(Deps{Cluster: openStore(t)})
+	app := New(openEnv(t).deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -338,4 +325,10 @@ func TestMethodLabel(t *testing.T) {
 			t.Errorf("methodLabel(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func newWithLogger(t *testing.T, l *slog.Logger) *fiber.App {
+	d := openEnv(t).deps
+	d.Logger = l
+	return New(d)
 }

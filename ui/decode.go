@@ -48,3 +48,8 @@ func describeJSONError(err error) string {
 		return err.Error()
 	}
 }
+
+// invalidf is a 400 with a sentence.
+func invalidf(format string, args ...any) error {
+	return raftdata.Errorf(raftdata.CodeInvalid, format, args...)
+}

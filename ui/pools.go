@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/members"
 	"coop/pooling"
 )
 
@@ -13,6 +18,15 @@ type Pools interface {
 	Pools(ctx context.Context) ([]pooling.Pool, error)
 	Pool(ctx context.Context, id string) (pooling.Pool, error)
 	CreatePool(ctx context.Context, p pooling.Pool) (pooling.Pool, error)
+	SetConsent(ctx context.Context, accountID, pool string, granted bool) (pooling.Consent, error)
+	Consents(ctx context.Context, accountID string) ([]pooling.Consent, []pooling.Consent, error)
+	Contribute(ctx context.Context, accountID, pool string, rows []map[string]any, idemKey string) (pooling.Contribution, error)
+	Records(ctx context.Context, accountID, pool string) ([]pooling.StoredRecord, error)
+	Rectify(ctx context.Context, accountID, recordID string, values map[string]any) error
+	DeleteRecord(ctx context.Context, accountID, recordID string) error
+	Export(ctx context.Context, accountID string) (pooling.Export, error)
+	WriteCSV(ctx context.Context, w io.Writer, accountID, poolID string) error
+	AccessJournal(ctx context.Context, accountID string) ([]pooling.Access, error)
 }
 
 // listPools answers GET /api/v1/pools: public, every pool with its schema
@@ -36,7 +50,7 @@ func (s *server) getPool(c *fiber.Ctx) error {
 
 // createPool answers POST /api/v1/pools (operators).
 func (s *server) createPool(c *fiber.Ctx) error {
-	if err := s.authorizeOperator(c); err != nil {
+	if _, err := requireRole(c, members.RoleOperator); err != nil {
 		return err
 	}
 	var p pooling.Pool
@@ -48,4 +62,130 @@ func (s *server) createPool(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(created)
+}
+
+// setConsent answers PUT /api/v1/pools/{pool}/consent {"granted"}.
+func (s *server) setConsent(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Granted *bool `json:"granted"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Granted == nil {
+		return invalidf("granted (true or false) is required")
+	}
+	consent, err := s.deps.Pools.SetConsent(c.UserContext(), a.ID, c.Params("pool"), *in.Granted)
+	if err != nil {
+		return err
+	}
+	return c.JSON(consent)
+}
+
+// contribute answers POST /api/v1/pools/{pool}/records: a JSON array of
+// records, or a CSV file (Content-Type text/csv). An Idempotency-Key
+// header makes a retried upload harmless. A batch with a bad row is
+// refused whole, each bad row listed.
+func (s *server) contribute(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	pool, err := s.deps.Pools.Pool(c.UserContext(), c.Params("pool"))
+	if err != nil {
+		return err
+	}
+	var rows []map[string]any
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), "text/csv") {
+		parsed, rowErrs := pooling.ParseCSV(pool, bytes.NewReader(c.Body()))
+		if len(rowErrs) > 0 {
+			return pooling.NewBatchError(rowErrs)
+		}
+		rows = parsed
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(c.Body()))
+		if err := dec.Decode(&rows); err != nil {
+			return invalidf("records: a JSON array of objects keyed by field name is expected (%s)", describeJSONError(err))
+		}
+	}
+	res, err := s.deps.Pools.Contribute(c.UserContext(), a.ID, pool.ID, rows, c.Get("Idempotency-Key"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(res)
+}
+
+// myConsents answers GET /api/v1/me/consents.
+func (s *server) myConsents(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	current, history, err := s.deps.Pools.Consents(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"consents": current, "history": history})
+}
+
+// myRecords answers GET /api/v1/me/records?pool=ID.
+func (s *server) myRecords(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	recs, err := s.deps.Pools.Records(c.UserContext(), a.ID, c.Query("pool"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"records": recs})
+}
+
+// rectifyRecord answers PUT /api/v1/me/records/{id} with the record's
+// corrected values.
+func (s *server) rectifyRecord(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	var values map[string]any
+	if err := decodeJSON(c, &values); err != nil {
+		return err
+	}
+	if err := s.deps.Pools.Rectify(c.UserContext(), a.ID, c.Params("id"), values); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"rectified": true})
+}
+
+// deleteRecord answers DELETE /api/v1/me/records/{id}.
+func (s *server) deleteRecord(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Pools.DeleteRecord(c.UserContext(), a.ID, c.Params("id")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"deleted": true})
+}
+
+// exportPoolCSV answers GET /api/v1/me/export/{pool}.csv.
+func (s *server) exportPoolCSV(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	pool := strings.TrimSuffix(c.Params("file"), ".csv")
+	var buf bytes.Buffer
+	if err := s.deps.Pools.WriteCSV(c.UserContext(), &buf, a.ID, pool); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+pool+`.csv"`)
+	return c.Send(buf.Bytes())
 }

@@ -1,0 +1,265 @@
+package members
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"coop/raftdata"
+)
+
+// Role is what an account may do.
+type Role string
+
+const (
+	// RoleMember comes with sign-up: pools data, votes.
+	RoleMember Role = "member"
+	// RoleResearcher, granted by an operator, submits proposals.
+	RoleResearcher Role = "researcher"
+	// RoleOperator, granted by an operator or at bootstrap, runs the
+	// system: accounts, cluster, journals, never members' pooled data.
+	RoleOperator Role = "operator"
+)
+
+// ParseRole reads a role name; an unknown one is a CodeInvalid error.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case RoleMember, RoleResearcher, RoleOperator:
+		return r, nil
+	}
+	return "", raftdata.Errorf(raftdata.CodeInvalid, "unknown role %q: the roles are member, researcher and operator", s)
+}
+
+// grantable checks that an operator may grant or revoke r: member comes
+// with sign-up only.
+func grantable(s string) (Role, error) {
+	r, err := ParseRole(s)
+	if err != nil {
+		return "", err
+	}
+	if r == RoleMember {
+		return "", raftdata.Errorf(raftdata.CodeInvalid, "the member role comes with sign-up; an operator grants researcher or operator")
+	}
+	return r, nil
+}
+
+// Has tells whether the account holds role r (whatever its status).
+func (a Account) Has(r Role) bool { return slices.Contains(a.Roles, r) }
+
+// Require checks that the account is active and holds at least one of
+// roles (any role when none is given): CodeForbidden otherwise. The ui
+// calls it before every restricted action; handlers check again.
+func (a Account) Require(roles ...Role) error {
+	if a.ID == "" {
+		return raftdata.Errorf(raftdata.CodeUnauthorized, "log in first")
+	}
+	if !a.Active() {
+		return raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", a.Status)
+	}
+	if len(roles) == 0 || slices.ContainsFunc(roles, a.Has) {
+		return nil
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return raftdata.Errorf(raftdata.CodeForbidden, "this needs the %s role", strings.Join(names, " or "))
+}
+
+// RoleChange is the payload of CmdRoleGranted and CmdRoleRevoked.
+type RoleChange struct {
+	Account string `json:"account"`
+	Role    Role   `json:"role"`
+	Actor   string `json:"actor"`
+}
+
+// GrantRole gives role (researcher or operator) to an account. Only an
+// operator may; granting a role the account holds changes nothing.
+func (s *Service) GrantRole(ctx context.Context, actor Account, accountID, role string) error {
+	r, err := grantable(role)
+	if err != nil {
+		return err
+	}
+	if err := actor.Require(RoleOperator); err != nil {
+		return err
+	}
+	if err := s.apply(ctx, CmdRoleGranted, RoleChange{Account: accountID, Role: r, Actor: actor.ID}, nil); err != nil {
+		return fmt.Errorf("grant role: %w", err)
+	}
+	return nil
+}
+
+// RevokeRole takes role (researcher or operator) from an account. The last
+// active operator keeps theirs.
+func (s *Service) RevokeRole(ctx context.Context, actor Account, accountID, role string) error {
+	r, err := grantable(role)
+	if err != nil {
+		return err
+	}
+	if err := actor.Require(RoleOperator); err != nil {
+		return err
+	}
+	if err := s.apply(ctx, CmdRoleRevoked, RoleChange{Account: accountID, Role: r, Actor: actor.ID}, nil); err != nil {
+		return fmt.Errorf("revoke role: %w", err)
+	}
+	return nil
+}
+
+func applyRoleGranted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p RoleChange
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if _, err := grantable(string(p.Role)); err != nil {
+		return nil, err
+	}
+	if err := activeOperatorIn(tx, p.Actor); err != nil {
+		return nil, err
+	}
+	if _, err := targetIn(tx, p.Account); err != nil {
+		return nil, err
+	}
+	res, err := tx.Exec(`INSERT OR IGNORE INTO members_roles(account_id, role, granted_at, granted_by) VALUES(?,?,?,?)`,
+		p.Account, p.Role, nanos(cmd), p.Actor)
+	if err != nil {
+		return nil, fmt.Errorf("grant role: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, nil
+	}
+	return nil, emit(tx, "role_granted", map[string]any{"id": p.Account, "role": p.Role, "by": p.Actor})
+}
+
+func applyRoleRevoked(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p RoleChange
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if _, err := grantable(string(p.Role)); err != nil {
+		return nil, err
+	}
+	if err := activeOperatorIn(tx, p.Actor); err != nil {
+		return nil, err
+	}
+	if _, err := targetIn(tx, p.Account); err != nil {
+		return nil, err
+	}
+	if p.Role == RoleOperator {
+		others, err := otherActiveOperators(tx, p.Account)
+		if err != nil {
+			return nil, err
+		}
+		if others == 0 {
+			return nil, raftdata.Errorf(raftdata.CodeConflict, "this is the last active operator: grant the role to someone else first")
+		}
+	}
+	res, err := tx.Exec(`DELETE FROM members_roles WHERE account_id = ? AND role = ?`, p.Account, p.Role)
+	if err != nil {
+		return nil, fmt.Errorf("revoke role: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, nil
+	}
+	return nil, emit(tx, "role_revoked", map[string]any{"id": p.Account, "role": p.Role, "by": p.Actor})
+}
+
+// StatusChange is the payload of CmdSuspended and CmdReinstated.
+type StatusChange struct {
+	Account string `json:"account"`
+	Actor   string `json:"actor"`
+}
+
+// Suspend stops an account at once (its sessions and tokens are deleted)
+// until an operator reinstates it. Only an operator may; not their own
+// account, nor the last active operator.
+func (s *Service) Suspend(ctx context.Context, actor Account, accountID string) error {
+	if err := actor.Require(RoleOperator); err != nil {
+		return err
+	}
+	if err := s.apply(ctx, CmdSuspended, StatusChange{Account: accountID, Actor: actor.ID}, nil); err != nil {
+		return fmt.Errorf("suspend: %w", err)
+	}
+	return nil
+}
+
+// Reinstate lets a suspended account log in again.
+func (s *Service) Reinstate(ctx context.Context, actor Account, accountID string) error {
+	if err := actor.Require(RoleOperator); err != nil {
+		return err
+	}
+	if err := s.apply(ctx, CmdReinstated, StatusChange{Account: accountID, Actor: actor.ID}, nil); err != nil {
+		return fmt.Errorf("reinstate: %w", err)
+	}
+	return nil
+}
+
+func applySuspended(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p StatusChange
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if err := activeOperatorIn(tx, p.Actor); err != nil {
+		return nil, err
+	}
+	if p.Actor == p.Account {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "an operator cannot suspend their own account")
+	}
+	row, err := targetIn(tx, p.Account)
+	if err != nil {
+		return nil, err
+	}
+	if row.status == StatusSuspended {
+		return nil, nil
+	}
+	roles, err := rolesOf(tx, p.Account)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(roles, RoleOperator) {
+		if others, err := otherActiveOperators(tx, p.Account); err != nil {
+			return nil, err
+		} else if others == 0 {
+			return nil, raftdata.Errorf(raftdata.CodeConflict, "this is the last active operator")
+		}
+	}
+	if _, err := tx.Exec(`UPDATE members_accounts SET status = 'suspended', suspended_at = ? WHERE id = ?`, nanos(cmd), p.Account); err != nil {
+		return nil, fmt.Errorf("suspend: %w", err)
+	}
+	if err := dropCredentials(tx, p.Account); err != nil {
+		return nil, err
+	}
+	return nil, emit(tx, "suspended", map[string]any{"id": p.Account, "by": p.Actor})
+}
+
+func applyReinstated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p StatusChange
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if err := activeOperatorIn(tx, p.Actor); err != nil {
+		return nil, err
+	}
+	row, err := targetIn(tx, p.Account)
+	if err != nil {
+		return nil, err
+	}
+	if row.status == StatusActive {
+		return nil, nil
+	}
+	if _, err := tx.Exec(`UPDATE members_accounts SET status = 'active', suspended_at = NULL WHERE id = ?`, p.Account); err != nil {
+		return nil, fmt.Errorf("reinstate: %w", err)
+	}
+	return nil, emit(tx, "reinstated", map[string]any{"id": p.Account, "by": p.Actor})
+}
+
+// dropCredentials deletes every session and API token of an account.
+func dropCredentials(tx *raftdata.Tx, id string) error {
+	if _, err := tx.Exec(`DELETE FROM members_sessions WHERE account_id = ?`, id); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	if _, err := tx.Exec(`DELETE FROM members_tokens WHERE account_id = ?`, id); err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return nil
+}

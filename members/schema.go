@@ -1,0 +1,83 @@
+package members
+
+// The tables members owns in the replicated store. Times are Unix
+// nanoseconds (UTC) taken from command times; secrets are stored only as
+// hashes: argon2id for passwords, SHA-256 (hex) for session and API tokens.
+const schema = `
+CREATE TABLE IF NOT EXISTS members_accounts (
+	id                 TEXT PRIMARY KEY,
+	name               TEXT,             -- NULL once the identity is purged
+	email              TEXT,             -- normalised; NULL once purged
+	password_hash      TEXT,             -- argon2id PHC string; NULL from deletion on
+	status             TEXT NOT NULL,    -- active | suspended | deleted
+	created_at         INTEGER NOT NULL,
+	suspended_at       INTEGER,
+	deleted_at         INTEGER,
+	identity_purged_at INTEGER
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS members_accounts_email ON members_accounts(email) WHERE status <> 'deleted';
+CREATE INDEX IF NOT EXISTS members_accounts_deleted ON members_accounts(deleted_at) WHERE deleted_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS members_roles (
+	account_id TEXT NOT NULL,
+	role       TEXT NOT NULL,
+	granted_at INTEGER NOT NULL,
+	granted_by TEXT NOT NULL,            -- account id, or 'signup' / 'bootstrap'
+	PRIMARY KEY (account_id, role)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_roles_role ON members_roles(role);
+
+CREATE TABLE IF NOT EXISTS members_charter_signatures (
+	account_id TEXT NOT NULL,
+	charter    TEXT NOT NULL,            -- member | operator
+	version    INTEGER NOT NULL,
+	lang       TEXT NOT NULL,
+	signed_at  INTEGER NOT NULL,
+	PRIMARY KEY (account_id, charter, version)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS members_sessions (
+	hash         TEXT PRIMARY KEY,       -- hex SHA-256 of the token
+	account_id   TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER NOT NULL,
+	expires_at   INTEGER NOT NULL,       -- absolute end
+	idle_ns      INTEGER NOT NULL        -- ends when unused this long
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_sessions_account ON members_sessions(account_id);
+
+CREATE TABLE IF NOT EXISTS members_tokens (
+	id           TEXT PRIMARY KEY,
+	account_id   TEXT NOT NULL,
+	name         TEXT NOT NULL,
+	hash         TEXT NOT NULL UNIQUE,   -- hex SHA-256 of the token
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_tokens_account ON members_tokens(account_id);
+
+CREATE TABLE IF NOT EXISTS members_journal (
+	id         INTEGER PRIMARY KEY,
+	account_id TEXT NOT NULL,
+	at         INTEGER NOT NULL,
+	address    TEXT NOT NULL,
+	outcome    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS members_journal_account ON members_journal(account_id, at);
+CREATE INDEX IF NOT EXISTS members_journal_at ON members_journal(at);
+
+-- Login attempts still counted by the limiter: one row per attempt that
+-- has not succeeded, until its window ends. A row is written before the
+-- password is checked and deleted if the login succeeds, so an attempt cut
+-- short by a crash counts as a failure.
+CREATE TABLE IF NOT EXISTS members_login_attempts (
+	id          TEXT PRIMARY KEY,
+	account_id  TEXT NOT NULL,           -- '' for an unknown email
+	address_key TEXT NOT NULL,           -- IPv4 address or IPv6 /64
+	at          INTEGER NOT NULL,
+	expires_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_login_attempts_account ON members_login_attempts(account_id, expires_at);
+CREATE INDEX IF NOT EXISTS members_login_attempts_address ON members_login_attempts(address_key, expires_at);
+CREATE INDEX IF NOT EXISTS members_login_attempts_expires ON members_login_attempts(expires_at);
+`

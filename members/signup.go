@@ -1,0 +1,175 @@
+package members
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"coop/raftdata"
+)
+
+// MaxNameChars bounds a display name.
+const MaxNameChars = 100
+
+// MaxRequestBytes bounds the JSON bodies the decoders here accept.
+const MaxRequestBytes = 8 << 10
+
+// SignupInput is what a person gives to join: the body of POST /signup.
+type SignupInput struct {
+	Name          string `json:"name"`
+	Email         string `json:"email"`
+	Password      string `json:"password"`
+	AcceptCharter bool   `json:"accept_charter"`
+	// Lang is the language the charter was shown in ("fr" or "en").
+	Lang string `json:"lang,omitempty"`
+}
+
+// DecodeSignup reads a sign-up request body: one JSON object, no unknown
+// field, at most MaxRequestBytes. It does not validate the values
+// (Validate does).
+func DecodeSignup(body []byte) (SignupInput, error) {
+	var in SignupInput
+	return in, decodeJSON(body, &in)
+}
+
+// decodeJSON reads exactly one JSON object into v.
+func decodeJSON(body []byte, v any) error {
+	if len(body) > MaxRequestBytes {
+		return raftdata.Errorf(raftdata.CodeInvalid, "the request body is too large: at most %d bytes", MaxRequestBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return raftdata.Errorf(raftdata.CodeInvalid, "the request body is not the JSON object expected: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return raftdata.Errorf(raftdata.CodeInvalid, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// CheckName validates a display name and returns it trimmed.
+func CheckName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	switch {
+	case name == "":
+		return "", raftdata.Errorf(raftdata.CodeInvalid, "a name is required")
+	case !utf8.ValidString(name):
+		return "", raftdata.Errorf(raftdata.CodeInvalid, "the name is not valid UTF-8 text")
+	case utf8.RuneCountInString(name) > MaxNameChars:
+		return "", raftdata.Errorf(raftdata.CodeInvalid, "the name is too long: at most %d characters", MaxNameChars)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", raftdata.Errorf(raftdata.CodeInvalid, "the name must not contain control characters")
+	}
+	return name, nil
+}
+
+// Validate checks a sign-up and returns it normalised (name trimmed,
+// email trimmed and lower-cased). The error is CodeInvalid and says what to
+// fix; for a weak password, why it is weak. It does not hash anything.
+func (in SignupInput) Validate() (SignupInput, error) {
+	name, err := CheckName(in.Name)
+	if err != nil {
+		return in, err
+	}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return in, err
+	}
+	if err := CheckPassword(in.Password, email, name); err != nil {
+		return in, err
+	}
+	if !in.AcceptCharter {
+		return in, raftdata.Errorf(raftdata.CodeInvalid, "joining means accepting the member charter: read it and tick accept_charter")
+	}
+	out := in
+	out.Name, out.Email = name, email
+	out.Lang = charterLang(CharterMember, in.Lang)
+	return out, nil
+}
+
+// SignedUp is the payload of CmdSignedUp and CmdOperatorBootstrapped: the
+// account as created, with its argon2id hash and the charter it signed.
+type SignedUp struct {
+	ID             string      `json:"id"`
+	Name           string      `json:"name"`
+	Email          string      `json:"email"`
+	PasswordHash   string      `json:"password_hash"`
+	Role           Role        `json:"role"`
+	Charter        CharterKind `json:"charter"`
+	CharterVersion int         `json:"charter_version"`
+	Lang           string      `json:"lang"`
+}
+
+// SignUp creates a member account: role member, the current member charter
+// signed now. A taken email is CodeConflict, decided by the handler so
+// that two sign-ups racing on two nodes cannot both win.
+func (s *Service) SignUp(ctx context.Context, in SignupInput) (Account, error) {
+	in, err := in.Validate()
+	if err != nil {
+		return Account{}, err
+	}
+	hash, err := s.hash(ctx, in.Password)
+	if err != nil {
+		return Account{}, fmt.Errorf("sign up: %w", err)
+	}
+	p := SignedUp{
+		ID: raftdata.NewID(), Name: in.Name, Email: in.Email, PasswordHash: hash, Role: RoleMember,
+		Charter: CharterMember, CharterVersion: CharterVersion(CharterMember), Lang: in.Lang,
+	}
+	if err := s.apply(ctx, CmdSignedUp, p, nil); err != nil {
+		return Account{}, fmt.Errorf("sign up: %w", err)
+	}
+	return Account{
+		ID: p.ID, Name: p.Name, Email: p.Email, Roles: []Role{RoleMember}, Status: StatusActive,
+		CreatedAt: s.now(), CharterCurrent: true,
+	}, nil
+}
+
+func applySignedUp(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p SignedUp
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if p.Role != RoleMember || p.Charter != CharterMember {
+		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a sign-up creates a member who signs the member charter")
+	}
+	if err := createAccount(tx, cmd, p, "signup"); err != nil {
+		return nil, err
+	}
+	return map[string]string{"id": p.ID}, emit(tx, "signed_up", map[string]any{"id": p.ID})
+}
+
+// createAccount inserts an account with its one role and its charter
+// signature, refusing an email already in use.
+func createAccount(tx *raftdata.Tx, cmd raftdata.Command, p SignedUp, grantedBy string) error {
+	if p.ID == "" || p.Name == "" || p.PasswordHash == "" || p.CharterVersion < 1 {
+		return raftdata.Errorf(raftdata.CodeInvalid, "an account needs an id, a name, a password and a charter")
+	}
+	if email, err := NormalizeEmail(p.Email); err != nil || email != p.Email {
+		return raftdata.Errorf(raftdata.CodeInvalid, "the email address is not normalised")
+	}
+	var taken int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM members_accounts WHERE email = ? AND status <> 'deleted'`, p.Email).Scan(&taken); err != nil {
+		return fmt.Errorf("check email: %w", err)
+	}
+	if taken > 0 {
+		return raftdata.Errorf(raftdata.CodeConflict, "an account with this email address already exists")
+	}
+	at := nanos(cmd)
+	if _, err := tx.Exec(`INSERT INTO members_accounts(id, name, email, password_hash, status, created_at) VALUES(?,?,?,?,?,?)`,
+		p.ID, p.Name, p.Email, p.PasswordHash, StatusActive, at); err != nil {
+		return fmt.Errorf("create account: %w", err)
+	}
+	if _, err := tx.Exec(`INSERT INTO members_roles(account_id, role, granted_at, granted_by) VALUES(?,?,?,?)`,
+		p.ID, p.Role, at, grantedBy); err != nil {
+		return fmt.Errorf("grant %s: %w", p.Role, err)
+	}
+	return insertSignature(tx, cmd, CharterSigned{Account: p.ID, Charter: p.Charter, Version: p.CharterVersion, Lang: p.Lang})
+}

@@ -1,0 +1,455 @@
+package proposals
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"coop/governance"
+	"coop/members"
+	"coop/pooling"
+	"coop/raftdata"
+)
+
+// Commands owned by proposals.
+const (
+	cmdCreated      = "proposal.created"
+	cmdOpened       = "proposal.opened"
+	cmdBallotCast   = "proposal.ballot_cast"
+	cmdClosed       = "proposal.closed"
+	cmdCommented    = "proposal.commented"
+	cmdObjected     = "proposal.objection_set"
+	cmdGrantExpired = "proposal.grant_expired"
+	cmdQueryDebited = "proposal.query_debited"
+	cmdRunReleased  = "proposal.run_released"
+)
+
+// Register adds the tables and handlers of proposals.
+func Register(reg *raftdata.Registry) {
+	reg.Schema("proposals", schema)
+	reg.Handle(cmdCreated, applyCreated)
+	reg.Handle(cmdOpened, applyOpened)
+	reg.Handle(cmdBallotCast, applyBallotCast)
+	reg.Handle(cmdClosed, applyClosed)
+	reg.Handle(cmdCommented, applyCommented)
+	reg.Handle(cmdObjected, applyObjected)
+	reg.Handle(cmdGrantExpired, applyGrantExpired)
+	reg.Handle(cmdQueryDebited, applyQueryDebited)
+	reg.Handle(cmdRunReleased, applyRunReleased)
+	reg.Handle(members.CmdDeleted, applyMemberDeleted)
+}
+
+func invalid(format string, args ...any) error {
+	return raftdata.Errorf(raftdata.CodeInvalid, format, args...)
+}
+
+func decode(cmd raftdata.Command, v any) error {
+	if err := cmd.Decode(v); err != nil {
+		return invalid("%v", err)
+	}
+	return nil
+}
+
+// ---- creation and opening ----
+
+type createdPayload struct {
+	ID        string `json:"id"`
+	Requester string `json:"requester"`
+	Draft     Draft  `json:"draft"`
+	Salt      string `json:"salt"` // for the voter keys, if opened at once
+}
+
+func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p createdPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	acct, err := members.LookupIn(tx, p.Requester)
+	if err != nil {
+		return nil, err
+	}
+	if !acct.Active() {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "a suspended account cannot submit proposals")
+	}
+	if p.Draft.Kind == governance.Amendment {
+		if !acct.Has(members.RoleMember) && !acct.Has(members.RoleResearcher) {
+			return nil, raftdata.Errorf(raftdata.CodeForbidden, "amendments are proposed by members or researchers")
+		}
+	} else if !acct.Has(members.RoleResearcher) {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "proposals to use pooled data are submitted by researchers")
+	}
+	rules, _, err := governance.CurrentIn(tx)
+	if err != nil {
+		return nil, err
+	}
+	var pool *pooling.Pool
+	if p.Draft.Kind != governance.Amendment && p.Draft.Pool != "" {
+		pl, err := pooling.PoolIn(tx, p.Draft.Pool)
+		if err == nil {
+			pool = &pl
+		} else if raftdata.ErrorCode(err) != raftdata.CodeNotFound {
+			return nil, err
+		}
+	}
+	if err := p.Draft.validate(rules, pool); err != nil {
+		return nil, err
+	}
+	def, err := json.Marshal(p.Draft)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(`INSERT INTO proposals(id, requester, definition, kind, pool, status, created_at) VALUES(?,?,?,?,?,?,?)`,
+		p.ID, p.Requester, string(def), string(p.Draft.Kind), p.Draft.Pool, string(StatusDraft), cmd.Time.UnixNano()); err != nil {
+		return nil, err
+	}
+	if !p.Draft.Draft {
+		if err := openIn(tx, cmd, p.ID, p.Salt); err != nil {
+			return nil, err
+		}
+	}
+	return nil, tx.Emit("coop.proposal.created", map[string]any{"proposal": p.ID, "kind": p.Draft.Kind})
+}
+
+type openedPayload struct {
+	ID    string `json:"id"`
+	Actor string `json:"actor"`
+	Salt  string `json:"salt"`
+}
+
+func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p openedPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	row, err := loadRow(tx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if row.requester != p.Actor {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only the requester opens a draft")
+	}
+	if row.status != StatusDraft {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s, not a draft", row.status)
+	}
+	return nil, openIn(tx, cmd, p.ID, p.Salt)
+}
+
+// openIn fixes the electorate and the voting rule, and starts the vote.
+// The rulebook is read again: a draft that the rules in force now refuse
+// cannot open.
+func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string) error {
+	row, err := loadRow(tx, id)
+	if err != nil {
+		return err
+	}
+	rules, _, err := governance.CurrentIn(tx)
+	if err != nil {
+		return err
+	}
+	var pool *pooling.Pool
+	if row.draft.Kind != governance.Amendment {
+		if pl, err := pooling.PoolIn(tx, row.draft.Pool); err == nil {
+			pool = &pl
+		}
+	}
+	if err := row.draft.validate(rules, pool); err != nil {
+		return err
+	}
+	if len(salt) < 16 {
+		return invalid("opening needs a random salt")
+	}
+	voters, err := members.ElectorateIn(tx, row.requester)
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id) VALUES(?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, v := range voters {
+		if _, err := stmt.Exec(id, voterKey(salt, id, v), v); err != nil {
+			return err
+		}
+	}
+	rule, _ := json.Marshal(rules.Voting[row.draft.Kind])
+	deadline := cmd.Time.Add(time.Duration(row.draft.VotingMinutes) * time.Minute)
+	if _, err := tx.Exec(`UPDATE proposals SET status = ?, rule = ?, opened_at = ?, deadline = ?, electorate = ? WHERE id = ?`,
+		string(StatusOpen), string(rule), cmd.Time.UnixNano(), deadline.UnixNano(), len(voters), id); err != nil {
+		return err
+	}
+	return tx.Emit("coop.proposal.opened", map[string]any{"proposal": id, "electorate": len(voters), "deadline": deadline})
+}
+
+// voterKey is the pseudonym of a voter in one proposal: not derivable from
+// the account id without the salt, which never leaves the state.
+func voterKey(salt, proposal, account string) string {
+	h := sha256.Sum256([]byte(salt + "\x00" + proposal + "\x00" + account))
+	return hex.EncodeToString(h[:16])
+}
+
+// ---- ballots ----
+
+// Choices a ballot may carry.
+const (
+	ChoiceYes     = "yes"
+	ChoiceNo      = "no"
+	ChoiceAbstain = "abstain"
+)
+
+type ballotPayload struct {
+	Proposal    string `json:"proposal"`
+	Account     string `json:"account"`
+	Choice      string `json:"choice"`
+	ReceiptHash string `json:"receipt_hash"`
+}
+
+func applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p ballotPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
+		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
+	}
+	row, err := loadRow(tx, p.Proposal)
+	if err != nil {
+		return nil, err
+	}
+	if row.status != StatusOpen || !cmd.Time.Before(row.deadline) {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+	}
+	var key string
+	err = tx.QueryRow(`SELECT voter_key FROM proposals_electorate WHERE proposal = ? AND account_id = ?`, p.Proposal, p.Account).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,?)
+		ON CONFLICT(proposal, voter_key) DO UPDATE SET choice = excluded.choice, receipt_hash = excluded.receipt_hash, cast_at = excluded.cast_at`,
+		p.Proposal, key, p.Choice, p.ReceiptHash, cmd.Time.UnixNano()); err != nil {
+		return nil, err
+	}
+	t, err := tallyIn(tx, p.Proposal, row.electorate)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Emit("coop.proposal.ballot_cast", map[string]any{"proposal": p.Proposal, "participation": t.Cast(), "electorate": t.Electorate}); err != nil {
+		return nil, err
+	}
+	if governance.CanCloseEarly(row.rule, t) {
+		return nil, closeIn(tx, cmd, row, t)
+	}
+	return nil, nil
+}
+
+func tallyIn(tx *raftdata.Tx, proposal string, electorate int) (Tally, error) {
+	t := Tally{Electorate: electorate}
+	rows, err := tx.Query(`SELECT choice, COUNT(*) FROM proposals_ballots WHERE proposal = ? GROUP BY choice`, proposal)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var choice string
+		var n int
+		if err := rows.Scan(&choice, &n); err != nil {
+			return t, err
+		}
+		switch choice {
+		case ChoiceYes:
+			t.Yes = n
+		case ChoiceNo:
+			t.No = n
+		case ChoiceAbstain:
+			t.Abstain = n
+		}
+	}
+	return t, rows.Err()
+}
+
+// ---- closing ----
+
+type closedPayload struct {
+	ID string `json:"id"`
+}
+
+func applyClosed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p closedPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	row, err := loadRow(tx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if row.status != StatusOpen {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s already", row.status)
+	}
+	if cmd.Time.Before(row.deadline) {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote is open until %s", row.deadline.Format(time.RFC3339))
+	}
+	t, err := tallyIn(tx, p.ID, row.electorate)
+	if err != nil {
+		return nil, err
+	}
+	return nil, closeIn(tx, cmd, row, t)
+}
+
+// closeIn decides the vote with the rule fixed at opening, records the
+// tally, and carries out a passed proposal: a grant for knowledge and
+// reuse, the new rulebook for an amendment.
+func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) error {
+	d := governance.Decide(row.rule, t)
+	status := StatusRejected
+	if d.Outcome == governance.Passed {
+		status = StatusPassed
+	}
+	if _, err := tx.Exec(`UPDATE proposals SET status = ?, reason = ?, closed_at = ?, yes = ?, no = ?, abstain = ? WHERE id = ?`,
+		string(status), d.Reason, cmd.Time.UnixNano(), t.Yes, t.No, t.Abstain, row.id); err != nil {
+		return err
+	}
+	if status == StatusPassed {
+		if row.draft.Kind == governance.Amendment {
+			if err := governance.Amend(tx, cmd, *row.draft.Rules, row.id); err != nil {
+				return err
+			}
+		} else {
+			q, _ := json.Marshal(row.draft.Query)
+			pv := row.draft.Privacy
+			expires := cmd.Time.AddDate(0, 0, row.draft.GrantDays)
+			if _, err := tx.Exec(`INSERT INTO proposals_grants(proposal, pool, query, min_cohort, epsilon_total, epsilon_per_query, starts_at, expires_at)
+				VALUES(?,?,?,?,?,?,?,?)`, row.id, row.draft.Pool, string(q), pv.MinCohort, pv.EpsilonTotal, pv.EpsilonPerQuery,
+				cmd.Time.UnixNano(), expires.UnixNano()); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Emit("coop.proposal.closed", map[string]any{"proposal": row.id, "status": status, "tally": t, "reason": d.Reason})
+}
+
+// ---- discussion ----
+
+type commentPayload struct {
+	ID       string `json:"id"`
+	Proposal string `json:"proposal"`
+	Author   string `json:"author"`
+	Body     string `json:"body"`
+}
+
+const maxComment = 4000
+
+func applyCommented(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p commentPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if n := len(p.Body); n == 0 || n > maxComment {
+		return nil, invalid("a comment has 1 to %d characters", maxComment)
+	}
+	row, err := loadRow(tx, p.Proposal)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := members.LookupIn(tx, p.Author)
+	if err != nil {
+		return nil, err
+	}
+	isRequester := acct.ID == row.requester
+	if !acct.Active() || !(acct.Has(members.RoleMember) || isRequester) {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "discussions are for members and the proposal's requester")
+	}
+	if row.status == StatusDraft {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "a draft is not open for discussion yet")
+	}
+	_, err = tx.Exec(`INSERT INTO proposals_comments(id, proposal, author, requester, body, at) VALUES(?,?,?,?,?,?)`,
+		p.ID, p.Proposal, p.Author, isRequester, p.Body, cmd.Time.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	return nil, tx.Emit("coop.proposal.commented", map[string]any{"proposal": p.Proposal})
+}
+
+// ---- grants ----
+
+type objectionPayload struct {
+	Proposal string `json:"proposal"`
+	Account  string `json:"account"`
+	Object   bool   `json:"object"`
+}
+
+func applyObjected(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p objectionPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	row, err := loadRow(tx, p.Proposal)
+	if err != nil {
+		return nil, err
+	}
+	if row.draft.Kind == governance.Amendment {
+		return nil, invalid("an amendment uses no data: there is nothing to object to")
+	}
+	if _, err := members.LookupIn(tx, p.Account); err != nil {
+		return nil, err
+	}
+	if p.Object {
+		_, err = tx.Exec(`INSERT OR IGNORE INTO proposals_objections(proposal, account_id, at) VALUES(?,?,?)`, p.Proposal, p.Account, cmd.Time.UnixNano())
+	} else {
+		_, err = tx.Exec(`DELETE FROM proposals_objections WHERE proposal = ? AND account_id = ?`, p.Proposal, p.Account)
+	}
+	return nil, err
+}
+
+type expiredPayload struct {
+	ID string `json:"id"`
+}
+
+func applyGrantExpired(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p expiredPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	g, err := grantIn(tx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Time.Before(g.ExpiresAt) {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the grant runs until %s", g.ExpiresAt.Format(time.RFC3339))
+	}
+	res, err := tx.Exec(`UPDATE proposals SET status = ? WHERE id = ? AND status = ?`, string(StatusExpired), p.ID, string(StatusPassed))
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is not a passed one")
+	}
+	return nil, tx.Emit("coop.proposal.grant_expired", map[string]any{"proposal": p.ID})
+}
+
+// ---- erasure ----
+
+// applyMemberDeleted cuts the link between an erased account and its
+// ballots (the counts stay), and deletes its comments and objections.
+func applyMemberDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p members.Deleted
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	for _, q := range []string{
+		`UPDATE proposals_electorate SET account_id = NULL WHERE account_id = ?`,
+		`DELETE FROM proposals_comments WHERE author = ?`,
+		`DELETE FROM proposals_objections WHERE account_id = ?`,
+	} {
+		if _, err := tx.Exec(q, p.Account); err != nil {
+			return nil, fmt.Errorf("erase proposals data: %w", err)
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,155 @@
+// Package proposals holds the life of a usage proposal: a researcher
+// drafts it and opens it, the electorate is fixed, members vote (one
+// member, one vote), the leader closes it at its deadline, and a passed
+// proposal becomes a grant with its privacy budget.
+package proposals
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"coop/governance"
+	"coop/pooling"
+	"coop/raftdata"
+)
+
+// Status of a proposal.
+type Status string
+
+const (
+	StatusDraft    Status = "draft"
+	StatusOpen     Status = "open"
+	StatusPassed   Status = "passed"
+	StatusRejected Status = "rejected"
+	StatusExpired  Status = "expired" // passed, and its grant is past its end
+)
+
+// Privacy is what the proposal asks of the pooled data.
+type Privacy struct {
+	MinCohort       int     `json:"min_cohort"`
+	EpsilonTotal    float64 `json:"epsilon_total"`
+	EpsilonPerQuery float64 `json:"epsilon_per_query"`
+}
+
+// Draft is what a researcher submits.
+type Draft struct {
+	Title         string               `json:"title"`
+	Purpose       string               `json:"purpose"`
+	Kind          governance.Kind      `json:"kind"`
+	Pool          string               `json:"pool,omitempty"`
+	Query         *pooling.Query       `json:"query,omitempty"`
+	Privacy       *Privacy             `json:"privacy,omitempty"`
+	VotingMinutes int                  `json:"voting_minutes"`
+	GrantDays     int                  `json:"grant_days,omitempty"`
+	Organisation  string               `json:"organisation,omitempty"`
+	Rules         *governance.Rulebook `json:"rules,omitempty"` // the rulebook an amendment proposes
+	Draft         bool                 `json:"draft,omitempty"` // keep as a draft, open later
+}
+
+// Tally is the count of ballots.
+type Tally = governance.Tally
+
+// Proposal is a proposal as everyone may read it. The tally is shown once
+// the vote is closed; during the vote only the participation.
+type Proposal struct {
+	ID            string               `json:"id"`
+	Requester     string               `json:"requester"`
+	Title         string               `json:"title"`
+	Purpose       string               `json:"purpose"`
+	Kind          governance.Kind      `json:"kind"`
+	Pool          string               `json:"pool,omitempty"`
+	Query         *pooling.Query       `json:"query,omitempty"`
+	Privacy       *Privacy             `json:"privacy,omitempty"`
+	VotingMinutes int                  `json:"voting_minutes"`
+	GrantDays     int                  `json:"grant_days,omitempty"`
+	Organisation  string               `json:"organisation,omitempty"`
+	Rules         *governance.Rulebook `json:"rules,omitempty"`
+	Status        Status               `json:"status"`
+	Reason        string               `json:"reason,omitempty"`
+	CreatedAt     time.Time            `json:"created_at"`
+	OpenedAt      *time.Time           `json:"opened_at,omitempty"`
+	Deadline      *time.Time           `json:"deadline,omitempty"`
+	ClosedAt      *time.Time           `json:"closed_at,omitempty"`
+	Participation *int                 `json:"participation,omitempty"` // ballots cast so far (open)
+	Tally         *Tally               `json:"tally,omitempty"`         // after the close
+	Grant         *Grant               `json:"grant,omitempty"`
+}
+
+// Limits of the free text of a proposal.
+const (
+	maxTitle   = 200
+	maxPurpose = 5000
+	maxGrant   = 3650
+)
+
+// validate checks a draft against the rulebook and the pool it targets.
+// pool is nil for an amendment.
+func (d Draft) validate(rules governance.Rulebook, pool *pooling.Pool) error {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if t := strings.TrimSpace(d.Title); t == "" || len(t) > maxTitle {
+		bad("a title is required (at most %d characters)", maxTitle)
+	}
+	if p := strings.TrimSpace(d.Purpose); p == "" || len(p) > maxPurpose {
+		bad("the purpose, in plain words, is required (at most %d characters)", maxPurpose)
+	}
+	rule, ok := rules.Voting[d.Kind]
+	if !ok {
+		return invalid("kind must be knowledge, reuse or amendment, got %q", d.Kind)
+	}
+	if d.VotingMinutes < rule.MinMinutes || d.VotingMinutes > rule.MaxMinutes {
+		bad("voting_minutes must be within %d..%d for a %s proposal, got %d", rule.MinMinutes, rule.MaxMinutes, d.Kind, d.VotingMinutes)
+	}
+	if d.Kind == governance.Amendment {
+		if d.Rules == nil {
+			bad("an amendment carries the rulebook it proposes (rules)")
+		} else if err := d.Rules.Validate(); err != nil {
+			bad("%v", err)
+		}
+		if d.Query != nil || d.Pool != "" || d.Privacy != nil {
+			bad("an amendment unlocks no query: leave pool, query and privacy out")
+		}
+	} else {
+		switch {
+		case d.Pool == "":
+			bad("a pool is required")
+		case pool == nil:
+			bad("no pool %q", d.Pool)
+		case d.Query == nil:
+			bad("the query to unlock is required")
+		default:
+			if err := pool.ValidateQuery(*d.Query); err != nil {
+				bad("%s", raftdata.ErrorMessage(err))
+			}
+		}
+		if d.Privacy == nil {
+			bad("privacy parameters are required (min_cohort, epsilon_total, epsilon_per_query)")
+		} else {
+			p, disc := d.Privacy, rules.Disclosure
+			if p.MinCohort < disc.MinCohortFloor {
+				bad("min_cohort must be at least %d (the rulebook's floor), got %d", disc.MinCohortFloor, p.MinCohort)
+			}
+			if !(p.EpsilonTotal > 0) || math.IsInf(p.EpsilonTotal, 0) || p.EpsilonTotal > disc.MaxEpsilonPerProposal {
+				bad("epsilon_total must be above 0 and at most %g (the rulebook's limit per proposal), got %g", disc.MaxEpsilonPerProposal, p.EpsilonTotal)
+			}
+			if !(p.EpsilonPerQuery > 0) || p.EpsilonPerQuery > p.EpsilonTotal {
+				bad("epsilon_per_query must be above 0 and at most epsilon_total, got %g", p.EpsilonPerQuery)
+			}
+		}
+		if d.GrantDays < 1 || d.GrantDays > maxGrant {
+			bad("grant_days must be within 1..%d, got %d", maxGrant, d.GrantDays)
+		}
+		if d.Kind == governance.Reuse && strings.TrimSpace(d.Organisation) == "" {
+			bad("a reuse proposal names the organisation that will receive the results")
+		}
+		if d.Rules != nil {
+			bad("only an amendment carries rules")
+		}
+	}
+	if len(problems) > 0 {
+		return invalid("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package proposals
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"coop/governance"
+	"coop/raftdata"
+)
+
+// proposalRow is a proposal as stored, decoded.
+type proposalRow struct {
+	id, requester string
+	draft         Draft
+	status        Status
+	reason        string
+	rule          governance.VotingRule
+	createdAt     time.Time
+	openedAt      *time.Time
+	deadline      time.Time
+	closedAt      *time.Time
+	electorate    int
+	tally         Tally
+}
+
+type queryer interface {
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+const rowColumns = `id, requester, definition, status, reason, rule, created_at, opened_at, deadline, closed_at, electorate, yes, no, abstain`
+
+func loadRow(q queryer, id string) (proposalRow, error) {
+	return scanRow(q.QueryRow(`SELECT `+rowColumns+` FROM proposals WHERE id = ?`, id), id)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRow(sc scanner, id string) (proposalRow, error) {
+	var r proposalRow
+	var def, status, rule string
+	var created int64
+	var opened, deadline, closed sql.NullInt64
+	err := sc.Scan(&r.id, &r.requester, &def, &status, &r.reason, &rule, &created, &opened, &deadline, &closed,
+		&r.electorate, &r.tally.Yes, &r.tally.No, &r.tally.Abstain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
+	}
+	if err != nil {
+		return r, fmt.Errorf("read proposal %s: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(def), &r.draft); err != nil {
+		return r, fmt.Errorf("decode proposal %s: %w", r.id, err)
+	}
+	if rule != "" {
+		if err := json.Unmarshal([]byte(rule), &r.rule); err != nil {
+			return r, fmt.Errorf("decode rule of %s: %w", r.id, err)
+		}
+	}
+	r.status = Status(status)
+	r.tally.Electorate = r.electorate
+	r.createdAt = time.Unix(0, created).UTC()
+	r.openedAt = optTime(opened)
+	if deadline.Valid {
+		r.deadline = time.Unix(0, deadline.Int64).UTC()
+	}
+	r.closedAt = optTime(closed)
+	return r, nil
+}
+
+func optTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.Unix(0, v.Int64).UTC()
+	return &t
+}
+
+// public turns a row into what anyone may read: the tally only once the
+// vote is closed, the participation while it runs.
+func (r proposalRow) public() Proposal {
+	d := r.draft
+	p := Proposal{
+		ID: r.id, Requester: r.requester, Title: d.Title, Purpose: d.Purpose, Kind: d.Kind, Pool: d.Pool,
+		Query: d.Query, Privacy: d.Privacy, VotingMinutes: d.VotingMinutes, GrantDays: d.GrantDays,
+		Organisation: d.Organisation, Rules: d.Rules, Status: r.status, Reason: r.reason,
+		CreatedAt: r.createdAt, OpenedAt: r.openedAt, ClosedAt: r.closedAt,
+	}
+	if r.openedAt != nil {
+		dl := r.deadline
+		p.Deadline = &dl
+	}
+	switch r.status {
+	case StatusPassed, StatusRejected, StatusExpired:
+		t := r.tally
+		p.Tally = &t
+	}
+	return p
+}

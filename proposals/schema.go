@@ -1,0 +1,85 @@
+package proposals
+
+// The tables proposals owns. Ballots are linked to a voter key, not to an
+// account: the link (proposals_electorate.account_id) is cut when the
+// member is erased, and the published ballot list shows only receipt
+// hashes, so tallies keep their counts without the person.
+const schema = `
+CREATE TABLE IF NOT EXISTS proposals (
+	id             TEXT PRIMARY KEY,
+	requester      TEXT NOT NULL,
+	definition     TEXT NOT NULL,   -- the Draft as submitted (JSON)
+	kind           TEXT NOT NULL,
+	pool           TEXT NOT NULL DEFAULT '',
+	status         TEXT NOT NULL,
+	reason         TEXT NOT NULL DEFAULT '',
+	rule           TEXT NOT NULL DEFAULT '', -- voting rule fixed at opening (JSON)
+	created_at     INTEGER NOT NULL,
+	opened_at      INTEGER,
+	deadline       INTEGER,
+	closed_at      INTEGER,
+	electorate     INTEGER NOT NULL DEFAULT 0,
+	yes            INTEGER NOT NULL DEFAULT 0,
+	no             INTEGER NOT NULL DEFAULT 0,
+	abstain        INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS proposals_status_deadline ON proposals(status, deadline);
+
+CREATE TABLE IF NOT EXISTS proposals_electorate (
+	proposal   TEXT NOT NULL,
+	voter_key  TEXT NOT NULL,
+	account_id TEXT,                -- NULL once the member is erased
+	PRIMARY KEY (proposal, voter_key)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS proposals_electorate_account ON proposals_electorate(proposal, account_id) WHERE account_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS proposals_electorate_by_account ON proposals_electorate(account_id);
+
+CREATE TABLE IF NOT EXISTS proposals_ballots (
+	proposal     TEXT NOT NULL,
+	voter_key    TEXT NOT NULL,
+	choice       TEXT NOT NULL,
+	receipt_hash TEXT NOT NULL,
+	cast_at      INTEGER NOT NULL,
+	PRIMARY KEY (proposal, voter_key)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS proposals_comments (
+	id         TEXT PRIMARY KEY,
+	proposal   TEXT NOT NULL,
+	author     TEXT NOT NULL,
+	requester  INTEGER NOT NULL,    -- 1 when the requester answers
+	body       TEXT NOT NULL,
+	at         INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS proposals_comments_proposal ON proposals_comments(proposal, at);
+
+CREATE TABLE IF NOT EXISTS proposals_grants (
+	proposal          TEXT PRIMARY KEY,
+	pool              TEXT NOT NULL,
+	query             TEXT NOT NULL,
+	min_cohort        INTEGER NOT NULL,
+	epsilon_total     REAL NOT NULL,
+	epsilon_per_query REAL NOT NULL,
+	epsilon_spent     REAL NOT NULL DEFAULT 0,
+	starts_at         INTEGER NOT NULL,
+	expires_at        INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS proposals_objections (
+	proposal   TEXT NOT NULL,
+	account_id TEXT NOT NULL,
+	at         INTEGER NOT NULL,
+	PRIMARY KEY (proposal, account_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS proposals_runs (
+	id            TEXT PRIMARY KEY,
+	proposal      TEXT NOT NULL,
+	by_account    TEXT NOT NULL,
+	at            INTEGER NOT NULL,
+	epsilon       REAL NOT NULL,
+	cohort        INTEGER NOT NULL DEFAULT 0,
+	result        TEXT NOT NULL DEFAULT ''  -- JSON; empty until released
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS proposals_runs_proposal ON proposals_runs(proposal, at);
+`

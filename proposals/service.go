@@ -1,0 +1,360 @@
+package proposals
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"coop/members"
+	"coop/pooling"
+	"coop/raftdata"
+)
+
+// Service runs proposals over the replicated store.
+type Service struct {
+	store  *raftdata.Store
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// Options of the service; zero values take defaults.
+type Options struct {
+	Now    func() time.Time // the clock of the closing loop (tests inject one)
+	Logger *slog.Logger
+}
+
+// New returns the proposals service.
+func New(store *raftdata.Store, opts Options) *Service {
+	s := &Service{store: store, now: opts.Now, logger: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+func requireActive(actor members.Account) error {
+	if actor.ID == "" {
+		return raftdata.Errorf(raftdata.CodeUnauthorized, "log in first")
+	}
+	if !actor.Active() {
+		return raftdata.Errorf(raftdata.CodeForbidden, "your account is %s", actor.Status)
+	}
+	return nil
+}
+
+// Create submits a proposal; it opens at once unless d.Draft is set.
+func (s *Service) Create(ctx context.Context, actor members.Account, d Draft) (Proposal, error) {
+	if err := requireActive(actor); err != nil {
+		return Proposal{}, err
+	}
+	id := raftdata.NewID()[:16]
+	if _, err := s.store.Apply(ctx, cmdCreated, createdPayload{ID: id, Requester: actor.ID, Draft: d, Salt: raftdata.NewID()}); err != nil {
+		return Proposal{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Open starts the vote on a draft.
+func (s *Service) Open(ctx context.Context, actor members.Account, id string) (Proposal, error) {
+	if err := requireActive(actor); err != nil {
+		return Proposal{}, err
+	}
+	if _, err := s.store.Apply(ctx, cmdOpened, openedPayload{ID: id, Actor: actor.ID, Salt: raftdata.NewID()}); err != nil {
+		return Proposal{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Get reads a proposal; an id this node lacks is looked for again after
+// catching up with the leader.
+func (s *Service) Get(ctx context.Context, id string) (Proposal, error) {
+	row, err := loadRow(s.store.DB(), id)
+	if raftdata.ErrorCode(err) == raftdata.CodeNotFound {
+		if serr := s.store.Sync(ctx); serr == nil {
+			row, err = loadRow(s.store.DB(), id)
+		}
+	}
+	if err != nil {
+		return Proposal{}, err
+	}
+	return s.decorate(ctx, row)
+}
+
+func (s *Service) decorate(ctx context.Context, row proposalRow) (Proposal, error) {
+	p := row.public()
+	if row.status == StatusOpen {
+		var n int
+		if err := s.store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM proposals_ballots WHERE proposal = ?`, row.id).Scan(&n); err != nil {
+			return p, err
+		}
+		p.Participation = &n
+	}
+	if row.status == StatusPassed || row.status == StatusExpired {
+		if row.draft.Kind != "amendment" {
+			g, err := grantIn(s.store.DB(), row.id)
+			if err == nil {
+				p.Grant = &g
+			}
+		}
+	}
+	return p, nil
+}
+
+// List returns the proposals, newest first, optionally of one status.
+func (s *Service) List(ctx context.Context, status string) ([]Proposal, error) {
+	q := `SELECT ` + rowColumns + ` FROM proposals`
+	var args []any
+	if status != "" {
+		q += ` WHERE status = ?`
+		args = append(args, status)
+	}
+	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY created_at DESC, id LIMIT 500`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list proposals: %w", err)
+	}
+	var raw []proposalRow
+	for rows.Next() {
+		r, err := scanRow(rows, "")
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		raw = append(raw, r)
+	}
+	rows.Close()
+	out := []Proposal{}
+	for _, r := range raw {
+		p, err := s.decorate(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Vote casts or replaces the member's ballot and returns its receipt. The
+// receipt is shown once; the state keeps only its hash, published with the
+// choice once the vote closes.
+func (s *Service) Vote(ctx context.Context, actor members.Account, id, choice string) (string, error) {
+	if err := requireActive(actor); err != nil {
+		return "", err
+	}
+	choice = strings.ToLower(strings.TrimSpace(choice))
+	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
+		return "", invalid("choice must be yes, no or abstain, got %q", choice)
+	}
+	receipt := raftdata.NewID()
+	if _, err := s.store.Apply(ctx, cmdBallotCast, ballotPayload{Proposal: id, Account: actor.ID, Choice: choice, ReceiptHash: ReceiptHash(receipt)}); err != nil {
+		return "", err
+	}
+	return receipt, nil
+}
+
+// ReceiptHash is what the published ballot list shows of a receipt.
+func ReceiptHash(receipt string) string {
+	h := sha256.Sum256([]byte(strings.TrimSpace(receipt)))
+	return hex.EncodeToString(h[:])
+}
+
+// PublishedBallot is one line of the ballot list published at the close.
+type PublishedBallot struct {
+	ReceiptHash string `json:"receipt_hash"`
+	Choice      string `json:"choice"`
+}
+
+// Ballots is the pseudonymous list of ballots of a closed vote, from which
+// anyone can recount the tally and each voter can find their receipt.
+func (s *Service) Ballots(ctx context.Context, id string) ([]PublishedBallot, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == StatusDraft || p.Status == StatusOpen {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the ballot list is published when the vote closes")
+	}
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT receipt_hash, choice FROM proposals_ballots WHERE proposal = ? ORDER BY receipt_hash`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []PublishedBallot{}
+	for rows.Next() {
+		var b PublishedBallot
+		if err := rows.Scan(&b.ReceiptHash, &b.Choice); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Comment adds to a proposal's discussion.
+func (s *Service) Comment(ctx context.Context, actor members.Account, id, body string) error {
+	if err := requireActive(actor); err != nil {
+		return err
+	}
+	_, err := s.store.Apply(ctx, cmdCommented, commentPayload{ID: raftdata.NewID(), Proposal: id, Author: actor.ID, Body: strings.TrimSpace(body)})
+	return err
+}
+
+// Comment is one message of a discussion.
+type Comment struct {
+	Author    string    `json:"author"`
+	Requester bool      `json:"requester"`
+	Body      string    `json:"body"`
+	At        time.Time `json:"at"`
+}
+
+// Comments lists a proposal's discussion, oldest first.
+func (s *Service) Comments(ctx context.Context, id string) ([]Comment, error) {
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT author, requester, body, at FROM proposals_comments WHERE proposal = ? ORDER BY at, id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Comment{}
+	for rows.Next() {
+		var c Comment
+		var at int64
+		if err := rows.Scan(&c.Author, &c.Requester, &c.Body, &at); err != nil {
+			return nil, err
+		}
+		c.At = time.Unix(0, at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Object excludes (or includes again) the member's data from a proposal's
+// grant: the GDPR right to object, whatever the vote said.
+func (s *Service) Object(ctx context.Context, actor members.Account, id string, object bool) error {
+	if err := requireActive(actor); err != nil {
+		return err
+	}
+	_, err := s.store.Apply(ctx, cmdObjected, objectionPayload{Proposal: id, Account: actor.ID, Object: object})
+	return err
+}
+
+// Result is a released answer with its budget figures.
+type Result struct {
+	Run          string          `json:"run"`
+	Proposal     string          `json:"proposal"`
+	At           time.Time       `json:"at"`
+	Groups       []pooling.Group `json:"groups"`
+	Cohort       int             `json:"cohort"`
+	EpsilonSpent float64         `json:"epsilon_spent"`
+	BudgetLeft   float64         `json:"budget_left"`
+}
+
+// RunQuery runs the query a passed proposal unlocked. q, when given, must
+// be exactly the voted query. The epsilon is debited through the log
+// first; only then is the answer computed (on this node, after catching up
+// with the debit) and released, and the release is journaled for every
+// member it drew on.
+func (s *Service) RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (Result, error) {
+	if err := requireActive(actor); err != nil {
+		return Result{}, err
+	}
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	if p.Status != StatusPassed && p.Status != StatusExpired {
+		return Result{}, raftdata.Errorf(raftdata.CodeForbidden, "this proposal is %s: only a passed proposal unlocks its query", p.Status)
+	}
+	if p.Query == nil {
+		return Result{}, raftdata.Errorf(raftdata.CodeForbidden, "an amendment unlocks no query")
+	}
+	query := *p.Query
+	if q != nil {
+		query = *q
+	}
+	raw, err := s.store.Apply(ctx, cmdQueryDebited, debitPayload{Run: raftdata.NewID()[:16], Proposal: id, Account: actor.ID, Query: query})
+	if err != nil {
+		return Result{}, err
+	}
+	var debit Debit
+	if err := json.Unmarshal(raw, &debit); err != nil {
+		return Result{}, err
+	}
+	if err := s.store.Sync(ctx); err != nil {
+		return Result{}, err
+	}
+	pool, err := pooling.PoolIn(s.store.DB(), debit.Pool)
+	if err != nil {
+		return Result{}, err
+	}
+	excluded, err := s.objectors(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	ans, err := pooling.Aggregate(ctx, s.store.DB(), pool, query, pooling.Disclosure{MinCohort: debit.MinCohort, Epsilon: debit.Epsilon}, excluded)
+	if err != nil {
+		return Result{}, err
+	}
+	groups, _ := json.Marshal(ans.Groups)
+	if _, err := s.store.Apply(ctx, cmdRunReleased, releasePayload{Run: debit.Run, Result: groups, Members: ans.Members}); err != nil {
+		return Result{}, err
+	}
+	return Result{Run: debit.Run, Proposal: id, At: s.now().UTC(), Groups: ans.Groups, Cohort: len(ans.Members),
+		EpsilonSpent: debit.Epsilon, BudgetLeft: debit.BudgetLeft}, nil
+}
+
+func (s *Service) objectors(ctx context.Context, id string) (map[string]bool, error) {
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT account_id FROM proposals_objections WHERE proposal = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, a)
+	}
+	rows.Close()
+	return pooling.MemberKeys(ctx, s.store.DB(), ids)
+}
+
+// Results lists the released runs of a proposal: for a knowledge proposal
+// every member may read them; for a reuse proposal only the requester.
+func (s *Service) Results(ctx context.Context, actor members.Account, id string) ([]Result, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind == "reuse" && actor.ID != p.Requester {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "the results of a reuse proposal go to its requester only")
+	}
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT id, at, epsilon, cohort, result FROM proposals_runs WHERE proposal = ? AND result <> '' ORDER BY at DESC`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Result{}
+	for rows.Next() {
+		var r Result
+		var at int64
+		var res string
+		if err := rows.Scan(&r.Run, &at, &r.EpsilonSpent, &r.Cohort, &res); err != nil {
+			return nil, err
+		}
+		r.Proposal, r.At = id, time.Unix(0, at).UTC()
+		if err := json.Unmarshal([]byte(res), &r.Groups); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,266 @@
+package ui
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+)
+
+// signup answers POST /api/v1/signup.
+func (s *server) signup(c *fiber.Ctx) error {
+	in, err := members.DecodeSignup(c.Body())
+	if err != nil {
+		return err
+	}
+	if in.Lang == "" {
+		in.Lang = lang(c)
+	}
+	a, err := s.deps.Members.SignUp(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": a.ID})
+}
+
+// login answers POST /api/v1/login: the token for scripts, and the same
+// session as an HttpOnly cookie for browsers, with its CSRF token.
+func (s *server) login(c *fiber.Ctx) error {
+	in, err := members.DecodeLogin(c.Body())
+	if err != nil {
+		return err
+	}
+	in.Address = c.IP()
+	sess, err := s.deps.Members.Login(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	setSessionCookie(c, sess.Token, sess.ExpiresAt)
+	return c.JSON(fiber.Map{"token": sess.Token, "expires_at": sess.ExpiresAt, "charter_current": sess.CharterCurrent, "csrf": csrfToken(sess.Token)})
+}
+
+// logout answers POST /api/v1/logout.
+func (s *server) logout(c *fiber.Ctx) error {
+	if _, err := requireAccount(c); err != nil {
+		return err
+	}
+	token, _ := c.Locals(localToken).(string)
+	if err := s.deps.Members.Logout(c.UserContext(), token); err != nil {
+		return err
+	}
+	c.ClearCookie(sessionCookie)
+	return c.JSON(fiber.Map{"logged_out": true})
+}
+
+// me answers GET /api/v1/me.
+func (s *server) me(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(a)
+}
+
+// exportMe answers GET /api/v1/me/export: everything coop holds about the
+// caller (right of access and portability).
+func (s *server) exportMe(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	acct, err := s.deps.Members.Export(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	pooled, err := s.deps.Pools.Export(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="coop-export.json"`)
+	return c.JSON(fiber.Map{"account": acct, "pooled_data": pooled})
+}
+
+// deleteMe answers DELETE /api/v1/me: the account stops at once, pooled
+// data is erased (and compacted away on every node).
+func (s *server) deleteMe(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Members.DeleteAccount(c.UserContext(), a, a.ID); err != nil {
+		return err
+	}
+	c.ClearCookie(sessionCookie)
+	return c.JSON(fiber.Map{"deleted": true})
+}
+
+// journalMe answers GET /api/v1/me/journal: the caller's logins, and every
+// use of their pooled data (which proposal, when, the privacy loss).
+func (s *server) journalMe(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	logins, err := s.deps.Members.Journal(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	uses, err := s.deps.Pools.AccessJournal(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"connections": logins, "data_uses": uses})
+}
+
+// signCharter answers POST /api/v1/me/charter {"kind","lang"}.
+func (s *server) signCharter(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Kind string `json:"kind"`
+		Lang string `json:"lang"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Kind == "" {
+		in.Kind = string(members.CharterMember)
+	}
+	if err := s.deps.Members.SignCharter(c.UserContext(), a, members.CharterKind(in.Kind), in.Lang); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"signed": true})
+}
+
+// listTokens answers GET /api/v1/me/tokens.
+func (s *server) listTokens(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	toks, err := s.deps.Members.Tokens(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"tokens": toks})
+}
+
+// createToken answers POST /api/v1/me/tokens {"name"}: the token is shown
+// this once.
+func (s *server) createToken(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	name, err := members.DecodeTokenRequest(c.Body())
+	if err != nil {
+		return err
+	}
+	tok, err := s.deps.Members.CreateToken(c.UserContext(), a, name)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(tok)
+}
+
+// revokeToken answers DELETE /api/v1/me/tokens/{id}.
+func (s *server) revokeToken(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Members.RevokeToken(c.UserContext(), a, c.Params("id")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"revoked": true})
+}
+
+// listMembers answers GET /api/v1/members (operators): accounts and roles,
+// never pooled data.
+func (s *server) listMembers(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleOperator)
+	if err != nil {
+		return err
+	}
+	accts, err := s.deps.Members.Accounts(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"members": accts})
+}
+
+// grantRole answers POST /api/v1/members/{id}/roles {"role"} (operators).
+func (s *server) grantRole(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleOperator)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Role string `json:"role"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Members.GrantRole(c.UserContext(), a, c.Params("id"), in.Role); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"granted": in.Role})
+}
+
+// revokeRole answers DELETE /api/v1/members/{id}/roles/{role} (operators).
+func (s *server) revokeRole(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleOperator)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Members.RevokeRole(c.UserContext(), a, c.Params("id"), c.Params("role")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"revoked": c.Params("role")})
+}
+
+// setAccountStatus answers POST /api/v1/members/{id}/suspend and
+// /reinstate (operators).
+func (s *server) setAccountStatus(suspend bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a, err := requireRole(c, members.RoleOperator)
+		if err != nil {
+			return err
+		}
+		op := s.deps.Members.Reinstate
+		if suspend {
+			op = s.deps.Members.Suspend
+		}
+		if err := op(c.UserContext(), a, c.Params("id")); err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"suspended": suspend})
+	}
+}
+
+// deleteMember answers DELETE /api/v1/members/{id} (operators).
+func (s *server) deleteMember(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleOperator)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Members.DeleteAccount(c.UserContext(), a, c.Params("id")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"deleted": true})
+}
+
+// lang is the language the caller asked for: "fr" or "en".
+func lang(c *fiber.Ctx) string {
+	if l := c.Cookies("lang"); l == "fr" || l == "en" {
+		return l
+	}
+	switch c.AcceptsLanguages("fr", "en") {
+	case "en":
+		return "en"
+	case "fr":
+		return "fr"
+	}
+	return "en"
+}

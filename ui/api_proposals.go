@@ -1,0 +1,212 @@
+package ui
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/pooling"
+	"coop/proposals"
+	"coop/raftdata"
+)
+
+// Proposals is what ui needs from the proposals service.
+type Proposals interface {
+	Create(ctx context.Context, actor members.Account, d proposals.Draft) (proposals.Proposal, error)
+	Open(ctx context.Context, actor members.Account, id string) (proposals.Proposal, error)
+	Get(ctx context.Context, id string) (proposals.Proposal, error)
+	List(ctx context.Context, status string) ([]proposals.Proposal, error)
+	Vote(ctx context.Context, actor members.Account, id, choice string) (string, error)
+	Ballots(ctx context.Context, id string) ([]proposals.PublishedBallot, error)
+	Comment(ctx context.Context, actor members.Account, id, body string) error
+	Comments(ctx context.Context, id string) ([]proposals.Comment, error)
+	Object(ctx context.Context, actor members.Account, id string, object bool) error
+	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
+	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
+}
+
+// listProposals answers GET /api/v1/proposals[?status=open]: public.
+func (s *server) listProposals(c *fiber.Ctx) error {
+	ps, err := s.deps.Proposals.List(c.UserContext(), c.Query("status"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"proposals": ps})
+}
+
+// createProposal answers POST /api/v1/proposals.
+func (s *server) createProposal(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	var d proposals.Draft
+	if err := decodeJSON(c, &d); err != nil {
+		return err
+	}
+	p, err := s.deps.Proposals.Create(c.UserContext(), a, d)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+// getProposal answers GET /api/v1/proposals/{id}: public.
+func (s *server) getProposal(c *fiber.Ctx) error {
+	p, err := s.deps.Proposals.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+// openProposal answers POST /api/v1/proposals/{id}/open (its requester).
+func (s *server) openProposal(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Proposals.Open(c.UserContext(), a, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+// castBallot answers POST /api/v1/proposals/{id}/ballots {"choice"}.
+func (s *server) castBallot(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Choice string `json:"choice"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	receipt, err := s.deps.Proposals.Vote(c.UserContext(), a, c.Params("id"), in.Choice)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"receipt": receipt, "receipt_hash": proposals.ReceiptHash(receipt)})
+}
+
+// ballotList answers GET /api/v1/proposals/{id}/ballots: the published,
+// pseudonymous list once the vote is closed (members).
+func (s *server) ballotList(c *fiber.Ctx) error {
+	if _, err := requireRole(c, members.RoleMember); err != nil {
+		return err
+	}
+	list, err := s.deps.Proposals.Ballots(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"ballots": list})
+}
+
+// comments answers GET /api/v1/proposals/{id}/comments (members and the
+// requester).
+func (s *server) comments(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	if err := s.canDiscuss(c, a); err != nil {
+		return err
+	}
+	list, err := s.deps.Proposals.Comments(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"comments": list})
+}
+
+func (s *server) canDiscuss(c *fiber.Ctx, a members.Account) error {
+	if a.Has(members.RoleMember) {
+		return nil
+	}
+	p, err := s.deps.Proposals.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if p.Requester != a.ID {
+		return raftdata.Errorf(raftdata.CodeForbidden, "discussions are for members and the proposal's requester")
+	}
+	return nil
+}
+
+// addComment answers POST /api/v1/proposals/{id}/comments {"body"}.
+func (s *server) addComment(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Proposals.Comment(c.UserContext(), a, c.Params("id"), in.Body); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"commented": true})
+}
+
+// setObjection answers PUT /api/v1/proposals/{id}/objection {"object"}.
+func (s *server) setObjection(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Object *bool `json:"object"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Object == nil {
+		return invalidf("object (true or false) is required")
+	}
+	if err := s.deps.Proposals.Object(c.UserContext(), a, c.Params("id"), *in.Object); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"object": *in.Object})
+}
+
+// runQuery answers POST /api/v1/proposals/{id}/queries: {} runs exactly
+// the voted query.
+func (s *server) runQuery(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Query *pooling.Query `json:"query"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	res, err := s.deps.Proposals.RunQuery(c.UserContext(), a, c.Params("id"), in.Query)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// results answers GET /api/v1/proposals/{id}/results.
+func (s *server) results(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.deps.Proposals.Results(c.UserContext(), a, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"results": res})
+}

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/raftdata"
+)
+
+// Members is what ui needs from the members service.
+type Members interface {
+	Authenticate(ctx context.Context, token string) (members.Account, error)
+	SignUp(ctx context.Context, in members.SignupInput) (members.Account, error)
+	Login(ctx context.Context, in members.LoginInput) (members.Session, error)
+	Logout(ctx context.Context, token string) error
+	Export(ctx context.Context, accountID string) (members.Export, error)
+	Journal(ctx context.Context, accountID string) ([]members.JournalEntry, error)
+	DeleteAccount(ctx context.Context, actor members.Account, accountID string) error
+	CreateToken(ctx context.Context, actor members.Account, name string) (members.NewToken, error)
+	Tokens(ctx context.Context, accountID string) ([]members.TokenInfo, error)
+	RevokeToken(ctx context.Context, actor members.Account, tokenID string) error
+	GrantRole(ctx context.Context, actor members.Account, accountID, role string) error
+	RevokeRole(ctx context.Context, actor members.Account, accountID, role string) error
+	Suspend(ctx context.Context, actor members.Account, accountID string) error
+	Reinstate(ctx context.Context, actor members.Account, accountID string) error
+	Accounts(ctx context.Context, actor members.Account) ([]members.Account, error)
+	SignCharter(ctx context.Context, actor members.Account, kind members.CharterKind, lang string) error
+}
+
+const (
+	sessionCookie   = "coop_session"
+	csrfHeader      = "X-CSRF-Token"
+	csrfField       = "_csrf"
+	localAccount    = "account"
+	localToken      = "token"
+	localViaBrowser = "cookie"
+)
+
+// authenticate identifies the caller, once per request: a Bearer token
+// (scripts) or the session cookie (browsers). A credential that does not
+// authenticate is a 401 for a Bearer call; a stale cookie is dropped and
+// the visitor continues anonymous. Cookie calls that change something must
+// carry the CSRF token of their session.
+func (s *server) authenticate(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Path(), raftdata.InternalPrefix) {
+		return c.Next()
+	}
+	if bearer, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok {
+		acct, err := s.deps.Members.Authenticate(c.UserContext(), strings.TrimSpace(bearer))
+		if err != nil {
+			return err
+		}
+		c.Locals(localAccount, acct)
+		c.Locals(localToken, strings.TrimSpace(bearer))
+		return c.Next()
+	}
+	if cookie := c.Cookies(sessionCookie); cookie != "" {
+		acct, err := s.deps.Members.Authenticate(c.UserContext(), cookie)
+		if err != nil {
+			if raftdata.ErrorCode(err) != raftdata.CodeUnauthorized {
+				return err
+			}
+			c.ClearCookie(sessionCookie)
+			return c.Next()
+		}
+		c.Locals(localAccount, acct)
+		c.Locals(localToken, cookie)
+		c.Locals(localViaBrowser, true)
+		if unsafeMethod(c.Method()) && !s.validCSRF(c, cookie) {
+			return raftdata.Errorf(raftdata.CodeForbidden, "the form's security token is missing or stale: reload the page and try again")
+		}
+	}
+	return c.Next()
+}
+
+func unsafeMethod(m string) bool {
+	return m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions
+}
+
+// csrfToken is derived from the session token, so it needs no storage and
+// changes with every login; only a page of this site can read it.
+func csrfToken(session string) string {
+	m := hmac.New(sha256.New, []byte(session))
+	m.Write([]byte("coop csrf"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *server) validCSRF(c *fiber.Ctx, session string) bool {
+	got := c.Get(csrfHeader)
+	if got == "" {
+		got = c.FormValue(csrfField)
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(session))) == 1
+}
+
+// actor is the authenticated caller, if any.
+func actor(c *fiber.Ctx) (members.Account, bool) {
+	a, ok := c.Locals(localAccount).(members.Account)
+	return a, ok
+}
+
+// requireAccount answers 401 to anonymous callers, 403 to suspended ones.
+func requireAccount(c *fiber.Ctx) (members.Account, error) {
+	a, ok := actor(c)
+	if !ok {
+		return a, raftdata.Errorf(raftdata.CodeUnauthorized, "log in first (a session cookie or an Authorization: Bearer token)")
+	}
+	if !a.Active() {
+		return a, raftdata.Errorf(raftdata.CodeForbidden, "your account is %s", a.Status)
+	}
+	return a, nil
+}
+
+// requireRole is requireAccount plus a role.
+func requireRole(c *fiber.Ctx, role members.Role) (members.Account, error) {
+	a, err := requireAccount(c)
+	if err != nil {
+		return a, err
+	}
+	if !a.Has(role) {
+		return a, raftdata.Errorf(raftdata.CodeForbidden, "this is for accounts with the %s role", role)
+	}
+	return a, nil
+}
+
+// setSessionCookie hands a browser its session: HttpOnly, SameSite=Lax,
+// Secure under TLS, expiring with the session.
+func setSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+}
