@@ -111,13 +111,14 @@ func rolesOf(q querier, id string) ([]Role, error) {
 	return roles, rows.Err()
 }
 
-// loadAccount builds the public view of an account.
-func loadAccount(q querier, row accountRow) (Account, error) {
+// loadAccount builds the public view of an account; CharterCurrent is
+// judged against versions.
+func loadAccount(q querier, row accountRow, versions map[CharterKind]int) (Account, error) {
 	roles, err := rolesOf(q, row.id)
 	if err != nil {
 		return Account{}, err
 	}
-	current, err := chartersCurrent(q, row.id, roles)
+	current, err := chartersCurrent(q, row.id, roles, versions)
 	if err != nil {
 		return Account{}, err
 	}
@@ -144,7 +145,7 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	return loadAccount(q, row)
+	return loadAccount(q, row, CharterVersions())
 }
 
 // Accounts lists every account that is not deleted, for an operator
@@ -176,7 +177,7 @@ func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error
 	}
 	out := make([]Account, 0, len(list))
 	for _, row := range list {
-		a, err := loadAccount(q, row)
+		a, err := loadAccount(q, row, CharterVersions())
 		if err != nil {
 			return nil, err
 		}
@@ -187,8 +188,10 @@ func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error
 
 // LookupIn reads an account inside a handler's transaction, for other
 // packages' handlers (a ballot checks that its voter is an active member).
-// A deleted account is not found.
-func LookupIn(tx *raftdata.Tx, id string) (Account, error) {
+// A deleted account is not found. CharterCurrent is judged against
+// versions, which the handler takes from its payload (CharterVersions()
+// at the proposing node), never from the binary it runs.
+func LookupIn(tx *raftdata.Tx, id string, versions map[CharterKind]int) (Account, error) {
 	row, err := accountByID(tx, id)
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
 		return Account{}, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", id)
@@ -196,19 +199,21 @@ func LookupIn(tx *raftdata.Tx, id string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	return loadAccount(tx, row)
+	return loadAccount(tx, row, versions)
 }
 
 // ElectorateIn lists, inside a handler's transaction, the ids of the
-// accounts that may vote: active, with the member role, having signed the
-// current member charter; except is left out (a proposal's requester).
-// The list is sorted, the same on every node.
-func ElectorateIn(tx *raftdata.Tx, except string) ([]string, error) {
+// accounts that may vote: active, with the member role, having signed
+// version memberCharter of the member charter; except is left out (a
+// proposal's requester). The handler takes memberCharter from its payload
+// (CharterVersion(CharterMember) at the proposing node). The list is
+// sorted, the same on every node.
+func ElectorateIn(tx *raftdata.Tx, except string, memberCharter int) ([]string, error) {
 	rows, err := tx.Query(`SELECT a.id FROM members_accounts a
 		JOIN members_roles r ON r.account_id = a.id AND r.role = ?
 		JOIN members_charter_signatures c ON c.account_id = a.id AND c.charter = ? AND c.version = ?
 		WHERE a.status = 'active' AND a.id <> ? ORDER BY a.id`,
-		RoleMember, CharterMember, CharterVersion(CharterMember), except)
+		RoleMember, CharterMember, memberCharter, except)
 	if err != nil {
 		return nil, fmt.Errorf("read electorate: %w", err)
 	}

@@ -123,11 +123,21 @@ func chartersFor(roles []Role) []CharterKind {
 	return kinds
 }
 
-func chartersCurrent(q querier, id string, roles []Role) (bool, error) {
+// CharterVersions maps each kind of charter to its current version in
+// this binary. Handlers never call CharterVersion themselves (two nodes
+// running different releases could disagree): the service puts the
+// versions it means in the payload.
+func CharterVersions() map[CharterKind]int {
+	return map[CharterKind]int{CharterMember: CharterVersion(CharterMember), CharterOperator: CharterVersion(CharterOperator)}
+}
+
+// chartersCurrent tells whether the account signed, for every charter its
+// roles call for, the version given in versions.
+func chartersCurrent(q querier, id string, roles []Role, versions map[CharterKind]int) (bool, error) {
 	for _, kind := range chartersFor(roles) {
 		var n int
 		err := q.QueryRow(`SELECT COUNT(*) FROM members_charter_signatures WHERE account_id = ? AND charter = ? AND version = ?`,
-			id, kind, CharterVersion(kind)).Scan(&n)
+			id, kind, versions[kind]).Scan(&n)
 		if err != nil {
 			return false, fmt.Errorf("read charter signatures: %w", err)
 		}
@@ -148,7 +158,7 @@ func (s *Service) CharterCurrent(ctx context.Context, accountID string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	return chartersCurrent(q, accountID, roles)
+	return chartersCurrent(q, accountID, roles, CharterVersions())
 }
 
 // Signature is a signed charter.

@@ -8,7 +8,7 @@ import (
 
 // Command types owned by members. Payloads name accounts by their opaque id;
 // the only commands that carry an email or a name are the two that create
-// an account. Other packages may register handlers on these types (pooling
+// an account and the one that rectifies it. Other packages may register handlers on these types (pooling
 // and proposals on CmdDeleted, to erase what they hold about the account),
 // decoding the payload types exported beside them.
 const (
@@ -23,6 +23,7 @@ const (
 	CmdTokenTouched         = "member.token_touched"
 	CmdTokenRevoked         = "member.token_revoked"
 	CmdPasswordChanged      = "member.password_changed"
+	CmdProfileUpdated       = "member.profile_updated"
 	CmdRoleGranted          = "member.role_granted"
 	CmdRoleRevoked          = "member.role_revoked"
 	CmdSuspended            = "member.suspended"
@@ -47,6 +48,7 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(CmdTokenTouched, applyTokenTouched)
 	reg.Handle(CmdTokenRevoked, applyTokenRevoked)
 	reg.Handle(CmdPasswordChanged, applyPasswordChanged)
+	reg.Handle(CmdProfileUpdated, applyProfileUpdated)
 	reg.Handle(CmdRoleGranted, applyRoleGranted)
 	reg.Handle(CmdRoleRevoked, applyRoleRevoked)
 	reg.Handle(CmdSuspended, applySuspended)

@@ -157,3 +157,25 @@ func FuzzClientAddress(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeSmallRequests(f *testing.F) {
+	f.Add([]byte(`{"role":"researcher"}`))
+	f.Add([]byte(`{"name":"backup script"}`))
+	f.Add([]byte(`{"role":""}`))
+	f.Add([]byte(`{"role":"x","name":"y"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if role, err := DecodeRoleRequest(body); err != nil {
+			if raftdata.ErrorCode(err) != raftdata.CodeInvalid {
+				t.Fatalf("role: error without CodeInvalid: %v", err)
+			}
+		} else if role == "" {
+			t.Fatal("empty role accepted")
+		} else if r, err := ParseRole(role); err == nil && r != RoleMember && r != RoleResearcher && r != RoleOperator {
+			t.Fatalf("ParseRole(%q) = %q", role, r)
+		}
+		if _, err := DecodeTokenRequest(body); err != nil && raftdata.ErrorCode(err) != raftdata.CodeInvalid {
+			t.Fatalf("token: error without CodeInvalid: %v", err)
+		}
+	})
+}

@@ -178,3 +178,27 @@ func TestClientAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginLimitUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.signUp(t, "Ann", "ann@example.org")
+	// Twice the limit of guesses at once: the attempt is reserved in the
+	// replicated state before the hash is checked, so exactly the limit
+	// gets through to a password check.
+	const n = 2 * DefaultPerAccount
+	codes := make(chan raftdata.Code, n)
+	for i := range n {
+		go func() {
+			_, err := e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: "wrong password here", Address: fmt.Sprintf("198.51.100.%d", i)})
+			codes <- raftdata.ErrorCode(err)
+		}()
+	}
+	got := map[raftdata.Code]int{}
+	for range n {
+		got[<-codes]++
+	}
+	if got[raftdata.CodeUnauthorized] != DefaultPerAccount || got[raftdata.CodeTooMany] != n-DefaultPerAccount {
+		t.Fatalf("outcomes %v", got)
+	}
+}

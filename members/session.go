@@ -18,6 +18,9 @@ type SessionCreated struct {
 	Address  string        `json:"address"`
 	Idle     time.Duration `json:"idle"`
 	Absolute time.Duration `json:"absolute"`
+	// Charters are the current versions at the proposing node, to tell
+	// the member whether a new one awaits their signature.
+	Charters map[CharterKind]int `json:"charters"`
 }
 
 // SessionRef names a session by its hash: the payload of
@@ -38,7 +41,7 @@ func (s *Service) openSession(ctx context.Context, attempt, account, address str
 	token, hash := newSecret(SessionPrefix)
 	p := SessionCreated{
 		Attempt: attempt, Account: account, Hash: hash, Address: address,
-		Idle: s.opts.SessionIdle, Absolute: s.opts.SessionAbsolute,
+		Idle: s.opts.SessionIdle, Absolute: s.opts.SessionAbsolute, Charters: CharterVersions(),
 	}
 	var res struct {
 		ExpiresAt int64 `json:"expires_at"`
@@ -84,7 +87,7 @@ func applySessionCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	current, err := chartersCurrent(tx, p.Account, roles)
+	current, err := chartersCurrent(tx, p.Account, roles, p.Charters)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +184,7 @@ func (s *Service) activeAccount(ctx context.Context, id string) (Account, error)
 	if row.status != StatusActive {
 		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this account is %s", row.status)
 	}
-	return loadAccount(q, row)
+	return loadAccount(q, row, CharterVersions())
 }
 
 // touch records a last use. A failure does not refuse the request that

@@ -56,11 +56,17 @@ type memberValue struct {
 // person moves a count by at most 1 and a sum by at most the field's range
 // in each of at most maxPartitionsPerMember groups.
 func Aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, excluded map[string]bool) (Answer, error) {
-	if err := p.ValidateQuery(q); err != nil {
-		return Answer{}, err
-	}
 	if d.MinCohort < 2 || !(d.Epsilon > 0) || math.IsInf(d.Epsilon, 0) {
 		return Answer{}, invalid("a release needs a minimum cohort of at least 2 and a positive epsilon")
+	}
+	return aggregate(ctx, db, p, q, d, excluded)
+}
+
+// aggregate computes an answer; with d.Epsilon == 0 it adds no noise,
+// which only the synthetic twin may ask (Aggregate refuses it).
+func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, excluded map[string]bool) (Answer, error) {
+	if err := p.ValidateQuery(q); err != nil {
+		return Answer{}, err
 	}
 	cells, members, err := collect(ctx, db, p, q, excluded)
 	if err != nil {
@@ -240,6 +246,9 @@ func decodeKey(groupBy []string, key string) map[string]string {
 // release computes one noisy figure with the DP library's aggregations,
 // which clamp each contribution and scale the noise to it.
 func release(agg string, vals []memberValue, lo, hi, eps float64) (float64, error) {
+	if eps == 0 {
+		return exactValue(agg, vals), nil
+	}
 	switch agg {
 	case AggCount:
 		c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: eps, MaxPartitionsContributed: maxPartitionsPerMember, Noise: noise.Laplace()})
@@ -296,6 +305,9 @@ func histogram(key map[string]string, f Field, vals []memberValue, d Disclosure)
 		g := Group{Key: k}
 		if counts[b] < d.MinCohort {
 			g.Suppressed = true
+		} else if d.Epsilon == 0 {
+			v := float64(counts[b])
+			g.Value = &v
 		} else {
 			c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: d.Epsilon, MaxPartitionsContributed: maxPartitionsPerMember, Noise: noise.Laplace()})
 			if err != nil {
@@ -339,4 +351,20 @@ func MemberKeys(ctx context.Context, db *sql.DB, accountIDs []string) (map[strin
 		out[key] = true
 	}
 	return out, nil
+}
+
+// exactValue is a figure without noise, for synthetic data only.
+func exactValue(agg string, vals []memberValue) float64 {
+	switch agg {
+	case AggCount:
+		return float64(len(vals))
+	}
+	var sum float64
+	for _, v := range vals {
+		sum += v.value
+	}
+	if agg == AggMean && len(vals) > 0 {
+		return sum / float64(len(vals))
+	}
+	return sum
 }

@@ -87,6 +87,7 @@ func Register(reg *raftdata.Registry) {
 // Service is the pooling side of the cooperative.
 type Service struct {
 	store *raftdata.Store
+	twins twins
 }
 
 // New returns the pooling service over store.

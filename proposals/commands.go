@@ -61,6 +61,9 @@ type createdPayload struct {
 	Requester string `json:"requester"`
 	Draft     Draft  `json:"draft"`
 	Salt      string `json:"salt"` // for the voter keys, if opened at once
+	// Charters are the charter versions in force at the proposing node
+	// (handlers never read them from their own binary).
+	Charters map[members.CharterKind]int `json:"charters"`
 }
 
 func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -68,7 +71,7 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := decode(cmd, &p); err != nil {
 		return nil, err
 	}
-	acct, err := members.LookupIn(tx, p.Requester)
+	acct, err := members.LookupIn(tx, p.Requester, p.Charters)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +110,7 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !p.Draft.Draft {
-		if err := openIn(tx, cmd, p.ID, p.Salt); err != nil {
+		if err := openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember]); err != nil {
 			return nil, err
 		}
 	}
@@ -115,9 +118,10 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 }
 
 type openedPayload struct {
-	ID    string `json:"id"`
-	Actor string `json:"actor"`
-	Salt  string `json:"salt"`
+	ID       string                      `json:"id"`
+	Actor    string                      `json:"actor"`
+	Salt     string                      `json:"salt"`
+	Charters map[members.CharterKind]int `json:"charters"`
 }
 
 func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -135,13 +139,13 @@ func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if row.status != StatusDraft {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s, not a draft", row.status)
 	}
-	return nil, openIn(tx, cmd, p.ID, p.Salt)
+	return nil, openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember])
 }
 
 // openIn fixes the electorate and the voting rule, and starts the vote.
 // The rulebook is read again: a draft that the rules in force now refuse
 // cannot open.
-func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string) error {
+func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharter int) error {
 	row, err := loadRow(tx, id)
 	if err != nil {
 		return err
@@ -162,7 +166,10 @@ func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string) error {
 	if len(salt) < 16 {
 		return invalid("opening needs a random salt")
 	}
-	voters, err := members.ElectorateIn(tx, row.requester)
+	if memberCharter < 1 {
+		return invalid("opening needs the current member charter version")
+	}
+	voters, err := members.ElectorateIn(tx, row.requester, memberCharter)
 	if err != nil {
 		return err
 	}
@@ -357,7 +364,8 @@ func applyCommented(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	acct, err := members.LookupIn(tx, p.Author)
+	// Roles and status decide here, not charter currency: no versions.
+	acct, err := members.LookupIn(tx, p.Author, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +404,7 @@ func applyObjected(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if row.draft.Kind == governance.Amendment {
 		return nil, invalid("an amendment uses no data: there is nothing to object to")
 	}
-	if _, err := members.LookupIn(tx, p.Account); err != nil {
+	if _, err := members.LookupIn(tx, p.Account, nil); err != nil {
 		return nil, err
 	}
 	if p.Object {

@@ -75,7 +75,7 @@ func startCoop(t *testing.T) *coop {
 	max := 500.0
 	min := 0.0
 	pool := pooling.Pool{ID: "energy", Title: "Energy",
-		Fields: []pooling.Field{{Name: "kwh", Type: "number", Min: &min, Max: &max}, {Name: "heating", Type: "category", Values: []string{"gas", "wood"}}},
+		Fields:        []pooling.Field{{Name: "kwh", Type: "number", Min: &min, Max: &max}, {Name: "heating", Type: "category", Values: []string{"gas", "wood"}}},
 		Documentation: pooling.Documentation{Provenance: "p", CollectionMethod: "c", UpdateFrequency: "u", Format: "f", Pseudonymisation: "k"}}
 	if _, err := c.pooling.CreatePool(ctx, pool); err != nil {
 		t.Fatal(err)

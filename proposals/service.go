@@ -56,7 +56,7 @@ func (s *Service) Create(ctx context.Context, actor members.Account, d Draft) (P
 		return Proposal{}, err
 	}
 	id := raftdata.NewID()[:16]
-	if _, err := s.store.Apply(ctx, cmdCreated, createdPayload{ID: id, Requester: actor.ID, Draft: d, Salt: raftdata.NewID()}); err != nil {
+	if _, err := s.store.Apply(ctx, cmdCreated, createdPayload{ID: id, Requester: actor.ID, Draft: d, Salt: raftdata.NewID(), Charters: members.CharterVersions()}); err != nil {
 		return Proposal{}, err
 	}
 	return s.Get(ctx, id)
@@ -67,7 +67,7 @@ func (s *Service) Open(ctx context.Context, actor members.Account, id string) (P
 	if err := requireActive(actor); err != nil {
 		return Proposal{}, err
 	}
-	if _, err := s.store.Apply(ctx, cmdOpened, openedPayload{ID: id, Actor: actor.ID, Salt: raftdata.NewID()}); err != nil {
+	if _, err := s.store.Apply(ctx, cmdOpened, openedPayload{ID: id, Actor: actor.ID, Salt: raftdata.NewID(), Charters: members.CharterVersions()}); err != nil {
 		return Proposal{}, err
 	}
 	return s.Get(ctx, id)

@@ -122,6 +122,7 @@ func New(deps Deps) *fiber.App {
 	api.Get("/pools/:pool", s.getPool)
 	api.Put("/pools/:pool/consent", s.setConsent)
 	api.Post("/pools/:pool/records", s.contribute)
+	api.Post("/sandbox/:pool/queries", s.sandbox)
 
 	api.Get("/proposals", s.listProposals)
 	api.Post("/proposals", s.createProposal)

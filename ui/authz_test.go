@@ -89,6 +89,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/pools", newPool, [5]int{401, 403, 403, 201, 401}},
 		{"PUT", "/api/v1/pools/energy/consent", fixed(`{"granted":true}`), [5]int{401, 200, 200, 403, 401}},
 		{"POST", "/api/v1/pools/energy/records", fixed(`[{"kwh":5}]`), [5]int{401, 201, 201, 403, 401}},
+		{"POST", "/api/v1/sandbox/energy/queries", fixed(`{"aggregate":"count"}`), [5]int{401, 403, 200, 403, 401}},
 		{"GET", "/api/v1/me", nil, [5]int{401, 200, 200, 200, 401}},
 		{"GET", "/api/v1/me/export", nil, [5]int{401, 200, 200, 200, 401}},
 		{"GET", "/api/v1/me/journal", nil, [5]int{401, 200, 200, 200, 401}},

@@ -27,6 +27,7 @@ type Pools interface {
 	Export(ctx context.Context, accountID string) (pooling.Export, error)
 	WriteCSV(ctx context.Context, w io.Writer, accountID, poolID string) error
 	AccessJournal(ctx context.Context, accountID string) ([]pooling.Access, error)
+	Sandbox(ctx context.Context, poolID string, q pooling.Query, minCohort int) (pooling.SandboxAnswer, error)
 }
 
 // listPools answers GET /api/v1/pools: public, every pool with its schema
@@ -188,4 +189,26 @@ func (s *server) exportPoolCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+pool+`.csv"`)
 	return c.Send(buf.Bytes())
+}
+
+// sandbox answers POST /api/v1/sandbox/{pool}/queries with a bare query:
+// researchers shape a proposal on the pool's synthetic twin, with no vote
+// and no budget; suppression follows the rulebook's cohort floor.
+func (s *server) sandbox(c *fiber.Ctx) error {
+	if _, err := requireRole(c, members.RoleResearcher); err != nil {
+		return err
+	}
+	var q pooling.Query
+	if err := decodeJSON(c, &q); err != nil {
+		return err
+	}
+	rules, err := s.deps.Rules.Current(c.UserContext())
+	if err != nil {
+		return err
+	}
+	ans, err := s.deps.Pools.Sandbox(c.UserContext(), c.Params("pool"), q, rules.Rules.Disclosure.MinCohortFloor)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ans)
 }

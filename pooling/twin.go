@@ -1,0 +1,184 @@
+package pooling
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"coop/raftdata"
+)
+
+// The synthetic twin (CNIL recommendation on APIs: a twin API over
+// fictitious data lets reusers experiment before asking for real data).
+// It is generated from the pool's schema alone — bounds, categories,
+// months — never fitted to members' data, so it reveals nothing about
+// them. Its answers carry no noise and spend no budget; every answer is
+// labelled synthetic.
+
+// TwinMembers is how many synthetic members a twin has.
+const TwinMembers = 500
+
+// twinMonths is how many months of records each synthetic member has when
+// the pool has a month field.
+const twinMonths = 12
+
+// twins holds one generated twin per pool, in memory.
+type twins struct {
+	mu  sync.Mutex
+	dbs map[string]*sql.DB
+	now func() time.Time
+}
+
+// SandboxAnswer is an answer over the synthetic twin.
+type SandboxAnswer struct {
+	Synthetic bool    `json:"synthetic"`
+	Pool      string  `json:"pool"`
+	Groups    []Group `json:"groups"`
+	// Members is the number of synthetic members the query drew on.
+	Members int    `json:"members"`
+	Note    string `json:"note"`
+}
+
+// Sandbox runs a query over the pool's synthetic twin, with the
+// suppression a real grant would apply at minCohort but without noise, so
+// that a researcher sees group sizes and suppressed groups before asking.
+func (s *Service) Sandbox(ctx context.Context, poolID string, q Query, minCohort int) (SandboxAnswer, error) {
+	p, err := s.Pool(ctx, poolID)
+	if err != nil {
+		return SandboxAnswer{}, err
+	}
+	if err := p.ValidateQuery(q); err != nil {
+		return SandboxAnswer{}, err
+	}
+	db, err := s.twin(p)
+	if err != nil {
+		return SandboxAnswer{}, err
+	}
+	ans, err := aggregate(ctx, db, p, q, Disclosure{MinCohort: max(minCohort, 2)}, nil)
+	if err != nil {
+		return SandboxAnswer{}, err
+	}
+	return SandboxAnswer{Synthetic: true, Pool: p.ID, Groups: ans.Groups, Members: len(ans.Members),
+		Note: "synthetic data generated from the pool's schema; no member's data was read"}, nil
+}
+
+func (s *Service) twin(p Pool) (*sql.DB, error) {
+	s.twins.mu.Lock()
+	defer s.twins.mu.Unlock()
+	if s.twins.dbs == nil {
+		s.twins.dbs = map[string]*sql.DB{}
+	}
+	if db, ok := s.twins.dbs[p.ID]; ok {
+		return db, nil
+	}
+	db, err := generateTwin(p, s.twins.clock())
+	if err != nil {
+		return nil, fmt.Errorf("generate the twin of %s: %w", p.ID, err)
+	}
+	s.twins.dbs[p.ID] = db
+	return db, nil
+}
+
+func (t *twins) clock() time.Time {
+	if t.now != nil {
+		return t.now()
+	}
+	return time.Now()
+}
+
+// generateTwin fills an in-memory SQLite database, with pooling's own
+// tables, with synthetic members and records drawn from the schema. The
+// random source is seeded from the pool's id, so a twin is the same on
+// every node and every run.
+func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
+	// A name of its own: several nodes may run in one process (tests).
+	db, err := sql.Open("sqlite3", "file:twin-"+raftdata.NewID()+"?mode=memory&cache=shared&_busy_timeout=5000")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte(p.ID))
+	rng := rand.New(rand.NewPCG(h.Sum64(), 0x636f6f70))
+	months := []string{""}
+	if hasMonth(p) {
+		months = months[:0]
+		start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		for i := twinMonths; i >= 1; i-- {
+			months = append(months, start.AddDate(0, -i, 0).Format("2006-01"))
+		}
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	ins, _ := tx.Prepare(`INSERT INTO pooling_records(id, pool, member_key, data, contributed_at, updated_at) VALUES(?,?,?,?,0,0)`)
+	cons, _ := tx.Prepare(`INSERT INTO pooling_consents(member_key, pool, granted, changed_at) VALUES(?,?,1,0)`)
+	for m := 0; m < TwinMembers; m++ {
+		key := fmt.Sprintf("synthetic-%04d", m)
+		if _, err := cons.Exec(key, p.ID); err != nil {
+			tx.Rollback()
+			db.Close()
+			return nil, err
+		}
+		// Each member keeps their categories; numbers vary around a
+		// level of their own, within the field's bounds.
+		fixed := map[string]any{}
+		level := map[string]float64{}
+		for _, f := range p.Fields {
+			switch f.Type {
+			case TypeCategory:
+				fixed[f.Name] = f.Values[rng.IntN(len(f.Values))]
+			case TypeNumber:
+				level[f.Name] = *f.Min + (*f.Max-*f.Min)*(0.2+0.6*rng.Float64())
+			}
+		}
+		for i, month := range months {
+			rec := Record{}
+			for _, f := range p.Fields {
+				switch f.Type {
+				case TypeCategory:
+					rec[f.Name] = fixed[f.Name]
+				case TypeMonth:
+					rec[f.Name] = month
+				case TypeNumber:
+					spread := (*f.Max - *f.Min) * 0.1
+					v := level[f.Name] + spread*(rng.Float64()*2-1)
+					rec[f.Name] = min(max(v, *f.Min), *f.Max)
+				}
+			}
+			data, _ := json.Marshal(rec)
+			if _, err := ins.Exec(fmt.Sprintf("%s-%d", key, i), p.ID, key, string(data)); err != nil {
+				tx.Rollback()
+				db.Close()
+				return nil, err
+			}
+		}
+	}
+	ins.Close()
+	cons.Close()
+	if err := tx.Commit(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func hasMonth(p Pool) bool {
+	for _, f := range p.Fields {
+		if f.Type == TypeMonth {
+			return true
+		}
+	}
+	return false
+}
