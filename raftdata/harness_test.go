@@ -122,12 +122,8 @@ func (n *testNode) stop() {
 // crash stops a node without any handover, as kill -9 would leave it: no
 // leadership transfer, nothing flushed beyond what was already durable.
 func (n *testNode) crash() {
-	n.Store.closeOnce.Do(func() {
-		close(n.Store.closed)
-		n.srv.Close()
-		n.Store.wg.Wait()
-		n.Store.closeResources()
-	})
+	n.srv.Close()
+	n.Store.Crash()
 }
 
 // cluster is a set of in-process nodes on loopback.

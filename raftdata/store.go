@@ -616,6 +616,19 @@ func (s *Store) Close() error {
 	return err
 }
 
+// Crash stops the node at once, as a killed process would: no leadership
+// handover, nothing flushed beyond what is already durable. Fault tests
+// use it; an operator stops a node with Close.
+func (s *Store) Crash() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.wg.Wait()
+		err = s.closeResources()
+	})
+	return err
+}
+
 func (s *Store) peerCount() int {
 	cf := s.raft.GetConfiguration()
 	if cf.Error() != nil {

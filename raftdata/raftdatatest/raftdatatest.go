@@ -100,6 +100,12 @@ func (n *Node) Close() {
 	n.srv.Close()
 }
 
+// Kill stops the node at once, without handing leadership over, as kill -9.
+func (n *Node) Kill() {
+	n.srv.Close()
+	n.Store.Crash()
+}
+
 // WaitFor polls fn until it returns nil or total has passed.
 func WaitFor(t testing.TB, total time.Duration, fn func() error) {
 	t.Helper()
