@@ -10,7 +10,9 @@ import (
 )
 
 // LoginInput is the body of POST /login, plus the client's address, which
-// the ui takes from the connection.
+// the ui takes from the connection (behind a reverse proxy, the forwarded
+// address it trusts). Callers without an address share one counter of the
+// per-address limit, so the ui should always give one.
 type LoginInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`

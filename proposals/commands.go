@@ -223,11 +223,11 @@ func applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
 		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
 	}
-	row, err := loadRow(tx, p.Proposal)
+	v, err := voteIn(tx, p.Proposal)
 	if err != nil {
 		return nil, err
 	}
-	if row.status != StatusOpen || !cmd.Time.Before(row.deadline) {
+	if v.status != StatusOpen || !cmd.Time.Before(v.deadline) {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
 	}
 	var key string
@@ -238,22 +238,80 @@ func applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var previous string
+	err = tx.QueryRow(`SELECT choice FROM proposals_ballots WHERE proposal = ? AND voter_key = ?`, p.Proposal, key).Scan(&previous)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
 	if _, err := tx.Exec(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,?)
 		ON CONFLICT(proposal, voter_key) DO UPDATE SET choice = excluded.choice, receipt_hash = excluded.receipt_hash, cast_at = excluded.cast_at`,
 		p.Proposal, key, p.Choice, p.ReceiptHash, cmd.Time.UnixNano()); err != nil {
 		return nil, err
 	}
-	t, err := tallyIn(tx, p.Proposal, row.electorate)
-	if err != nil {
+	// The running tally: the close recounts from the ballots.
+	addChoice(&v.tally, previous, -1)
+	addChoice(&v.tally, p.Choice, +1)
+	if _, err := tx.Exec(`UPDATE proposals SET yes = ?, no = ?, abstain = ? WHERE id = ?`, v.tally.Yes, v.tally.No, v.tally.Abstain, p.Proposal); err != nil {
 		return nil, err
 	}
-	if err := tx.Emit("coop.proposal.ballot_cast", map[string]any{"proposal": p.Proposal, "participation": t.Cast(), "electorate": t.Electorate}); err != nil {
+	if err := tx.Emit("coop.proposal.ballot_cast", map[string]any{"proposal": p.Proposal, "participation": v.tally.Cast(), "electorate": v.tally.Electorate}); err != nil {
 		return nil, err
 	}
-	if governance.CanCloseEarly(row.rule, t) {
+	if governance.CanCloseEarly(v.rule, v.tally) {
+		row, err := loadRow(tx, p.Proposal)
+		if err != nil {
+			return nil, err
+		}
+		t, err := tallyIn(tx, p.Proposal, row.electorate)
+		if err != nil {
+			return nil, err
+		}
 		return nil, closeIn(tx, cmd, row, t)
 	}
 	return nil, nil
+}
+
+// vote is what a ballot needs of its proposal, read without decoding the
+// whole definition: ballots are the hot path.
+type vote struct {
+	status   Status
+	deadline time.Time
+	rule     governance.VotingRule
+	tally    Tally
+}
+
+func voteIn(tx *raftdata.Tx, id string) (vote, error) {
+	var v vote
+	var status, rule string
+	var deadline sql.NullInt64
+	err := tx.QueryRow(`SELECT status, deadline, rule, electorate, yes, no, abstain FROM proposals WHERE id = ?`, id).
+		Scan(&status, &deadline, &rule, &v.tally.Electorate, &v.tally.Yes, &v.tally.No, &v.tally.Abstain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
+	}
+	if err != nil {
+		return v, err
+	}
+	v.status = Status(status)
+	v.deadline = time.Unix(0, deadline.Int64).UTC()
+	if rule != "" {
+		if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {
+			return v, fmt.Errorf("decode rule of %s: %w", id, err)
+		}
+	}
+	return v, nil
+}
+
+// addChoice counts one more (n=1) or one less (n=-1) ballot of choice.
+func addChoice(t *Tally, choice string, n int) {
+	switch choice {
+	case ChoiceYes:
+		t.Yes += n
+	case ChoiceNo:
+		t.No += n
+	case ChoiceAbstain:
+		t.Abstain += n
+	}
 }
 
 func tallyIn(tx *raftdata.Tx, proposal string, electorate int) (Tally, error) {

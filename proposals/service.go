@@ -85,16 +85,13 @@ func (s *Service) Get(ctx context.Context, id string) (Proposal, error) {
 	if err != nil {
 		return Proposal{}, err
 	}
-	return s.decorate(ctx, row)
+	return s.decorate(row)
 }
 
-func (s *Service) decorate(ctx context.Context, row proposalRow) (Proposal, error) {
+func (s *Service) decorate(row proposalRow) (Proposal, error) {
 	p := row.public()
 	if row.status == StatusOpen {
-		var n int
-		if err := s.store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM proposals_ballots WHERE proposal = ?`, row.id).Scan(&n); err != nil {
-			return p, err
-		}
+		n := row.tally.Cast() // the running count kept by every ballot
 		p.Participation = &n
 	}
 	if row.status == StatusPassed || row.status == StatusExpired {
@@ -132,7 +129,7 @@ func (s *Service) List(ctx context.Context, status string) ([]Proposal, error) {
 	rows.Close()
 	out := []Proposal{}
 	for _, r := range raw {
-		p, err := s.decorate(ctx, r)
+		p, err := s.decorate(r)
 		if err != nil {
 			return nil, err
 		}

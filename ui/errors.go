@@ -2,9 +2,12 @@ package ui
 
 import (
 	"errors"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/members"
 	"coop/pooling"
 	"coop/raftdata"
 )
@@ -30,6 +33,10 @@ func writeError(c *fiber.Ctx, err error) error {
 	var be *pooling.BatchError
 	if errors.As(err, &be) {
 		body.Error.Rows = be.Rows
+	}
+	var le *members.LimitError
+	if errors.As(err, &le) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(le.RetryAt).Seconds()+0.5))))
 	}
 	return c.Status(e.Code.HTTPStatus()).JSON(body)
 }
