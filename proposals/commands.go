@@ -223,35 +223,28 @@ func applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
 		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
 	}
-	v, err := voteIn(tx, p.Proposal)
+	v, err := voteIn(tx, p.Proposal, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if v.status != StatusOpen || !cmd.Time.Before(v.deadline) {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
 	}
-	var key string
-	err = tx.QueryRow(`SELECT voter_key FROM proposals_electorate WHERE proposal = ? AND account_id = ?`, p.Proposal, p.Account).Scan(&key)
-	if errors.Is(err, sql.ErrNoRows) {
+	if v.voterKey == "" {
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
 	}
-	if err != nil {
-		return nil, err
-	}
-	var previous string
-	err = tx.QueryRow(`SELECT choice FROM proposals_ballots WHERE proposal = ? AND voter_key = ?`, p.Proposal, key).Scan(&previous)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
-	}
+	key, previous := v.voterKey, v.previous
 	if _, err := tx.Exec(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,?)
 		ON CONFLICT(proposal, voter_key) DO UPDATE SET choice = excluded.choice, receipt_hash = excluded.receipt_hash, cast_at = excluded.cast_at`,
 		p.Proposal, key, p.Choice, p.ReceiptHash, cmd.Time.UnixNano()); err != nil {
 		return nil, err
 	}
-	// The running tally: the close recounts from the ballots.
+	// The running tally; the close recounts from the ballots.
 	addChoice(&v.tally, previous, -1)
 	addChoice(&v.tally, p.Choice, +1)
-	if _, err := tx.Exec(`UPDATE proposals SET yes = ?, no = ?, abstain = ? WHERE id = ?`, v.tally.Yes, v.tally.No, v.tally.Abstain, p.Proposal); err != nil {
+	if _, err := tx.Exec(`INSERT INTO proposals_tallies(proposal, yes, no, abstain) VALUES(?,?,?,?)
+		ON CONFLICT(proposal) DO UPDATE SET yes = excluded.yes, no = excluded.no, abstain = excluded.abstain`,
+		p.Proposal, v.tally.Yes, v.tally.No, v.tally.Abstain); err != nil {
 		return nil, err
 	}
 	if err := tx.Emit("coop.proposal.ballot_cast", map[string]any{"proposal": p.Proposal, "participation": v.tally.Cast(), "electorate": v.tally.Electorate}); err != nil {
@@ -271,28 +264,37 @@ func applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	return nil, nil
 }
 
-// vote is what a ballot needs of its proposal, read without decoding the
-// whole definition: ballots are the hot path.
+// vote is what a ballot needs, read in one query without decoding the
+// proposal's definition: ballots are the hot path.
 type vote struct {
 	status   Status
 	deadline time.Time
 	rule     governance.VotingRule
 	tally    Tally
+	voterKey string // empty: the account is not in the electorate
+	previous string // the voter's current choice, if any
 }
 
-func voteIn(tx *raftdata.Tx, id string) (vote, error) {
+func voteIn(tx *raftdata.Tx, id, account string) (vote, error) {
 	var v vote
 	var status, rule string
 	var deadline sql.NullInt64
-	err := tx.QueryRow(`SELECT status, deadline, rule, electorate, yes, no, abstain FROM proposals WHERE id = ?`, id).
-		Scan(&status, &deadline, &rule, &v.tally.Electorate, &v.tally.Yes, &v.tally.No, &v.tally.Abstain)
+	var key, previous sql.NullString
+	err := tx.QueryRow(`SELECT p.status, p.deadline, p.rule, p.electorate, COALESCE(t.yes, 0), COALESCE(t.no, 0), COALESCE(t.abstain, 0),
+			e.voter_key, b.choice
+		FROM proposals p
+		LEFT JOIN proposals_tallies t ON t.proposal = p.id
+		LEFT JOIN proposals_electorate e ON e.proposal = p.id AND e.account_id = ?
+		LEFT JOIN proposals_ballots b ON b.proposal = p.id AND b.voter_key = e.voter_key
+		WHERE p.id = ?`, account, id).
+		Scan(&status, &deadline, &rule, &v.tally.Electorate, &v.tally.Yes, &v.tally.No, &v.tally.Abstain, &key, &previous)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
 	}
 	if err != nil {
 		return v, err
 	}
-	v.status = Status(status)
+	v.status, v.voterKey, v.previous = Status(status), key.String, previous.String
 	v.deadline = time.Unix(0, deadline.Int64).UTC()
 	if rule != "" {
 		if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {

@@ -30,10 +30,17 @@ type queryer interface {
 	QueryRow(query string, args ...any) *sql.Row
 }
 
-const rowColumns = `id, requester, definition, status, reason, rule, created_at, opened_at, deadline, closed_at, electorate, yes, no, abstain`
+// rowColumns reads a proposal with its tally: the recount stored at the
+// close, or while the vote runs the running count.
+const rowColumns = `p.id, p.requester, p.definition, p.status, p.reason, p.rule, p.created_at, p.opened_at, p.deadline, p.closed_at, p.electorate,
+	CASE WHEN p.closed_at IS NULL THEN COALESCE(t.yes, 0) ELSE p.yes END,
+	CASE WHEN p.closed_at IS NULL THEN COALESCE(t.no, 0) ELSE p.no END,
+	CASE WHEN p.closed_at IS NULL THEN COALESCE(t.abstain, 0) ELSE p.abstain END`
+
+const rowFrom = ` FROM proposals p LEFT JOIN proposals_tallies t ON t.proposal = p.id`
 
 func loadRow(q queryer, id string) (proposalRow, error) {
-	return scanRow(q.QueryRow(`SELECT `+rowColumns+` FROM proposals WHERE id = ?`, id), id)
+	return scanRow(q.QueryRow(`SELECT `+rowColumns+rowFrom+` WHERE p.id = ?`, id), id)
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -5,10 +5,11 @@ package proposals
 // member is erased, and the published ballot list shows only receipt
 // hashes, so tallies keep their counts without the person.
 const schema = `
+-- Small, hot columns first and the definition last: a ballot reads the
+-- status, deadline and rule without loading the definition's pages.
 CREATE TABLE IF NOT EXISTS proposals (
 	id             TEXT PRIMARY KEY,
 	requester      TEXT NOT NULL,
-	definition     TEXT NOT NULL,   -- the Draft as submitted (JSON)
 	kind           TEXT NOT NULL,
 	pool           TEXT NOT NULL DEFAULT '',
 	status         TEXT NOT NULL,
@@ -21,8 +22,9 @@ CREATE TABLE IF NOT EXISTS proposals (
 	electorate     INTEGER NOT NULL DEFAULT 0,
 	yes            INTEGER NOT NULL DEFAULT 0,
 	no             INTEGER NOT NULL DEFAULT 0,
-	abstain        INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+	abstain        INTEGER NOT NULL DEFAULT 0,
+	definition     TEXT NOT NULL   -- the Draft as submitted (JSON)
+);
 CREATE INDEX IF NOT EXISTS proposals_status_deadline ON proposals(status, deadline);
 
 CREATE TABLE IF NOT EXISTS proposals_electorate (
@@ -33,6 +35,15 @@ CREATE TABLE IF NOT EXISTS proposals_electorate (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS proposals_electorate_account ON proposals_electorate(proposal, account_id) WHERE account_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS proposals_electorate_by_account ON proposals_electorate(account_id);
+
+-- The running tally, kept by every ballot (a small row: the hot path does
+-- not rewrite the proposal's definition). The close recounts the ballots.
+CREATE TABLE IF NOT EXISTS proposals_tallies (
+	proposal TEXT PRIMARY KEY,
+	yes      INTEGER NOT NULL DEFAULT 0,
+	no       INTEGER NOT NULL DEFAULT 0,
+	abstain  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS proposals_ballots (
 	proposal     TEXT NOT NULL,

@@ -107,13 +107,13 @@ func (s *Service) decorate(row proposalRow) (Proposal, error) {
 
 // List returns the proposals, newest first, optionally of one status.
 func (s *Service) List(ctx context.Context, status string) ([]Proposal, error) {
-	q := `SELECT ` + rowColumns + ` FROM proposals`
+	q := `SELECT ` + rowColumns + rowFrom
 	var args []any
 	if status != "" {
-		q += ` WHERE status = ?`
+		q += ` WHERE p.status = ?`
 		args = append(args, status)
 	}
-	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY created_at DESC, id LIMIT 500`, args...)
+	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY p.created_at DESC, p.id LIMIT 500`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list proposals: %w", err)
 	}

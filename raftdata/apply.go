@@ -31,6 +31,7 @@ type stateDB struct {
 	writer   *sql.DB
 	readers  *sql.DB
 	registry *Registry
+	stmts    *stmtCache
 	logger   *slog.Logger
 	publish  atomic.Pointer[func([]Event)]
 	// compactCh is signalled after a commit that asked for compaction, or
@@ -63,7 +64,7 @@ func openStateDB(path string, reg *Registry, logger *slog.Logger, readers int) (
 		w.Close()
 		return nil, err
 	}
-	s := &stateDB{path: path, writer: w, readers: r, registry: reg, logger: logger, appliedCh: make(chan struct{}), compactCh: make(chan struct{}, 1)}
+	s := &stateDB{path: path, writer: w, readers: r, registry: reg, stmts: newStmtCache(w), logger: logger, appliedCh: make(chan struct{}), compactCh: make(chan struct{}, 1)}
 	idx, err := readAppliedIndex(w)
 	if err != nil {
 		s.close()
@@ -74,6 +75,7 @@ func openStateDB(path string, reg *Registry, logger *slog.Logger, readers int) (
 }
 
 func (s *stateDB) close() error {
+	s.stmts.close()
 	return errors.Join(s.readers.Close(), s.writer.Close())
 }
 
@@ -179,6 +181,7 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 	if err := sqlTx.Commit(); err != nil {
 		panic(fmt.Sprintf("raftdata: commit apply transaction: %v", err))
 	}
+	s.stmts.preparePending()
 	s.setApplied(last)
 	s.batches.Add(1)
 	if compact {
@@ -202,25 +205,31 @@ func (s *stateDB) requestCompaction() {
 // The returned Tx carries the command's events and requests; it is nil when
 // the command was refused or had already been applied.
 func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, *Tx) {
-	var prior []byte
-	err := sqlTx.QueryRow(`SELECT result FROM raftdata_commands WHERE id = ?`, cmd.ID).Scan(&prior)
-	if err == nil {
+	tx := &Tx{tx: sqlTx, stmts: s.stmts, index: index}
+	// Claim the id first: a command already applied (a client's retry) is
+	// recognised by the conflict, and answered with its recorded result.
+	claim, err := tx.Exec(`INSERT INTO raftdata_commands(id, idx, time) VALUES(?,?,?) ON CONFLICT(id) DO NOTHING`,
+		cmd.ID, index, cmd.Time.UnixNano())
+	if err != nil {
+		panic(fmt.Sprintf("raftdata: record command %s: %v", cmd.ID, err))
+	}
+	if n, _ := claim.RowsAffected(); n == 0 {
+		var prior []byte
+		if err := tx.QueryRow(`SELECT result FROM raftdata_commands WHERE id = ?`, cmd.ID).Scan(&prior); err != nil {
+			panic(fmt.Sprintf("raftdata: look up command %s: %v", cmd.ID, err))
+		}
 		return decodeResult(prior), nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		panic(fmt.Sprintf("raftdata: look up command %s: %v", cmd.ID, err))
-	}
 
-	if _, err := sqlTx.Exec(`SAVEPOINT cmd`); err != nil {
+	if _, err := tx.Exec(`SAVEPOINT cmd`); err != nil {
 		panic(fmt.Sprintf("raftdata: savepoint: %v", err))
 	}
-	tx := &Tx{tx: sqlTx, index: index}
 	value, err := s.registry.dispatch(tx, cmd)
 	var res Result
 	s.commands.Add(1)
 	if err != nil {
 		s.refused.Add(1)
-		if _, rbErr := sqlTx.Exec(`ROLLBACK TO cmd`); rbErr != nil {
+		if _, rbErr := tx.Exec(`ROLLBACK TO cmd`); rbErr != nil {
 			panic(fmt.Sprintf("raftdata: rollback to savepoint: %v", rbErr))
 		}
 		var e *Error
@@ -232,17 +241,20 @@ func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, *T
 			s.logger.Error("command handler failed", "type", cmd.Type, "index", index, "error", err)
 			res.Err = Errorf(CodeInternal, "the command could not be applied")
 		}
-		tx = nil
 	} else {
 		res.Value = value
 	}
-	if _, err := sqlTx.Exec(`RELEASE cmd`); err != nil {
+	if _, err := tx.Exec(`RELEASE cmd`); err != nil {
 		panic(fmt.Sprintf("raftdata: release savepoint: %v", err))
 	}
-	encoded, _ := json.Marshal(res)
-	if _, err := sqlTx.Exec(`INSERT INTO raftdata_commands(id, idx, time, result) VALUES(?,?,?,?)`,
-		cmd.ID, index, cmd.Time.UnixNano(), encoded); err != nil {
-		panic(fmt.Sprintf("raftdata: record command %s: %v", cmd.ID, err))
+	if res.Err != nil || len(res.Value) > 0 {
+		encoded, _ := json.Marshal(res)
+		if _, err := tx.Exec(`UPDATE raftdata_commands SET result = ? WHERE id = ?`, encoded, cmd.ID); err != nil {
+			panic(fmt.Sprintf("raftdata: record result of %s: %v", cmd.ID, err))
+		}
+	}
+	if res.Err != nil {
+		return res, nil // a refusal's events and requests are dropped with its changes
 	}
 	return res, tx
 }
@@ -264,8 +276,13 @@ func (s *stateDB) replayedResult(q queryer, l *raft.Log) any {
 	return decodeResult(prior)
 }
 
+// decodeResult reads a recorded result; none recorded means the command
+// succeeded without a value.
 func decodeResult(raw []byte) Result {
 	var r Result
+	if len(raw) == 0 {
+		return r
+	}
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return Result{Err: Errorf(CodeInternal, "stored result unreadable")}
 	}

@@ -93,6 +93,7 @@ func (r *Registry) dispatch(tx *Tx, cmd Command) (json.RawMessage, error) {
 // command and a place to leave events, published once the batch commits.
 type Tx struct {
 	tx      *sql.Tx
+	stmts   *stmtCache
 	index   uint64
 	events  []Event
 	compact bool
@@ -112,11 +113,17 @@ func (t *Tx) Index() uint64 { return t.index }
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	if st := t.stmts.get(t.tx, query); st != nil {
+		return st.Exec(args...)
+	}
 	return t.tx.Exec(query, args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmts.get(t.tx, query); st != nil {
+		return st.Query(args...)
+	}
 	return t.tx.Query(query, args...)
 }
 
@@ -128,6 +135,9 @@ func (t *Tx) Prepare(query string) (*sql.Stmt, error) {
 
 // QueryRow runs a query that returns at most one row.
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+	if st := t.stmts.get(t.tx, query); st != nil {
+		return st.QueryRow(args...)
+	}
 	return t.tx.QueryRow(query, args...)
 }
 
