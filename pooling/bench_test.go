@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,4 +96,61 @@ func BenchmarkContribute3Nodes(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N*benchBatch)/time.Since(start).Seconds(), "records/s")
+}
+
+// BenchmarkNodeRSSWith10MRecords fills one node with 10 million records
+// (batches of 1,000 from 100 members) and reports the resident memory of
+// the process afterwards: SQLite keeps the data on disk, not in memory.
+// It runs once whatever b.N; run it alone: -bench NodeRSS -benchtime 1x.
+func BenchmarkNodeRSSWith10MRecords(b *testing.B) {
+	n := raftdatatest.Start(b, Register)
+	svc := New(n.Store)
+	ctx := context.Background()
+	if _, err := svc.CreatePool(ctx, energyPool()); err != nil {
+		b.Fatal(err)
+	}
+	const members, total = 100, 10_000_000
+	for m := 0; m < members; m++ {
+		if _, err := svc.SetConsent(ctx, fmt.Sprint("m", m), "energy", true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= total/benchBatch {
+					return
+				}
+				m := int(i % members)
+				if _, err := svc.Contribute(ctx, fmt.Sprint("m", m), "energy", benchRows(m), ""); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "records/s")
+	b.ReportMetric(float64(rssBytes())/(1<<20), "RSS-MiB")
+}
+
+// rssBytes reads the resident set size of this process (Linux).
+func rssBytes() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
 }

@@ -63,6 +63,10 @@ func decodeCommand(data []byte) (Command, error) {
 type Result struct {
 	Value json.RawMessage `json:"value,omitempty"`
 	Err   *Error          `json:"error,omitempty"`
+	// Index is the log index the command was applied at (set on the way
+	// back to the caller, not recorded): a follower that forwarded it
+	// waits until its own copy holds it, so its caller reads its write.
+	Index uint64 `json:"index,omitempty"`
 }
 
 // NewID returns 128 random bits in hex: command ids, and ids for domain

@@ -170,7 +170,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	rc.ElectionTimeout = cfg.ElectionTimeout
 	rc.LeaderLeaseTimeout = cfg.HeartbeatTimeout / 2
-	rc.CommitTimeout = 20 * time.Millisecond
+	// How soon an idle leader tells followers the commit index: a write
+	// forwarded by a follower returns once the follower applied it.
+	rc.CommitTimeout = 5 * time.Millisecond
 	rc.MaxAppendEntries = 256
 	rc.BatchApplyCh = true
 	rc.SnapshotThreshold = cfg.SnapshotThreshold
@@ -256,8 +258,12 @@ func (s *Store) ApplyCommand(ctx context.Context, cmd Command) (json.RawMessage,
 		var err error
 		if s.IsLeader() {
 			res, err = s.applyLocal(ctx, data)
-		} else {
-			res, err = s.forwardApply(ctx, data)
+		} else if res, err = s.forwardApply(ctx, data); err == nil && res.Index > 0 {
+			// Read your writes: this node's copy holds the command before
+			// its caller goes on (the leader answered once it applied it).
+			if werr := s.state.waitApplied(ctx, res.Index); werr != nil {
+				return nil, Errorf(CodeUnavailable, "the write is committed, but this node has not applied it yet: read from the leader or retry the read")
+			}
 		}
 		if err == nil {
 			if res.Err != nil {
@@ -308,6 +314,7 @@ func (s *Store) applyLocal(ctx context.Context, data []byte) (Result, error) {
 		switch {
 		case err == nil:
 			res, _ := f.Response().(Result)
+			res.Index = f.Index()
 			return res, nil
 		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
 			errors.Is(err, raft.ErrLeadershipTransferInProgress), errors.Is(err, raft.ErrEnqueueTimeout):
