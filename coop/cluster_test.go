@@ -17,17 +17,7 @@ import (
 // and third joining through the first, and reads the cluster from a
 // follower.
 func TestCluster3_JoinAndStatus(t *testing.T) {
-	first := startNode(t, testConfig(t, "n1"))
-	waitReady(t, first)
-	nodes := []*Node{first}
-	for _, id := range []string{"n2", "n3"} {
-		cfg := testConfig(t, id)
-		cfg.Join = first.URL()
-		nodes = append(nodes, startNode(t, cfg))
-	}
-	for _, n := range nodes {
-		waitReady(t, n)
-	}
+	nodes := startCluster3(t)
 
 	var follower *Node
 	for _, n := range nodes {

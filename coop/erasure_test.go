@@ -54,17 +54,8 @@ func loginAs(t *testing.T, url, email, password string) string {
 // compaction the erasure triggers on every node, the marker is in no file
 // of any node's data directory: SQLite files, WALs, Raft log, snapshots.
 func TestCluster3_DeleteMeErasesPooledDataFromEveryFile(t *testing.T) {
-	first := startNode(t, testConfig(t, "n1"))
-	waitReady(t, first)
-	nodes := []*Node{first}
-	for _, id := range []string{"n2", "n3"} {
-		cfg := testConfig(t, id)
-		cfg.Join = first.URL()
-		nodes = append(nodes, startNode(t, cfg))
-	}
-	for _, n := range nodes {
-		waitReady(t, n)
-	}
+	nodes := startCluster3(t)
+	first := nodes[0]
 	op := operatorToken(t, first.URL())
 	status, body := apiCall(t, "POST", first.URL()+"/api/v1/pools", op, "application/json", `{"id":"mobility","title":"Mobility",
 		"fields":[{"name":"km","type":"number","min":0,"max":100000},{"name":"mode","type":"category","values":["bike","car","bus"]}],

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"coop/raftdata/raftdatatest"
 )
 
 // testLogs is where nodes started by tests log: nowhere, unless
@@ -100,17 +102,25 @@ func startNode(t *testing.T, cfg Config) *Node {
 // waitFor polls fn until it returns nil or total has passed.
 func waitFor(t *testing.T, total time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still failing after %v: %v", total, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	raftdatatest.WaitFor(t, total, fn)
+}
+
+// startCluster3 starts three nodes in this process, the second and third
+// joining through the first, and waits until all are ready.
+func startCluster3(t *testing.T) []*Node {
+	t.Helper()
+	first := startNode(t, testConfig(t, "n1"))
+	waitReady(t, first)
+	nodes := []*Node{first}
+	for _, id := range []string{"n2", "n3"} {
+		cfg := testConfig(t, id)
+		cfg.Join = first.URL()
+		nodes = append(nodes, startNode(t, cfg))
 	}
+	for _, n := range nodes {
+		waitReady(t, n)
+	}
+	return nodes
 }
 
 var testClient = &http.Client{Timeout: 5 * time.Second}
