@@ -1,5 +1,6 @@
 // Package ui is coop's HTTP face: the JSON API, the node-to-node API mount,
-// health and metrics, and (in later issues) the templ pages and SSE.
+// health and metrics, and the templ pages (web*.go, pages/, components/);
+// SSE comes in a later issue.
 //
 // ui declares the small interfaces it needs from the rest of coop; the
 // composition root (package main) hands it the real implementations.
@@ -85,7 +86,7 @@ func New(deps Deps) *fiber.App {
 	// matched (see routeLabel).
 	app.Use(requestID, s.observe, securityHeaders, s.authenticate)
 
-	app.Get("/", home)
+	s.mountPages(app) // the web pages and their assets: web*.go
 	app.Get("/healthz", healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsPage)
@@ -149,9 +150,4 @@ func detachContext(h http.Handler) http.Handler {
 		defer cancel()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// home is a placeholder until the pages issue brings the templ pages.
-func home(c *fiber.Ctx) error {
-	return c.SendString("coop: a data cooperative. The pages are not built yet; see /api/v1.\n")
 }

@@ -1,0 +1,259 @@
+package ui
+
+// Browser tests: Debian's chromium, headless, drives the pages of a real
+// coop served on a 127.0.0.1 listener. They need /usr/bin/chromium (CI
+// installs it with .ci/install-deps) and FAIL without it.
+//
+// Screenshots: every step writes a PNG into the folder named by the
+// environment variable COOP_SCREENSHOTS (created if needed), or into a
+// temporary folder that the test logs and removes. For example:
+//
+//	COOP_SCREENSHOTS=$PWD/screenshots go test ./ui -run TestBrowser_ -v
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gofiber/fiber/v2"
+
+	"coop/proposals"
+)
+
+const (
+	chromiumPath = "/usr/bin/chromium"
+	// browserBudget bounds a whole browser test; stepTimeout one step.
+	browserBudget = 50 * time.Second
+	stepTimeout   = 20 * time.Second
+)
+
+// A person signs up (reading and signing the charter), logs in, grants
+// consent to a pool, opens a proposal, votes and sees their receipt; then
+// the same sign-up page in French, through the language switch.
+func TestBrowser_SignupConsentVote(t *testing.T) {
+	w := newWebCoop(t)
+	base := serveOnLoopback(t, w.app)
+	b := startBrowser(t)
+
+	b.step("01-signup-en", chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="signup-form"]`)))
+	if lang := b.eval("document.documentElement.lang"); lang != "en" {
+		t.Fatalf("the sign-up page is in %q, want en", lang)
+	}
+	// The first Tab reaches the skip link: the page is usable from the keyboard.
+	b.step("", chromedp.KeyEvent("\t"))
+	if focused := b.eval("document.activeElement.dataset.testid || ''"); focused != "skip-link" {
+		t.Fatalf("the first Tab focuses %q, want the skip link", focused)
+	}
+	b.step("02-signup-filled",
+		chromedp.SendKeys(chromedp.ID("name"), "Marie Curie"),
+		chromedp.SendKeys(chromedp.ID("email"), "marie@coop.test"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.ID("accept_charter")),
+	)
+	b.step("03-signed-up", chromedp.Click(chromedp.CSS(`[data-testid="signup-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="notice"]`)))
+
+	// The proposal opens after the sign-up, so Marie is in its electorate;
+	// a second voter keeps the vote open after her ballot.
+	w.member(t, "Pierre", "pierre@coop.test")
+	prop := w.propose(t, "Winter energy use by region")
+
+	b.step("04-dashboard",
+		chromedp.SendKeys(chromedp.ID("email"), "marie@coop.test"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="me-pools"]`)))
+	b.step("05-consent-granted",
+		chromedp.Click(chromedp.CSS(`[data-testid="pool-energy"] [data-testid="consent-grant"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="pool-energy"] [data-testid="consent-withdraw"]`)))
+	if state := b.text(`[data-testid="pool-energy"] [data-testid="consent-state"]`); state != "Granted" {
+		t.Fatalf("consent state %q, want Granted", state)
+	}
+
+	b.step("06-proposal",
+		chromedp.Click(chromedp.CSS(`[data-testid="nav-proposals"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="proposal-list"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/proposals/`+prop.ID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="vote-form"]`)))
+	b.step("07-receipt",
+		chromedp.Click(chromedp.ID("choice-yes")),
+		chromedp.Click(chromedp.CSS(`[data-testid="vote-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="receipt"]`)))
+	receipt := b.text(`[data-testid="receipt-code"]`)
+	if len(receipt) < 16 {
+		t.Fatalf("receipt %q", receipt)
+	}
+	got, err := w.deps.Proposals.Get(t.Context(), prop.ID)
+	if err != nil || got.Status != proposals.StatusOpen || got.Participation == nil || *got.Participation != 1 {
+		t.Fatalf("after the vote: %+v, %v", got, err)
+	}
+
+	// The last voter votes: the vote closes at once, and the page draws the
+	// tally.
+	if _, err := w.deps.Proposals.Vote(t.Context(), w.session(t, "pierre@coop.test"), prop.ID, "no"); err != nil {
+		t.Fatal(err)
+	}
+	b.step("08-tally", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="tally-chart"] svg`)))
+	if outcome := b.text(`[data-testid="outcome"]`); outcome == "" {
+		t.Fatal("a closed proposal shows no outcome")
+	}
+
+	b.step("09-logged-out", chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="nav-signup"]`)))
+	b.step("10-signup-fr",
+		chromedp.Click(chromedp.CSS(`[data-testid="nav-signup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signup-form"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="lang-fr"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="fr"] [data-testid="signup-form"]`)))
+	if title := b.text(`[data-testid="page-title"]`); title != "Adhérer à la coopérative" {
+		t.Fatalf("French sign-up title %q", title)
+	}
+	if charter := b.text(`[data-testid="charter"] h3`); !strings.Contains(charter, "Charte") {
+		t.Fatalf("the charter is not in French: %q", charter)
+	}
+}
+
+// serveOnLoopback serves app on a real 127.0.0.1 listener until the test
+// ends and returns its base URL.
+func serveOnLoopback(t *testing.T, app *fiber.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.ShutdownWithTimeout(time.Second) })
+	return "http://" + ln.Addr().String()
+}
+
+// browserTab is one headless chromium tab and the folder its screenshots
+// go to.
+type browserTab struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
+
+// startBrowser starts chromium for the test; the browser ends with the
+// test or after browserBudget, whichever comes first.
+func startBrowser(t *testing.T) *browserTab {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("the browser tests need Debian's chromium at %s (apt-get install chromium; CI runs .ci/install-deps): %v", chromiumPath, err)
+	}
+	shots := screenshotDir(t)
+	profile := t.TempDir() // removed after the browser has exited (cleanups run last-in, first-out)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1100, 900),
+	)
+	budget, cancelBudget := context.WithTimeout(context.Background(), browserBudget)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+		cancelBudget()
+	})
+	// The first Do starts the browser, bound to ctx (not to a step's timeout).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	return &browserTab{t: t, ctx: ctx, shots: shots}
+}
+
+// screenshotDir is $COOP_SCREENSHOTS, or a temporary folder.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("COOP_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return dir
+}
+
+// step runs actions within stepTimeout, then writes a screenshot called
+// name (none when name is ""). A failing step leaves a screenshot of the
+// page as it was, named after the step.
+func (b *browserTab) step(name string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.screenshot("failed-" + failedName(name))
+		if errors.Is(err, context.DeadlineExceeded) {
+			b.t.Fatalf("step %s: still waiting after %v: %v", name, stepTimeout, err)
+		}
+		b.t.Fatalf("step %s: %v", name, err)
+	}
+	if name != "" {
+		b.screenshot(name)
+	}
+}
+
+func failedName(name string) string {
+	if name == "" {
+		return "step"
+	}
+	return name
+}
+
+// screenshot writes the whole page as shots/name.png.
+func (b *browserTab) screenshot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	if err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+	}
+}
+
+// text is the visible text of the first element sel matches.
+func (b *browserTab) text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// eval runs a JavaScript expression from the test (DevTools, not the page:
+// the CSP still forbids the page any inline script) and returns a string.
+func (b *browserTab) eval(expr string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return s
+}

@@ -1,0 +1,63 @@
+package components
+
+import "strconv"
+
+// BarChart is a horizontal bar chart drawn on the server as SVG. Every bar
+// carries its label and its number in text, so the chart reads without
+// colour; the title and description give screen readers the same.
+type BarChart struct {
+	ID    string // unique in the page, for aria-labelledby
+	Title string
+	Desc  string // the whole chart in one sentence
+	Bars  []Bar
+	scale int // the value of a full-length bar
+}
+
+// Bar is one bar: Key names its style (yes, no, abstain, none), Value its
+// length relative to the chart's total, Text what is written after it.
+type Bar struct {
+	Key   string
+	Label string
+	Value int
+	Text  string
+}
+
+// Geometry of the chart, in SVG user units.
+const (
+	chartWidth  = 640
+	chartLabelW = 160
+	chartBarMax = 360
+	chartRowH   = 44
+	chartBarH   = 28
+	chartPadTop = 8
+)
+
+// NewBarChart builds a chart whose bars are scaled against total (the
+// electorate for a tally).
+func NewBarChart(id, title, desc string, total int, bars []Bar) BarChart {
+	if total < 1 {
+		total = 1
+	}
+	for _, b := range bars {
+		total = max(total, b.Value)
+	}
+	return BarChart{ID: id, Title: title, Desc: desc, Bars: bars, scale: total}
+}
+
+func (c BarChart) height() int { return chartPadTop*2 + len(c.Bars)*chartRowH }
+
+// ViewBox is the SVG viewBox of the chart.
+func (c BarChart) ViewBox() string {
+	return "0 0 " + strconv.Itoa(chartWidth) + " " + strconv.Itoa(c.height())
+}
+
+func (c BarChart) rowY(i int) int { return chartPadTop + i*chartRowH }
+
+func (c BarChart) barW(b Bar) int {
+	if c.scale == 0 || b.Value <= 0 {
+		return 0
+	}
+	return max(b.Value*chartBarMax/c.scale, 2)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

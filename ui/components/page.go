@@ -1,0 +1,43 @@
+// Package components holds the widgets the pages share: the layout, form
+// pieces, the SVG charts and the charter's text. Each takes typed props.
+package components
+
+import (
+	"net/url"
+
+	"coop/ui/i18n"
+)
+
+// Page is what the layout needs to frame any page.
+type Page struct {
+	Tr     i18n.Tr
+	Title  string  // the page's own title, without the site name
+	Nav    string  // the nav entry to mark current: home, proposals, pools, rules, me, login, signup
+	Path   string  // the path and query of this page, for the language switch
+	User   *Viewer // nil for an anonymous visitor
+	CSRF   string  // the token every form of the page carries in _csrf
+	CSS    string  // the stylesheet's hashed URL
+	Icon   string  // the icon's hashed URL
+	Notice string  // a one-time notice (after a redirect), already translated
+}
+
+// Viewer is the logged-in account as the layout shows it.
+type Viewer struct {
+	Name string
+}
+
+// LangURL is the link that switches the pages to lang and comes back here.
+func (p Page) LangURL(lang string) string {
+	return "/lang/" + lang + "?next=" + url.QueryEscape(p.Path)
+}
+
+// FormError is a refused form's message, shown next to the form. Detail
+// holds the service's own sentence (in English) when no translation of it
+// exists.
+type FormError struct {
+	Text   string
+	Detail string
+}
+
+// Empty tells whether there is no error to show.
+func (e FormError) Empty() bool { return e.Text == "" }

@@ -1,0 +1,168 @@
+// Package i18n holds every sentence of the web pages, in English and in
+// French, and the few formats (dates, numbers) that differ between them.
+// The two catalogues (en.go, fr.go) carry the same keys; a test checks it.
+package i18n
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The languages of the pages; Default answers when no other fits.
+const (
+	English = "en"
+	French  = "fr"
+	Default = English
+)
+
+// Catalog is every message in every language.
+type Catalog struct {
+	msgs map[string]map[string]string
+}
+
+// New builds the catalogue.
+func New() *Catalog {
+	return &Catalog{msgs: map[string]map[string]string{English: english(), French: french()}}
+}
+
+// Langs lists the languages of the catalogue, sorted.
+func (c *Catalog) Langs() []string {
+	out := make([]string, 0, len(c.msgs))
+	for l := range c.msgs {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// For returns the translator of lang, of Default when lang is unknown.
+func (c *Catalog) For(lang string) Tr {
+	m, ok := c.msgs[lang]
+	if !ok {
+		lang, m = Default, c.msgs[Default]
+	}
+	return Tr{Lang: lang, msgs: m}
+}
+
+// Problems lists what is wrong with the catalogue: a key missing from a
+// language, an empty message, or messages whose formatting verbs differ.
+func (c *Catalog) Problems() []string {
+	var out []string
+	ref := c.msgs[Default]
+	for _, lang := range c.Langs() {
+		m := c.msgs[lang]
+		for k, v := range ref {
+			other, ok := m[k]
+			switch {
+			case !ok:
+				out = append(out, fmt.Sprintf("%s: missing %q", lang, k))
+			case strings.TrimSpace(other) == "":
+				out = append(out, fmt.Sprintf("%s: %q is empty", lang, k))
+			case !slices.Equal(verbs(v), verbs(other)):
+				out = append(out, fmt.Sprintf("%s: %q has verbs %v, %s has %v", lang, k, verbs(other), Default, verbs(v)))
+			}
+		}
+		for k := range m {
+			if _, ok := ref[k]; !ok {
+				out = append(out, fmt.Sprintf("%s: %q is not in %s", lang, k, Default))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// verbs lists the formatting verbs of a message, in order.
+func verbs(s string) []string {
+	var out []string
+	for i := 0; i < len(s)-1; i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if s[i+1] == '%' {
+			i++
+			continue
+		}
+		out = append(out, s[i:i+2])
+	}
+	return out
+}
+
+// Tr translates into one language.
+type Tr struct {
+	Lang string
+	msgs map[string]string
+}
+
+// T is the message of key; the key itself when it is missing, so that a
+// gap shows on the page instead of an empty space.
+func (t Tr) T(key string) string {
+	if s, ok := t.msgs[key]; ok {
+		return s
+	}
+	return key
+}
+
+// F is the message of key formatted with args.
+func (t Tr) F(key string, args ...any) string {
+	return fmt.Sprintf(t.T(key), args...)
+}
+
+// N is the message of key for a count n, the number written by Int:
+// key.one for the singular, key.many for the plural. French takes the
+// singular for 0 and 1, English for 1 only.
+func (t Tr) N(key string, n int) string {
+	if n == 1 || n == 0 && t.Lang == French {
+		return t.F(key+".one", t.Int(n))
+	}
+	return t.F(key+".many", t.Int(n))
+}
+
+// Has tells whether key has a message.
+func (t Tr) Has(key string) bool {
+	_, ok := t.msgs[key]
+	return ok
+}
+
+// Date writes a time, always in UTC.
+func (t Tr) Date(tm time.Time) string {
+	tm = tm.UTC()
+	if t.Lang == French {
+		return tm.Format("02/01/2006 15:04") + " UTC"
+	}
+	return tm.Format("2 Jan 2006, 15:04") + " UTC"
+}
+
+// Num writes a decimal number, with a decimal comma in French.
+func (t Tr) Num(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if t.Lang == French {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// Int writes a whole number, grouping thousands (10,000 or 10 000).
+func (t Tr) Int(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := ","
+	if t.Lang == French {
+		sep = "\u202f"
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,34 @@
+package i18n
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCatalog_SameKeysEveryLanguage(t *testing.T) {
+	for _, p := range New().Problems() {
+		t.Error(p)
+	}
+}
+
+func TestTr_Formats(t *testing.T) {
+	c := New()
+	en, fr := c.For("en"), c.For("fr")
+	at := time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)
+	tests := []struct{ got, want string }{
+		{en.Date(at), "4 Mar 2026, 05:06 UTC"},
+		{fr.Date(at), "04/03/2026 05:06 UTC"},
+		{en.Num(0.5), "0.5"},
+		{fr.Num(0.5), "0,5"},
+		{en.Int(43200), "43,200"},
+		{fr.Int(1234567), "1\u202f234\u202f567"},
+		{en.Int(-1000), "-1,000"},
+		{c.For("de").Lang, "en"},
+		{fr.T("no.such.key"), "no.such.key"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+// Package pages holds coop's web pages as templ components. Each page
+// takes a typed view that its handler (package ui, web_*.go) fills from
+// the services; the pages only lay out and translate.
+package pages
+
+import (
+	"time"
+
+	"coop/governance"
+	"coop/members"
+	"coop/pooling"
+	"coop/ui/components"
+)
+
+// ProposalItem is one line of a list of proposals.
+type ProposalItem struct {
+	ID            string
+	Title         string
+	Kind          string
+	Status        string
+	Deadline      *time.Time
+	ClosedAt      *time.Time
+	Participation *int
+}
+
+// Home is the front page.
+type Home struct {
+	Page  components.Page
+	Open  []ProposalItem
+	Pools int
+}
+
+// KindRule is the voting rule of one kind of proposal, in words.
+type KindRule struct {
+	Kind        string
+	MinDuration string
+	MaxDuration string
+	Rule        governance.VotingRule
+}
+
+// Rules is the rulebook page.
+type Rules struct {
+	Page       components.Page
+	Version    int
+	Kinds      []KindRule
+	Disclosure governance.Disclosure
+	Retention  governance.Retention
+}
+
+// Pools is the list of pools.
+type Pools struct {
+	Page  components.Page
+	Pools []pooling.Pool
+}
+
+// Pool is one pool's schema and documentation.
+type Pool struct {
+	Page components.Page
+	Pool pooling.Pool
+}
+
+// Proposals is the list of proposals, optionally of one status.
+type Proposals struct {
+	Page      components.Page
+	Status    string // the filter, "" for all
+	Proposals []ProposalItem
+}
+
+// Proposal is one proposal's page.
+type Proposal struct {
+	Page          components.Page
+	ID            string
+	Title         string
+	Purpose       []string // paragraphs
+	Kind          string
+	Status        string
+	Organisation  string
+	PoolID        string
+	PoolTitle     string
+	Query         string   // what the query reveals, in plain words
+	Privacy       []string // the privacy parameters, explained
+	OpenedAt      *time.Time
+	Deadline      *time.Time
+	ClosedAt      *time.Time
+	Participation *int
+	Outcome       string // why it passed or not, translated
+	Chart         *components.BarChart
+	Grant         *GrantView
+	Vote          VoteForm
+}
+
+// GrantView is what a passed proposal unlocked.
+type GrantView struct {
+	EpsilonTotal float64
+	EpsilonLeft  float64
+	ExpiresAt    time.Time
+}
+
+// VoteForm is the ballot part of a proposal page.
+type VoteForm struct {
+	Show    bool   // the vote is open and the visitor is a member
+	Login   bool   // the vote is open and the visitor is anonymous
+	Choice  string // the choice just cast (from the receipt notice)
+	Receipt string // the receipt just given, shown once
+	Hash    string // what the published ballot list will show of it
+	Error   components.FormError
+}
+
+// Signup is the sign-up form.
+type Signup struct {
+	Page    components.Page
+	Name    string
+	Email   string
+	Charter []components.Block
+	Version int
+	Error   components.FormError
+}
+
+// Login is the login form.
+type Login struct {
+	Page  components.Page
+	Email string
+	Next  string
+	Error components.FormError
+}
+
+// PoolConsent is one pool on the member's dashboard.
+type PoolConsent struct {
+	Pool    pooling.Pool
+	Granted bool
+	Decided bool // the member decided once (granted or withdrew)
+	Records int
+	Error   components.FormError
+}
+
+// Me is the member's dashboard.
+type Me struct {
+	Page        components.Page
+	Account     members.Account
+	Pools       []PoolConsent
+	Uses        []pooling.Access
+	Connections []members.JournalEntry
+	Error       components.FormError // a refused form about no listed pool
+}
+
+// Error is a page that could not be shown.
+type Error struct {
+	Page    components.Page
+	Status  int
+	Message components.FormError
+}

@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"coop/ui/components"
+	"coop/ui/i18n"
+	"coop/ui/static"
+)
+
+// web serves the HTML pages. They call the same services as the JSON API;
+// forms post to page routes that answer with a redirect (303) on success
+// and re-render the form with the error and a 4xx status on failure.
+type web struct {
+	*server
+	cat    *i18n.Catalog
+	assets *static.Assets
+}
+
+// mountPages adds the web pages and their assets to app.
+func (s *server) mountPages(app *fiber.App) {
+	w := &web{server: s, cat: i18n.New(), assets: static.Load()}
+	app.Get(static.Prefix+":file", w.asset)
+	app.Get("/lang/:lang", w.switchLang)
+	app.Get("/", w.homePage)
+	app.Get("/rules", w.rulesPage)
+	app.Get("/pools", w.poolsPage)
+	app.Get("/pools/:id", w.poolPage)
+	app.Post("/pools/:id/consent", w.consentSubmit)
+	app.Get("/proposals", w.proposalsPage)
+	app.Get("/proposals/:id", w.proposalPage)
+	app.Post("/proposals/:id/vote", w.voteSubmit)
+	app.Get("/signup", w.signupPage)
+	app.Post("/signup", w.signupSubmit)
+	app.Get("/login", w.loginPage)
+	app.Post("/login", w.loginSubmit)
+	app.Post("/logout", w.logoutSubmit)
+	app.Get("/me", w.mePage)
+}
+
+// page is the frame of a page: language, account, CSRF token, assets, and
+// the one-time notice left by the previous redirect.
+func (w *web) page(c *fiber.Ctx, nav, titleKey string) components.Page {
+	tr := w.cat.For(lang(c))
+	p := components.Page{
+		Tr:    tr,
+		Title: tr.T(titleKey),
+		Nav:   nav,
+		Path:  c.OriginalURL(),
+		CSRF:  w.formToken(c),
+		CSS:   w.assets.URL("app.css"),
+		Icon:  w.assets.URL("favicon.svg"),
+	}
+	if a, ok := actor(c); ok {
+		p.User = &components.Viewer{Name: a.Name}
+	}
+	if f, ok := readFlash(c); ok {
+		if f.Notice != "" && tr.Has("notice."+f.Notice) {
+			p.Notice = tr.T("notice." + f.Notice)
+		}
+		clearFlash(c)
+	}
+	return p
+}
+
+// render writes a page with status. Pages carry a CSRF token and may carry
+// personal data: no cache keeps them.
+func (w *web) render(c *fiber.Ctx, status int, page templ.Component) error {
+	var buf bytes.Buffer
+	if err := page.Render(c.UserContext(), &buf); err != nil {
+		return fmt.Errorf("render %s: %w", c.Path(), err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderVary, "Accept-Language, Cookie")
+	c.Type("html", "utf-8")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// seeOther ends a successful form: the browser loads location with a GET.
+func seeOther(c *fiber.Ctx, location string) error {
+	return c.Redirect(location, fiber.StatusSeeOther)
+}
+
+// toLogin sends an anonymous visitor to the login page, then back to next.
+func toLogin(c *fiber.Ctx, next string) error {
+	return seeOther(c, "/login?next="+url.QueryEscape(safeNext(next, "/me")))
+}
+
+// safeNext keeps a redirect inside this site: a path, never another host.
+func safeNext(next, fallback string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\\r\n\t") || len(next) > 512 {
+		return fallback
+	}
+	return next
+}

@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/ui/components"
+	"coop/ui/pages"
+)
+
+// signupPage answers GET /signup: the form and the member charter.
+func (w *web) signupPage(c *fiber.Ctx) error {
+	return w.renderSignup(c, "", "", nil)
+}
+
+// signupSubmit answers POST /signup: on success, to the login page.
+func (w *web) signupSubmit(c *fiber.Ctx) error {
+	name, email := c.FormValue("name"), c.FormValue("email")
+	if !formAllowed(c) {
+		return w.renderSignup(c, name, email, csrfRefused())
+	}
+	in := members.SignupInput{Name: name, Email: email, Password: c.FormValue("password"),
+		AcceptCharter: c.FormValue("accept_charter") != "", Lang: lang(c)}
+	if _, err := w.deps.Members.SignUp(c.UserContext(), in); err != nil {
+		return w.renderSignup(c, name, email, err)
+	}
+	setFlash(c, flash{Notice: "signed_up"})
+	return seeOther(c, "/login")
+}
+
+func (w *web) renderSignup(c *fiber.Ctx, name, email string, formErr error) error {
+	p := w.page(c, "signup", "signup.title")
+	charter, err := members.CurrentCharter(members.CharterMember, p.Tr.Lang)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	v := pages.Signup{Page: p, Name: name, Email: email, Charter: components.ParseText(charter.Text), Version: charter.Version}
+	status := fiber.StatusOK
+	if formErr != nil {
+		status, v.Error = w.formError(c, p.Tr, formErr)
+	}
+	return w.render(c, status, pages.SignupPage(v))
+}
+
+// loginPage answers GET /login[?next=PATH].
+func (w *web) loginPage(c *fiber.Ctx) error {
+	return w.renderLogin(c, "", safeNext(c.Query("next"), ""), nil)
+}
+
+// loginSubmit answers POST /login: the session cookie, then the page the
+// visitor came for (their dashboard by default).
+func (w *web) loginSubmit(c *fiber.Ctx) error {
+	email, next := c.FormValue("email"), safeNext(c.FormValue("next"), "")
+	if !formAllowed(c) {
+		return w.renderLogin(c, email, next, csrfRefused())
+	}
+	sess, err := w.deps.Members.Login(c.UserContext(), members.LoginInput{Email: email, Password: c.FormValue("password"), Address: c.IP()})
+	if err != nil {
+		return w.renderLogin(c, email, next, err)
+	}
+	setSessionCookie(c, sess.Token, sess.ExpiresAt)
+	return seeOther(c, safeNext(next, "/me"))
+}
+
+func (w *web) renderLogin(c *fiber.Ctx, email, next string, formErr error) error {
+	p := w.page(c, "login", "login.title")
+	v := pages.Login{Page: p, Email: strings.TrimSpace(email), Next: next}
+	status := fiber.StatusOK
+	if formErr != nil {
+		status, v.Error = w.formError(c, p.Tr, formErr)
+	}
+	return w.render(c, status, pages.LoginPage(v))
+}
+
+// logoutSubmit answers POST /logout: the session ends, back to the front
+// page.
+func (w *web) logoutSubmit(c *fiber.Ctx) error {
+	if tok, ok := browserSession(c); ok {
+		if err := w.deps.Members.Logout(c.UserContext(), tok); err != nil {
+			return w.errorPage(c, err)
+		}
+	}
+	c.ClearCookie(sessionCookie)
+	setFlash(c, flash{Notice: "logged_out"})
+	return seeOther(c, "/")
+}

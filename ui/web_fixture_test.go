@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/pooling"
+	"coop/proposals"
+)
+
+// webCoop is a real one-node coop with what the page tests need: a pool,
+// a researcher who proposes, and a way to make members.
+type webCoop struct {
+	*testEnv
+	app        *fiber.App
+	researcher members.Account
+}
+
+func newWebCoop(t *testing.T) *webCoop {
+	t.Helper()
+	env := openEnv(t)
+	ctx := context.Background()
+	lo, hi := 0.0, 100.0
+	_, err := env.deps.Pools.CreatePool(ctx, pooling.Pool{ID: "energy", Title: "Home energy",
+		Fields: []pooling.Field{
+			{Name: "kwh", Type: "number", Min: &lo, Max: &hi, Unit: "kWh"},
+			{Name: "region", Type: "category", Values: []string{"north", "south"}},
+			{Name: "month", Type: "month"},
+		},
+		Documentation: pooling.Documentation{Provenance: "Meter readings typed in by members", CollectionMethod: "Monthly form",
+			UpdateFrequency: "Monthly", Format: "CSV or JSON", Pseudonymisation: "Records carry a member key, never a name"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &webCoop{testEnv: env, app: New(env.deps)}
+	w.researcher = w.member(t, "Rosalind", "rosalind@coop.test")
+	op := w.session(t, "op@coop.test")
+	if err := env.members.GrantRole(ctx, op, w.researcher.ID, "researcher"); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// member signs a person up (charter signed) through the service.
+func (w *webCoop) member(t *testing.T, name, email string) members.Account {
+	t.Helper()
+	a, err := w.members.SignUp(context.Background(), members.SignupInput{Name: name, Email: email, Password: testPassword, AcceptCharter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// session logs in and returns the account as the services see it.
+func (w *webCoop) session(t *testing.T, email string) members.Account {
+	t.Helper()
+	a, err := w.members.Authenticate(context.Background(), w.login(t, email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// login returns a session token.
+func (w *webCoop) login(t *testing.T, email string) string {
+	t.Helper()
+	s, err := w.members.Login(context.Background(), members.LoginInput{Email: email, Password: testPassword, Address: "192.0.2.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Token
+}
+
+// propose opens a knowledge proposal on the energy pool; its electorate is
+// every member who signed up before.
+func (w *webCoop) propose(t *testing.T, title string) proposals.Proposal {
+	t.Helper()
+	r := w.session(t, "rosalind@coop.test")
+	p, err := w.deps.Proposals.Create(context.Background(), r, proposals.Draft{
+		Title:   title,
+		Purpose: "Find out whether homes in the north use more energy in winter.\n\nThe answer helps plan insulation grants.",
+		Kind:    "knowledge", Pool: "energy",
+		Query:         &pooling.Query{Aggregate: "mean", Field: "kwh", GroupBy: []string{"region"}},
+		Privacy:       &proposals.Privacy{MinCohort: 5, EpsilonTotal: 1, EpsilonPerQuery: 0.5},
+		VotingMinutes: 60, GrantDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// page is one HTML answer, parsed.
+type page struct {
+	resp *http.Response
+	doc  *goquery.Document
+	body string
+}
+
+// testID finds the elements with a data-testid.
+func (p page) testID(id string) *goquery.Selection {
+	return p.doc.Find(`[data-testid="` + id + `"]`)
+}
+
+// fetch runs one request through the app and parses the answer.
+func fetch(t *testing.T, app *fiber.App, req *http.Request) page {
+	t.Helper()
+	resp, body := call(t, app, req)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("%s %s: not HTML: %v", req.Method, req.URL, err)
+	}
+	return page{resp: resp, doc: doc, body: body}
+}
+
+// browser keeps cookies between requests, as a browser does.
+type browser struct {
+	t       *testing.T
+	app     *fiber.App
+	lang    string
+	cookies map[string]string
+}
+
+func newBrowser(t *testing.T, app *fiber.App, lang string) *browser {
+	return &browser{t: t, app: app, lang: lang, cookies: map[string]string{}}
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
+	}
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	p := fetch(b.t, b.app, req)
+	for _, c := range p.resp.Cookies() {
+		if c.MaxAge < 0 || c.Value == "" || !c.Expires.IsZero() && c.Expires.Before(time.Now()) {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
+	return p
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	return b.do(httptest.NewRequest("GET", path, nil))
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// csrf is the _csrf value of the page's first form.
+func (p page) csrf() string {
+	v, _ := p.doc.Find(`form input[name="_csrf"]`).First().Attr("value")
+	return v
+}

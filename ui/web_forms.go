@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// formCookie holds a random seed for the forms of visitors who are not
+// logged in (sign-up, login): their _csrf field must match it, so another
+// site cannot post them (login CSRF). Logged-in forms use the session's
+// token, which the authenticate middleware checks.
+const (
+	formCookie     = "coop_form"
+	localFormToken = "ui.form_token"
+)
+
+// formToken is the _csrf value of the forms on this page.
+func (w *web) formToken(c *fiber.Ctx) string {
+	if tok, ok := browserSession(c); ok {
+		return csrfToken(tok)
+	}
+	if t, ok := c.Locals(localFormToken).(string); ok {
+		return t
+	}
+	seed := c.Cookies(formCookie)
+	if len(seed) != 32 {
+		var b [16]byte
+		rand.Read(b[:])
+		seed = hex.EncodeToString(b[:])
+		c.Cookie(&fiber.Cookie{Name: formCookie, Value: seed, Path: "/", HTTPOnly: true,
+			SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+	}
+	t := csrfToken(seed)
+	c.Locals(localFormToken, t)
+	return t
+}
+
+// formAllowed tells whether a posted form carries a valid _csrf. With a
+// session cookie the middleware has checked it already.
+func formAllowed(c *fiber.Ctx) bool {
+	if _, ok := browserSession(c); ok {
+		return true
+	}
+	seed := c.Cookies(formCookie)
+	if seed == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(c.FormValue(csrfField)), []byte(csrfToken(seed))) == 1
+}
+
+// browserSession is the session token of a visitor logged in by cookie.
+func browserSession(c *fiber.Ctx) (string, bool) {
+	if via, _ := c.Locals(localViaBrowser).(bool); !via {
+		return "", false
+	}
+	tok, ok := c.Locals(localToken).(string)
+	return tok, ok && tok != ""
+}

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/pooling"
+	"coop/ui/components"
+	"coop/ui/pages"
+)
+
+// meConnections bounds the connection journal the dashboard shows; the
+// whole journal is in the export.
+const meConnections = 10
+
+// mePage answers GET /me: the member's dashboard.
+func (w *web) mePage(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me")
+	}
+	return w.renderMe(c, a, "", nil)
+}
+
+// renderMe draws the dashboard. A refused consent form (formErr) is shown
+// next to the pool it was about, or above the pools when that pool is not
+// listed, and sets the status.
+func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr error) error {
+	p := w.page(c, "me", "me.heading")
+	ctx := c.UserContext()
+	pools, err := w.deps.Pools.Pools(ctx)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	consents, _, err := w.deps.Pools.Consents(ctx, a.ID)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	records, err := w.deps.Pools.Records(ctx, a.ID, "")
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	uses, err := w.deps.Pools.AccessJournal(ctx, a.ID)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	conns, err := w.deps.Members.Journal(ctx, a.ID)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	if len(conns) > meConnections {
+		conns = conns[:meConnections]
+	}
+	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns}
+
+	status := fiber.StatusOK
+	if formErr != nil {
+		var fe components.FormError
+		status, fe = w.formError(c, p.Tr, formErr)
+		view.Error = fe
+		for i := range view.Pools {
+			if view.Pools[i].Pool.ID == pool {
+				view.Pools[i].Error, view.Error = fe, components.FormError{}
+			}
+		}
+	}
+	return w.render(c, status, pages.MePage(view))
+}
+
+// poolConsents joins each pool with the member's consent and record count.
+func poolConsents(pools []pooling.Pool, consents []pooling.Consent, records []pooling.StoredRecord) []pages.PoolConsent {
+	byPool := map[string]pooling.Consent{}
+	for _, c := range consents {
+		byPool[c.Pool] = c
+	}
+	counts := map[string]int{}
+	for _, r := range records {
+		counts[r.Pool]++
+	}
+	out := make([]pages.PoolConsent, 0, len(pools))
+	for _, p := range pools {
+		c, decided := byPool[p.ID]
+		out = append(out, pages.PoolConsent{Pool: p, Granted: c.Granted, Decided: decided, Records: counts[p.ID]})
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/pooling"
+	"coop/proposals"
+	"coop/ui/components"
+	"coop/ui/pages"
+)
+
+// proposalsPage answers GET /proposals[?status=open]: public.
+func (w *web) proposalsPage(c *fiber.Ctx) error {
+	p := w.page(c, "proposals", "proposals.title")
+	status := c.Query("status")
+	if !slices.Contains([]string{"open", "passed", "rejected", "expired"}, status) {
+		status = ""
+	}
+	list, err := w.deps.Proposals.List(c.UserContext(), status)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	return w.render(c, fiber.StatusOK, pages.ProposalsPage(pages.Proposals{Page: p, Status: status, Proposals: proposalItems(list)}))
+}
+
+func proposalItems(list []proposals.Proposal) []pages.ProposalItem {
+	out := make([]pages.ProposalItem, 0, len(list))
+	for _, p := range list {
+		out = append(out, pages.ProposalItem{ID: p.ID, Title: p.Title, Kind: string(p.Kind), Status: string(p.Status),
+			Deadline: p.Deadline, ClosedAt: p.ClosedAt, Participation: p.Participation})
+	}
+	return out
+}
+
+// proposalPage answers GET /proposals/{id}: public; members see the ballot
+// form while the vote is open.
+func (w *web) proposalPage(c *fiber.Ctx) error {
+	return w.renderProposal(c, c.Params("id"), nil)
+}
+
+// voteSubmit answers POST /proposals/{id}/vote (choice=yes|no|abstain):
+// the ballot is cast or replaced, and the page shows its receipt once.
+func (w *web) voteSubmit(c *fiber.Ctx) error {
+	id := c.Params("id")
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/proposals/"+id)
+	}
+	if _, err := requireRole(c, members.RoleMember); err != nil {
+		return w.renderProposal(c, id, err)
+	}
+	choice := strings.TrimSpace(c.FormValue("choice"))
+	receipt, err := w.deps.Proposals.Vote(c.UserContext(), a, id, choice)
+	if err != nil {
+		return w.renderProposal(c, id, err)
+	}
+	setFlash(c, flash{Proposal: id, Choice: choice, Receipt: receipt})
+	return seeOther(c, "/proposals/"+id+"#vote")
+}
+
+// renderProposal draws a proposal's page; voteErr is a refused ballot,
+// shown next to the form with its status.
+func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr error) error {
+	ctx := c.UserContext()
+	prop, err := w.deps.Proposals.Get(ctx, id)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	p := w.page(c, "proposals", "proposals.title")
+	p.Title = prop.Title
+	tr := p.Tr
+	v := pages.Proposal{
+		Page: p, ID: prop.ID, Title: prop.Title, Purpose: paragraphs(prop.Purpose), Kind: string(prop.Kind),
+		Status: string(prop.Status), Organisation: prop.Organisation, PoolID: prop.Pool,
+		OpenedAt: prop.OpenedAt, Deadline: prop.Deadline, ClosedAt: prop.ClosedAt, Participation: prop.Participation,
+		Outcome: outcome(tr, prop),
+	}
+	var pool *pooling.Pool
+	if prop.Pool != "" {
+		v.PoolTitle = prop.Pool
+		if pl, err := w.deps.Pools.Pool(ctx, prop.Pool); err == nil {
+			pool, v.PoolTitle = &pl, pl.Title
+		}
+	}
+	if prop.Query != nil {
+		v.Query = describeQuery(tr, pool, v.PoolTitle, *prop.Query)
+	}
+	if prop.Privacy != nil {
+		rules, err := w.deps.Rules.Current(ctx)
+		if err != nil {
+			return w.errorPage(c, err)
+		}
+		v.Privacy = describePrivacy(tr, prop, rules.Rules.Disclosure.MaxEpsilonPerProposal)
+	}
+	if prop.Tally != nil {
+		chart := tallyChart(tr, *prop.Tally)
+		v.Chart = &chart
+	}
+	if g := prop.Grant; g != nil {
+		v.Grant = &pages.GrantView{EpsilonTotal: g.EpsilonTotal, EpsilonLeft: g.BudgetLeft, ExpiresAt: g.ExpiresAt}
+	}
+
+	open := prop.Status == proposals.StatusOpen
+	a, logged := actor(c)
+	v.Vote.Show = open && logged && a.Has(members.RoleMember)
+	v.Vote.Login = open && !logged
+	if f, ok := readFlash(c); ok && f.Proposal == prop.ID && f.Receipt != "" {
+		v.Vote.Choice, v.Vote.Receipt, v.Vote.Hash = f.Choice, f.Receipt, proposals.ReceiptHash(f.Receipt)
+	}
+	status := fiber.StatusOK
+	if voteErr != nil {
+		var fe components.FormError
+		status, fe = w.formError(c, tr, voteErr)
+		v.Vote.Error = fe
+		v.Vote.Choice = c.FormValue("choice")
+	}
+	return w.render(c, status, pages.ProposalPage(v))
+}
+
+// paragraphs splits a text on blank lines.
+func paragraphs(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,350 @@
+package ui
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"coop/ui/i18n"
+)
+
+// The contract: /, /signup and /proposals answer 200 in the language
+// Accept-Language asks, without redirects.
+func TestPages_LanguageFromAcceptLanguage(t *testing.T) {
+	w := newWebCoop(t)
+	cat := i18n.New()
+	titles := map[string]string{"/": "home.title", "/signup": "signup.title", "/proposals": "proposals.title"}
+	for path, key := range titles {
+		for _, accept := range []string{"fr", "en", "fr-FR,fr;q=0.9,en;q=0.8", "en-GB,en;q=0.9"} {
+			want := accept[:2]
+			req := httptest.NewRequest("GET", path, nil)
+			req.Header.Set("Accept-Language", accept)
+			p := fetch(t, w.app, req)
+			if p.resp.StatusCode != 200 {
+				t.Fatalf("GET %s (%s): %d", path, accept, p.resp.StatusCode)
+			}
+			if ct := p.resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("GET %s: Content-Type %q", path, ct)
+			}
+			if got, _ := p.doc.Find("html").Attr("lang"); got != want {
+				t.Errorf("GET %s (%s): <html lang=%q>, want %q", path, accept, got, want)
+			}
+			if got, wantTitle := strings.TrimSpace(p.testID("page-title").Text()), cat.For(want).T(key); got != wantTitle {
+				t.Errorf("GET %s (%s): title %q, want %q", path, accept, got, wantTitle)
+			}
+			if p.testID("skip-link").Length() != 1 || p.testID("nav-proposals").Length() != 1 {
+				t.Errorf("GET %s: the layout lacks its skip link or nav", path)
+			}
+		}
+	}
+}
+
+// The language switch sets a cookie that wins over Accept-Language, and
+// never sends the visitor to another site.
+func TestPages_LanguageSwitch(t *testing.T) {
+	w := newWebCoop(t)
+	b := newBrowser(t, w.app, "en")
+	p := b.get("/lang/fr?next=" + url.QueryEscape("/proposals?status=open"))
+	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/proposals?status=open" || b.cookies["lang"] != "fr" {
+		t.Fatalf("switch: %d %q, cookies %v", p.resp.StatusCode, p.resp.Header.Get("Location"), b.cookies)
+	}
+	if got, _ := b.get("/proposals").doc.Find("html").Attr("lang"); got != "fr" {
+		t.Fatalf("after the switch to French: lang %q", got)
+	}
+	for _, next := range []string{"//evil.example/x", "https://evil.example/", `/\evil.example`} {
+		p := b.get("/lang/en?next=" + url.QueryEscape(next))
+		if loc := p.resp.Header.Get("Location"); loc != "/" {
+			t.Errorf("next=%q redirected to %q", next, loc)
+		}
+	}
+	if p := b.get("/lang/de"); p.resp.StatusCode != 404 {
+		t.Errorf("unknown language: %d", p.resp.StatusCode)
+	}
+}
+
+// Every form carries _csrf: the session's token when logged in, a token
+// tied to a cookie of its own otherwise.
+func TestPages_FormsCarryCSRF(t *testing.T) {
+	w := newWebCoop(t)
+	w.member(t, "Ada", "ada@coop.test")
+	w.propose(t, "Winter energy")
+
+	anon := newBrowser(t, w.app, "en")
+	for _, path := range []string{"/signup", "/login"} {
+		p := anon.get(path)
+		checkForms(t, path, p, csrfToken(anon.cookies[formCookie]))
+	}
+
+	tok := w.login(t, "ada@coop.test")
+	member := newBrowser(t, w.app, "fr")
+	member.cookies[sessionCookie] = tok
+	prop := w.propose(t, "Summer energy")
+	for _, path := range []string{"/", "/me", "/proposals/" + prop.ID, "/pools/energy"} {
+		p := member.get(path)
+		if p.resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, p.resp.StatusCode)
+		}
+		checkForms(t, path, p, csrfToken(tok))
+	}
+	if n := member.get("/me").doc.Find("form").Length(); n < 2 {
+		t.Fatalf("/me has %d forms, want logout and consent", n)
+	}
+}
+
+func checkForms(t *testing.T, path string, p page, want string) {
+	t.Helper()
+	forms := p.doc.Find("form")
+	if forms.Length() == 0 {
+		t.Fatalf("%s: no form", path)
+	}
+	for i := range forms.Length() {
+		f := forms.Eq(i)
+		action, _ := f.Attr("action")
+		got, _ := f.Find(`input[type="hidden"][name="_csrf"]`).Attr("value")
+		if got == "" || got != want {
+			t.Errorf("%s: form %q carries _csrf %q, want %q", path, action, got, want)
+		}
+		if method, _ := f.Attr("method"); method != "post" {
+			t.Errorf("%s: form %q has method %q", path, action, method)
+		}
+	}
+}
+
+// A form posted from a logged-in browser without its token is refused,
+// whatever the page route; with the token it goes through.
+func TestPages_PostWithoutCSRFIsRefused(t *testing.T) {
+	w := newWebCoop(t)
+	w.member(t, "Ada", "ada@coop.test")
+	w.member(t, "Grace", "grace@coop.test")
+	prop := w.propose(t, "Winter energy")
+	b := newBrowser(t, w.app, "en")
+	b.cookies[sessionCookie] = w.login(t, "ada@coop.test")
+
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/pools/energy/consent", url.Values{"granted": {"true"}}},
+		{"/proposals/" + prop.ID + "/vote", url.Values{"choice": {"yes"}}},
+		{"/logout", url.Values{}},
+		{"/pools/energy/consent", url.Values{"granted": {"true"}, "_csrf": {"forged"}}},
+	} {
+		if p := b.post(tc.path, tc.form); p.resp.StatusCode != 403 {
+			t.Errorf("POST %s without a valid _csrf: %d, want 403", tc.path, p.resp.StatusCode)
+		}
+	}
+	if p := b.get("/me"); p.testID("consent-state").First().Text() != "Not given" {
+		t.Fatalf("a refused form changed the consent: %q", p.testID("consent-state").First().Text())
+	}
+
+	p := b.post("/pools/energy/consent", url.Values{"granted": {"true"}, "_csrf": {csrfToken(b.cookies[sessionCookie])}})
+	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/me#pool-energy" {
+		t.Fatalf("consent with its token: %d %q", p.resp.StatusCode, p.resp.Header.Get("Location"))
+	}
+	me := b.get("/me")
+	if got := me.testID("consent-state").First().Text(); got != "Granted" {
+		t.Fatalf("consent state after granting: %q", got)
+	}
+	if me.testID("notice").Length() != 1 || me.testID("consent-withdraw").Length() != 1 {
+		t.Fatalf("after granting: no notice or no withdraw button:\n%s", me.body)
+	}
+
+	// Sign-up and login forms of anonymous visitors need the token tied to
+	// their form cookie.
+	anon := newBrowser(t, w.app, "fr")
+	p = anon.post("/login", url.Values{"email": {"ada@coop.test"}, "password": {testPassword}})
+	if p.resp.StatusCode != 403 || p.testID("form-error").Length() != 1 || anon.cookies[sessionCookie] != "" {
+		t.Fatalf("login without a token: %d, session %q", p.resp.StatusCode, anon.cookies[sessionCookie])
+	}
+	if got, want := strings.TrimSpace(p.testID("form-error").Text()), i18n.New().For("fr").T("err.csrf"); got != want {
+		t.Fatalf("error %q, want %q", got, want)
+	}
+}
+
+// A person signs up, logs in, consents and votes through the pages alone,
+// and the errors on the way are in the page's language, next to the form.
+func TestPages_SignupLoginConsentVote(t *testing.T) {
+	w := newWebCoop(t)
+	fr := i18n.New().For("fr")
+	b := newBrowser(t, w.app, "fr")
+
+	signup := b.get("/signup")
+	if signup.testID("charter").Find("h3").Length() == 0 || signup.testID("signup-accept").Length() != 1 {
+		t.Fatal("the sign-up page lacks the charter or its checkbox")
+	}
+	form := url.Values{"_csrf": {signup.csrf()}, "name": {"Marie Curie"}, "email": {"marie@coop.test"}, "password": {"short"}, "accept_charter": {"yes"}}
+	p := b.post("/signup", form)
+	if p.resp.StatusCode != 400 || strings.TrimSpace(p.testID("form-error").Text()) != fr.T("err.password_short") {
+		t.Fatalf("weak password: %d %q", p.resp.StatusCode, p.testID("form-error").Text())
+	}
+	if v, _ := p.testID("signup-name").Attr("value"); v != "Marie Curie" {
+		t.Fatalf("the name was not kept: %q", v)
+	}
+	form.Set("password", testPassword)
+	form.Del("accept_charter")
+	if p := b.post("/signup", form); p.resp.StatusCode != 400 || strings.TrimSpace(p.testID("form-error").Text()) != fr.T("err.charter") {
+		t.Fatalf("charter not ticked: %d %q", p.resp.StatusCode, p.testID("form-error").Text())
+	}
+	form.Set("accept_charter", "yes")
+	if p := b.post("/signup", form); p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/login" {
+		t.Fatalf("sign-up: %d %q %s", p.resp.StatusCode, p.resp.Header.Get("Location"), p.body)
+	}
+	w.member(t, "Other", "other@coop.test") // two voters: the vote stays open after one ballot
+	prop := w.propose(t, "Winter energy")
+
+	login := b.get("/login?next=/proposals/" + prop.ID)
+	if login.testID("notice").Text() != fr.T("notice.signed_up") {
+		t.Fatalf("no welcome notice: %q", login.testID("notice").Text())
+	}
+	bad := b.post("/login", url.Values{"_csrf": {login.csrf()}, "email": {"marie@coop.test"}, "password": {"wrong password here"}})
+	if bad.resp.StatusCode != 401 || strings.TrimSpace(bad.testID("form-error").Text()) != fr.T("err.login") {
+		t.Fatalf("wrong password: %d %q", bad.resp.StatusCode, bad.testID("form-error").Text())
+	}
+	p = b.post("/login", url.Values{"_csrf": {login.csrf()}, "email": {"marie@coop.test"}, "password": {testPassword}, "next": {"/proposals/" + prop.ID}})
+	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/proposals/"+prop.ID || b.cookies[sessionCookie] == "" {
+		t.Fatalf("login: %d %q", p.resp.StatusCode, p.resp.Header.Get("Location"))
+	}
+
+	page := b.get("/proposals/" + prop.ID)
+	if page.testID("vote-form").Length() != 1 || page.testID("receipt").Length() != 0 {
+		t.Fatalf("an open proposal shows no ballot to a member:\n%s", page.body)
+	}
+	for _, id := range []string{"proposal-query", "proposal-privacy", "proposal-purpose", "participation"} {
+		if strings.TrimSpace(page.testID(id).Text()) == "" {
+			t.Errorf("the proposal page lacks %s", id)
+		}
+	}
+	if !strings.Contains(page.testID("proposal-query").Text(), "kWh") {
+		t.Errorf("the query in plain words lacks the unit: %q", page.testID("proposal-query").Text())
+	}
+	if p := b.post("/proposals/"+prop.ID+"/vote", url.Values{"_csrf": {page.csrf()}}); p.resp.StatusCode != 400 ||
+		strings.TrimSpace(p.testID("form-error").Text()) != fr.T("err.choice") {
+		t.Fatalf("a ballot without a choice: %d %q", p.resp.StatusCode, p.testID("form-error").Text())
+	}
+	p = b.post("/proposals/"+prop.ID+"/vote", url.Values{"_csrf": {page.csrf()}, "choice": {"no"}})
+	if p.resp.StatusCode != 303 {
+		t.Fatalf("vote: %d %s", p.resp.StatusCode, p.body)
+	}
+	voted := b.get("/proposals/" + prop.ID)
+	receipt := strings.TrimSpace(voted.testID("receipt-code").Text())
+	if len(receipt) < 16 || !voted.testID("choice-no").Is("[checked]") {
+		t.Fatalf("after voting: receipt %q, checked no %v", receipt, voted.testID("choice-no").Is("[checked]"))
+	}
+	if again := b.get("/proposals/" + prop.ID); again.testID("receipt").Length() != 0 {
+		t.Fatal("the receipt is shown a second time")
+	}
+	// The vote can be changed: a new ballot replaces the first.
+	if p := b.post("/proposals/"+prop.ID+"/vote", url.Values{"_csrf": {page.csrf()}, "choice": {"yes"}}); p.resp.StatusCode != 303 {
+		t.Fatalf("second vote: %d", p.resp.StatusCode)
+	}
+	if got := b.get("/proposals/" + prop.ID).testID("participation").Text(); !strings.HasPrefix(got, "1 ") {
+		t.Fatalf("participation after changing the vote: %q", got)
+	}
+
+	me := b.get("/me")
+	if me.resp.StatusCode != 200 || !strings.Contains(me.testID("page-title").Text(), "Marie Curie") {
+		t.Fatalf("/me: %d %q", me.resp.StatusCode, me.testID("page-title").Text())
+	}
+	if href, _ := me.testID("export-json").Attr("href"); href != "/api/v1/me/export" {
+		t.Fatalf("export link %q", href)
+	}
+	logout := b.post("/logout", url.Values{"_csrf": {me.csrf()}})
+	if logout.resp.StatusCode != 303 || b.cookies[sessionCookie] != "" {
+		t.Fatalf("logout: %d, session %q", logout.resp.StatusCode, b.cookies[sessionCookie])
+	}
+	if p := b.get("/me"); p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/login?next=%2Fme" {
+		t.Fatalf("/me after logout: %d %q", p.resp.StatusCode, p.resp.Header.Get("Location"))
+	}
+}
+
+// Once the whole electorate has voted the proposal closes, and its page
+// draws the tally as an SVG chart with labels and numbers in text.
+func TestPages_TallyChart(t *testing.T) {
+	w := newWebCoop(t)
+	w.member(t, "Ada", "ada@coop.test")
+	w.member(t, "Grace", "grace@coop.test")
+	prop := w.propose(t, "Winter energy")
+	for email, choice := range map[string]string{"ada@coop.test": "yes", "grace@coop.test": "abstain"} {
+		if _, err := w.deps.Proposals.Vote(t.Context(), w.session(t, email), prop.ID, choice); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBrowser(t, w.app, "en")
+	p := b.get("/proposals/" + prop.ID)
+	if got := p.testID("status").First().Text(); got != "Passed" {
+		t.Fatalf("status %q", got)
+	}
+	chart := p.testID("tally-chart").Find("svg")
+	if chart.Length() != 1 || chart.AttrOr("role", "") != "img" || chart.Find("title").Text() == "" {
+		t.Fatalf("no accessible chart:\n%s", p.body)
+	}
+	for key, want := range map[string]string{"yes": "Yes 1 · 50%", "no": "No 0 · 0%", "abstain": "Abstain 1 · 50%", "none": "Did not vote 0 · 0%"} {
+		if got := strings.Join(strings.Fields(p.testID("bar-"+key).Text()), " "); got != want {
+			t.Errorf("bar %s: %q, want %q", key, got, want)
+		}
+	}
+	if p.testID("vote-form").Length() != 0 || p.testID("grant").Length() != 1 {
+		t.Fatalf("a closed proposal shows a ballot, or no grant")
+	}
+}
+
+// The stylesheet is served under its content hash with a long cache; the
+// pages hold no inline script or style, as the CSP forbids them.
+func TestPages_AssetsAndCSP(t *testing.T) {
+	w := newWebCoop(t)
+	b := newBrowser(t, w.app, "en")
+	home := b.get("/")
+	css, _ := home.doc.Find(`link[rel="stylesheet"]`).Attr("href")
+	if !strings.HasPrefix(css, "/static/app.") || !strings.HasSuffix(css, ".css") || len(css) < len("/static/app.123456789abc.css") {
+		t.Fatalf("stylesheet URL %q", css)
+	}
+	resp, body := call(t, w.app, httptest.NewRequest("GET", css, nil))
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") ||
+		resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || !strings.Contains(body, ":focus-visible") {
+		t.Fatalf("GET %s: %d %q %q", css, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"))
+	}
+	if resp, _ := call(t, w.app, httptest.NewRequest("GET", "/static/app.000000000000.css", nil)); resp.StatusCode != 404 {
+		t.Fatalf("a stale asset URL: %d", resp.StatusCode)
+	}
+
+	w.member(t, "Ada", "ada@coop.test")
+	prop := w.propose(t, "Winter energy")
+	b.cookies[sessionCookie] = w.login(t, "ada@coop.test")
+	for _, path := range []string{"/", "/rules", "/pools", "/pools/energy", "/proposals", "/proposals/" + prop.ID, "/signup", "/login", "/me"} {
+		p := b.get(path)
+		if p.resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, p.resp.StatusCode)
+		}
+		if csp := p.resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("GET %s: CSP %q", path, csp)
+		}
+		if p.doc.Find("script, style, [style], [onclick], [onload], [onsubmit], [onchange]").Length() > 0 {
+			t.Errorf("GET %s: inline script or style", path)
+		}
+		if p.resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q", path, p.resp.Header.Get("Cache-Control"))
+		}
+		p.doc.Find("input:not([type=hidden]), select, textarea").Each(func(_ int, in *goquery.Selection) {
+			if id := in.AttrOr("id", ""); id == "" || p.doc.Find(`label[for="`+id+`"]`).Length() != 1 {
+				t.Errorf("GET %s: input %q has no label", path, in.AttrOr("name", ""))
+			}
+		})
+	}
+}
+
+// A page that cannot be shown is an HTML page in the visitor's language
+// with the error's status.
+func TestPages_NotFound(t *testing.T) {
+	w := newWebCoop(t)
+	fr := i18n.New().For("fr")
+	for _, path := range []string{"/proposals/nope", "/pools/nope"} {
+		p := newBrowser(t, w.app, "fr").get(path)
+		if p.resp.StatusCode != 404 || !strings.HasPrefix(p.resp.Header.Get("Content-Type"), "text/html") ||
+			!strings.HasPrefix(p.testID("page-title").Text(), fr.T("error.title")) || p.testID("form-error").Length() != 1 {
+			t.Fatalf("GET %s: %d %q\n%s", path, p.resp.StatusCode, p.resp.Header.Get("Content-Type"), p.body)
+		}
+	}
+}
