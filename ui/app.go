@@ -61,6 +61,7 @@ const (
 
 // server holds the app's dependencies; its methods are the handlers.
 type server struct {
+	pages   *web // the web pages, for errors on page routes
 	deps    Deps
 	log     *slog.Logger
 	metrics *metrics

@@ -115,7 +115,7 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 		"internal": errors.New("disk on fire at /secret/path"),
 		"fiber":    fiber.NewError(fiber.StatusForbidden, "Forbidden"),
 	}
-	app.Get("/test-error/:name", func(c *fiber.Ctx) error { return errs[c.Params("name")] })
+	app.Get("/api/v1/test-error/:name", func(c *fiber.Ctx) error { return errs[c.Params("name")] })
 
 	tests := []struct {
 		name, code, message string
@@ -129,7 +129,7 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := call(t, app, httptest.NewRequest("GET", "/test-error/"+tt.name, nil))
+			resp, body := call(t, app, httptest.NewRequest("GET", "/api/v1/test-error/"+tt.name, nil))
 			got := decodeError(t, body)
 			if resp.StatusCode != tt.status || string(got.Code) != tt.code || got.Message != tt.message {
 				t.Fatalf("%d %s, want %d %s %q", resp.StatusCode, body, tt.status, tt.code, tt.message)
@@ -143,7 +143,7 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 		t.Fatalf("the internal error was not logged: %s", logs.String())
 	}
 
-	resp, body := call(t, app, httptest.NewRequest("GET", "/no/such/page", nil))
+	resp, body := call(t, app, httptest.NewRequest("GET", "/api/v1/no/such/thing", nil))
 	if got := decodeError(t, body); resp.StatusCode != 404 || got.Code != raftdata.CodeNotFound {
 		t.Fatalf("unknown route: %d %s", resp.StatusCode, body)
 	}

@@ -75,10 +75,15 @@ func (s *server) authenticate(c *fiber.Ctx) error {
 		c.Locals(localToken, cookie)
 		c.Locals(localViaBrowser, true)
 		if unsafeMethod(c.Method()) && !s.validCSRF(c, cookie) {
-			return raftdata.Errorf(raftdata.CodeForbidden, "the form's security token is missing or stale: reload the page and try again")
+			return csrfRefused()
 		}
 	}
 	return c.Next()
+}
+
+// csrfRefused is the error of a form or call posted without its token.
+func csrfRefused() error {
+	return raftdata.Errorf(raftdata.CodeForbidden, "the form's security token is missing or stale: reload the page and try again")
 }
 
 func unsafeMethod(m string) bool {

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -82,5 +83,16 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	if asCoded(err).Code == raftdata.CodeInternal {
 		s.log.Error("request failed", "route", routeLabel(c), "request_id", requestIDOf(c), "error", err)
 	}
+	if s.pages != nil && wantsPage(c) {
+		return s.pages.errorPage(c, err)
+	}
 	return writeError(c, err)
+}
+
+// wantsPage tells whether an error should be answered with a web page
+// (a browser on a page route) rather than the JSON error body.
+func wantsPage(c *fiber.Ctx) bool {
+	p := c.Path()
+	return !strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, raftdata.InternalPrefix) &&
+		p != "/healthz" && p != "/readyz" && p != "/metrics"
 }

@@ -26,6 +26,7 @@ type web struct {
 // mountPages adds the web pages and their assets to app.
 func (s *server) mountPages(app *fiber.App) {
 	w := &web{server: s, cat: i18n.New(), assets: static.Load()}
+	s.pages = w
 	app.Get(static.Prefix+":file", w.asset)
 	app.Get("/lang/:lang", w.switchLang)
 	app.Get("/", w.homePage)

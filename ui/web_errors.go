@@ -93,7 +93,3 @@ func (w *web) errorPage(c *fiber.Ctx, err error) error {
 	return w.render(c, status, pages.ErrorPage(pages.Error{Page: p, Status: status, Message: msg}))
 }
 
-// csrfRefused is the error of a form posted without its token.
-func csrfRefused() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "the form's security token is missing or stale: reload the page and try again")
-}

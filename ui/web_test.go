@@ -348,3 +348,19 @@ func TestPages_NotFound(t *testing.T) {
 		}
 	}
 }
+
+// An error on a page route is a page in the visitor's language; on the API
+// it stays the JSON body.
+func TestErrorsOnPagesAreHTML(t *testing.T) {
+	app := New(openEnv(t).deps)
+	req := httptest.NewRequest("GET", "/proposals/no-such-id", nil)
+	req.Header.Set("Accept-Language", "fr")
+	resp, body := call(t, app, req)
+	if resp.StatusCode != 404 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, `lang="fr"`) {
+		t.Fatalf("page error: %d %s %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body = call(t, app, httptest.NewRequest("GET", "/api/v1/proposals/no-such-id", nil))
+	if resp.StatusCode != 404 || decodeError(t, body).Code != "not_found" {
+		t.Fatalf("API error: %d %s", resp.StatusCode, body)
+	}
+}
