@@ -92,4 +92,3 @@ func (w *web) errorPage(c *fiber.Ctx, err error) error {
 	status, msg := w.formError(c, p.Tr, err)
 	return w.render(c, status, pages.ErrorPage(pages.Error{Page: p, Status: status, Message: msg}))
 }
-
