@@ -279,27 +279,36 @@ func voteIn(tx *raftdata.Tx, id, account string) (vote, error) {
 	var v vote
 	var status, rule string
 	var deadline sql.NullInt64
-	var key, previous sql.NullString
-	err := tx.QueryRow(`SELECT p.status, p.deadline, p.rule, p.electorate, COALESCE(t.yes, 0), COALESCE(t.no, 0), COALESCE(t.abstain, 0),
-			e.voter_key, b.choice
-		FROM proposals p
-		LEFT JOIN proposals_tallies t ON t.proposal = p.id
-		LEFT JOIN proposals_electorate e ON e.proposal = p.id AND e.account_id = ?
-		LEFT JOIN proposals_ballots b ON b.proposal = p.id AND b.voter_key = e.voter_key
-		WHERE p.id = ?`, account, id).
-		Scan(&status, &deadline, &rule, &v.tally.Electorate, &v.tally.Yes, &v.tally.No, &v.tally.Abstain, &key, &previous)
+	err := tx.QueryRow(`SELECT status, deadline, rule, electorate FROM proposals WHERE id = ?`, id).
+		Scan(&status, &deadline, &rule, &v.tally.Electorate)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
 	}
 	if err != nil {
 		return v, err
 	}
-	v.status, v.voterKey, v.previous = Status(status), key.String, previous.String
+	v.status = Status(status)
 	v.deadline = time.Unix(0, deadline.Int64).UTC()
 	if rule != "" {
 		if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {
 			return v, fmt.Errorf("decode rule of %s: %w", id, err)
 		}
+	}
+	// Simple lookups by primary key: a join costs more than three of them.
+	err = tx.QueryRow(`SELECT yes, no, abstain FROM proposals_tallies WHERE proposal = ?`, id).Scan(&v.tally.Yes, &v.tally.No, &v.tally.Abstain)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return v, err
+	}
+	err = tx.QueryRow(`SELECT voter_key FROM proposals_electorate WHERE proposal = ? AND account_id = ?`, id, account).Scan(&v.voterKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, nil
+	}
+	if err != nil {
+		return v, err
+	}
+	err = tx.QueryRow(`SELECT choice FROM proposals_ballots WHERE proposal = ? AND voter_key = ?`, id, v.voterKey).Scan(&v.previous)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return v, err
 	}
 	return v, nil
 }
