@@ -165,3 +165,52 @@ func TestAggregateNeedsAPositiveBudgetAndACohort(t *testing.T) {
 		}
 	}
 }
+
+// Differencing attack: two answers whose cohorts differ by one member. The
+// noise hides the member: over 2,000 pairs of releases at epsilon 1, the
+// answer without the member is at least as large as the one with them in
+// about half the pairs (a difference of exactly one would show in every
+// pair without noise). The budget then bounds how many pairs anyone gets.
+func TestAttack_DifferencingIsHiddenByNoise(t *testing.T) {
+	with := make([]memberValue, 40)
+	without := with[:39]
+	const pairs = 2000
+	inverted := 0
+	for i := 0; i < pairs; i++ {
+		a, err := release(AggCount, with, 0, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := release(AggCount, without, 0, 0, 1)
+		if b >= a {
+			inverted++
+		}
+	}
+	if frac := float64(inverted) / pairs; frac < 0.40 {
+		t.Fatalf("the smaller cohort answered at least as high in only %.0f%% of pairs: the noise does not hide one member", frac*100)
+	}
+}
+
+// The mean and the sum are noisy around the truth, unbiased, with the
+// spread their clamping bounds and epsilon call for.
+func TestSumAndMeanNoiseAreUnbiased(t *testing.T) {
+	vals := make([]memberValue, 200)
+	for i := range vals {
+		vals[i].value = 50
+	}
+	const draws = 3000
+	for _, agg := range []string{AggSum, AggMean} {
+		var sum float64
+		for i := 0; i < draws; i++ {
+			v, err := release(agg, vals, 0, 100, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += v
+		}
+		truth := map[string]float64{AggSum: 200 * 50, AggMean: 50}[agg]
+		if mean := sum / draws; math.Abs(mean-truth) > 0.02*truth {
+			t.Fatalf("%s: mean of %d releases %.2f, truth %.2f", agg, draws, mean, truth)
+		}
+	}
+}

@@ -261,6 +261,11 @@ func (s *Service) RunQuery(ctx context.Context, actor members.Account, id string
 	if err := requireActive(actor); err != nil {
 		return Result{}, err
 	}
+	// A run is rare and costly: read the latest state (the vote may have
+	// closed on the leader a moment ago).
+	if err := s.store.Sync(ctx); err != nil {
+		return Result{}, err
+	}
 	p, err := s.Get(ctx, id)
 	if err != nil {
 		return Result{}, err
@@ -281,9 +286,6 @@ func (s *Service) RunQuery(ctx context.Context, actor members.Account, id string
 	}
 	var debit Debit
 	if err := json.Unmarshal(raw, &debit); err != nil {
-		return Result{}, err
-	}
-	if err := s.store.Sync(ctx); err != nil {
 		return Result{}, err
 	}
 	pool, err := pooling.PoolIn(s.store.DB(), debit.Pool)
