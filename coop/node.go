@@ -157,7 +157,7 @@ func (n *Node) start(ctx context.Context) error {
 	n.governance = governance.New(n.store)
 	n.members = members.New(n.store, members.Options{Logger: n.log.With("component", "members"), Rulebook: n.governance})
 	n.pooling = pooling.New(n.store)
-	n.proposals = proposals.New(n.store, proposals.Options{Logger: n.log.With("component", "proposals")})
+	n.proposals = proposals.New(n.store, proposals.Options{Logger: n.log.With("component", "proposals"), Pooling: n.pooling})
 	n.app = ui.New(ui.Deps{
 		Cluster:   n.store,
 		Members:   n.members,

@@ -331,3 +331,14 @@ func hasConsentIn(tx rowQueryer, key, pool string) (bool, error) {
 	}
 	return granted, err
 }
+
+// ConsentingMembers counts the members whose consent to pool stands now:
+// the members a query on it would reach.
+func (s *Service) ConsentingMembers(ctx context.Context, pool string) (int, error) {
+	var n int
+	err := s.store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM pooling_consents WHERE pool = ? AND granted = 1`, pool).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count consents: %w", err)
+	}
+	return n, nil
+}

@@ -337,3 +337,20 @@ func TestErasedVoterKeepsTheCountWithoutTheLink(t *testing.T) {
 		t.Fatal("the erased member's records survived")
 	}
 }
+
+func TestPreviewShowsScopeAndTwinGroups(t *testing.T) {
+	c := startCoop(t)
+	ctx := context.Background()
+	c.contributors(7)
+	p, err := c.props.Create(ctx, c.researcher, knowledgeDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv, err := c.props.Preview(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv.MembersInScope != 7 || !pv.Twin.Synthetic || len(pv.Twin.Groups) != 2 || pv.Runs != 2 || pv.MinCohort != 5 {
+		t.Fatalf("preview %+v", pv)
+	}
+}

@@ -17,20 +17,25 @@ import (
 
 // Service runs proposals over the replicated store.
 type Service struct {
-	store  *raftdata.Store
-	now    func() time.Time
-	logger *slog.Logger
+	store   *raftdata.Store
+	pooling *pooling.Service
+	now     func() time.Time
+	logger  *slog.Logger
 }
 
 // Options of the service; zero values take defaults.
 type Options struct {
-	Now    func() time.Time // the clock of the closing loop (tests inject one)
-	Logger *slog.Logger
+	Now     func() time.Time // the clock of the closing loop (tests inject one)
+	Logger  *slog.Logger
+	Pooling *pooling.Service // for the synthetic twin of previews; default: its own
 }
 
 // New returns the proposals service.
 func New(store *raftdata.Store, opts Options) *Service {
-	s := &Service{store: store, now: opts.Now, logger: opts.Logger}
+	s := &Service{store: store, pooling: opts.Pooling, now: opts.Now, logger: opts.Logger}
+	if s.pooling == nil {
+		s.pooling = pooling.New(store)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -356,4 +361,37 @@ func (s *Service) Results(ctx context.Context, actor members.Account, id string)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// Preview is what members see before they vote: how many members the
+// query would reach today, and the groups it would produce on the pool's
+// synthetic twin (sizes, and which are suppressed), with the privacy asked.
+type Preview struct {
+	MembersInScope int                   `json:"members_in_scope"`
+	Twin           pooling.SandboxAnswer `json:"twin"`
+	MinCohort      int                   `json:"min_cohort"`
+	EpsilonTotal   float64               `json:"epsilon_total"`
+	EpsilonPerRun  float64               `json:"epsilon_per_query"`
+	Runs           int                   `json:"runs"` // how many times the query may run
+}
+
+// Preview describes a knowledge or reuse proposal's query before the vote.
+func (s *Service) Preview(ctx context.Context, id string) (Preview, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return Preview{}, err
+	}
+	if p.Query == nil || p.Privacy == nil {
+		return Preview{}, invalid("an amendment reads no data: there is nothing to preview")
+	}
+	inScope, err := s.pooling.ConsentingMembers(ctx, p.Pool)
+	if err != nil {
+		return Preview{}, err
+	}
+	twin, err := s.pooling.Sandbox(ctx, p.Pool, *p.Query, p.Privacy.MinCohort)
+	if err != nil {
+		return Preview{}, err
+	}
+	return Preview{MembersInScope: inScope, Twin: twin, MinCohort: p.Privacy.MinCohort, EpsilonTotal: p.Privacy.EpsilonTotal,
+		EpsilonPerRun: p.Privacy.EpsilonPerQuery, Runs: int(roundEps(p.Privacy.EpsilonTotal/p.Privacy.EpsilonPerQuery) + 1e-9)}, nil
 }

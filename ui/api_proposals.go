@@ -24,6 +24,7 @@ type Proposals interface {
 	Object(ctx context.Context, actor members.Account, id string, object bool) error
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
+	Preview(ctx context.Context, id string) (proposals.Preview, error)
 }
 
 // listProposals answers GET /api/v1/proposals[?status=open]: public.
@@ -209,4 +210,17 @@ func (s *server) results(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"results": res})
+}
+
+// preview answers GET /api/v1/proposals/{id}/preview (members): what the
+// query would reach and produce, on the synthetic twin, before the vote.
+func (s *server) preview(c *fiber.Ctx) error {
+	if _, err := requireAccount(c); err != nil {
+		return err
+	}
+	p, err := s.deps.Proposals.Preview(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
 }
