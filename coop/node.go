@@ -249,6 +249,7 @@ func (n *Node) bootstrapSteps(rules governance.Rulebook) []func(context.Context)
 	return []func(context.Context) error{
 		func(ctx context.Context) error { return n.governance.Bootstrap(ctx, rules) },
 		n.bootstrapOperator,
+		n.bootstrapDemo,
 	}
 }
 

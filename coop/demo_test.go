@@ -1,0 +1,53 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// coop serve --demo seeds a coop a person can try at once; the step is
+// idempotent (a new leader may run it again): a second run adds nothing.
+func TestDemoSeedsACoopOnce(t *testing.T) {
+	cfg := testConfig(t, "n1")
+	cfg.Demo = true
+	n := startNode(t, cfg)
+	waitReady(t, n)
+	count := func(path, key string) int {
+		_, body, err := tryGet(n.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string][]json.RawMessage
+		json.Unmarshal([]byte(body), &out)
+		return len(out[key])
+	}
+	if got := count("/api/v1/pools", "pools"); got != 2 {
+		t.Fatalf("%d demo pools, want 2", got)
+	}
+	if got := count("/api/v1/proposals", "proposals"); got != 2 {
+		t.Fatalf("%d demo proposals, want 2", got)
+	}
+	data, err := os.ReadFile(filepath.Join(cfg.Data, demoAccountsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	password, _ := field(string(data), "password")
+	if tok := loginAs(t, n.URL(), "member1@"+demoEmailDomain, password); tok == "" {
+		t.Fatal("a demo member cannot log in")
+	}
+	if info, _ := os.Stat(filepath.Join(cfg.Data, demoAccountsFile)); info.Mode().Perm() != 0o600 {
+		t.Fatalf("demo accounts file mode %v", info.Mode().Perm())
+	}
+	if err := n.bootstrapDemo(t.Context()); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if count("/api/v1/pools", "pools") != 2 || count("/api/v1/proposals", "proposals") != 2 {
+		t.Fatal("a second run of the demo step added data")
+	}
+	if strings.Contains(string(data), "operator") {
+		t.Fatal("the demo file names the operator")
+	}
+}
