@@ -19,14 +19,6 @@ type LoginInput struct {
 	Address  string `json:"-"`
 }
 
-// DecodeLogin reads a login request body (one JSON object, no unknown
-// field). The password is not checked against the rules: an old password
-// may predate them.
-func DecodeLogin(body []byte) (LoginInput, error) {
-	var in LoginInput
-	return in, decodeJSON(body, &in)
-}
-
 // Session is what a successful login gives: the token, shown this once
 // (only its SHA-256 is stored), and when it ends.
 type Session struct {

@@ -31,21 +31,6 @@ func ParseRole(s string) (Role, error) {
 	return "", raftdata.Errorf(raftdata.CodeInvalid, "unknown role %q: the roles are member, researcher and operator", s)
 }
 
-// DecodeRoleRequest reads the body of POST /members/{id}/roles:
-// {"role": "researcher"}. The role is checked by GrantRole / RevokeRole.
-func DecodeRoleRequest(body []byte) (string, error) {
-	var in struct {
-		Role string `json:"role"`
-	}
-	if err := decodeJSON(body, &in); err != nil {
-		return "", err
-	}
-	if in.Role == "" {
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "which role? the field role is missing")
-	}
-	return in.Role, nil
-}
-
 // grantable checks that an operator may grant or revoke r: member comes
 // with sign-up only.
 func grantable(s string) (Role, error) {

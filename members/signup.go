@@ -1,12 +1,8 @@
 package members
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,9 +13,6 @@ import (
 // MaxNameChars bounds a display name.
 const MaxNameChars = 100
 
-// MaxRequestBytes bounds the JSON bodies the decoders here accept.
-const MaxRequestBytes = 8 << 10
-
 // SignupInput is what a person gives to join: the body of POST /signup.
 type SignupInput struct {
 	Name          string `json:"name"`
@@ -28,30 +21,6 @@ type SignupInput struct {
 	AcceptCharter bool   `json:"accept_charter"`
 	// Lang is the language the charter was shown in ("fr" or "en").
 	Lang string `json:"lang,omitempty"`
-}
-
-// DecodeSignup reads a sign-up request body: one JSON object, no unknown
-// field, at most MaxRequestBytes. It does not validate the values
-// (Validate does).
-func DecodeSignup(body []byte) (SignupInput, error) {
-	var in SignupInput
-	return in, decodeJSON(body, &in)
-}
-
-// decodeJSON reads exactly one JSON object into v.
-func decodeJSON(body []byte, v any) error {
-	if len(body) > MaxRequestBytes {
-		return raftdata.Errorf(raftdata.CodeInvalid, "the request body is too large: at most %d bytes", MaxRequestBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "the request body is not the JSON object expected: %v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return raftdata.Errorf(raftdata.CodeInvalid, "the request body holds more than one JSON value")
-	}
-	return nil
 }
 
 // CheckName validates a display name and returns it trimmed.

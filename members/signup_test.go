@@ -123,15 +123,3 @@ func TestSignUpDuplicateEmail(t *testing.T) {
 		t.Fatalf("%d accounts hold the email", c)
 	}
 }
-
-func TestDecodeSignup(t *testing.T) {
-	in, err := DecodeSignup([]byte(`{"name":"Ann","email":"ann@example.org","password":"x","accept_charter":true}`))
-	if err != nil || in.Name != "Ann" || !in.AcceptCharter {
-		t.Fatalf("%+v %v", in, err)
-	}
-	for _, body := range []string{``, `[]`, `{"name":"Ann"} {}`, `{"name":"Ann","admin":true}`, `{"name":1}`, `{` + strings.Repeat(" ", MaxRequestBytes) + `}`} {
-		if _, err := DecodeSignup([]byte(body)); raftdata.ErrorCode(err) != raftdata.CodeInvalid {
-			t.Errorf("%.40q: %v", body, err)
-		}
-	}
-}

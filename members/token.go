@@ -45,17 +45,6 @@ type TokenRef struct {
 	Account string `json:"account,omitempty"`
 }
 
-// DecodeTokenRequest reads the body of a token creation: {"name": "..."}.
-func DecodeTokenRequest(body []byte) (string, error) {
-	var in struct {
-		Name string `json:"name"`
-	}
-	if err := decodeJSON(body, &in); err != nil {
-		return "", err
-	}
-	return in.Name, nil
-}
-
 // CreateToken creates an API token for scripts, named so that its owner
 // recognises it in the list. The token is returned once; only its SHA-256
 // is stored.

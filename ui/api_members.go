@@ -8,8 +8,8 @@ import (
 
 // signup answers POST /api/v1/signup.
 func (s *server) signup(c *fiber.Ctx) error {
-	in, err := members.DecodeSignup(c.Body())
-	if err != nil {
+	var in members.SignupInput
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Lang == "" {
@@ -25,8 +25,8 @@ func (s *server) signup(c *fiber.Ctx) error {
 // login answers POST /api/v1/login: the token for scripts, and the same
 // session as an HttpOnly cookie for browsers, with its CSRF token.
 func (s *server) login(c *fiber.Ctx) error {
-	in, err := members.DecodeLogin(c.Body())
-	if err != nil {
+	var in members.LoginInput // the address comes from the connection, never the body
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	in.Address = c.IP()
@@ -153,11 +153,13 @@ func (s *server) createToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name, err := members.DecodeTokenRequest(c.Body())
-	if err != nil {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	tok, err := s.deps.Members.CreateToken(c.UserContext(), a, name)
+	tok, err := s.deps.Members.CreateToken(c.UserContext(), a, in.Name)
 	if err != nil {
 		return err
 	}
