@@ -3,6 +3,7 @@ package pooling
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"coop/raftdata"
@@ -102,4 +103,14 @@ func (s *Service) AccessJournal(ctx context.Context, accountID string) ([]Access
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// PrivacyLoss is the total epsilon charged to a member by the uses in
+// their journal: their personal privacy ledger.
+func PrivacyLoss(uses []Access) float64 {
+	var total float64
+	for _, a := range uses {
+		total += a.Epsilon
+	}
+	return math.Round(total*1e9) / 1e9
 }

@@ -284,6 +284,9 @@ func TestGrantRunsTheVotedQueryWithinItsBudget(t *testing.T) {
 	if len(j) != 1 || j[0].Proposal != p.ID || j[0].Epsilon != 1 {
 		t.Fatalf("journal of an included member: %+v", j)
 	}
+	if pooling.PrivacyLoss(j) != 1 {
+		t.Fatalf("privacy ledger %v, want 1", pooling.PrivacyLoss(j))
+	}
 	if j, _ := c.pooling.AccessJournal(ctx, voters[0].ID); len(j) != 0 {
 		t.Fatalf("journal of the objector: %+v", j)
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
+	"coop/pooling"
 )
 
 // signup answers POST /api/v1/signup.
@@ -108,7 +109,7 @@ func (s *server) journalMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"connections": logins, "data_uses": uses})
+	return c.JSON(fiber.Map{"connections": logins, "data_uses": uses, "privacy_loss": pooling.PrivacyLoss(uses)})
 }
 
 // signCharter answers POST /api/v1/me/charter {"kind","lang"}.
