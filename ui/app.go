@@ -49,6 +49,10 @@ type Deps struct {
 	Proposals Proposals    // required
 	Events    EventStats   // optional
 	Logger    *slog.Logger // optional; nil discards
+	// RequestsPerMinute bounds each client address on this node (0: the
+	// default, DefaultRequestsPerMinute). Failed logins have their own,
+	// cluster-wide limit in members.
+	RequestsPerMinute int
 }
 
 // Limits of the HTTP server.
@@ -85,7 +89,7 @@ func New(deps Deps) *fiber.App {
 	})
 	// One middleware route, so that observe can tell a request no route
 	// matched (see routeLabel).
-	app.Use(requestID, s.observe, securityHeaders, s.authenticate)
+	app.Use(requestID, s.observe, securityHeaders, s.rateLimit(), s.authenticate)
 
 	s.mountPages(app) // the web pages and their assets: web*.go
 	app.Get("/healthz", healthz)
