@@ -37,12 +37,16 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/proposals", w.proposalsPage)
 	app.Get("/proposals/:id", w.proposalPage)
 	app.Post("/proposals/:id/vote", w.voteSubmit)
+	app.Post("/proposals/:id/run", w.runSubmit)
 	app.Get("/signup", w.signupPage)
 	app.Post("/signup", w.signupSubmit)
 	app.Get("/login", w.loginPage)
 	app.Post("/login", w.loginSubmit)
 	app.Post("/logout", w.logoutSubmit)
 	app.Get("/me", w.mePage)
+	app.Get("/me/records", w.recordsPage)
+	app.Post("/me/records/:id/delete", w.recordDeleteSubmit)
+	app.Post("/pools/:id/upload", w.uploadSubmit)
 }
 
 // page is the frame of a page: language, account, CSRF token, assets, and
@@ -62,7 +66,10 @@ func (w *web) page(c *fiber.Ctx, nav, titleKey string) components.Page {
 		p.User = &components.Viewer{Name: a.Name}
 	}
 	if f, ok := readFlash(c); ok {
-		if f.Notice != "" && tr.Has("notice."+f.Notice) {
+		switch {
+		case f.Notice != "" && tr.Has("notice."+f.Notice+".one"):
+			p.Notice = tr.N("notice."+f.Notice, f.Count)
+		case f.Notice != "" && tr.Has("notice."+f.Notice):
 			p.Notice = tr.T("notice." + f.Notice)
 		}
 		clearFlash(c)

@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/base64"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ type flash struct {
 	Proposal string
 	Choice   string
 	Receipt  string
+	Count    int // the number a counted notice speaks of (records added)
 }
 
 func setFlash(c *fiber.Ctx, f flash) {
@@ -27,6 +29,9 @@ func setFlash(c *fiber.Ctx, f flash) {
 	v.Set("p", f.Proposal)
 	v.Set("c", f.Choice)
 	v.Set("r", f.Receipt)
+	if f.Count != 0 {
+		v.Set("k", strconv.Itoa(f.Count))
+	}
 	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(v.Encode())),
 		Path: "/", MaxAge: 120, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
 }
@@ -44,7 +49,8 @@ func readFlash(c *fiber.Ctx) (flash, bool) {
 	if err != nil {
 		return flash{}, true
 	}
-	return flash{Notice: v.Get("n"), Proposal: v.Get("p"), Choice: v.Get("c"), Receipt: v.Get("r")}, true
+	count, _ := strconv.Atoi(v.Get("k"))
+	return flash{Notice: v.Get("n"), Proposal: v.Get("p"), Choice: v.Get("c"), Receipt: v.Get("r"), Count: count}, true
 }
 
 func clearFlash(c *fiber.Ctx) {

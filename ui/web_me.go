@@ -51,7 +51,8 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 	if len(conns) > meConnections {
 		conns = conns[:meConnections]
 	}
-	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns}
+	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns,
+		Ledger: pooling.PrivacyLoss(uses)}
 
 	status := fiber.StatusOK
 	if formErr != nil {

@@ -39,7 +39,7 @@ func proposalItems(list []proposals.Proposal) []pages.ProposalItem {
 // proposalPage answers GET /proposals/{id}: public; members see the ballot
 // form while the vote is open.
 func (w *web) proposalPage(c *fiber.Ctx) error {
-	return w.renderProposal(c, c.Params("id"), nil)
+	return w.renderProposal(c, c.Params("id"), nil, nil)
 }
 
 // voteSubmit answers POST /proposals/{id}/vote (choice=yes|no|abstain):
@@ -51,20 +51,21 @@ func (w *web) voteSubmit(c *fiber.Ctx) error {
 		return toLogin(c, "/proposals/"+id)
 	}
 	if _, err := requireRole(c, members.RoleMember); err != nil {
-		return w.renderProposal(c, id, err)
+		return w.renderProposal(c, id, err, nil)
 	}
 	choice := strings.TrimSpace(c.FormValue("choice"))
 	receipt, err := w.deps.Proposals.Vote(c.UserContext(), a, id, choice)
 	if err != nil {
-		return w.renderProposal(c, id, err)
+		return w.renderProposal(c, id, err, nil)
 	}
 	setFlash(c, flash{Proposal: id, Choice: choice, Receipt: receipt})
 	return seeOther(c, "/proposals/"+id+"#vote")
 }
 
-// renderProposal draws a proposal's page; voteErr is a refused ballot,
-// shown next to the form with its status.
-func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr error) error {
+// renderProposal draws a proposal's page; voteErr is a refused ballot and
+// runErr a refused run of the query, each shown next to its form with its
+// status.
+func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) error {
 	ctx := c.UserContext()
 	prop, err := w.deps.Proposals.Get(ctx, id)
 	if err != nil {
@@ -108,6 +109,9 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr error) error {
 	a, logged := actor(c)
 	v.Vote.Show = open && logged && a.Has(members.RoleMember)
 	v.Vote.Login = open && !logged
+	if err := w.proposalData(c, prop, &v); err != nil {
+		return w.errorPage(c, err)
+	}
 	if f, ok := readFlash(c); ok && f.Proposal == prop.ID && f.Receipt != "" {
 		v.Vote.Choice, v.Vote.Receipt, v.Vote.Hash = f.Choice, f.Receipt, proposals.ReceiptHash(f.Receipt)
 	}
@@ -117,6 +121,11 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr error) error {
 		status, fe = w.formError(c, tr, voteErr)
 		v.Vote.Error = fe
 		v.Vote.Choice = c.FormValue("choice")
+	}
+	if runErr != nil {
+		var fe components.FormError
+		status, fe = w.formError(c, tr, runErr)
+		v.Run.Error = fe
 	}
 	return w.render(c, status, pages.ProposalPage(v))
 }

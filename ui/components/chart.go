@@ -13,13 +13,25 @@ type BarChart struct {
 	scale int // the value of a full-length bar
 }
 
-// Bar is one bar: Key names its style (yes, no, abstain, none), Value its
-// length relative to the chart's total, Text what is written after it.
+// Bar is one bar: Key names its style (yes, no, abstain, none) and its
+// test id, Value its length relative to the chart's total, Text what is
+// written after it. Class, when set, replaces the style derived from Key.
+// A Hidden bar (a suppressed group) draws no bar: only its label and Text.
 type Bar struct {
-	Key   string
-	Label string
-	Value int
-	Text  string
+	Key    string
+	Label  string
+	Value  int
+	Text   string
+	Class  string
+	Hidden bool
+}
+
+// class is the bar's CSS class.
+func (b Bar) class() string {
+	if b.Class != "" {
+		return b.Class
+	}
+	return "bar-" + b.Key
 }
 
 // Geometry of the chart, in SVG user units.
@@ -54,7 +66,7 @@ func (c BarChart) ViewBox() string {
 func (c BarChart) rowY(i int) int { return chartPadTop + i*chartRowH }
 
 func (c BarChart) barW(b Bar) int {
-	if c.scale == 0 || b.Value <= 0 {
+	if c.scale == 0 || b.Value <= 0 || b.Hidden {
 		return 0
 	}
 	return max(b.Value*chartBarMax/c.scale, 2)

@@ -1,6 +1,10 @@
 package pages
 
-import "strings"
+import (
+	"strings"
+
+	"coop/pooling"
+)
 
 // statusURL is the list of proposals filtered by status ("" for all).
 func statusURL(status string) string {
@@ -21,4 +25,13 @@ func statusKey(status string) string {
 // joinValues lists a category's values.
 func joinValues(values []string) string {
 	return strings.Join(values, ", ")
+}
+
+// fieldNames lists a pool's field names, as a CSV header would.
+func fieldNames(p pooling.Pool) string {
+	names := make([]string, 0, len(p.Fields))
+	for _, f := range p.Fields {
+		names = append(names, f.Name)
+	}
+	return strings.Join(names, ",")
 }

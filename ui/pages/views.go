@@ -87,6 +87,41 @@ type Proposal struct {
 	Chart         *components.BarChart
 	Grant         *GrantView
 	Vote          VoteForm
+	Preview       *PreviewView // "before you vote", for members while it is open
+	Results       []ResultView // released runs the visitor may read
+	Run           RunForm
+}
+
+// PreviewView is what a member sees before voting: the members the query
+// would reach today and what it would produce on the synthetic twin.
+type PreviewView struct {
+	MembersInScope int
+	TwinMembers    int
+	MinCohort      int
+	Groups         []PreviewGroup
+}
+
+// PreviewGroup is one group of the query's answer on the synthetic twin.
+type PreviewGroup struct {
+	Label      string
+	Value      string // the figure, written for the page's language
+	Suppressed bool
+}
+
+// ResultView is one released run, with its chart.
+type ResultView struct {
+	Run     string
+	At      time.Time
+	Cohort  int
+	Epsilon float64
+	Chart   components.BarChart
+}
+
+// RunForm is the requester's button to run the query a passed proposal
+// unlocked.
+type RunForm struct {
+	Show  bool
+	Error components.FormError
 }
 
 // GrantView is what a passed proposal unlocked.
@@ -141,6 +176,32 @@ type Me struct {
 	Uses        []pooling.Access
 	Connections []members.JournalEntry
 	Error       components.FormError // a refused form about no listed pool
+	Ledger      float64              // the privacy loss (ε) charged to the member so far
+}
+
+// Records is the member's records page: one section per pool they
+// consented to.
+type Records struct {
+	Page  components.Page
+	Pools []PoolRecords
+	Error components.FormError // a refused form about no listed pool
+}
+
+// PoolRecords is the member's records in one pool, and its upload form.
+type PoolRecords struct {
+	Pool    pooling.Pool
+	Records []RecordRow
+	IdemKey string               // the upload form's idempotency key, fresh per rendering
+	Error   components.FormError // a refused upload or deletion
+	Rows    []pooling.RowError   // the bad rows of a refused upload
+}
+
+// RecordRow is one record, its values in the order of the pool's fields.
+type RecordRow struct {
+	ID            string
+	Values        []string
+	ContributedAt time.Time
+	UpdatedAt     time.Time
 }
 
 // Error is a page that could not be shown.

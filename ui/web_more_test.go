@@ -1,0 +1,378 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"coop/members"
+	"coop/pooling"
+	"coop/proposals"
+	"coop/ui/i18n"
+)
+
+// postFile posts a multipart form with a file field, as a browser does.
+func (b *browser) postFile(path string, fields url.Values, field, name, content string) page {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	fw.Write([]byte(content))
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
+}
+
+// text is a selection's text with its spaces collapsed.
+func text(s interface{ Text() string }) string {
+	return strings.Join(strings.Fields(s.Text()), " ")
+}
+
+// consentAndContribute makes a member consent to the energy pool and add
+// records in region.
+func (w *webCoop) consentAndContribute(t *testing.T, a members.Account, region string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := w.deps.Pools.SetConsent(ctx, a.ID, "energy", true); err != nil {
+		t.Fatal(err)
+	}
+	rows := []map[string]any{{"kwh": "40", "region": region, "month": "2025-01"}, {"kwh": "60", "region": region, "month": "2025-02"}}
+	if _, err := w.deps.Pools.Contribute(ctx, a.ID, "energy", rows, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Before the vote, a member sees how many members are in scope and what
+// the query would produce on the synthetic twin, labelled synthetic, with
+// the hidden groups marked; an anonymous visitor does not.
+func TestPagesMore_PreviewBeforeVote(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	ada := w.member(t, "Ada", "ada@coop.test")
+	w.member(t, "Grace", "grace@coop.test")
+	w.consentAndContribute(t, ada, "north")
+	r := w.session(t, "rosalind@coop.test")
+	// A count per region and month: on the twin's 500 members, a minimum
+	// cohort above half of them hides the smaller region's groups.
+	prop, err := w.deps.Proposals.Create(context.Background(), r, proposals.Draft{
+		Title: "Energy by month", Purpose: "Count contributions by region and month.", Kind: "knowledge", Pool: "energy",
+		Query:         &pooling.Query{Aggregate: "count", GroupBy: []string{"region"}},
+		Privacy:       &proposals.Privacy{MinCohort: 251, EpsilonTotal: 1, EpsilonPerQuery: 0.5},
+		VotingMinutes: 60, GrantDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := w.deps.Proposals.Preview(context.Background(), prop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, lang := range []string{"en", "fr"} {
+		tr := i18n.New().For(lang)
+		b := newBrowser(t, w.app, lang)
+		b.cookies[sessionCookie] = w.login(t, "ada@coop.test")
+		p := b.get("/proposals/" + prop.ID)
+		if p.resp.StatusCode != 200 || p.testID("preview").Length() != 1 {
+			t.Fatalf("%s: no preview for a member: %d\n%s", lang, p.resp.StatusCode, p.body)
+		}
+		if got, want := text(p.testID("preview").Find("h2")), tr.T("preview.title"); got != want {
+			t.Errorf("%s: preview heading %q, want %q", lang, got, want)
+		}
+		if got, want := text(p.testID("preview-scope")), tr.N("preview.scope", 1); got != want {
+			t.Errorf("%s: scope %q, want %q", lang, got, want)
+		}
+		if got := text(p.testID("preview-synthetic")); !strings.HasPrefix(got, tr.T("preview.synthetic")) {
+			t.Errorf("%s: the preview is not labelled synthetic: %q", lang, got)
+		}
+		rows := p.testID("preview-group")
+		if rows.Length() != len(preview.Twin.Groups) || rows.Length() == 0 {
+			t.Fatalf("%s: %d groups shown, the twin has %d", lang, rows.Length(), len(preview.Twin.Groups))
+		}
+		hidden := 0
+		for i, g := range preview.Twin.Groups {
+			row := rows.Eq(i)
+			if got := text(row.Find("th")); got != g.Key["region"] {
+				t.Errorf("%s: group %d labelled %q, want %q", lang, i, got, g.Key["region"])
+			}
+			if g.Suppressed {
+				hidden++
+				if row.Find(`[data-testid="preview-suppressed"]`).Length() != 1 || text(row.Find("td")) != tr.T("results.hidden") {
+					t.Errorf("%s: suppressed group %q not marked: %q", lang, g.Key["region"], text(row))
+				}
+			} else if got, want := text(row.Find("td")), tr.Num(*g.Value); got != want {
+				t.Errorf("%s: group %q shows %q, want %q", lang, g.Key["region"], got, want)
+			}
+		}
+		if hidden == 0 || hidden == len(preview.Twin.Groups) {
+			t.Errorf("want some groups hidden and some shown on the twin, got %d of %d hidden", hidden, len(preview.Twin.Groups))
+		}
+		if p.testID("results").Length() != 0 || p.testID("run-form").Length() != 0 {
+			t.Errorf("%s: an open proposal shows results or a run form", lang)
+		}
+	}
+	if p := newBrowser(t, w.app, "en").get("/proposals/" + prop.ID); p.testID("preview").Length() != 0 {
+		t.Error("an anonymous visitor sees the preview")
+	}
+}
+
+// The requester of a passed proposal runs its query from the page; the
+// result shows as a chart to members (a hidden group as words, no bar);
+// a spent budget re-renders the page with a 409 and the message; each
+// included member's dashboard adds the epsilon to their privacy ledger.
+func TestPagesMore_RunResultsAndLedger(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	var voters []members.Account
+	for i := range 5 {
+		voters = append(voters, w.member(t, fmt.Sprintf("North %d", i), fmt.Sprintf("north%d@coop.test", i)))
+	}
+	voters = append(voters, w.member(t, "South", "south@coop.test"))
+	for i, a := range voters {
+		region := "north"
+		if i == 5 {
+			region = "south"
+		}
+		w.consentAndContribute(t, a, region)
+	}
+	prop := w.propose(t, "Winter energy")
+	for _, a := range voters {
+		if _, err := w.deps.Proposals.Vote(context.Background(), a, prop.ID, "yes"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	member := newBrowser(t, w.app, "en")
+	member.cookies[sessionCookie] = w.login(t, "north0@coop.test")
+	if p := member.get("/proposals/" + prop.ID); p.testID("run-form").Length() != 0 || p.testID("results").Length() != 0 {
+		t.Fatalf("before any run, a member sees a run form or results:\n%s", p.body)
+	}
+
+	req := newBrowser(t, w.app, "en")
+	req.cookies[sessionCookie] = w.login(t, "rosalind@coop.test")
+	page := req.get("/proposals/" + prop.ID)
+	if page.testID("run-form").Length() != 1 || page.testID("status").First().Text() != "Passed" {
+		t.Fatalf("the requester of a passed proposal has no run form:\n%s", page.body)
+	}
+	checkForms(t, "/proposals/"+prop.ID, page, csrfToken(req.cookies[sessionCookie]))
+	if p := req.post("/proposals/"+prop.ID+"/run", url.Values{}); p.resp.StatusCode != 403 {
+		t.Fatalf("run without _csrf: %d", p.resp.StatusCode)
+	}
+	if p := member.post("/proposals/"+prop.ID+"/run", url.Values{"_csrf": {csrfToken(member.cookies[sessionCookie])}}); p.resp.StatusCode != 403 || p.testID("form-error").Length() != 1 {
+		t.Fatalf("a member who is not the requester runs the query: %d", p.resp.StatusCode)
+	}
+	for run := 1; run <= 2; run++ {
+		p := req.post("/proposals/"+prop.ID+"/run", url.Values{"_csrf": {page.csrf()}})
+		if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/proposals/"+prop.ID+"#results" {
+			t.Fatalf("run %d: %d %q\n%s", run, p.resp.StatusCode, p.resp.Header.Get("Location"), p.body)
+		}
+		after := req.get("/proposals/" + prop.ID)
+		if got, want := after.testID("notice").Text(), i18n.New().For("en").T("notice.query_run"); got != want {
+			t.Fatalf("run %d: notice %q, want %q", run, got, want)
+		}
+		if got := after.testID("result-run").Length(); got != run {
+			t.Fatalf("after run %d: %d runs listed", run, got)
+		}
+	}
+	// The budget (1, at 0.5 a run) is spent: the page says so with a 409.
+	p := req.post("/proposals/"+prop.ID+"/run", url.Values{"_csrf": {page.csrf()}})
+	if p.resp.StatusCode != 409 || !strings.Contains(p.testID("form-error").Text(), "budget") || p.testID("results").Length() != 1 {
+		t.Fatalf("a run over budget: %d %q", p.resp.StatusCode, p.testID("form-error").Text())
+	}
+
+	// A knowledge proposal's results are for every member.
+	for _, b := range []*browser{member, req} {
+		p := b.get("/proposals/" + prop.ID)
+		chart := p.testID("result-chart-1")
+		svg := chart.Find("svg")
+		if svg.Length() != 1 || svg.AttrOr("role", "") != "img" || svg.Find("title").Text() == "" || svg.Find("desc").Text() == "" {
+			t.Fatalf("no accessible result chart:\n%s", p.body)
+		}
+		bars := chart.Find("g")
+		if bars.Length() != 2 {
+			t.Fatalf("%d groups in the chart, want north and south", bars.Length())
+		}
+		north, south := bars.Eq(0), bars.Eq(1)
+		if !strings.HasPrefix(text(north), "north ") || north.Find("rect").Length() != 1 {
+			t.Errorf("north: %q, %d bars", text(north), north.Find("rect").Length())
+		}
+		if got := text(south); got != "south hidden (too few members)" || south.Find("rect").Length() != 0 {
+			t.Errorf("south (one member) is not hidden: %q, %d bars", got, south.Find("rect").Length())
+		}
+	}
+	if p := newBrowser(t, w.app, "en").get("/proposals/" + prop.ID); p.testID("results").Length() != 0 {
+		t.Error("an anonymous visitor sees the results")
+	}
+
+	// A reuse proposal's results go to its requester only: a member's page
+	// leaves the section out.
+	reuse, err := w.deps.Proposals.Create(context.Background(), w.session(t, "rosalind@coop.test"), proposals.Draft{
+		Title: "Energy for a utility", Purpose: "A utility plans its grid.", Kind: "reuse", Organisation: "GridCo", Pool: "energy",
+		Query:         &pooling.Query{Aggregate: "count", GroupBy: []string{"region"}},
+		Privacy:       &proposals.Privacy{MinCohort: 5, EpsilonTotal: 1, EpsilonPerQuery: 1},
+		VotingMinutes: 60, GrantDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range voters {
+		if _, err := w.deps.Proposals.Vote(context.Background(), a, reuse.ID, "yes"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.deps.Proposals.RunQuery(context.Background(), w.session(t, "rosalind@coop.test"), reuse.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p := member.get("/proposals/" + reuse.ID); p.resp.StatusCode != 200 || p.testID("results").Length() != 0 {
+		t.Errorf("a member sees a reuse proposal's results: %d", p.resp.StatusCode)
+	}
+	if p := req.get("/proposals/" + reuse.ID); p.testID("result-chart-1").Length() != 1 {
+		t.Errorf("the requester does not see their reuse results")
+	}
+
+	// North members were drawn on twice at 0.5 and once at 1: their
+	// ledger says 2.
+	fr := i18n.New().For("fr")
+	me := newBrowser(t, w.app, "fr")
+	me.cookies[sessionCookie] = member.cookies[sessionCookie]
+	ledger := text(me.get("/me").testID("privacy-ledger"))
+	if want := fr.F("me.ledger", fr.Num(2)) + " " + fr.T("me.ledger.explain"); ledger != want {
+		t.Fatalf("ledger %q, want %q", ledger, want)
+	}
+}
+
+// A member sees their records per consented pool, uploads a CSV (a bad
+// one lists its rows with a 400, a double submit adds nothing twice) and
+// deletes a record, all from /me/records.
+func TestPagesMore_RecordsUploadAndDelete(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	ada := w.member(t, "Ada", "ada@coop.test")
+	b := newBrowser(t, w.app, "en")
+	b.cookies[sessionCookie] = w.login(t, "ada@coop.test")
+	en := i18n.New().For("en")
+
+	me := b.get("/me")
+	if href, _ := me.testID("records-link").Attr("href"); href != "/me/records" {
+		t.Fatalf("/me links to records at %q", href)
+	}
+	if got, want := text(me.testID("privacy-ledger")), en.F("me.ledger", "0")+" "+en.T("me.ledger.explain"); got != want {
+		t.Fatalf("ledger %q, want %q", got, want)
+	}
+	if p := b.get("/me/records"); p.resp.StatusCode != 200 || p.testID("records-none").Length() != 1 {
+		t.Fatalf("no consent yet: %d\n%s", p.resp.StatusCode, p.body)
+	}
+	if p := newBrowser(t, w.app, "en").get("/me/records"); p.resp.StatusCode != 303 {
+		t.Fatalf("anonymous /me/records: %d", p.resp.StatusCode)
+	}
+	if _, err := w.deps.Pools.SetConsent(context.Background(), ada.ID, "energy", true); err != nil {
+		t.Fatal(err)
+	}
+
+	p := b.get("/me/records")
+	form := p.testID("upload-energy")
+	checkForms(t, "/me/records", p, csrfToken(b.cookies[sessionCookie]))
+	if form.AttrOr("enctype", "") != "multipart/form-data" || form.AttrOr("action", "") != "/pools/energy/upload" {
+		t.Fatalf("upload form: %v", form.Nodes)
+	}
+	file := form.Find(`input[type="file"][name="file"]`)
+	if id := file.AttrOr("id", ""); id == "" || form.Find(`label[for="`+id+`"]`).Length() != 1 {
+		t.Fatal("the file input has no label")
+	}
+	idem := form.Find(`input[name="idem"]`).AttrOr("value", "")
+	if len(idem) < 16 || p.testID("records-empty").Length() != 1 {
+		t.Fatalf("idempotency key %q; empty notice %d", idem, p.testID("records-empty").Length())
+	}
+	fields := url.Values{"_csrf": {p.csrf()}, "idem": {idem}}
+
+	if p := b.postFile("/pools/energy/upload", url.Values{"idem": {idem}}, "file", "r.csv", "kwh,region,month\n1,north,2025-01\n"); p.resp.StatusCode != 403 {
+		t.Fatalf("upload without _csrf: %d", p.resp.StatusCode)
+	}
+	bad := b.postFile("/pools/energy/upload", fields, "file", "r.csv", "kwh,region,month\n12.5,north,2025-01\n500,west,2025-02\n")
+	if bad.resp.StatusCode != 400 || bad.testID("form-error").Length() != 1 {
+		t.Fatalf("bad CSV: %d\n%s", bad.resp.StatusCode, bad.body)
+	}
+	rows := bad.testID("row-error")
+	if rows.Length() < 2 {
+		t.Fatalf("bad CSV: %d row errors listed, want kwh and region of row 2:\n%s", rows.Length(), bad.body)
+	}
+	seen := map[string]bool{}
+	for i := range rows.Length() {
+		cells := rows.Eq(i).Find("td")
+		if text(cells.Eq(0)) != "2" || text(cells.Eq(2)) == "" {
+			t.Errorf("row error %d: %q", i, text(rows.Eq(i)))
+		}
+		seen[text(cells.Eq(1))] = true
+	}
+	if !seen["kwh"] || !seen["region"] {
+		t.Errorf("row errors name fields %v, want kwh and region", seen)
+	}
+	if n := b.get("/me/records").testID("record").Length(); n != 0 {
+		t.Fatalf("a refused upload added %d records", n)
+	}
+	missing := b.postFile("/pools/energy/upload", fields, "file", "r.csv", "month,region\n2025-01,north\n")
+	if cells := missing.testID("row-error").Find("td"); missing.resp.StatusCode != 400 || cells.Length() != 3 ||
+		text(cells.Eq(0)) != "header" || text(cells.Eq(1)) != "kwh" || text(cells.Eq(2)) != "column missing" {
+		t.Fatalf("missing column: %d %q", missing.resp.StatusCode, text(missing.testID("row-error")))
+	}
+
+	good := "kwh,region,month\r\n12.5,north,2025-01\r\n30,south,2025-02\r\n"
+	up := b.postFile("/pools/energy/upload", fields, "file", "r.csv", good)
+	if up.resp.StatusCode != 303 || up.resp.Header.Get("Location") != "/me/records#records-energy" {
+		t.Fatalf("upload: %d %q\n%s", up.resp.StatusCode, up.resp.Header.Get("Location"), up.body)
+	}
+	p = b.get("/me/records")
+	if got := p.testID("notice").Text(); got != "2 records added." {
+		t.Fatalf("notice %q", got)
+	}
+	if n := p.testID("record").Length(); n != 2 {
+		t.Fatalf("%d records after the upload", n)
+	}
+	if got := text(p.testID("record").First().Find("td").Eq(0)); got != "12.5" {
+		t.Fatalf("first record's kwh %q", got)
+	}
+	// The same form posted again (a double click) adds nothing.
+	if p := b.postFile("/pools/energy/upload", fields, "file", "r.csv", good); p.resp.StatusCode != 303 {
+		t.Fatalf("double submit: %d", p.resp.StatusCode)
+	}
+	p = b.get("/me/records")
+	if n := p.testID("record").Length(); n != 2 || p.testID("notice").Text() != en.N("notice.records_replayed", 2) {
+		t.Fatalf("after a double submit: %d records, notice %q", n, p.testID("notice").Text())
+	}
+	if next := p.testID("upload-energy").Find(`input[name="idem"]`).AttrOr("value", ""); next == idem {
+		t.Fatal("a new rendering of the form reuses the idempotency key")
+	}
+
+	// Delete the first record.
+	del := p.testID("record").First().Find("form")
+	action := del.AttrOr("action", "")
+	if !strings.HasPrefix(action, "/me/records/") || del.Find("button").Length() != 1 {
+		t.Fatalf("delete form %q", action)
+	}
+	if d := b.post(action, url.Values{"_csrf": {p.csrf()}}); d.resp.StatusCode != 303 {
+		t.Fatalf("delete: %d", d.resp.StatusCode)
+	}
+	p = b.get("/me/records")
+	if n := p.testID("record").Length(); n != 1 || text(p.testID("record").Find("td").Eq(0)) != "30" {
+		t.Fatalf("after deleting: %d records", n)
+	}
+	if got := b.get("/me").testID("records-count").First().Text(); got != "1" {
+		t.Fatalf("the dashboard counts %q records", got)
+	}
+	// Another's record, or none, cannot be deleted.
+	if d := b.post("/me/records/nope/delete", url.Values{"_csrf": {p.csrf()}}); d.resp.StatusCode < 400 || d.testID("form-error").Length() != 1 {
+		t.Fatalf("deleting an unknown record: %d", d.resp.StatusCode)
+	}
+}
