@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -117,4 +118,16 @@ func (e *events) close(timeout time.Duration) {
 // EventCounts reports events handed to NATS and events dropped.
 func (e *events) EventCounts() (published, dropped uint64) {
 	return e.published.Load(), e.dropped.Load()
+}
+
+// natsLive lets the ui follow applied events (live pages): a plain NATS
+// subscription on this node's connection.
+type natsLive struct{ nc *nats.Conn }
+
+func (l natsLive) Subscribe(subject string, fn func(subject string, data []byte)) (func(), error) {
+	sub, err := l.nc.Subscribe(subject, func(m *nats.Msg) { fn(m.Subject, m.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("subscribe %s: %w", subject, err)
+	}
+	return func() { sub.Unsubscribe() }, nil
 }

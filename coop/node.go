@@ -165,6 +165,8 @@ func (n *Node) start(ctx context.Context) error {
 		Pools:     n.pooling,
 		Proposals: n.proposals,
 		Events:    n.events,
+		Live:      natsLive{n.nc},
+		Done:      n.ctx.Done(),
 		Logger:    n.log.With("component", "http"),
 	})
 	go func() {

@@ -42,13 +42,17 @@ type EventStats interface {
 
 // Deps is everything the HTTP app depends on.
 type Deps struct {
-	Cluster   Cluster      // required
-	Members   Members      // required
-	Rules     Rules        // required
-	Pools     Pools        // required
-	Proposals Proposals    // required
-	Events    EventStats   // optional
-	Logger    *slog.Logger // optional; nil discards
+	Cluster   Cluster    // required
+	Members   Members    // required
+	Rules     Rules      // required
+	Pools     Pools      // required
+	Proposals Proposals  // required
+	Events    EventStats // optional
+	Live      Live       // optional: live updates of pages (SSE)
+	// Done, when closed, ends the open live streams (the node is stopping),
+	// so that the HTTP server's shutdown does not wait for them.
+	Done   <-chan struct{}
+	Logger *slog.Logger // optional; nil discards
 	// RequestsPerMinute bounds each client address on this node (0: the
 	// default, DefaultRequestsPerMinute). Failed logins have their own,
 	// cluster-wide limit in members.

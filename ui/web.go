@@ -44,6 +44,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/login", w.loginSubmit)
 	app.Post("/logout", w.logoutSubmit)
 	app.Get("/me", w.mePage)
+	app.Get("/live/proposals/:id", s.liveProposal)
 	app.Get("/me/records", w.recordsPage)
 	app.Post("/me/records/:id/delete", w.recordDeleteSubmit)
 	app.Post("/pools/:id/upload", w.uploadSubmit)
@@ -54,13 +55,14 @@ func (s *server) mountPages(app *fiber.App) {
 func (w *web) page(c *fiber.Ctx, nav, titleKey string) components.Page {
 	tr := w.cat.For(lang(c))
 	p := components.Page{
-		Tr:    tr,
-		Title: tr.T(titleKey),
-		Nav:   nav,
-		Path:  c.OriginalURL(),
-		CSRF:  w.formToken(c),
-		CSS:   w.assets.URL("app.css"),
-		Icon:  w.assets.URL("favicon.svg"),
+		Tr:     tr,
+		Title:  tr.T(titleKey),
+		Nav:    nav,
+		Path:   c.OriginalURL(),
+		CSRF:   w.formToken(c),
+		CSS:    w.assets.URL("app.css"),
+		Script: w.assets.URL("live.js"),
+		Icon:   w.assets.URL("favicon.svg"),
 	}
 	if a, ok := actor(c); ok {
 		p.User = &components.Viewer{Name: a.Name}

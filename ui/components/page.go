@@ -18,6 +18,7 @@ type Page struct {
 	CSRF   string  // the token every form of the page carries in _csrf
 	CSS    string  // the stylesheet's hashed URL
 	Icon   string  // the icon's hashed URL
+	Script string  // the live-updates script's hashed URL (pages work without it)
 	Notice string  // a one-time notice (after a redirect), already translated
 }
 

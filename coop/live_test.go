@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A proposal page's live stream carries the participation as ballots land
+// (counts only, never a choice), fed by the events NATS carries after
+// commit.
+func TestLiveProposalStreamsParticipation(t *testing.T) {
+	cfg := testConfig(t, "n1")
+	cfg.Demo = true
+	n := startNode(t, cfg)
+	waitReady(t, n)
+	var id string
+	for _, p := range mustProposals(t, n.URL()) {
+		if p.Status == "open" {
+			id = p.ID
+		}
+	}
+	if id == "" {
+		t.Fatal("the demo has no open proposal")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", n.URL()+"/live/proposals/"+id, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("live stream: %d %s", resp.StatusCode, ct)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	data, _ := readDemoPassword(t, cfg.Data)
+	tok := loginAs(t, n.URL(), "member3@"+demoEmailDomain, data)
+	if status, body := apiCall(t, "POST", n.URL()+"/api/v1/proposals/"+id+"/ballots", tok, "application/json", `{"choice":"no"}`); status != 201 {
+		t.Fatalf("vote: %d %s", status, body)
+	}
+	var event, payload string
+	for line := range lines {
+		if v, ok := strings.CutPrefix(line, "event: "); ok {
+			event = v
+		}
+		if v, ok := strings.CutPrefix(line, "data: "); ok && event == "ballot_cast" {
+			payload = v
+			break
+		}
+	}
+	if !strings.Contains(payload, `"participation":1`) || strings.Contains(payload, "choice") {
+		t.Fatalf("live event %q %q", event, payload)
+	}
+}
+
+type listedProposal struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+}
+
+func mustProposals(t *testing.T, url string) []listedProposal {
+	t.Helper()
+	_, body := get(t, url+"/api/v1/proposals")
+	var out struct{ Proposals []listedProposal }
+	jsonDecode(t, body, &out)
+	return out.Proposals
+}
+
+func readDemoPassword(t *testing.T, dir string) (string, error) {
+	t.Helper()
+	data, err := os.ReadFile(dir + "/" + demoAccountsFile)
+	if err != nil {
+		return "", fmt.Errorf("demo accounts: %w", err)
+	}
+	pw, _ := field(string(data), "password")
+	return pw, nil
+}

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Live is where ui listens to the events the FSM applied (NATS subjects
+// coop.<noun>.<verb>): fn gets each message's subject and data until the
+// returned function is called.
+type Live interface {
+	Subscribe(subject string, fn func(subject string, data []byte)) (unsubscribe func(), err error)
+}
+
+// liveStreamFor is how long one live stream stays open: under the
+// server's write timeout; the browser's EventSource reconnects by itself.
+const liveStreamFor = 25 * time.Second
+
+// liveProposal answers GET /live/proposals/{id} with Server-Sent Events:
+// the participation while the vote runs (counts only, never a choice), and
+// the close. Anyone may follow a proposal page, as anyone may read it.
+func (s *server) liveProposal(c *fiber.Ctx) error {
+	if s.deps.Live == nil {
+		return fiber.ErrNotFound
+	}
+	id := c.Params("id")
+	if _, err := s.deps.Proposals.Get(c.UserContext(), id); err != nil {
+		return err
+	}
+	events := make(chan [2]string, 64)
+	unsubscribe, err := s.deps.Live.Subscribe("coop.proposal.*", func(subject string, data []byte) {
+		var e struct {
+			Proposal string `json:"proposal"`
+		}
+		if json.Unmarshal(data, &e) != nil || e.Proposal != id {
+			return
+		}
+		select {
+		case events <- [2]string{strings.TrimPrefix(subject, "coop.proposal."), string(data)}:
+		default: // a slow reader misses an update, never blocks NATS
+		}
+	})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer unsubscribe()
+		end := time.After(liveStreamFor)
+		ping := time.NewTicker(5 * time.Second) // also finds a browser gone
+		defer ping.Stop()
+		fmt.Fprint(w, "retry: 2000\n\n")
+		if w.Flush() != nil {
+			return
+		}
+		for {
+			select {
+			case ev := <-events:
+				fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev[0], ev[1])
+			case <-ping.C:
+				fmt.Fprint(w, ": ping\n\n")
+			case <-end:
+				return
+			case <-s.deps.Done:
+				return
+			}
+			if w.Flush() != nil {
+				return // the browser went away
+			}
+		}
+	})
+	return nil
+}
