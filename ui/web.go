@@ -35,6 +35,9 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/pools/:id", w.poolPage)
 	app.Post("/pools/:id/consent", w.consentSubmit)
 	app.Get("/proposals", w.proposalsPage)
+	app.Get("/sandbox", w.sandboxPage)
+	app.Get("/proposals/new", w.proposalNewPage)
+	app.Post("/proposals/new", w.proposalNewSubmit)
 	app.Get("/proposals/:id", w.proposalPage)
 	app.Post("/proposals/:id/vote", w.voteSubmit)
 	app.Post("/proposals/:id/run", w.runSubmit)
@@ -48,6 +51,9 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/me/records", w.recordsPage)
 	app.Post("/me/records/:id/delete", w.recordDeleteSubmit)
 	app.Post("/pools/:id/upload", w.uploadSubmit)
+	app.Get("/ops", w.opsPage)
+	app.Post("/ops/members/:id/role", w.opsRoleSubmit)
+	app.Post("/ops/members/:id/status", w.opsStatusSubmit)
 }
 
 // page is the frame of a page: language, account, CSRF token, assets, and

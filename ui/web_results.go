@@ -12,7 +12,6 @@ import (
 	"coop/pooling"
 	"coop/proposals"
 	"coop/raftdata"
-	"coop/ui/components"
 	"coop/ui/i18n"
 	"coop/ui/pages"
 )
@@ -86,27 +85,8 @@ func previewView(tr i18n.Tr, q pooling.Query, pv proposals.Preview) *pages.Previ
 // words that say why.
 func resultView(tr i18n.Tr, q pooling.Query, r proposals.Result, i int) pages.ResultView {
 	id := "result-chart-" + strconv.Itoa(i+1)
-	bars := make([]components.Bar, 0, len(r.Groups))
-	shown, hidden := 0, 0
-	scale := 1
-	for j, g := range r.Groups {
-		b := components.Bar{Key: id + "-" + strconv.Itoa(j+1), Label: groupLabel(tr, q, g), Class: "bar-group"}
-		if g.Suppressed || g.Value == nil {
-			b.Hidden, b.Text = true, tr.T("results.hidden")
-			hidden++
-		} else {
-			v := round2(*g.Value)
-			// Bars are whole numbers: hundredths keep two decimals of length.
-			b.Value = int(math.Round(max(v, 0) * 100))
-			b.Text = tr.Num(v)
-			scale = max(scale, b.Value)
-			shown++
-		}
-		bars = append(bars, b)
-	}
-	desc := tr.F("results.chart.desc", describeAggregate(tr, q), shown, hidden)
 	return pages.ResultView{Run: r.Run, At: r.At, Cohort: r.Cohort, Epsilon: r.EpsilonSpent,
-		Chart: components.NewBarChart(id, tr.F("results.chart.title", tr.Date(r.At)), desc, scale, bars)}
+		Chart: groupsChart(tr, q, r.Groups, id, tr.F("results.chart.title", tr.Date(r.At)))}
 }
 
 // describeAggregate names what a figure of the query is, in a few words.

@@ -1,0 +1,34 @@
+package pages
+
+import (
+	"coop/members"
+	"coop/ui/components"
+)
+
+// Ops is the operators' page: the cluster's health and the accounts, with
+// the forms that change their roles and status. It never shows pooled
+// data.
+type Ops struct {
+	Page         components.Page
+	Leader       string
+	Term         uint64
+	Nodes        []OpsNode
+	ClusterError string
+	Accounts     []members.Account
+	Error        components.FormError
+}
+
+// OpsNode is one node of the cluster; Lag is how many entries it applied
+// fewer than the leader.
+type OpsNode struct {
+	ID       string
+	Address  string
+	State    string
+	Applied  uint64
+	Lag      uint64
+	IsLeader bool
+	Error    string
+}
+
+// hasRole tells whether an account holds role.
+func hasRole(a members.Account, role members.Role) bool { return a.Has(role) }

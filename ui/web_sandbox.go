@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/pooling"
+	"coop/ui/components"
+	"coop/ui/i18n"
+	"coop/ui/pages"
+)
+
+// researcherPage lets a researcher through; an anonymous visitor goes to
+// the login page (and back), anyone else gets the 403 page. When ok is
+// false the answer is written already and err is what to return.
+func (w *web) researcherPage(c *fiber.Ctx) (a members.Account, ok bool, err error) {
+	a, logged := actor(c)
+	if !logged {
+		return a, false, toLogin(c, c.OriginalURL())
+	}
+	if _, err := requireRole(c, members.RoleResearcher); err != nil {
+		return a, false, w.errorPage(c, err)
+	}
+	return a, true, nil
+}
+
+// queryForm reads a query's fields from the query string (GET) or the
+// posted form (POST); group_by may come twice.
+func queryForm(c *fiber.Ctx) pages.QueryForm {
+	args := c.Context().QueryArgs()
+	if c.Method() == fiber.MethodPost {
+		args = c.Context().PostArgs()
+	}
+	get := func(k string) string { return strings.TrimSpace(string(args.Peek(k))) }
+	q := pages.QueryForm{Pool: get("pool"), Aggregate: get("aggregate"), Field: get("field"),
+		FilterField: get("filter_field"), FilterValue: get("filter_value")}
+	var groups []string
+	for _, g := range args.PeekMulti("group_by") {
+		if s := strings.TrimSpace(string(g)); s != "" {
+			groups = append(groups, s)
+		}
+	}
+	if len(groups) > 0 {
+		q.GroupBy1 = groups[0]
+	}
+	if len(groups) > 1 {
+		q.GroupBy2 = groups[1]
+	}
+	return q
+}
+
+// toQuery is the form's query for the services; nil when it asks nothing.
+func toQuery(f pages.QueryForm) *pooling.Query {
+	if f.Aggregate == "" {
+		return nil
+	}
+	q := &pooling.Query{Aggregate: f.Aggregate, Field: f.Field}
+	for _, g := range []string{f.GroupBy1, f.GroupBy2} {
+		if g != "" {
+			q.GroupBy = append(q.GroupBy, g)
+		}
+	}
+	if f.FilterField != "" && f.FilterValue != "" {
+		q.Filters = map[string]string{f.FilterField: f.FilterValue}
+	}
+	return q
+}
+
+// queryValues is the query string that carries the form's query.
+func queryValues(f pages.QueryForm) url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Add(k, s)
+		}
+	}
+	set("pool", f.Pool)
+	set("aggregate", f.Aggregate)
+	set("field", f.Field)
+	set("group_by", f.GroupBy1)
+	set("group_by", f.GroupBy2)
+	set("filter_field", f.FilterField)
+	set("filter_value", f.FilterValue)
+	return v
+}
+
+// sandboxPage answers GET /sandbox[?pool=&aggregate=&field=&group_by=]
+// (researchers): the query form and, when a pool is chosen, the query's
+// answer on the pool's synthetic twin, with the rulebook's cohort floor.
+func (w *web) sandboxPage(c *fiber.Ctx) error {
+	if _, ok, err := w.researcherPage(c); !ok {
+		return err
+	}
+	p := w.page(c, "sandbox", "sandbox.title")
+	ctx := c.UserContext()
+	pools, err := w.deps.Pools.Pools(ctx)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	form := queryForm(c)
+	v := pages.Sandbox{Page: p, Pools: pools, Query: form}
+	q := toQuery(form)
+	if form.Pool == "" || q == nil {
+		return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
+	}
+	rules, err := w.deps.Rules.Current(ctx)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	floor := rules.Rules.Disclosure.MinCohortFloor
+	ans, err := w.deps.Pools.Sandbox(ctx, form.Pool, *q, floor)
+	if err != nil {
+		status, fe := w.formError(c, p.Tr, err)
+		v.Error = fe
+		return w.render(c, status, pages.SandboxPage(v))
+	}
+	v.Answer = &pages.SandboxAnswer{Members: ans.Members, MinCohort: floor,
+		Chart: groupsChart(p.Tr, *q, ans.Groups, "sandbox-chart", p.Tr.T("sandbox.chart.title"))}
+	v.ProposeURL = "/proposals/new?" + queryValues(form).Encode()
+	return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
+}
+
+// groupsChart draws groups as a bar chart: a bar per group with its label
+// and figure in text; a suppressed group has no bar, only the words that
+// say why.
+func groupsChart(tr i18n.Tr, q pooling.Query, groups []pooling.Group, id, title string) components.BarChart {
+	bars := make([]components.Bar, 0, len(groups))
+	shown, hidden := 0, 0
+	scale := 1
+	for j, g := range groups {
+		b := components.Bar{Key: id + "-" + strconv.Itoa(j+1), Label: groupLabel(tr, q, g), Class: "bar-group"}
+		if g.Suppressed || g.Value == nil {
+			b.Hidden, b.Text = true, tr.T("results.hidden")
+			hidden++
+		} else {
+			v := round2(*g.Value)
+			// Bars are whole numbers: hundredths keep two decimals of length.
+			b.Value = int(math.Round(max(v, 0) * 100))
+			b.Text = tr.Num(v)
+			scale = max(scale, b.Value)
+			shown++
+		}
+		bars = append(bars, b)
+	}
+	desc := tr.F("results.chart.desc", describeAggregate(tr, q), shown, hidden)
+	return components.NewBarChart(id, title, desc, scale, bars)
+}
