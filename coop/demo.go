@@ -102,7 +102,7 @@ func (n *Node) bootstrapDemo(ctx context.Context) error {
 			return fmt.Errorf("demo: records: %w", err)
 		}
 	}
-	existing, err := n.proposals.List(ctx, "")
+	existing, _, err := n.proposals.List(ctx, "", 1)
 	if err != nil || len(existing) > 0 {
 		return err
 	}

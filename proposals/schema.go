@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS proposals (
 	definition     TEXT NOT NULL   -- the Draft as submitted (JSON)
 );
 CREATE INDEX IF NOT EXISTS proposals_status_deadline ON proposals(status, deadline);
+CREATE INDEX IF NOT EXISTS proposals_newest ON proposals(created_at, id);
+CREATE INDEX IF NOT EXISTS proposals_status_newest ON proposals(status, created_at, id);
 
 CREATE TABLE IF NOT EXISTS proposals_electorate (
 	proposal   TEXT NOT NULL,

@@ -110,37 +110,47 @@ func (s *Service) decorate(row proposalRow) (Proposal, error) {
 	return p, nil
 }
 
-// List returns the proposals, newest first, optionally of one status.
-func (s *Service) List(ctx context.Context, status string) ([]Proposal, error) {
+// PageSize is how many proposals one page of the list holds.
+const PageSize = 50
+
+// List returns one page (from 1) of the proposals, newest first,
+// optionally of one status, and whether older ones follow.
+func (s *Service) List(ctx context.Context, status string, page int) ([]Proposal, bool, error) {
+	page = max(page, 1)
 	q := `SELECT ` + rowColumns + rowFrom
 	var args []any
 	if status != "" {
 		q += ` WHERE p.status = ?`
 		args = append(args, status)
 	}
-	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY p.created_at DESC, p.id LIMIT 500`, args...)
+	args = append(args, PageSize+1, (page-1)*PageSize)
+	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list proposals: %w", err)
+		return nil, false, fmt.Errorf("list proposals: %w", err)
 	}
 	var raw []proposalRow
 	for rows.Next() {
 		r, err := scanRow(rows, "")
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, false, err
 		}
 		raw = append(raw, r)
 	}
 	rows.Close()
+	more := len(raw) > PageSize
+	if more {
+		raw = raw[:PageSize]
+	}
 	out := []Proposal{}
 	for _, r := range raw {
 		p, err := s.decorate(r)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out, more, nil
 }
 
 // Vote casts or replaces the member's ballot and returns its receipt. The

@@ -16,7 +16,7 @@ type Proposals interface {
 	Create(ctx context.Context, actor members.Account, d proposals.Draft) (proposals.Proposal, error)
 	Open(ctx context.Context, actor members.Account, id string) (proposals.Proposal, error)
 	Get(ctx context.Context, id string) (proposals.Proposal, error)
-	List(ctx context.Context, status string) ([]proposals.Proposal, error)
+	List(ctx context.Context, status string, page int) ([]proposals.Proposal, bool, error)
 	Vote(ctx context.Context, actor members.Account, id, choice string) (string, error)
 	Ballots(ctx context.Context, id string) ([]proposals.PublishedBallot, error)
 	Comment(ctx context.Context, actor members.Account, id, body string) error
@@ -27,13 +27,15 @@ type Proposals interface {
 	Preview(ctx context.Context, id string) (proposals.Preview, error)
 }
 
-// listProposals answers GET /api/v1/proposals[?status=open]: public.
+// listProposals answers GET /api/v1/proposals[?status=open][&page=2]:
+// public, newest first, proposals.PageSize a page.
 func (s *server) listProposals(c *fiber.Ctx) error {
-	ps, err := s.deps.Proposals.List(c.UserContext(), c.Query("status"))
+	page := c.QueryInt("page", 1)
+	ps, more, err := s.deps.Proposals.List(c.UserContext(), c.Query("status"), page)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"proposals": ps})
+	return c.JSON(fiber.Map{"proposals": ps, "page": max(page, 1), "more": more})
 }
 
 // createProposal answers POST /api/v1/proposals.

@@ -44,7 +44,7 @@ func registerAll(reg *raftdata.Registry) {
 
 // openEnv starts a real node with every service and the first operator;
 // the bootstrap is NOT marked done (the readiness test marks it).
-func openEnv(t *testing.T) *testEnv {
+func openEnv(t testing.TB) *testEnv {
 	t.Helper()
 	n := raftdatatest.Start(t, registerAll)
 	ctx := context.Background()

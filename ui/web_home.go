@@ -13,7 +13,7 @@ const homeOpenMax = 10
 // homePage answers GET /: what the cooperative is, the votes open now.
 func (w *web) homePage(c *fiber.Ctx) error {
 	p := w.page(c, "home", "home.title")
-	open, err := w.deps.Proposals.List(c.UserContext(), string(proposals.StatusOpen))
+	open, _, err := w.deps.Proposals.List(c.UserContext(), string(proposals.StatusOpen), 1)
 	if err != nil {
 		return w.errorPage(c, err)
 	}

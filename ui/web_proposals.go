@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -20,11 +22,16 @@ func (w *web) proposalsPage(c *fiber.Ctx) error {
 	if !slices.Contains([]string{"open", "passed", "rejected", "expired"}, status) {
 		status = ""
 	}
-	list, err := w.deps.Proposals.List(c.UserContext(), status)
+	page := max(c.QueryInt("page", 1), 1)
+	list, more, err := w.deps.Proposals.List(c.UserContext(), status, page)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	return w.render(c, fiber.StatusOK, pages.ProposalsPage(pages.Proposals{Page: p, Status: status, Proposals: proposalItems(list)}))
+	v := pages.Proposals{Page: p, Status: status, Proposals: proposalItems(list)}
+	if more {
+		v.OlderURL = fmt.Sprintf("/proposals?status=%s&page=%d", url.QueryEscape(status), page+1)
+	}
+	return w.render(c, fiber.StatusOK, pages.ProposalsPage(v))
 }
 
 func proposalItems(list []proposals.Proposal) []pages.ProposalItem {

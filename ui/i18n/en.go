@@ -110,6 +110,7 @@ func english() map[string]string {
 		"proposals.lead":               "Researchers and reusers ask to use the pooled data; members decide. Open a proposal to read what it asks, in plain words.",
 		"proposals.filter":             "Show proposals",
 		"proposals.empty":              "No proposal here yet.",
+		"proposals.older":              "Older proposals",
 		"filter.all":                   "All",
 		"filter.open":                  "Open",
 		"filter.passed":                "Passed",

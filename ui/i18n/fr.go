@@ -110,6 +110,7 @@ func french() map[string]string {
 		"proposals.lead":               "Chercheurs et réutilisateurs demandent à utiliser les données mises en commun ; les membres décident. Ouvrez une proposition pour lire ce qu'elle demande, en mots simples.",
 		"proposals.filter":             "Afficher les propositions",
 		"proposals.empty":              "Aucune proposition ici pour l'instant.",
+		"proposals.older":              "Propositions plus anciennes",
 		"filter.all":                   "Toutes",
 		"filter.open":                  "Ouvertes",
 		"filter.passed":                "Adoptées",

@@ -64,6 +64,7 @@ type Proposals struct {
 	Page      components.Page
 	Status    string // the filter, "" for all
 	Proposals []ProposalItem
+	OlderURL  string // the next page of older proposals, if any
 }
 
 // Proposal is one proposal's page.
