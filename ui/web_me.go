@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
@@ -28,15 +30,7 @@ func (w *web) mePage(c *fiber.Ctx) error {
 func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr error) error {
 	p := w.page(c, "me", "me.heading")
 	ctx := c.UserContext()
-	pools, err := w.deps.Pools.Pools(ctx)
-	if err != nil {
-		return w.errorPage(c, err)
-	}
-	consents, _, err := w.deps.Pools.Consents(ctx, a.ID)
-	if err != nil {
-		return w.errorPage(c, err)
-	}
-	records, err := w.deps.Pools.Records(ctx, a.ID, "")
+	pools, consents, records, err := w.memberPools(ctx, a.ID)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
@@ -84,4 +78,22 @@ func poolConsents(pools []pooling.Pool, consents []pooling.Consent, records []po
 		out = append(out, pages.PoolConsent{Pool: p, Granted: c.Granted, Decided: decided, Records: counts[p.ID]})
 	}
 	return out
+}
+
+// memberPools reads what the dashboard and the records page both show: the
+// pools, the member's consents and the member's records.
+func (w *web) memberPools(ctx context.Context, accountID string) ([]pooling.Pool, []pooling.Consent, []pooling.StoredRecord, error) {
+	pools, err := w.deps.Pools.Pools(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	consents, _, err := w.deps.Pools.Consents(ctx, accountID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	records, err := w.deps.Pools.Records(ctx, accountID, "")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return pools, consents, records, nil
 }

@@ -35,15 +35,7 @@ func (w *web) recordsPage(c *fiber.Ctx) error {
 func (w *web) renderRecords(c *fiber.Ctx, a members.Account, pool string, formErr error) error {
 	p := w.page(c, "me", "records.title")
 	ctx := c.UserContext()
-	pools, err := w.deps.Pools.Pools(ctx)
-	if err != nil {
-		return w.errorPage(c, err)
-	}
-	consents, _, err := w.deps.Pools.Consents(ctx, a.ID)
-	if err != nil {
-		return w.errorPage(c, err)
-	}
-	records, err := w.deps.Pools.Records(ctx, a.ID, "")
+	pools, consents, records, err := w.memberPools(ctx, a.ID)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
