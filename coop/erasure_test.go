@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
+	"coop/raftdata/raftdatatest"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -127,20 +125,11 @@ func TestCluster3_DeleteMeErasesPooledDataFromEveryFile(t *testing.T) {
 }
 
 func filesHolding(nodes []*Node, needle string) []string {
-	var found []string
-	for _, n := range nodes {
-		filepath.Walk(n.Config.Data, func(path string, info os.FileInfo, err error) error {
-			if err != nil || info.IsDir() {
-				return nil
-			}
-			data, err := os.ReadFile(path)
-			if err == nil && bytes.Contains(data, []byte(needle)) {
-				found = append(found, path)
-			}
-			return nil
-		})
+	dirs := make([]string, len(nodes))
+	for i, n := range nodes {
+		dirs[i] = n.Config.Data
 	}
-	return found
+	return raftdatatest.FilesUnder(dirs, needle)
 }
 
 func jsonDecode(t *testing.T, body string, v any) {

@@ -147,9 +147,18 @@ func WaitConverged(t testing.TB, nodes []*Node) {
 // contain needle: SQLite files, WALs, the Raft log, snapshots.
 func FilesHolding(t testing.TB, nodes []*Node, needle string) []string {
 	t.Helper()
+	dirs := make([]string, len(nodes))
+	for i, n := range nodes {
+		dirs[i] = n.Dir()
+	}
+	return FilesUnder(dirs, needle)
+}
+
+// FilesUnder lists the files below dirs that contain needle.
+func FilesUnder(dirs []string, needle string) []string {
 	var found []string
-	for _, n := range nodes {
-		filepath.Walk(n.Dir(), func(path string, info os.FileInfo, err error) error {
+	for _, dir := range dirs {
+		filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 			if err != nil || info.IsDir() {
 				return nil
 			}
