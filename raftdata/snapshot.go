@@ -160,7 +160,9 @@ func (s *stateDB) restore(r io.Reader) error {
 	if err := checkDatabase(tmp); err != nil {
 		return err
 	}
-	if err := copyDatabase(s.writer, tmp); err != nil {
+	err = copyDatabase(s.writer, tmp)
+	s.registry.restored() // even a failed copy may have changed pages
+	if err != nil {
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
 	if err := s.registry.migrate(context.Background(), s.writer); err != nil {
