@@ -184,6 +184,11 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspect raft state: %w", err)
 	}
+	adopted, err := s.adoptRestore(snaps, hasState) // a directory from PrepareRestore
+	if err != nil {
+		return nil, err
+	}
+	hasState = hasState || adopted
 	s.raft, err = raft.NewRaft(rc, fsm{s.state}, cache, s.logs, snaps, s.trans)
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)
