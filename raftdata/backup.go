@@ -225,3 +225,21 @@ func (s *Store) adoptRestore(snaps raft.SnapshotStore, hasState bool) (bool, err
 	s.logger.Info("restored backup adopted: new one-node cluster", "index", index)
 	return true, nil
 }
+
+// removeStaleCopies deletes the temporary database copies a crash left in
+// dir (a backup or a snapshot being written): they hold plaintext data,
+// and an erasure would not reach them. Open runs it before anything else.
+func removeStaleCopies(dir string) error {
+	for _, pattern := range []string{"backup-*.db", "snapshot-*.db"} {
+		matches, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return err
+		}
+		for _, m := range matches {
+			if err := os.Remove(m); err != nil {
+				return fmt.Errorf("remove a stale copy: %w", err)
+			}
+		}
+	}
+	return nil
+}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -250,11 +252,19 @@ func TestBackupRestoreStartsANewCluster(t *testing.T) {
 		}
 		return nil
 	})
-	// Restarted, the restored node stays the same cluster (no second adoption).
+	// Restarted, the restored node stays the same cluster (no second
+	// adoption), and the plaintext copy a crash left mid-backup is gone.
 	r1.stop()
+	stale := filepath.Join(dir, "backup-123.db")
+	if err := os.WriteFile(stale, []byte("member data"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r1 = startNode(t, "r1", dir, r1.raft, true)
 	defer r1.crash()
 	if counter(t, r1.Store, "after") != 1 {
 		t.Fatal("the restarted restored node lost a write")
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a stale backup copy survived the restart: %v", err)
 	}
 }

@@ -142,6 +142,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err := verifySnapshots(snaps, snapDir); err != nil {
 		return nil, err
 	}
+	if err := removeStaleCopies(cfg.Dir); err != nil {
+		return nil, err
+	}
 	if s.state, err = openStateDB(filepath.Join(cfg.Dir, "state.db"), reg, cfg.Logger, cfg.Readers); err != nil {
 		return nil, err
 	}
