@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,8 @@ import (
 // opens; the index header names the state; a malformed key is a 400.
 func TestBackup_SealedOnTheNode(t *testing.T) {
 	env := openEnv(t)
+	var logs bytes.Buffer
+	env.deps.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	app := New(env.deps)
 	s, err := env.members.Login(context.Background(), members.LoginInput{Email: "op@coop.test", Password: testPassword, Address: "192.0.2.1"})
 	if err != nil {
@@ -52,6 +55,10 @@ func TestBackup_SealedOnTheNode(t *testing.T) {
 	}
 	if idx, _ := strconv.ParseUint(resp.Header.Get("X-Coop-Backup-Index"), 10, 64); idx != br.Index || idx == 0 {
 		t.Fatalf("index header %q, file index %d", resp.Header.Get("X-Coop-Backup-Index"), br.Index)
+	}
+
+	if !strings.Contains(logs.String(), "backup started") || strings.Contains(logs.String(), fk.String()[64:]) {
+		t.Fatalf("the log does not say a backup started, or shows its key:\n%s", logs.String())
 	}
 
 	req = jsonRequest("POST", "/api/v1/backup", `{"key":"abc"}`)
