@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -193,9 +194,18 @@ func TestCluster3_BackupAndRestore(t *testing.T) {
 					return
 				default:
 				}
-				status, body := apiCall(t, "POST", nodes[2].URL()+"/api/v1/pools/trips/records", ann, "application/json", fmt.Sprintf(`[{"km":%d,"mode":"bike"}]`, i))
-				if status != 201 {
-					t.Errorf("write %d: %d %s", i, status, body)
+				// Not apiCall: t.Fatal must not run outside the test's goroutine.
+				req, _ := http.NewRequest("POST", nodes[2].URL()+"/api/v1/pools/trips/records", strings.NewReader(fmt.Sprintf(`[{"km":%d,"mode":"bike"}]`, i)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+ann)
+				resp, err := testClient.Do(req)
+				if err != nil {
+					t.Errorf("write %d: %v", i, err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 201 {
+					t.Errorf("write %d: HTTP %d", i, resp.StatusCode)
 					return
 				}
 				acked.Store(int64(i))
