@@ -166,6 +166,7 @@ func (n *Node) start(ctx context.Context) error {
 		Proposals: n.proposals,
 		Events:    n.events,
 		Live:      natsLive{n.nc},
+		Backups:   n.store,
 		Done:      n.ctx.Done(),
 		Logger:    n.log.With("component", "http"),
 	})

@@ -14,6 +14,19 @@ import (
 // order. Two nodes that applied the same log up to the same index give the
 // same hash; tests and operators compare it across nodes.
 func (s *Store) StateHash() (string, error) {
+	return s.hashTables(func(string) bool { return true })
+}
+
+// DataHash is StateHash over the tables of the domain packages only,
+// leaving out raftdata's own (applied index, command ids, node addresses):
+// a cluster restored from a backup has the DataHash of the cluster the
+// backup was taken from, at the backup's index.
+func (s *Store) DataHash() (string, error) {
+	return s.hashTables(func(table string) bool { return !strings.HasPrefix(table, "raftdata_") })
+}
+
+// hashTables digests the tables that keep accepts.
+func (s *Store) hashTables(keep func(table string) bool) (string, error) {
 	db := s.state.readers
 	conn, err := db.Conn(context.Background())
 	if err != nil {
@@ -37,7 +50,9 @@ func (s *Store) StateHash() (string, error) {
 			rows.Close()
 			return "", err
 		}
-		tables = append(tables, n)
+		if keep(n) {
+			tables = append(tables, n)
+		}
 	}
 	rows.Close()
 	h := sha256.New()

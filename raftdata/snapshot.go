@@ -34,18 +34,30 @@ const (
 func (s *stateDB) snapshot() (raft.FSMSnapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := os.CreateTemp(filepath.Dir(s.path), "snapshot-*.db")
+	tmp, err := vacuumInto(s.writer, filepath.Dir(s.path), "snapshot-*.db")
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return &fsmSnapshot{path: tmp, index: s.applied.Load()}, nil
+}
+
+// vacuumInto copies the database behind db into a new file of dir, named
+// after pattern (as os.CreateTemp), and returns its path. VACUUM INTO reads
+// in one transaction, so the copy is a consistent state, and it writes no
+// free pages, so nothing deleted travels in it.
+func vacuumInto(db *sql.DB, dir, pattern string) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
 	}
 	tmp := f.Name()
 	f.Close()
 	os.Remove(tmp) // VACUUM INTO wants to create the file itself
-	if _, err := s.writer.Exec(`VACUUM INTO ?`, tmp); err != nil {
+	if _, err := db.Exec(`VACUUM INTO ?`, tmp); err != nil {
 		os.Remove(tmp)
-		return nil, fmt.Errorf("snapshot: copy database: %w", err)
+		return "", fmt.Errorf("copy database: %w", err)
 	}
-	return &fsmSnapshot{path: tmp, index: s.applied.Load()}, nil
+	return tmp, nil
 }
 
 type fsmSnapshot struct {

@@ -142,6 +142,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err := verifySnapshots(snaps, snapDir); err != nil {
 		return nil, err
 	}
+	if err := removeStaleCopies(cfg.Dir); err != nil {
+		return nil, err
+	}
 	if s.state, err = openStateDB(filepath.Join(cfg.Dir, "state.db"), reg, cfg.Logger, cfg.Readers); err != nil {
 		return nil, err
 	}
@@ -184,6 +187,11 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspect raft state: %w", err)
 	}
+	adopted, err := s.adoptRestore(snaps, hasState) // a directory from PrepareRestore
+	if err != nil {
+		return nil, err
+	}
+	hasState = hasState || adopted
 	s.raft, err = raft.NewRaft(rc, fsm{s.state}, cache, s.logs, snaps, s.trans)
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)

@@ -49,6 +49,7 @@ type Deps struct {
 	Proposals Proposals  // required
 	Events    EventStats // optional
 	Live      Live       // optional: live updates of pages (SSE)
+	Backups   Backups    // optional: POST /api/v1/backup answers 503 without it
 	// Done, when closed, ends the open live streams (the node is stopping),
 	// so that the HTTP server's shutdown does not wait for them.
 	Done   <-chan struct{}
@@ -101,6 +102,7 @@ func New(deps Deps) *fiber.App {
 	app.Get("/metrics", s.metricsPage)
 	api := app.Group("/api/v1")
 	api.Get("/cluster", s.cluster)
+	api.Post("/backup", s.backup)
 	api.Get("/governance/rules", s.rules)
 
 	api.Post("/signup", s.signup)

@@ -57,7 +57,7 @@ func openEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	e.deps = Deps{Cluster: n.Store, Members: e.members, Rules: gov, Pools: pooling.New(n.Store),
-		Proposals: proposals.New(n.Store, proposals.Options{}), Logger: testLogger()}
+		Proposals: proposals.New(n.Store, proposals.Options{}), Backups: n.Store, Logger: testLogger()}
 	return e
 }
 
