@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -252,4 +253,102 @@ func TestMultiProcess_TwentyLeaderKills(t *testing.T) {
 	for _, p := range nodes {
 		checkMeterRecords(t, p.url(), writers)
 	}
+}
+
+// metricValue reads one series (name with its labels, as printed) from the
+// node's /metrics.
+func metricValue(url, series string) (float64, error) {
+	status, body, err := tryGet(url + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	if status != http.StatusOK {
+		return 0, fmt.Errorf("metrics: %d", status)
+	}
+	for _, line := range strings.Split(body, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			var v float64
+			_, err := fmt.Sscan(rest, &v)
+			return v, err
+		}
+	}
+	return 0, fmt.Errorf("no %s in /metrics", series)
+}
+
+// TestMultiProcess_StoppedFollowerCatchesUpBySnapshot: a follower is
+// stopped (SIGSTOP) while the others take more writes than the snapshot
+// threshold and the trailing log together, so the leader no longer holds
+// the entries the follower misses. Resumed (SIGCONT), the follower catches
+// up by installing a snapshot (its restore counter grows) and holds every
+// write, with the same state hash as the others.
+func TestMultiProcess_StoppedFollowerCatchesUpBySnapshot(t *testing.T) {
+	const threshold = 64 // trailing logs: threshold/2
+	bin := buildBinary(t)
+	nodes := startProcCluster(t, bin, 3, "--snapshot-threshold", fmt.Sprint(threshold), "--snapshot-interval", "100ms")
+	leader := procLeader(t, nodes)
+	var stopped, other *procNode
+	for _, p := range nodes {
+		switch {
+		case p == leader:
+		case stopped == nil:
+			stopped = p
+		default:
+			other = p
+		}
+	}
+	writers := newMeterWriters(t, leader.url(), 2, []string{leader.url(), other.url()})
+	restoresBefore, err := metricValue(stopped.url(), "coop_fsm_snapshot_restores_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitSameState(t, nodes)
+	before, err := stopped.status()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := stopped.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			stopped.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}
+	defer resume()
+	stop := runWriters(writers)
+	defer stop()
+	// Write more than the threshold and the trailing logs, and until the
+	// leader's log starts past what the stopped follower holds: a snapshot
+	// beyond its last entry plus the trailing logs.
+	waitFor(t, 30*time.Second, func() error {
+		if n := totalAcked(writers); n <= threshold+threshold/2 {
+			return fmt.Errorf("%d writes so far", n)
+		}
+		st, err := leader.status()
+		if err != nil {
+			return err
+		}
+		if st.LastSnapshotIndex <= before.LastLogIndex+threshold {
+			return fmt.Errorf("leader snapshot at %d, follower's log ends at %d", st.LastSnapshotIndex, before.LastLogIndex)
+		}
+		return nil
+	})
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	resume()
+
+	waitSameState(t, nodes)
+	restores, err := metricValue(stopped.url(), "coop_fsm_snapshot_restores_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restores <= restoresBefore {
+		t.Errorf("the resumed follower installed no snapshot (restores %v, before %v): it caught up from the log", restores, restoresBefore)
+	}
+	t.Logf("%d writes while the follower was stopped; %v snapshot installed", totalAcked(writers), restores-restoresBefore)
+	checkMeterRecords(t, stopped.url(), writers)
 }

@@ -44,6 +44,7 @@ type stateDB struct {
 	applied atomic.Uint64
 	// counters for /metrics
 	batches, commands, refused atomic.Uint64
+	restores                   atomic.Uint64 // snapshots installed over the local state
 	// appliedCh is closed and replaced each time applied grows, so waiters
 	// can block until an index is reached.
 	waitMu    sync.Mutex

@@ -177,6 +177,7 @@ func (s *stateDB) restore(r io.Reader) error {
 		s.logger.Warn("checkpoint after restore", "error", err)
 	}
 	s.setApplied(index)
+	s.restores.Add(1)
 	s.logger.Info("restored snapshot", "index", index)
 	// The log this node kept from before may hold rows the snapshot no
 	// longer has (an erasure it did not apply itself): compact it away.

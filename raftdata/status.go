@@ -128,9 +128,17 @@ type Counters struct {
 	Batches  uint64 // SQLite transactions that applied log entries
 	Commands uint64 // commands applied (a replayed entry is not counted)
 	Refused  uint64 // commands refused by a handler
+	// SnapshotRestores counts snapshots installed over the local state: a
+	// follower too far behind the leader's log catches up this way.
+	SnapshotRestores uint64
 }
 
 // Counters reads this node's FSM totals.
 func (s *Store) Counters() Counters {
-	return Counters{Batches: s.state.batches.Load(), Commands: s.state.commands.Load(), Refused: s.state.refused.Load()}
+	return Counters{
+		Batches:          s.state.batches.Load(),
+		Commands:         s.state.commands.Load(),
+		Refused:          s.state.refused.Load(),
+		SnapshotRestores: s.state.restores.Load(),
+	}
 }

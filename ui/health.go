@@ -63,6 +63,7 @@ func (s *server) metricsPage(c *fiber.Ctx) error {
 	counter(&b, "coop_fsm_batches_total", "SQLite transactions that applied committed log entries.", fc.Batches)
 	counter(&b, "coop_fsm_commands_total", "Commands applied to the local state.", fc.Commands)
 	counter(&b, "coop_fsm_refused_total", "Commands refused by their handler (a rule of the domain).", fc.Refused)
+	counter(&b, "coop_fsm_snapshot_restores_total", "Snapshots installed over the local state (a follower catching up from far behind).", fc.SnapshotRestores)
 	gauge(&b, "coop_ready", "1 when /readyz answers 200.", boolValue(s.notReady() == ""))
 	if s.deps.Events != nil {
 		published, dropped := s.deps.Events.EventCounts()
