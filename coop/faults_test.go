@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"coop/raftdata/raftdatatest/smalldisk"
 )
 
 // Fault tests run real `coop serve` processes (multiprocess_test.go) and
@@ -351,4 +355,101 @@ func TestMultiProcess_StoppedFollowerCatchesUpBySnapshot(t *testing.T) {
 	}
 	t.Logf("%d writes while the follower was stopped; %v snapshot installed", totalAcked(writers), restores-restoresBefore)
 	checkMeterRecords(t, stopped.url(), writers)
+}
+
+// TestMultiProcess_FullDiskOnAFollower: one follower keeps its data on a
+// small tmpfs, which a test file then fills. While members keep writing
+// through the other nodes, the follower reports the fault (/readyz 503
+// with the reason, coop_storage_healthy 0) and the cluster keeps
+// acknowledging writes. Once the file is removed the follower recovers
+// without a restart: ready again, every write, the same state hash.
+func TestMultiProcess_FullDiskOnAFollower(t *testing.T) {
+	bin := buildBinary(t)
+	nodes := startProcCluster(t, bin, 2)
+	disk := smalldisk.Mount(t, "64m")
+	follower := &procNode{id: "n3", data: filepath.Join(disk, "n3"), http: freeAddr(t), raft: freeAddr(t), join: nodes[0].url()}
+	follower.start(t, bin)
+	follower.waitReady(t)
+	nodes = append(nodes, follower)
+
+	writers := newMeterWriters(t, nodes[0].url(), 3, []string{nodes[0].url(), nodes[1].url()})
+	checked, ballast := writers[:2], writers[2]
+	stop := runWriters(checked)
+	defer stop()
+	// The ballast writer fills the follower's databases faster: a hundred
+	// rows a write.
+	ballastDone, quitBallast := make(chan struct{}), make(chan struct{})
+	stopBallast := sync.OnceFunc(func() {
+		close(quitBallast)
+		<-ballastDone
+	})
+	defer stopBallast()
+	go func() {
+		defer close(ballastDone)
+		rows := make([]string, 100)
+		for i := range rows {
+			rows[i] = fmt.Sprintf(`{"seq":%d}`, i)
+		}
+		body := "[" + strings.Join(rows, ",") + "]"
+		for i := 0; ; i++ {
+			select {
+			case <-quitBallast:
+				return
+			default:
+			}
+			req, _ := http.NewRequest(http.MethodPost, nodes[i%2].url()+"/api/v1/pools/meter/records", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+ballast.token)
+			if resp, err := testClient.Do(req); err == nil {
+				readBody(resp)
+			}
+		}
+	}()
+
+	filler := smalldisk.Fill(t, disk)
+	var reason string
+	waitFor(t, 30*time.Second, func() error {
+		status, body, err := tryGet(follower.url() + "/readyz")
+		if err != nil {
+			return err
+		}
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, "cannot write") {
+			return fmt.Errorf("follower readyz %d %s while its disk is full", status, body)
+		}
+		reason = body
+		return nil
+	})
+	t.Logf("full disk reported: %s", reason)
+	if v, err := metricValue(follower.url(), "coop_storage_healthy"); err != nil || v != 0 {
+		t.Errorf("coop_storage_healthy %v (%v) while the disk is full, want 0", v, err)
+	}
+	// The others keep serving.
+	during := totalAcked(checked)
+	waitFor(t, 15*time.Second, func() error {
+		if n := totalAcked(checked); n < during+20 {
+			return fmt.Errorf("%d writes acknowledged since the follower's disk filled", n-during)
+		}
+		return nil
+	})
+	if status, body, err := tryGet(follower.url() + "/readyz"); err != nil || status != http.StatusServiceUnavailable {
+		t.Fatalf("the follower recovered before space returned: %d %s %v", status, body, err)
+	}
+
+	// Space returns: the follower catches up without a restart.
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	follower.waitReady(t)
+	stopBallast()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitSameState(t, nodes)
+	if v, err := metricValue(follower.url(), "coop_storage_healthy"); err != nil || v != 1 {
+		t.Errorf("coop_storage_healthy %v (%v) after recovery, want 1", v, err)
+	}
+	checkMeterRecords(t, follower.url(), checked)
+	if !follower.running() {
+		t.Errorf("the follower exited: %s", follower.logs)
+	}
 }

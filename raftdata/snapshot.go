@@ -34,6 +34,9 @@ const (
 func (s *stateDB) snapshot() (raft.FSMSnapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.abandoned {
+		return nil, errors.New("snapshot: the state database missed committed entries at shutdown; the next start applies them")
+	}
 	f, err := os.CreateTemp(filepath.Dir(s.path), "snapshot-*.db")
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)

@@ -145,6 +145,7 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if s.state, err = openStateDB(filepath.Join(cfg.Dir, "state.db"), reg, cfg.Logger, cfg.Readers); err != nil {
 		return nil, err
 	}
+	s.state.stopRetries = s.closed // apply.go: Close ends the retries of a failing disk
 	if s.logs, err = openLogStore(filepath.Join(cfg.Dir, "raft.db")); err != nil {
 		return nil, err
 	}

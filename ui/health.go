@@ -26,8 +26,11 @@ func (s *server) readyz(c *fiber.Ctx) error {
 
 func (s *server) notReady() string {
 	cl := s.deps.Cluster
+	st := cl.Status()
 	switch {
-	case cl.Status().Leader == "":
+	case st.StorageError != "":
+		return st.StorageError
+	case st.Leader == "":
 		return "no leader known yet"
 	case !cl.Ready():
 		return "the log is not applied yet"
@@ -63,6 +66,8 @@ func (s *server) metricsPage(c *fiber.Ctx) error {
 	counter(&b, "coop_fsm_batches_total", "SQLite transactions that applied committed log entries.", fc.Batches)
 	counter(&b, "coop_fsm_commands_total", "Commands applied to the local state.", fc.Commands)
 	counter(&b, "coop_fsm_refused_total", "Commands refused by their handler (a rule of the domain).", fc.Refused)
+	counter(&b, "coop_storage_write_failures_total", "Failed writes of the Raft log or the state database (a full disk); each retry counts.", fc.StorageFailures)
+	gauge(&b, "coop_storage_healthy", "0 while the node cannot write its databases, 1 otherwise.", boolValue(st.StorageError == ""))
 	counter(&b, "coop_fsm_snapshot_restores_total", "Snapshots installed over the local state (a follower catching up from far behind).", fc.SnapshotRestores)
 	gauge(&b, "coop_ready", "1 when /readyz answers 200.", boolValue(s.notReady() == ""))
 	if s.deps.Events != nil {
