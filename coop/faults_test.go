@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -451,5 +453,98 @@ func TestMultiProcess_FullDiskOnAFollower(t *testing.T) {
 	checkMeterRecords(t, follower.url(), checked)
 	if !follower.running() {
 		t.Errorf("the follower exited: %s", follower.logs)
+	}
+}
+
+// clientFrom is an HTTP client whose connections leave from the loopback
+// address ip: another client, as the rate limiter sees it.
+func clientFrom(ip string, conns int) *http.Client {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	return &http.Client{
+		Timeout:   10 * time.Second,
+		Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns},
+	}
+}
+
+// TestFloodedNodeLimitsTheFlooderAndServesOthers: one client sends 10,000
+// requests as fast as it can to one node (32 goroutines on keep-alive
+// connections, from 127.0.0.1). Past its limit it gets 429 with the JSON
+// error and Retry-After; meanwhile another client (from 127.0.0.2) gets
+// 200 for every request, and the node stays ready.
+func TestFloodedNodeLimitsTheFlooderAndServesOthers(t *testing.T) {
+	n := startNode(t, testConfig(t, "n1"))
+	waitReady(t, n)
+	url := n.URL() + "/api/v1/governance/rules"
+
+	const total, workers = 10000, 32
+	flooder := clientFrom("127.0.0.1", workers)
+	var mu sync.Mutex
+	counts := map[int]int{}
+	var badLimit []string
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= total {
+				resp, err := flooder.Get(url)
+				if err != nil {
+					mu.Lock()
+					counts[0]++
+					mu.Unlock()
+					continue
+				}
+				body := readBody(resp)
+				mu.Lock()
+				counts[resp.StatusCode]++
+				if resp.StatusCode == http.StatusTooManyRequests &&
+					(resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `"code":"too_many"`)) && len(badLimit) < 3 {
+					badLimit = append(badLimit, fmt.Sprintf("Retry-After %q, body %s", resp.Header.Get("Retry-After"), body))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	floodDone := make(chan struct{})
+	go func() { wg.Wait(); close(floodDone) }()
+
+	// The other client, during the flood: a request every 10 ms.
+	other := clientFrom("127.0.0.2", 1)
+	otherCounts := map[int]int{}
+during:
+	for range 200 {
+		select {
+		case <-floodDone:
+			break during
+		case <-time.After(10 * time.Millisecond):
+		}
+		resp, err := other.Get(url)
+		if err != nil {
+			t.Fatalf("the other client during the flood: %v", err)
+		}
+		readBody(resp)
+		otherCounts[resp.StatusCode]++
+	}
+	<-floodDone
+	t.Logf("flooder: %v; other client: %v", counts, otherCounts)
+
+	if counts[0] > 0 {
+		t.Errorf("%d flood requests failed without an answer", counts[0])
+	}
+	if counts[http.StatusTooManyRequests] < total-2*1200 {
+		t.Errorf("%d of %d flood requests answered 429, want all but the allowed ones", counts[http.StatusTooManyRequests], total)
+	}
+	if counts[http.StatusOK] == 0 {
+		t.Error("the flooder got no 200 at all: the limit is per client, not a shutdown")
+	}
+	if len(badLimit) > 0 {
+		t.Errorf("429 answers without Retry-After or the JSON error: %v", badLimit)
+	}
+	if len(otherCounts) != 1 || otherCounts[http.StatusOK] == 0 {
+		t.Errorf("the other client got %v during the flood, want only 200s", otherCounts)
+	}
+	if status, body := get(t, n.URL()+"/readyz"); status != http.StatusOK {
+		t.Errorf("readyz after the flood: %d %s", status, body)
 	}
 }
