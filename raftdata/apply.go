@@ -52,6 +52,8 @@ type stateDB struct {
 	fault       storageFault
 	stopRetries <-chan struct{}
 	abandoned   bool
+	// batchLatency times each committed batch (SQLite transaction).
+	batchLatency latency
 	// appliedCh is closed and replaced each time applied grows, so waiters
 	// can block until an index is reached.
 	waitMu    sync.Mutex
@@ -148,8 +150,12 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 	defer s.mu.Unlock()
 	backoff := applyRetryMin
 	for {
+		start := time.Now()
 		out, err := s.tryApplyBatch(logs)
 		if err == nil {
+			if out.last != 0 {
+				s.batchLatency.since(start)
+			}
 			if s.fault.recover() {
 				s.logger.Info("the state database is writable again", "index", logs[len(logs)-1].Index)
 			}

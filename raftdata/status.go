@@ -150,6 +150,12 @@ type Counters struct {
 	// StorageFailures counts failed writes of the Raft log and the state
 	// (each retry counts).
 	StorageFailures uint64
+	// ApplyLatency times the writes proposed on this node, from the call
+	// to their result (forwarding, commit and apply included).
+	ApplyLatency Histogram
+	// BatchLatency times the SQLite transactions that apply committed
+	// entries on this node.
+	BatchLatency Histogram
 }
 
 // Counters reads this node's FSM totals.
@@ -160,5 +166,7 @@ func (s *Store) Counters() Counters {
 		Refused:          s.state.refused.Load(),
 		SnapshotRestores: s.state.restores.Load(),
 		StorageFailures:  s.logs.fault.failures.Load() + s.state.fault.failures.Load(),
+		ApplyLatency:     s.applyLatency.read(),
+		BatchLatency:     s.state.batchLatency.read(),
 	}
 }
