@@ -29,7 +29,7 @@ type procNode struct {
 
 func (p *procNode) url() string { return "http://" + p.http }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,7 +39,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "coop")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -49,7 +49,7 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func (p *procNode) start(t *testing.T, bin string) {
+func (p *procNode) start(t testing.TB, bin string) {
 	t.Helper()
 	args := []string{"serve", "--data", p.data, "--http", p.http, "--raft", p.raft, "--node-id", p.id}
 	if p.join != "" {
@@ -71,7 +71,7 @@ func (p *procNode) start(t *testing.T, bin string) {
 	})
 }
 
-func (p *procNode) waitReady(t *testing.T) {
+func (p *procNode) waitReady(t testing.TB) {
 	t.Helper()
 	waitFor(t, 20*time.Second, func() error {
 		if p.cmd.ProcessState != nil {
@@ -91,7 +91,7 @@ func (p *procNode) waitReady(t *testing.T) {
 // startProcCluster starts n `coop serve` processes, each with flags, the
 // first bootstrapping and the others joining through it, and waits until
 // all are ready.
-func startProcCluster(t *testing.T, bin string, n int, flags ...string) []*procNode {
+func startProcCluster(t testing.TB, bin string, n int, flags ...string) []*procNode {
 	t.Helper()
 	base := t.TempDir()
 	nodes := make([]*procNode, n)
@@ -150,7 +150,7 @@ func getJSON(url string, out any) error {
 
 // procLeader waits until one of the running nodes says it leads, and
 // returns it.
-func procLeader(t *testing.T, nodes []*procNode) *procNode {
+func procLeader(t testing.TB, nodes []*procNode) *procNode {
 	t.Helper()
 	var leader *procNode
 	waitFor(t, 15*time.Second, func() error {
@@ -170,7 +170,7 @@ func procLeader(t *testing.T, nodes []*procNode) *procNode {
 
 // waitSameState waits until every node has applied the same index and
 // hashes its state the same, and returns that hash.
-func waitSameState(t *testing.T, nodes []*procNode) string {
+func waitSameState(t testing.TB, nodes []*procNode) string {
 	t.Helper()
 	var hash string
 	waitFor(t, 20*time.Second, func() error {
