@@ -425,6 +425,9 @@ func TestMultiProcess_FullDiskOnAFollower(t *testing.T) {
 	if v, err := metricValue(follower.url(), "coop_storage_healthy"); err != nil || v != 0 {
 		t.Errorf("coop_storage_healthy %v (%v) while the disk is full, want 0", v, err)
 	}
+	if v, err := metricValue(follower.url(), "coop_storage_write_failures_total"); err != nil || v == 0 {
+		t.Errorf("coop_storage_write_failures_total %v (%v) while the disk is full, want failures counted", v, err)
+	}
 	// The others keep serving.
 	during := totalAcked(checked)
 	waitFor(t, 15*time.Second, func() error {
