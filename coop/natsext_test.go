@@ -23,7 +23,7 @@ type natsServer struct {
 }
 
 // startNATSServer builds nats-server and runs it on a free loopback port,
-// with JetStream (files under a temporary directory) unless noJetStream.
+// with JetStream (files under a temporary directory) when jetStream is set.
 func startNATSServer(t *testing.T, jetStream bool) *natsServer {
 	t.Helper()
 	dir := t.TempDir()
