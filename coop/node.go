@@ -142,6 +142,10 @@ func (n *Node) start(ctx context.Context) error {
 		Bootstrap:     cfg.Join == "",
 		Logger:        n.log.With("component", "raftdata"),
 		RaftLogOutput: n.logs,
+		// Snapshot settings (config.go); 0 keeps raftdata's defaults.
+		SnapshotThreshold: cfg.SnapshotThreshold,
+		TrailingLogs:      cfg.SnapshotThreshold / 2,
+		SnapshotInterval:  cfg.SnapshotInterval,
 	}, reg)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)

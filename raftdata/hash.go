@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 )
@@ -83,4 +84,32 @@ func (s *Store) hashTables(keep func(table string) bool) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// pathHash answers this node's state hash and the index it was taken at,
+// for operators and fault tests comparing nodes (node-to-node API: loopback
+// or cluster key only).
+const pathHash = "/internal/raft/hash"
+
+// StateHashAnswer is what GET /internal/raft/hash returns.
+type StateHashAnswer struct {
+	Hash     string `json:"hash"`
+	FSMIndex uint64 `json:"fsm_index"`
+}
+
+func (s *Store) handleHash(w http.ResponseWriter, r *http.Request) {
+	// The index is read before and after: a hash taken while an apply
+	// landed is answered with the later index, and callers compare hashes
+	// only once every node reports the same index.
+	idx := s.state.appliedIndex()
+	h, err := s.StateHash()
+	if err != nil {
+		writeError(w, fmt.Errorf("state hash: %w", err))
+		return
+	}
+	if after := s.state.appliedIndex(); after != idx {
+		writeError(w, Errorf(CodeUnavailable, "the state moved from index %d to %d while being hashed: ask again", idx, after))
+		return
+	}
+	writeJSON(w, http.StatusOK, StateHashAnswer{Hash: h, FSMIndex: idx})
 }

@@ -40,6 +40,7 @@ func (s *Store) Handler() http.Handler {
 	mux.HandleFunc("POST "+pathRemove, s.handleRemove)
 	mux.HandleFunc("GET "+pathReadIndex, s.handleReadIndex)
 	mux.HandleFunc("GET "+pathStatus, s.handleStatus)
+	mux.HandleFunc("GET "+pathHash, s.handleHash) // hash.go
 	return s.requireClusterCaller(mux)
 }
 

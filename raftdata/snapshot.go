@@ -34,6 +34,9 @@ const (
 func (s *stateDB) snapshot() (raft.FSMSnapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.abandoned {
+		return nil, errors.New("snapshot: the state database missed committed entries at shutdown; the next start applies them")
+	}
 	tmp, err := vacuumInto(s.writer, filepath.Dir(s.path), "snapshot-*.db")
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
@@ -191,6 +194,7 @@ func (s *stateDB) restore(r io.Reader) error {
 		s.logger.Warn("checkpoint after restore", "error", err)
 	}
 	s.setApplied(index)
+	s.restores.Add(1)
 	s.logger.Info("restored snapshot", "index", index)
 	// The log this node kept from before may hold rows the snapshot no
 	// longer has (an erasure it did not apply itself): compact it away.

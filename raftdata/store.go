@@ -103,6 +103,8 @@ type Store struct {
 	state  *stateDB
 	client *http.Client
 
+	applyLatency latency // status.go: writes proposed on this node, to their result
+
 	barrierTerm atomic.Uint64 // term in which this node, as leader, ran its barrier
 	compactMu   sync.Mutex    // one compaction at a time
 	closeOnce   sync.Once
@@ -148,6 +150,7 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if s.state, err = openStateDB(filepath.Join(cfg.Dir, "state.db"), reg, cfg.Logger, cfg.Readers); err != nil {
 		return nil, err
 	}
+	s.state.stopRetries = s.closed // apply.go: Close ends the retries of a failing disk
 	if s.logs, err = openLogStore(filepath.Join(cfg.Dir, "raft.db")); err != nil {
 		return nil, err
 	}
@@ -251,6 +254,7 @@ const defaultApplyTimeout = 10 * time.Second
 // once, so a retry never applies a command twice. The result is the
 // handlers' value, or their refusal as an *Error.
 func (s *Store) ApplyCommand(ctx context.Context, cmd Command) (json.RawMessage, error) {
+	defer s.applyLatency.since(time.Now())
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultApplyTimeout)
