@@ -28,6 +28,9 @@ type Config struct {
 	Rules         string // rulebook file read at the bootstrap of a new cluster
 	AdvertiseHTTP string // URL peers use to reach HTTP; empty: http://<HTTP>
 	AdvertiseRaft string // address peers dial for Raft; empty: the Raft address
+	TLSCert       string // PEM certificate file: the node serves HTTPS
+	TLSKey        string // PEM private key file of TLSCert
+	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
 
 	// The first operator of a new cluster: from COOP_OPERATOR_EMAIL and
 	// COOP_OPERATOR_PASSWORD only (a secret is no flag: flags show in ps).
@@ -62,6 +65,9 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.StringVar(&cfg.Rules, "rules", cfg.Rules, "rulebook `file` for the bootstrap of a new cluster")
 	fs.StringVar(&cfg.AdvertiseHTTP, "advertise-http", cfg.AdvertiseHTTP, "`URL` at which peers reach this node's HTTP (default: http://<http address>)")
 	fs.StringVar(&cfg.AdvertiseRaft, "advertise-raft", cfg.AdvertiseRaft, "`address` peers dial for Raft (default: the raft address)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: the node serves HTTPS (and, with --tls-ca, presents it to its peers)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
 	return fs
 }
 
@@ -168,6 +174,11 @@ func (cfg Config) Validate() error {
 		} else if unspecifiedHost(cfg.AdvertiseRaft) {
 			bad("--advertise-raft %q: peers cannot dial an unspecified address", cfg.AdvertiseRaft)
 		}
+	}
+	_, tlsErrs := readTLSFiles(cfg)
+	errs = append(errs, tlsErrs...)
+	if cfg.TLSCert != "" && strings.HasPrefix(cfg.AdvertiseHTTP, "http://") {
+		bad("--advertise-http %q starts with http://, but --tls-cert makes the node serve HTTPS", cfg.AdvertiseHTTP)
 	}
 	return errors.Join(errs...)
 }
