@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -40,13 +41,19 @@ func readTLSFiles(cfg Config) (tlsFiles, []error) {
 	keyPEM := readPEMFile("--tls-key", cfg.TLSKey, &errs)
 	caPEM := readPEMFile("--tls-ca", cfg.TLSCA, &errs)
 
+	if certPEM != nil && !hasPEMBlock(certPEM, "CERTIFICATE") {
+		bad("--tls-cert %q holds no PEM certificate", cfg.TLSCert)
+		certPEM = nil
+	}
+	if keyPEM != nil && !hasPEMBlock(keyPEM, "PRIVATE KEY") {
+		bad("--tls-key %q holds no PEM private key", cfg.TLSKey)
+		keyPEM = nil
+	}
 	if certPEM != nil && keyPEM != nil {
 		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "does not match"):
 			bad("--tls-key %q does not match the certificate in --tls-cert %q", cfg.TLSKey, cfg.TLSCert)
-		case err != nil && strings.Contains(err.Error(), "CERTIFICATE"):
-			bad("--tls-cert %q holds no PEM certificate", cfg.TLSCert)
 		case err != nil:
 			bad("--tls-cert %q and --tls-key %q: %v", cfg.TLSCert, cfg.TLSKey, err)
 		case time.Now().After(cert.Leaf.NotAfter):
@@ -69,6 +76,21 @@ func readTLSFiles(cfg Config) (tlsFiles, []error) {
 		}
 	}
 	return out, errs
+}
+
+// hasPEMBlock tells whether data holds a PEM block whose type ends with
+// kind ("CERTIFICATE", "PRIVATE KEY" for PKCS#8, RSA and EC keys).
+func hasPEMBlock(data []byte, kind string) bool {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return false
+		}
+		if strings.HasSuffix(b.Type, kind) {
+			return true
+		}
+	}
 }
 
 // readPEMFile reads a file a flag names; nil when the flag is empty or the

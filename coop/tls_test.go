@@ -70,6 +70,9 @@ func (c apiClient) login(t *testing.T, n *Node) string {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("login over HTTPS: %v %v %s", err, resp, body)
 	}
+	if len(resp.Cookies()) == 0 {
+		t.Errorf("login over HTTPS set no session cookie")
+	}
 	for _, ck := range resp.Cookies() {
 		if !ck.Secure {
 			t.Errorf("cookie %s over HTTPS is not Secure", ck.Name)
