@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -20,6 +21,8 @@ import (
 type TLS struct {
 	Certificate tls.Certificate
 	CA          *x509.CertPool
+
+	verified sync.Map // peer certificates (DER) verified against CA -> their NotAfter
 }
 
 // raftServerConfig is what a node's Raft listener asks of a dialling peer:
@@ -62,16 +65,25 @@ func (t *TLS) verifyPeer(st *tls.ConnectionState) bool {
 	if st == nil || len(st.PeerCertificates) == 0 {
 		return false
 	}
+	leaf := st.PeerCertificates[0]
+	// A chain check costs a signature verification: remember the peers'
+	// certificates that passed, until they expire.
+	if notAfter, ok := t.verified.Load(string(leaf.Raw)); ok && time.Now().Before(notAfter.(time.Time)) {
+		return true
+	}
 	inter := x509.NewCertPool()
 	for _, c := range st.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	_, err := st.PeerCertificates[0].Verify(x509.VerifyOptions{
+	if _, err := leaf.Verify(x509.VerifyOptions{
 		Roots:         t.CA,
 		Intermediates: inter,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
-	return err == nil
+	}); err != nil {
+		return false
+	}
+	t.verified.Store(string(leaf.Raw), leaf.NotAfter)
+	return true
 }
 
 // tlsHandshakeError tells whether err is a failed TLS handshake: a
