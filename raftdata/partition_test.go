@@ -33,6 +33,7 @@ func TestCluster3Partition_MinorityRefusesAndOneHistoryAfterHeal(t *testing.T) {
 	}
 
 	network.Partition([]string{old.id}, []string{majority[0].id, majority[1].id})
+	cut := time.Now()
 
 	// Writes sent to the old leader as the partition starts: some reach
 	// its log, none may commit.
@@ -57,6 +58,7 @@ func TestCluster3Partition_MinorityRefusesAndOneHistoryAfterHeal(t *testing.T) {
 		}
 		return fmt.Errorf("no leader on the majority side")
 	})
+	elected := time.Since(cut)
 	for i := range 10 {
 		name := fmt.Sprintf("majority-%d", i)
 		if err := add(ctx, majority[i%2].Store, name, 1); err != nil {
@@ -83,7 +85,7 @@ func TestCluster3Partition_MinorityRefusesAndOneHistoryAfterHeal(t *testing.T) {
 		}
 	}
 	st := old.Status()
-	t.Logf("new leader %s; the cut-off node holds %d uncommitted entries", leader.id, st.LastLogIndex-st.CommitIndex)
+	t.Logf("new leader %s %v after the cut; the cut-off node holds %d uncommitted entries", leader.id, elected, st.LastLogIndex-st.CommitIndex)
 
 	network.Heal()
 	c.waitConverged()
