@@ -185,7 +185,7 @@ func (s *Store) call(ctx context.Context, method, url string, body []byte, out a
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if tlsHandshakeError(err) {
-			return Errorf(CodeForbidden, "the TLS handshake with %s failed (%v): every node needs a certificate from the cluster's CA (--tls-cert, --tls-key, --tls-ca)", url, unwrapURLError(err))
+			return Errorf(CodeUnavailable, "the TLS handshake with %s failed (%v): every node needs a certificate from the cluster's CA (--tls-cert, --tls-key, --tls-ca)", url, unwrapURLError(err))
 		}
 		return retryError{fmt.Errorf("reach %s: %w", url, err)}
 	}
