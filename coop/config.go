@@ -180,6 +180,9 @@ func (cfg Config) Validate() error {
 	if cfg.TLSCert != "" && strings.HasPrefix(cfg.AdvertiseHTTP, "http://") {
 		bad("--advertise-http %q starts with http://, but --tls-cert makes the node serve HTTPS", cfg.AdvertiseHTTP)
 	}
+	if cfg.TLSCA != "" && strings.HasPrefix(cfg.Join, "http://") {
+		bad("--join %q starts with http://, but a cluster that runs mutual TLS (--tls-ca) serves HTTPS: use https://", cfg.Join)
+	}
 	return errors.Join(errs...)
 }
 

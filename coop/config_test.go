@@ -132,8 +132,7 @@ func TestConfig_ValidateTLS(t *testing.T) {
 	dir := t.TempDir()
 	ca := raftdatatest.NewCA(t, "cluster CA")
 	cert, key, caFile := ca.WriteFiles(t, dir, "n1")
-	otherDir := t.TempDir()
-	otherCert, otherKey, _ := raftdatatest.NewCA(t, "another CA").WriteFiles(t, otherDir, "n1")
+	otherCert, otherKey, _ := raftdatatest.NewCA(t, "another CA").WriteFiles(t, t.TempDir(), "n1")
 	write := func(name, content string) string {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -141,49 +140,57 @@ func TestConfig_ValidateTLS(t *testing.T) {
 		}
 		return path
 	}
-	empty := write("empty.pem", "not PEM at all\n")
-	unreadable := write("unreadable.pem", "")
-	os.Chmod(unreadable, 0)
+	notPEM := write("not.pem", "not PEM at all\n")
 	missing := filepath.Join(dir, "missing.pem")
+	files := func(c, k, a string) func(*Config) {
+		return func(cfg *Config) { cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = c, k, a }
+	}
 
-	tests := []struct {
-		name            string
-		cert, key, cafn string
-		advertise       string
-		want            string // "" means valid
-	}{
-		{"HTTPS only", cert, key, "", "", ""},
-		{"mutual TLS", cert, key, caFile, "https://10.0.0.5:8080", ""},
-		{"cert without key", cert, "", "", "", "--tls-cert needs --tls-key"},
-		{"key without cert", "", key, "", "", "--tls-key needs --tls-cert"},
-		{"CA without cert", "", "", caFile, "", "--tls-ca needs --tls-cert and --tls-key"},
-		{"missing cert file", missing, key, "", "", `--tls-cert "` + missing + `": no such file`},
-		{"key of another certificate", cert, otherKey, "", "", "does not match the certificate"},
-		{"cert file without a certificate", empty, key, "", "", "holds no PEM certificate"},
-		{"key file without a key", cert, empty, "", "", "holds no PEM private key"},
-		{"CA file without a certificate", cert, key, empty, "", `--tls-ca "` + empty + `" holds no PEM certificate`},
-		{"certificate from another CA", otherCert, otherKey, caFile, "", "does not fit the CA"},
-		{"advertised http with TLS", cert, key, "", "http://10.0.0.5:8080", "starts with http://"},
+	type tlsCase struct {
+		name   string
+		change func(*Config)
+		want   string // "" means valid
+	}
+	tests := []tlsCase{
+		{"HTTPS only", files(cert, key, ""), ""},
+		{"mutual TLS", func(c *Config) {
+			files(cert, key, caFile)(c)
+			c.AdvertiseHTTP, c.Join = "https://10.0.0.5:8443", "https://10.0.0.6:8443"
+		}, ""},
+		{"cert without key", files(cert, "", ""), "--tls-cert needs --tls-key"},
+		{"key without cert", files("", key, ""), "--tls-key needs --tls-cert"},
+		{"CA without cert", files("", "", caFile), "--tls-ca needs --tls-cert and --tls-key"},
+		{"missing cert file", files(missing, key, ""), `--tls-cert "` + missing + `": no such file`},
+		{"key of another certificate", files(cert, otherKey, ""), "does not match the certificate"},
+		{"cert file without a certificate", files(notPEM, key, ""), "holds no PEM certificate"},
+		{"key file without a key", files(cert, notPEM, ""), "holds no PEM private key"},
+		{"CA file without a certificate", files(cert, key, notPEM), `--tls-ca "` + notPEM + `" holds no PEM certificate`},
+		{"certificate from another CA", files(otherCert, otherKey, caFile), "does not fit the CA"},
+		{"advertised http with TLS", func(c *Config) {
+			files(cert, key, "")(c)
+			c.AdvertiseHTTP = "http://10.0.0.5:8080"
+		}, "starts with http://"},
+		{"join over http with mutual TLS", func(c *Config) {
+			files(cert, key, caFile)(c)
+			c.Join = "http://10.0.0.5:8443"
+		}, "use https://"},
 	}
 	if os.Geteuid() != 0 { // root reads any file
-		tests = append(tests, struct {
-			name            string
-			cert, key, cafn string
-			advertise       string
-			want            string
-		}{"unreadable key", cert, unreadable, "", "", "--tls-key " + `"` + unreadable + `": cannot read it`})
+		unreadable := write("unreadable.pem", "")
+		os.Chmod(unreadable, 0)
+		tests = append(tests, tlsCase{"unreadable key", files(cert, unreadable, ""), `--tls-key "` + unreadable + `": cannot read it`})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig()
-			cfg.TLSCert, cfg.TLSKey, cfg.TLSCA, cfg.AdvertiseHTTP = tt.cert, tt.key, tt.cafn, tt.advertise
+			tt.change(&cfg)
 			err := cfg.Validate()
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Fatalf("error = %v, want %q", err, tt.want)
-			case err != nil && strings.Count(err.Error(), "\n") > 0:
+			case err != nil && strings.Contains(err.Error(), "\n"):
 				t.Fatalf("one problem, several sentences: %v", err)
 			}
 		})
