@@ -33,6 +33,9 @@ type Cluster interface {
 	Handler() http.Handler
 	// Counters are the FSM's running totals.
 	Counters() raftdata.Counters
+	// Stale tells whether the node has heard from no leader for longer
+	// than an election takes: its reads may be behind the cluster.
+	Stale() bool
 }
 
 // EventStats counts the events a node handed to NATS and those it dropped.
@@ -94,7 +97,7 @@ func New(deps Deps) *fiber.App {
 	})
 	// One middleware route, so that observe can tell a request no route
 	// matched (see routeLabel).
-	app.Use(requestID, s.observe, securityHeaders, s.rateLimit(), s.authenticate)
+	app.Use(requestID, s.observe, securityHeaders, s.markStale, s.rateLimit(), s.authenticate)
 
 	s.mountPages(app) // the web pages and their assets: web*.go
 	app.Get("/healthz", healthz)

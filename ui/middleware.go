@@ -61,6 +61,24 @@ func securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// HeaderRead marks an answer read from a node that may be behind the
+// cluster: its value is ReadStale when the node has heard from no leader
+// for longer than an election takes (cut off by a partition, or during an
+// election). Writes on such a node are refused with 503.
+const (
+	HeaderRead = "X-Coop-Read"
+	ReadStale  = "stale"
+)
+
+// markStale sets HeaderRead on every answer of a node whose reads may be
+// stale, pages and API alike.
+func (s *server) markStale(c *fiber.Ctx) error {
+	if s.deps.Cluster.Stale() {
+		c.Set(HeaderRead, ReadStale)
+	}
+	return c.Next()
+}
+
 // observe counts and logs every request once it is answered. It writes an
 // error answer itself (through the app's ErrorHandler) so that the status
 // it records is the one the caller gets. The log line holds the method,
