@@ -33,6 +33,9 @@ type Cluster interface {
 	Handler() http.Handler
 	// Counters are the FSM's running totals.
 	Counters() raftdata.Counters
+	// AppliedIndex is the index of the last entry applied to the local
+	// state: what pages keep from the state is kept for one index.
+	AppliedIndex() uint64
 }
 
 // EventStats counts the events a node handed to NATS and those it dropped.

@@ -21,6 +21,7 @@ type web struct {
 	*server
 	cat    *i18n.Catalog
 	assets *static.Assets
+	cached pageCaches // what pages draw from the state alone, per applied index
 }
 
 // mountPages adds the web pages and their assets to app.
