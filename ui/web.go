@@ -85,10 +85,9 @@ func (w *web) page(c *fiber.Ctx, nav, titleKey string) components.Page {
 	return p
 }
 
-// render writes a page with status. Pages carry a CSRF token and may carry
-// personal data: no cache keeps them.
-// The page is written straight into the answer's body, a buffer fasthttp
-// reuses between requests.
+// render writes a page with status, straight into the answer's body (a
+// buffer fasthttp reuses between requests). Pages carry a CSRF token and
+// may carry personal data: no cache keeps them.
 func (w *web) render(c *fiber.Ctx, status int, page templ.Component) error {
 	resp := c.Response()
 	resp.ResetBody()

@@ -95,8 +95,7 @@ func (w *web) voteSubmit(c *fiber.Ctx) error {
 // runErr a refused run of the query, each shown next to its form with its
 // status.
 func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) error {
-	p := w.page(c, "proposals", "proposals.title")
-	tr := p.Tr
+	tr := w.cat.For(lang(c))
 	shared, err := w.cached.proposals.get(w.deps.Cluster.AppliedIndex(), tr.Lang+"/"+id, func() (proposalShared, error) {
 		return w.drawProposal(c.UserContext(), tr, id)
 	})
@@ -104,8 +103,8 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 		return w.errorPage(c, err)
 	}
 	prop, v := shared.prop, shared.view
-	p.Title = prop.Title
-	v.Page = p
+	v.Page = w.page(c, "proposals", "proposals.title")
+	v.Page.Title = prop.Title
 
 	open := prop.Status == proposals.StatusOpen
 	a, logged := actor(c)
