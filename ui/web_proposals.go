@@ -41,11 +41,16 @@ func (w *web) proposalsPage(c *fiber.Ctx) error {
 // drawProposalList renders one page of the list of proposals: only the
 // language of the visitor goes in, never their account or token.
 func (w *web) drawProposalList(c *fiber.Ctx, tr i18n.Tr, status string, page int) (string, error) {
-	list, more, err := w.deps.Proposals.List(c.UserContext(), status, page)
+	list, more, err := w.deps.Proposals.Summaries(c.UserContext(), status, page)
 	if err != nil {
 		return "", err
 	}
-	v := pages.Proposals{Page: components.Page{Tr: tr}, Status: status, Proposals: proposalItems(list)}
+	items := make([]pages.ProposalItem, 0, len(list))
+	for _, p := range list {
+		items = append(items, pages.ProposalItem{ID: p.ID, Title: p.Title, Kind: string(p.Kind), Status: string(p.Status),
+			Deadline: p.Deadline, ClosedAt: p.ClosedAt, Participation: p.Participation})
+	}
+	v := pages.Proposals{Page: components.Page{Tr: tr}, Status: status, Proposals: items}
 	if more {
 		v.OlderURL = fmt.Sprintf("/proposals?status=%s&page=%d", url.QueryEscape(status), page+1)
 	}
