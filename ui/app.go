@@ -36,6 +36,9 @@ type Cluster interface {
 	// Stale tells whether the node has heard from no leader for longer
 	// than an election takes: its reads may be behind the cluster.
 	Stale() bool
+	// AppliedIndex is the index of the last entry applied to the local
+	// state: what pages keep from the state is kept for one index.
+	AppliedIndex() uint64
 }
 
 // EventStats counts the events a node handed to NATS and those it dropped.
