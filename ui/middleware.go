@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -50,6 +51,27 @@ func newRequestID() string {
 func requestIDOf(c *fiber.Ctx) string {
 	id, _ := c.Locals(headerRequestID).(string)
 	return id
+}
+
+// contextUntil is a context that ends when done is closed (never, for a
+// nil channel).
+func contextUntil(done <-chan struct{}) context.Context {
+	if done == nil {
+		return context.Background()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-done
+		cancel()
+	}()
+	return ctx
+}
+
+// bindContext gives the request the server's context, which ends when the
+// node stops.
+func (s *server) bindContext(c *fiber.Ctx) error {
+	c.SetUserContext(s.stopping)
+	return c.Next()
 }
 
 // securityHeaders sets the headers every answer carries, errors included.
