@@ -184,9 +184,15 @@ func waitSameState(t testing.TB, nodes []*procNode) string {
 				first = h
 				continue
 			}
-			if h != first {
-				return fmt.Errorf("node %s at index %d hash %.12s, node %s at index %d hash %.12s",
-					p.id, h.FSMIndex, h.Hash, nodes[0].id, first.FSMIndex, first.Hash)
+			if h.Hash != first.Hash || h.FSMIndex != first.FSMIndex {
+				var differ []string
+				for table, sum := range h.Tables {
+					if first.Tables[table] != sum {
+						differ = append(differ, table)
+					}
+				}
+				return fmt.Errorf("node %s at index %d hash %.12s, node %s at index %d hash %.12s (tables that differ: %v)",
+					p.id, h.FSMIndex, h.Hash, nodes[0].id, first.FSMIndex, first.Hash, differ)
 			}
 		}
 		hash = first.Hash

@@ -93,16 +93,20 @@ type queryer interface {
 	QueryRow(query string, args ...any) *sql.Row
 }
 
-func readAppliedIndex(q queryer) (uint64, error) {
-	var idx uint64
-	err := q.QueryRow(`SELECT value FROM raftdata_meta WHERE key = 'applied_index'`).Scan(&idx)
+func readAppliedIndex(q queryer) (uint64, error) { return readMeta(q, "applied_index") }
+
+// readMeta reads one of raftdata's counters kept in the state (0 if never
+// written).
+func readMeta(q queryer, key string) (uint64, error) {
+	var v uint64
+	err := q.QueryRow(`SELECT value FROM raftdata_meta WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read applied index: %w", err)
+		return 0, fmt.Errorf("read %s: %w", key, err)
 	}
-	return idx, nil
+	return v, nil
 }
 
 // appliedIndex is the index of the last log entry whose effects are
@@ -219,7 +223,11 @@ func (s *stateDB) tryApplyBatch(logs []*raft.Log) (out batchOutcome, err error) 
 			sqlTx.Rollback()
 		}
 	}()
-	var lastTime time.Time
+	pruned, err := readMeta(sqlTx, "pruned_epoch")
+	if err != nil {
+		return out, err
+	}
+	prunedBefore := pruned
 	for i, l := range logs {
 		if l.Index <= applied {
 			out.results[i] = s.replayedResult(sqlTx, l)
@@ -232,7 +240,15 @@ func (s *stateDB) tryApplyBatch(logs []*raft.Log) (out batchOutcome, err error) 
 		if err != nil {
 			panic(fmt.Sprintf("raftdata: log entry %d cannot be applied: %v", l.Index, err))
 		}
-		lastTime = cmd.Time
+		// Old command ids go at the first command of each stretch of
+		// pruneEvery indexes, by that command's time: the same command on
+		// every node, whatever the batches a node cut the log into.
+		if epoch := l.Index / pruneEvery; epoch > pruned {
+			if _, err := sqlTx.Exec(`DELETE FROM raftdata_commands WHERE time < ?`, cmd.Time.Add(-dedupeWindow).UnixNano()); err != nil {
+				return out, fmt.Errorf("prune command ids: %w", err)
+			}
+			pruned = epoch
+		}
 		res, tx, err := s.applyOne(sqlTx, l.Index, cmd)
 		if err != nil {
 			return out, fmt.Errorf("apply entry %d (%s): %w", l.Index, cmd.Type, err)
@@ -251,9 +267,10 @@ func (s *stateDB) tryApplyBatch(logs []*raft.Log) (out batchOutcome, err error) 
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, last); err != nil {
 		return out, fmt.Errorf("record applied index: %w", err)
 	}
-	if !lastTime.IsZero() && last/pruneEvery != applied/pruneEvery {
-		if _, err := sqlTx.Exec(`DELETE FROM raftdata_commands WHERE time < ?`, lastTime.Add(-dedupeWindow).UnixNano()); err != nil {
-			return out, fmt.Errorf("prune command ids: %w", err)
+	if pruned != prunedBefore {
+		if _, err := sqlTx.Exec(`INSERT INTO raftdata_meta(key, value) VALUES('pruned_epoch', ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, pruned); err != nil {
+			return out, fmt.Errorf("record pruning: %w", err)
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -15,7 +15,8 @@ import (
 // order. Two nodes that applied the same log up to the same index give the
 // same hash; tests and operators compare it across nodes.
 func (s *Store) StateHash() (string, error) {
-	return s.hashTables(func(string) bool { return true })
+	h, _, err := s.hashTables(func(string) bool { return true })
+	return h, err
 }
 
 // DataHash is StateHash over the tables of the domain packages only,
@@ -23,33 +24,35 @@ func (s *Store) StateHash() (string, error) {
 // a cluster restored from a backup has the DataHash of the cluster the
 // backup was taken from, at the backup's index.
 func (s *Store) DataHash() (string, error) {
-	return s.hashTables(func(table string) bool { return !strings.HasPrefix(table, "raftdata_") })
+	h, _, err := s.hashTables(func(table string) bool { return !strings.HasPrefix(table, "raftdata_") })
+	return h, err
 }
 
-// hashTables digests the tables that keep accepts.
-func (s *Store) hashTables(keep func(table string) bool) (string, error) {
+// hashTables digests the tables that keep accepts: one hash for all, and
+// one per table (to tell which table two nodes disagree on).
+func (s *Store) hashTables(keep func(table string) bool) (string, map[string]string, error) {
 	db := s.state.readers
 	conn, err := db.Conn(context.Background())
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer conn.Close()
 	// One read transaction: every table is read at the same index.
 	tx, err := conn.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer tx.Rollback()
 	rows, err := tx.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var tables []string
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
 			rows.Close()
-			return "", err
+			return "", nil, err
 		}
 		if keep(n) {
 			tables = append(tables, n)
@@ -57,10 +60,11 @@ func (s *Store) hashTables(keep func(table string) bool) (string, error) {
 	}
 	rows.Close()
 	h := sha256.New()
+	perTable := make(map[string]string, len(tables))
 	for _, t := range tables {
 		r, err := tx.Query(`SELECT * FROM "` + strings.ReplaceAll(t, `"`, `""`) + `"`)
 		if err != nil {
-			return "", fmt.Errorf("hash table %s: %w", t, err)
+			return "", nil, fmt.Errorf("hash table %s: %w", t, err)
 		}
 		cols, _ := r.Columns()
 		var lines []string
@@ -72,18 +76,22 @@ func (s *Store) hashTables(keep func(table string) bool) (string, error) {
 			}
 			if err := r.Scan(ptrs...); err != nil {
 				r.Close()
-				return "", err
+				return "", nil, err
 			}
 			lines = append(lines, fmt.Sprintf("%q", vals))
 		}
 		r.Close()
 		sort.Strings(lines)
-		fmt.Fprintf(h, "table %s %d\n", t, len(lines))
+		th := sha256.New()
+		fmt.Fprintf(th, "table %s %d\n", t, len(lines))
 		for _, l := range lines {
-			h.Write([]byte(l + "\n"))
+			th.Write([]byte(l + "\n"))
 		}
+		sum := th.Sum(nil)
+		perTable[t] = hex.EncodeToString(sum[:8])
+		h.Write(sum)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), perTable, nil
 }
 
 // pathHash answers this node's state hash and the index it was taken at,
@@ -95,6 +103,9 @@ const pathHash = "/internal/raft/hash"
 type StateHashAnswer struct {
 	Hash     string `json:"hash"`
 	FSMIndex uint64 `json:"fsm_index"`
+	// Tables holds a short hash of each table: two nodes whose Hash
+	// differs tell which tables they disagree on.
+	Tables map[string]string `json:"tables"`
 }
 
 func (s *Store) handleHash(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +113,7 @@ func (s *Store) handleHash(w http.ResponseWriter, r *http.Request) {
 	// landed is answered with the later index, and callers compare hashes
 	// only once every node reports the same index.
 	idx := s.state.appliedIndex()
-	h, err := s.StateHash()
+	h, tables, err := s.hashTables(func(string) bool { return true })
 	if err != nil {
 		writeError(w, fmt.Errorf("state hash: %w", err))
 		return
@@ -111,5 +122,5 @@ func (s *Store) handleHash(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Errorf(CodeUnavailable, "the state moved from index %d to %d while being hashed: ask again", idx, after))
 		return
 	}
-	writeJSON(w, http.StatusOK, StateHashAnswer{Hash: h, FSMIndex: idx})
+	writeJSON(w, http.StatusOK, StateHashAnswer{Hash: h, FSMIndex: idx, Tables: tables})
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,55 @@ func TestRestoreTellsTheRegistry(t *testing.T) {
 	}
 	if behind.appliedIndex() != 10 {
 		t.Fatalf("applied index after restore: %d", behind.appliedIndex())
+	}
+}
+
+// Command ids are pruned by command time; every node must prune the same
+// ones, whether it applied the log one entry at a time (a follower keeping
+// up) or in large batches (a node catching up).
+func TestPruningIgnoresHowTheLogWasBatched(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	var logs []*raft.Log
+	for i := uint64(1); i <= 3*pruneEvery+100; i++ {
+		// A command every two seconds: the log spans about 3.5 hours,
+		// far more than the 15 minutes ids are kept.
+		cmd, err := NewCommand("test.add", map[string]any{"name": "a", "n": 1}, start.Add(time.Duration(i)*2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := encodeCommand(cmd)
+		logs = append(logs, &raft.Log{Index: i, Type: raft.LogCommand, Data: data})
+	}
+	ids := func(name string, batch int) []string {
+		db, err := openStateDB(filepath.Join(dir, name), testRegistry(), slog.New(slog.DiscardHandler), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.close()
+		for i := 0; i < len(logs); i += batch {
+			db.applyBatch(logs[i:min(i+batch, len(logs))])
+		}
+		rows, err := db.writer.Query(`SELECT id FROM raftdata_commands ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			out = append(out, id)
+		}
+		return out
+	}
+	one := ids("one.db", 1)
+	if len(one) == 0 || len(one) >= len(logs) {
+		t.Fatalf("%d ids kept of %d: pruning did not run as expected", len(one), len(logs))
+	}
+	for _, batch := range []int{7, 256, 700} {
+		if got := ids(fmt.Sprintf("batch%d.db", batch), batch); !slices.Equal(got, one) {
+			t.Fatalf("batches of %d keep %d ids, one at a time keeps %d", batch, len(got), len(one))
+		}
 	}
 }
