@@ -22,6 +22,7 @@ type Proposals interface {
 	Comment(ctx context.Context, actor members.Account, id, body string) error
 	Comments(ctx context.Context, id string) ([]proposals.Comment, error)
 	Object(ctx context.Context, actor members.Account, id string, object bool) error
+	Objecting(ctx context.Context, id, accountID string) (bool, error)
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
 	Preview(ctx context.Context, id string) (proposals.Preview, error)
