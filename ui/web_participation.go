@@ -24,7 +24,11 @@ func (w *web) proposalFor(c *fiber.Ctx, sub string) (a members.Account, prop pro
 	id := c.Params("id")
 	a, logged := actor(c)
 	if !logged {
-		return a, prop, false, toLogin(c, "/proposals/"+id+"/"+sub)
+		next := "/proposals/" + id
+		if sub != "" {
+			next += "/" + sub
+		}
+		return a, prop, false, toLogin(c, next)
 	}
 	prop, err = w.deps.Proposals.Get(c.UserContext(), id)
 	if err != nil {
@@ -197,4 +201,18 @@ func (w *web) renderObjection(c *fiber.Ctx, a members.Account, prop proposals.Pr
 		status, v.Error = w.formError(c, p.Tr, formErr)
 	}
 	return w.render(c, status, pages.ObjectionPage(v))
+}
+
+// openSubmit answers POST /proposals/{id}/open: the requester opens the
+// vote on their draft; its electorate is fixed now.
+func (w *web) openSubmit(c *fiber.Ctx) error {
+	a, prop, ok, err := w.proposalFor(c, "")
+	if !ok {
+		return err
+	}
+	if _, err := w.deps.Proposals.Open(c.UserContext(), a, prop.ID); err != nil {
+		return w.errorPage(c, err)
+	}
+	setFlash(c, flash{Notice: "proposal_opened"})
+	return seeOther(c, "/proposals/"+prop.ID)
 }
