@@ -126,6 +126,7 @@ func New(deps Deps) *fiber.App {
 	api.Post("/members/:id/suspend", s.setAccountStatus(true))
 	api.Post("/members/:id/reinstate", s.setAccountStatus(false))
 	api.Delete("/members/:id", s.deleteMember)
+	api.Post("/retention/runs", s.runRetention)
 
 	api.Get("/pools", s.listPools)
 	api.Post("/pools", s.createPool)

@@ -67,6 +67,10 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/me/charter", w.charterSubmit)
 	app.Post("/pools/:id/upload", w.uploadSubmit)
 	app.Get("/ops", w.opsPage)
+	app.Get("/ops/pools", w.opsPoolsPage)
+	app.Post("/ops/pools", w.opsPoolSubmit)
+	app.Post("/ops/members/:id/delete", w.opsDeleteSubmit)
+	app.Post("/ops/retention", w.opsRetentionSubmit)
 	app.Post("/ops/members/:id/role", w.opsRoleSubmit)
 	app.Post("/ops/members/:id/status", w.opsStatusSubmit)
 }
