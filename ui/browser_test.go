@@ -4,11 +4,10 @@ package ui
 // coop served on a 127.0.0.1 listener. They need /usr/bin/chromium (CI
 // installs it with .ci/install-deps) and FAIL without it.
 //
-// Screenshots: every step writes a PNG into the folder named by the
-// environment variable COOP_SCREENSHOTS (created if needed), or into a
-// temporary folder that the test logs and removes. For example:
-//
-//	COOP_SCREENSHOTS=$PWD/screenshots go test ./ui -run TestBrowser_ -v
+// Screenshots: every step writes a PNG into screenshots/<test name>/ at
+// the repository's root, or under the folder the environment variable
+// COOP_SCREENSHOTS names. axe-core checks every page a step lands on
+// (browser_axe_test.go).
 
 import (
 	"context"
@@ -139,6 +138,7 @@ type browserTab struct {
 	t     *testing.T
 	ctx   context.Context
 	shots string
+	axed  float64 // performance.timeOrigin of the last page axe-core checked
 }
 
 // startBrowser starts chromium for the test; the browser ends with the
@@ -178,12 +178,19 @@ func startBrowser(t *testing.T) *browserTab {
 	return &browserTab{t: t, ctx: ctx, shots: shots}
 }
 
-// screenshotDir is $COOP_SCREENSHOTS, or a temporary folder.
+// screenshotDir is the test's folder (its name, "/" made "-") under
+// $COOP_SCREENSHOTS, by default under screenshots/ at the repository's
+// root (ignored by git; README.md names it). Each run replaces the
+// test's folder.
 func screenshotDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("COOP_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
+	root := os.Getenv("COOP_SCREENSHOTS")
+	if root == "" {
+		root = filepath.Join("..", "screenshots")
+	}
+	dir := filepath.Join(root, strings.ReplaceAll(t.Name(), "/", "-"))
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -206,6 +213,7 @@ func (b *browserTab) step(name string, actions ...chromedp.Action[chromedp.Void]
 		}
 		b.t.Fatalf("step %s: %v", name, err)
 	}
+	b.axeNewPage()
 	if name != "" {
 		b.screenshot(name)
 	}

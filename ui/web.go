@@ -55,6 +55,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/logout", w.logoutSubmit)
 	app.Get("/me", w.mePage)
 	app.Get("/live/proposals/:id", s.liveProposal)
+	app.Get("/live/me", s.liveMe)
 	app.Get("/me/records", w.recordsPage)
 	app.Post("/me/records/:id/delete", w.recordDeleteSubmit)
 	app.Get("/me/records/:id/edit", w.rectifyPage)

@@ -67,7 +67,7 @@ func TestPagesOps_EraseAndRetention(t *testing.T) {
 	b.cookies[sessionCookie] = w.login(t, "op@coop.test")
 	p := b.get("/ops")
 	action := "/ops/members/" + ada.ID + "/delete"
-	if p.doc.Find(`form[action="` + action + `"]`).Length() != 1 {
+	if p.doc.Find(`form[action="`+action+`"]`).Length() != 1 {
 		t.Fatalf("no erase form for Ada\n%s", p.body)
 	}
 	if r := b.post(action, url.Values{"_csrf": {p.csrf()}}); r.resp.StatusCode != 400 {

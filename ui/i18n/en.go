@@ -516,5 +516,9 @@ func english() map[string]string {
 		"notice.member_erased":      "The account is erased.",
 		"notice.retention_run.one":  "Retention ran: %s row removed.",
 		"notice.retention_run.many": "Retention ran: %s rows removed.",
+		"me.votes":                  "Votes",
+		"me.votes.until":            "open until %s",
+		"me.votes.closed":           "Recently closed",
+		"me.live.updated":           "Your dashboard was updated.",
 	}
 }

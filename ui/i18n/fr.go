@@ -516,5 +516,9 @@ func french() map[string]string {
 		"notice.member_erased":      "Le compte est effacé.",
 		"notice.retention_run.one":  "Conservation appliquée : %s ligne supprimée.",
 		"notice.retention_run.many": "Conservation appliquée : %s lignes supprimées.",
+		"me.votes":                  "Votes",
+		"me.votes.until":            "ouvert jusqu'au %s",
+		"me.votes.closed":           "Récemment clos",
+		"me.live.updated":           "Votre tableau de bord a été mis à jour.",
 	}
 }

@@ -178,6 +178,7 @@ type Me struct {
 	Connections []members.JournalEntry
 	Error       components.FormError // a refused form about no listed pool
 	Ledger      float64              // the privacy loss (ε) charged to the member so far
+	Votes       MeVotes
 }
 
 // Records is the member's records page: one section per pool they
