@@ -57,10 +57,6 @@ func TestBrowser_DashboardLive(t *testing.T) {
 // dashboard.
 func (b *browserTab) login(base, email string) {
 	b.t.Helper()
-	b.step("", chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="me-account"]`)))
+	b.step("", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)))
+	b.loginHere(email)
 }

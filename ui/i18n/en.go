@@ -326,7 +326,7 @@ func english() map[string]string {
 		"records.delete":               "Delete",
 		"records.delete.which":         "record %d of “%s”",
 		"upload.label":                 "A CSV file of records for “%s”",
-		"upload.hint":                  "The first line names the columns: %s. The whole file is added, or nothing if a row is wrong. (No progress bar: it would need JavaScript.)",
+		"upload.hint":                  "The first line names the columns: %s. The whole file is added, or nothing if a row is wrong.",
 		"upload.submit":                "Upload",
 		"upload.errors":                "Nothing was added: fix these rows and upload the file again.",
 		"upload.col.row":               "Row",
@@ -520,5 +520,8 @@ func english() map[string]string {
 		"me.votes.until":            "open until %s",
 		"me.votes.closed":           "Recently closed",
 		"me.live.updated":           "Your dashboard was updated.",
+		"upload.progress":           "Upload progress",
+		"live.closed_note":          "The vote has just closed.",
+		"live.closed_link":          "See the result (your receipt above is shown only once: copy it first)",
 	}
 }

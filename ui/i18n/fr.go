@@ -326,7 +326,7 @@ func french() map[string]string {
 		"records.delete":               "Supprimer",
 		"records.delete.which":         "l'enregistrement %d de « %s »",
 		"upload.label":                 "Un fichier CSV d'enregistrements pour « %s »",
-		"upload.hint":                  "La première ligne nomme les colonnes : %s. Le fichier est ajouté en entier, ou pas du tout si une ligne est fausse. (Pas de barre de progression : il faudrait du JavaScript.)",
+		"upload.hint":                  "La première ligne nomme les colonnes : %s. Le fichier est ajouté en entier, ou pas du tout si une ligne est fausse.",
 		"upload.submit":                "Envoyer",
 		"upload.errors":                "Rien n'a été ajouté : corrigez ces lignes et envoyez de nouveau le fichier.",
 		"upload.col.row":               "Ligne",
@@ -520,5 +520,8 @@ func french() map[string]string {
 		"me.votes.until":            "ouvert jusqu'au %s",
 		"me.votes.closed":           "Récemment clos",
 		"me.live.updated":           "Votre tableau de bord a été mis à jour.",
+		"upload.progress":           "Progression de l'envoi",
+		"live.closed_note":          "Le vote vient de se clore.",
+		"live.closed_link":          "Voir le résultat (votre reçu ci-dessus n'est affiché qu'une fois : copiez-le d'abord)",
 	}
 }

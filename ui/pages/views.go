@@ -184,9 +184,10 @@ type Me struct {
 // Records is the member's records page: one section per pool they
 // consented to.
 type Records struct {
-	Page  components.Page
-	Pools []PoolRecords
-	Error components.FormError // a refused form about no listed pool
+	Page         components.Page
+	Pools        []PoolRecords
+	Error        components.FormError // a refused form about no listed pool
+	UploadScript string               // the hashed URL of upload.js (the progress bar)
 }
 
 // PoolRecords is the member's records in one pool, and its upload form.

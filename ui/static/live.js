@@ -8,6 +8,10 @@
   var el = document.querySelector("[data-live-proposal]");
   if (el) {
     var es = new EventSource("/live/proposals/" + encodeURIComponent(el.getAttribute("data-live-proposal")));
+    // A form on its way (the ballot that closes the vote) must not be
+    // cut short by a reload: the page it leads to shows the close.
+    var leaving = false;
+    document.addEventListener("submit", function () { leaving = true; es.close(); });
     es.addEventListener("ballot_cast", function (e) {
       var d = JSON.parse(e.data);
       var p = document.querySelector("[data-live=participation]");
@@ -18,6 +22,17 @@
     });
     es.addEventListener("closed", function () {
       es.close();
+      if (leaving) return;
+      // The page may show the close already (the event can arrive after
+      // the page that follows a last ballot). A receipt on the page is
+      // shown once: keep it, and say the vote closed with a link to the
+      // result instead of reloading.
+      var note = document.querySelector("[data-live-closed-note]");
+      if (note && note.getAttribute("data-live-closed-note") !== "open") return;
+      if (note && document.querySelector(".receipt")) {
+        note.hidden = false;
+        return;
+      }
       window.location.reload();
     });
   }
