@@ -127,6 +127,7 @@ func New(deps Deps) *fiber.App {
 	api.Post("/members/:id/reinstate", s.setAccountStatus(false))
 	api.Delete("/members/:id", s.deleteMember)
 	api.Post("/retention/runs", s.runRetention)
+	api.Get("/journal", s.accessJournal)
 
 	api.Get("/pools", s.listPools)
 	api.Post("/pools", s.createPool)

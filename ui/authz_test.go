@@ -101,6 +101,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/members/" + other.ID + "/roles", fixed(`{"role":"researcher"}`), [5]int{401, 403, 403, 200, 401}},
 		{"GET", "/api/v1/cluster", nil, [5]int{401, 403, 403, 200, 401}},
 		{"POST", "/api/v1/retention/runs", fixed(`{}`), [5]int{401, 403, 403, 200, 401}},
+		{"GET", "/api/v1/journal", nil, [5]int{401, 403, 403, 200, 401}},
 		{"GET", "/api/v1/proposals", nil, [5]int{200, 200, 200, 200, 401}},
 		{"GET", "/api/v1/proposals/" + prop.ID, nil, [5]int{200, 200, 200, 200, 401}},
 		{"POST", "/api/v1/proposals", fixed(draft), [5]int{401, 403, 201, 403, 401}},

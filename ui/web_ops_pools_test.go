@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"coop/members"
@@ -85,5 +87,36 @@ func TestPagesOps_EraseAndRetention(t *testing.T) {
 	}
 	if n := b.get("/ops").testID("notice"); n.Length() != 1 {
 		t.Fatal("no notice after the retention run")
+	}
+}
+
+// The operators' access journal shows each use of pooled data with the
+// number of members it touched, never who; the API gives the same.
+func TestPagesOps_AccessJournal(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	ada := w.member(t, "Ada", "ada@coop.test")
+	w.consentAndContribute(t, ada, "north")
+	b := newBrowser(t, w.app, "en")
+	b.cookies[sessionCookie] = w.login(t, "op@coop.test")
+	if p := b.get("/ops"); p.testID("ops-journal-empty").Length() != 1 {
+		t.Fatalf("a journal before any use\n%s", p.testID("ops-journal").Text())
+	}
+	if _, err := w.deps.Pools.Export(context.Background(), ada.ID); err != nil {
+		t.Fatal(err)
+	}
+	p := b.get("/ops")
+	rows := p.testID("ops-access")
+	if rows.Length() != 1 || text(rows.Find(`[data-testid="ops-access-members"]`)) != "1" ||
+		!strings.Contains(text(rows), i18n.New().For("en").T("opsjournal.action.export")) {
+		t.Fatalf("journal rows: %q", text(rows))
+	}
+	if strings.Contains(text(p.testID("ops-journal")), "Ada") || strings.Contains(p.testID("ops-journal").Text(), ada.ID) {
+		t.Fatal("the operators' journal names the member")
+	}
+	req := httptest.NewRequest("GET", "/api/v1/journal", nil)
+	req.Header.Set("Authorization", "Bearer "+w.login(t, "op@coop.test"))
+	if resp, body := call(t, w.app, req); resp.StatusCode != 200 || !strings.Contains(body, `"members":1`) || strings.Contains(body, ada.ID) {
+		t.Fatalf("API journal: %d %s", resp.StatusCode, body)
 	}
 }

@@ -523,5 +523,11 @@ func english() map[string]string {
 		"upload.progress":           "Upload progress",
 		"live.closed_note":          "The vote has just closed.",
 		"live.closed_link":          "See the result (your receipt above is shown only once: copy it first)",
+		"opsjournal.title":          "Access journal",
+		"opsjournal.lead":           "Every use of pooled data: when, in which pool, what for, and how many members' data it touched. Members see their own lines on their dashboard; this page never says who.",
+		"opsjournal.empty":          "No pooled data has been used yet.",
+		"opsjournal.col.members":    "Members",
+		"opsjournal.action.query":   "A query voted by the members",
+		"opsjournal.action.export":  "A member's export of their own data",
 	}
 }

@@ -523,5 +523,11 @@ func french() map[string]string {
 		"upload.progress":           "Progression de l'envoi",
 		"live.closed_note":          "Le vote vient de se clore.",
 		"live.closed_link":          "Voir le résultat (votre reçu ci-dessus n'est affiché qu'une fois : copiez-le d'abord)",
+		"opsjournal.title":          "Journal des accès",
+		"opsjournal.lead":           "Chaque usage des données mises en commun : quand, dans quel bassin, pour quoi, et combien de membres il a concernés. Les membres voient leurs propres lignes sur leur tableau de bord ; cette page ne dit jamais qui.",
+		"opsjournal.empty":          "Aucune donnée mise en commun n'a encore été utilisée.",
+		"opsjournal.col.members":    "Membres",
+		"opsjournal.action.query":   "Une requête votée par les membres",
+		"opsjournal.action.export":  "L'export par un membre de ses propres données",
 	}
 }
