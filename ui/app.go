@@ -119,6 +119,7 @@ func New(deps Deps) *fiber.App {
 	api.Get("/me/records", s.myRecords)
 	api.Put("/me/records/:id", s.rectifyRecord)
 	api.Delete("/me/records/:id", s.deleteRecord)
+	api.Get("/me/proposals", s.myProposals)
 
 	api.Get("/members", s.listMembers)
 	api.Post("/members/:id/roles", s.grantRole)

@@ -96,6 +96,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/me/records", nil, [5]int{401, 200, 200, 200, 401}},
 		{"GET", "/api/v1/me/consents", nil, [5]int{401, 200, 200, 200, 401}},
 		{"GET", "/api/v1/me/tokens", nil, [5]int{401, 200, 200, 200, 401}},
+		{"GET", "/api/v1/me/proposals", nil, [5]int{401, 200, 200, 200, 401}},
 		{"POST", "/api/v1/me/tokens", fixed(`{"name":"script"}`), [5]int{401, 201, 201, 201, 401}},
 		{"GET", "/api/v1/members", nil, [5]int{401, 403, 403, 200, 401}},
 		{"POST", "/api/v1/members/" + other.ID + "/roles", fixed(`{"role":"researcher"}`), [5]int{401, 403, 403, 200, 401}},

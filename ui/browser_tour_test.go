@@ -50,6 +50,7 @@ func TestBrowser_AxeTour(t *testing.T) {
 		b.step("tour-"+lang+"-token-created", chromedp.SendKeys(chromedp.ID("token-name"), "script "+lang),
 			chromedp.Click(chromedp.CSS(`[data-testid="token-submit"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-token"]`)))
 		visit("tour-"+lang+"-charters", "/me/charter", `[data-testid="charter-member"]`)
+		visit("tour-"+lang+"-my-proposals", "/me/proposals", `[data-testid="mine-empty"]`)
 		b.step("", chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nav-login"]`)))
 
 		b.login(base, "op@coop.test")

@@ -60,6 +60,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/me/records/:id/delete", w.recordDeleteSubmit)
 	app.Get("/me/records/:id/edit", w.rectifyPage)
 	app.Post("/me/records/:id", w.rectifySubmit)
+	app.Get("/me/proposals", w.myProposalsPage)
 	app.Get("/me/account", w.settingsPage)
 	app.Post("/me/tokens", w.tokenSubmit)
 	app.Post("/me/tokens/:id/revoke", w.tokenRevokeSubmit)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -199,5 +200,43 @@ func TestPagesAccount_OpenDraft(t *testing.T) {
 	got, _ := w.deps.Proposals.Get(context.Background(), prop.ID)
 	if got.Status != proposals.StatusOpen {
 		t.Fatalf("status %s after open", got.Status)
+	}
+}
+
+// A researcher follows their proposals: the open one and the passed one
+// with the budget its grant has left; the API lists the same.
+func TestPagesAccount_MyProposals(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	w.member(t, "Ada", "ada@coop.test")
+	passed := w.propose(t, "Heating by region")
+	if _, err := w.deps.Proposals.Vote(context.Background(), w.session(t, "ada@coop.test"), passed.ID, "yes"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() bool {
+		p, err := w.deps.Proposals.Get(context.Background(), passed.ID)
+		return err == nil && p.Status == proposals.StatusPassed
+	})
+	open := w.propose(t, "Cooling by region")
+	tr := i18n.New().For("fr")
+	b := newBrowser(t, w.app, "fr")
+	b.cookies[sessionCookie] = w.login(t, "rosalind@coop.test")
+	if href, _ := b.get("/me").testID("mine-link").Attr("href"); href != "/me/proposals" {
+		t.Fatalf("no link from the dashboard: %q", href)
+	}
+	p := b.get("/me/proposals")
+	rows := p.testID("mine-row")
+	if rows.Length() != 2 || !strings.Contains(text(rows.Eq(0)), open.Title) || text(rows.Eq(0).Find(`[data-testid="mine-grant"]`)) != "—" {
+		t.Fatalf("rows: %q", text(p.testID("mine")))
+	}
+	got, _ := w.deps.Proposals.Get(context.Background(), passed.ID)
+	want := tr.F("grant.text", tr.Num(got.Grant.BudgetLeft), tr.Num(got.Grant.EpsilonTotal), tr.Date(got.Grant.ExpiresAt))
+	if g := text(rows.Eq(1).Find(`[data-testid="mine-grant"]`)); g != want {
+		t.Errorf("grant %q, want %q", g, want)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/me/proposals", nil)
+	req.Header.Set("Authorization", "Bearer "+w.login(t, "ada@coop.test"))
+	if resp, body := call(t, w.app, req); resp.StatusCode != 200 || body != `{"proposals":[]}` {
+		t.Errorf("a member's own proposals: %d %s", resp.StatusCode, body)
 	}
 }

@@ -529,5 +529,9 @@ func english() map[string]string {
 		"opsjournal.col.members":    "Members",
 		"opsjournal.action.query":   "A query voted by the members",
 		"opsjournal.action.export":  "A member's export of their own data",
+		"mine.title":                "Your proposals and grants",
+		"mine.lead":                 "The proposals you submitted. A passed proposal holds a grant: the privacy budget it has left and the date its access ends; run its query from its page.",
+		"mine.empty":                "You have not submitted a proposal yet.",
+		"mine.col.proposal":         "Proposal",
 	}
 }

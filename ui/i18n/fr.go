@@ -529,5 +529,9 @@ func french() map[string]string {
 		"opsjournal.col.members":    "Membres",
 		"opsjournal.action.query":   "Une requête votée par les membres",
 		"opsjournal.action.export":  "L'export par un membre de ses propres données",
+		"mine.title":                "Vos propositions et autorisations",
+		"mine.lead":                 "Les propositions que vous avez soumises. Une proposition adoptée donne une autorisation : le budget de confidentialité qu'il lui reste et la date où l'accès prend fin ; lancez sa requête depuis sa page.",
+		"mine.empty":                "Vous n'avez encore soumis aucune proposition.",
+		"mine.col.proposal":         "Proposition",
 	}
 }
