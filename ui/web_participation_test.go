@@ -187,3 +187,49 @@ func TestPagesParticipation_Objection(t *testing.T) {
 		t.Fatalf("no _csrf: %d", r.resp.StatusCode)
 	}
 }
+
+// The pages added for members, researchers and operators keep the rules of
+// every page: each form posts with the session's _csrf, each input has its
+// label, scripts come only from this site's files, nothing inline.
+func TestPagesParticipation_FormsAndScripts(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	ada := w.member(t, "Ada", "ada@coop.test")
+	w.consentAndContribute(t, ada, "north")
+	prop := w.propose(t, "Heating by region")
+	recs, err := w.deps.Pools.Records(context.Background(), ada.ID, "energy")
+	if err != nil || len(recs) == 0 {
+		t.Fatal(recs, err)
+	}
+	for _, tc := range []struct {
+		email string
+		paths []string
+	}{
+		{"ada@coop.test", []string{"/proposals/" + prop.ID + "/discussion", "/proposals/" + prop.ID + "/objection",
+			"/me/account", "/me/charter", "/me/records", "/me/records/" + recs[0].ID + "/edit", "/me/proposals", "/me"}},
+		{"op@coop.test", []string{"/ops", "/ops/pools"}},
+	} {
+		b := newBrowser(t, w.app, "fr")
+		b.cookies[sessionCookie] = w.login(t, tc.email)
+		for _, path := range tc.paths {
+			p := b.get(path)
+			if p.resp.StatusCode != 200 {
+				t.Fatalf("GET %s: %d", path, p.resp.StatusCode)
+			}
+			checkForms(t, path, p, csrfToken(b.cookies[sessionCookie]))
+			if p.doc.Find("script:not([src]), style, [style], [onclick], [onload], [onsubmit], [onchange]").Length() > 0 {
+				t.Errorf("GET %s: inline script or style", path)
+			}
+			p.doc.Find("script[src]").Each(func(_ int, sc *goquery.Selection) {
+				if src, _ := sc.Attr("src"); !strings.HasPrefix(src, "/static/") {
+					t.Errorf("GET %s: script %q", path, src)
+				}
+			})
+			p.doc.Find("input:not([type=hidden]), select, textarea").Each(func(_ int, in *goquery.Selection) {
+				if id := in.AttrOr("id", ""); id == "" || p.doc.Find(`label[for="`+id+`"]`).Length() != 1 {
+					t.Errorf("GET %s: input %q has no label", path, in.AttrOr("name", ""))
+				}
+			})
+		}
+	}
+}
