@@ -533,5 +533,7 @@ func english() map[string]string {
 		"mine.lead":                 "The proposals you submitted. A passed proposal holds a grant: the privacy budget it has left and the date its access ends; run its query from its page.",
 		"mine.empty":                "You have not submitted a proposal yet.",
 		"mine.col.proposal":         "Proposal",
+		"ops.grant_operator":        "Make operator",
+		"ops.revoke_operator":       "Remove operator role",
 	}
 }

@@ -533,5 +533,7 @@ func french() map[string]string {
 		"mine.lead":                 "Les propositions que vous avez soumises. Une proposition adoptée donne une autorisation : le budget de confidentialité qu'il lui reste et la date où l'accès prend fin ; lancez sa requête depuis sa page.",
 		"mine.empty":                "Vous n'avez encore soumis aucune proposition.",
 		"mine.col.proposal":         "Proposition",
+		"ops.grant_operator":        "Nommer opérateur",
+		"ops.revoke_operator":       "Retirer le rôle d'opérateur",
 	}
 }
