@@ -196,6 +196,9 @@ func fullFlow(t *testing.T, lang string) {
 	// 7. Ada sees the use in her journal, and her ballot in the list.
 	b.login(base, "ada@coop.test")
 	b.step("23-journal", chromedp.WaitVisible(css(`[data-testid="journal"] a[href="/proposals/`+id+`"]`)))
+	if got := b.text(`[data-testid="journal"] a[href="/proposals/` + id + `"]`); got != title {
+		t.Fatalf("the journal names the proposal %q, want %q", got, title)
+	}
 	if ledger := b.text(`[data-testid="privacy-ledger"] strong`); ledger == tr.F("me.ledger", tr.Num(0)) {
 		t.Fatalf("the privacy ledger still says %q after a run on her data", ledger)
 	}

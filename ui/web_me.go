@@ -50,7 +50,7 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 		return w.errorPage(c, err)
 	}
 	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns,
-		Ledger: pooling.PrivacyLoss(uses), Votes: votes}
+		Ledger: pooling.PrivacyLoss(uses), Votes: votes, Titles: w.proposalTitles(ctx, uses)}
 
 	status := fiber.StatusOK
 	if formErr != nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 
+	"coop/pooling"
 	"coop/proposals"
 	"coop/ui/pages"
 )
@@ -31,4 +32,20 @@ func (w *web) meVotes(ctx context.Context) (pages.MeVotes, error) {
 	}
 	v.Closed = proposalItems(closed)
 	return v, nil
+}
+
+// proposalTitles names the proposals the journal's lines point to; one
+// that cannot be read keeps the generic link text.
+func (w *web) proposalTitles(ctx context.Context, uses []pooling.Access) map[string]string {
+	titles, tried := map[string]string{}, map[string]bool{}
+	for _, u := range uses {
+		if tried[u.Proposal] || u.Proposal == "" {
+			continue
+		}
+		tried[u.Proposal] = true
+		if p, err := w.deps.Proposals.Get(ctx, u.Proposal); err == nil {
+			titles[u.Proposal] = p.Title
+		}
+	}
+	return titles
 }

@@ -179,6 +179,7 @@ type Me struct {
 	Error       components.FormError // a refused form about no listed pool
 	Ledger      float64              // the privacy loss (ε) charged to the member so far
 	Votes       MeVotes
+	Titles      map[string]string // proposal id -> title, for the journal's links
 }
 
 // Records is the member's records page: one section per pool they
