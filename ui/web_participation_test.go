@@ -40,6 +40,9 @@ func TestPagesParticipation_Discussion(t *testing.T) {
 		if refused.resp.StatusCode != 400 || refused.testID("form-error").Length() != 1 {
 			t.Fatalf("%s: an empty comment: %d\n%s", lang, refused.resp.StatusCode, refused.testID("comment-form").Text())
 		}
+		if lang == "fr" && text(refused.testID("form-error")) != tr.T("err.comment_length") {
+			t.Errorf("the refusal is not in French: %q", text(refused.testID("form-error")))
+		}
 		done := ada.post(path, url.Values{"_csrf": {p.csrf()}, "body": {"Why winter only (" + lang + ")?"}})
 		if done.resp.StatusCode != 303 {
 			t.Fatalf("%s: comment: %d\n%s", lang, done.resp.StatusCode, done.body)

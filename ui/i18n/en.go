@@ -535,5 +535,9 @@ func english() map[string]string {
 		"mine.col.proposal":         "Proposal",
 		"ops.grant_operator":        "Make operator",
 		"ops.revoke_operator":       "Remove operator role",
+		"err.erase_confirm":         "To erase your account, type its email address and tick the box.",
+		"err.charter_tick":          "Tick the box to sign the charter.",
+		"err.ops_erase_confirm":     "Tick “Confirm” next to the button to erase the account.",
+		"err.comment_length":        "A comment has 1 to 4,000 characters.",
 	}
 }

@@ -535,5 +535,9 @@ func french() map[string]string {
 		"mine.col.proposal":         "Proposition",
 		"ops.grant_operator":        "Nommer opérateur",
 		"ops.revoke_operator":       "Retirer le rôle d'opérateur",
+		"err.erase_confirm":         "Pour effacer votre compte, saisissez son adresse électronique et cochez la case.",
+		"err.charter_tick":          "Cochez la case pour signer la charte.",
+		"err.ops_erase_confirm":     "Cochez « Confirmer » à côté du bouton pour effacer le compte.",
+		"err.comment_length":        "Un commentaire compte de 1 à 4 000 caractères.",
 	}
 }
