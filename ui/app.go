@@ -148,6 +148,7 @@ func New(deps Deps) *fiber.App {
 	api.Put("/proposals/:id/objection", s.setObjection)
 	api.Post("/proposals/:id/queries", s.runQuery)
 	api.Get("/proposals/:id/results", s.results)
+	api.Get("/proposals/:id/results.csv", s.resultsCSV)
 	api.Get("/proposals/:id/preview", s.preview)
 	app.All(raftdata.InternalPrefix+"*", adaptor.HTTPHandler(detachContext(deps.Cluster.Handler())))
 	return app

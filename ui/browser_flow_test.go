@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -191,6 +192,14 @@ func fullFlow(t *testing.T, lang string) {
 		t.Fatalf("status %q", got)
 	}
 	b.step("22-results", chromedp.Click(css(`[data-testid="run-submit"]`)), chromedp.WaitVisible(css(`[data-testid="results"] svg`)))
+	// The results come as a CSV file too: a line per region of the run.
+	csvURL := b.eval(`document.querySelector('[data-testid="results-csv"]').getAttribute("href")`)
+	req := httptest.NewRequest("GET", csvURL, nil)
+	req.Header.Set("Authorization", "Bearer "+w.login(t, "rosa@coop.test"))
+	if resp, body := call(t, w.app, req); resp.StatusCode != 200 || !strings.HasPrefix(body, "run,at,region,value,suppressed,cohort,epsilon_spent\n") ||
+		!strings.Contains(body, ",north,") {
+		t.Fatalf("results CSV %s: %d\n%s", csvURL, resp.StatusCode, body)
+	}
 	logout()
 
 	// 7. Ada sees the use in her journal, and her ballot in the list.

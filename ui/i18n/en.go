@@ -539,5 +539,6 @@ func english() map[string]string {
 		"err.charter_tick":          "Tick the box to sign the charter.",
 		"err.ops_erase_confirm":     "Tick “Confirm” next to the button to erase the account.",
 		"err.comment_length":        "A comment has 1 to 4,000 characters.",
+		"results.csv":               "Download the results (CSV)",
 	}
 }

@@ -539,5 +539,6 @@ func french() map[string]string {
 		"err.charter_tick":          "Cochez la case pour signer la charte.",
 		"err.ops_erase_confirm":     "Cochez « Confirmer » à côté du bouton pour effacer le compte.",
 		"err.comment_length":        "Un commentaire compte de 1 à 4 000 caractères.",
+		"results.csv":               "Télécharger les résultats (CSV)",
 	}
 }
