@@ -112,8 +112,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/proposals/" + prop.ID + "/comments", fixed(`{"body":"why?"}`), [5]int{401, 201, 201, 403, 401}},
 		{"PUT", "/api/v1/proposals/" + prop.ID + "/objection", fixed(`{"object":true}`), [5]int{401, 200, 200, 403, 401}},
 		{"POST", "/api/v1/proposals/" + prop.ID + "/queries", fixed(`{}`), [5]int{401, 403, 403, 403, 401}},
-		{"GET", "/api/v1/proposals/" + prop.ID + "/results", nil, [5]int{401, 200, 200, 200, 401}},
-		{"GET", "/api/v1/proposals/" + prop.ID + "/results.csv", nil, [5]int{401, 200, 200, 200, 401}},
+		{"GET", "/api/v1/proposals/" + prop.ID + "/results", nil, [5]int{200, 200, 200, 200, 401}},
+		{"GET", "/api/v1/proposals/" + prop.ID + "/results.csv", nil, [5]int{200, 200, 200, 200, 401}},
 		{"GET", "/api/v1/proposals/" + prop.ID + "/preview", nil, [5]int{401, 200, 200, 200, 401}},
 	}
 	var failures []string

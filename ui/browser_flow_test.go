@@ -201,19 +201,21 @@ func fullFlow(t *testing.T, lang string) {
 		t.Fatalf("results CSV %s: %d\n%s", csvURL, resp.StatusCode, body)
 	}
 	logout()
+	b.step("23-published", chromedp.Click(css(`[data-testid="nav-results"]`)),
+		chromedp.WaitVisible(css(`[data-testid="published-item"] a[href^="/proposals/`+id+`"]`)))
 
 	// 7. Ada sees the use in her journal, and her ballot in the list.
 	b.login(base, "ada@coop.test")
-	b.step("23-journal", chromedp.WaitVisible(css(`[data-testid="journal"] a[href="/proposals/`+id+`"]`)))
+	b.step("24-journal", chromedp.WaitVisible(css(`[data-testid="journal"] a[href="/proposals/`+id+`"]`)))
 	if got := b.text(`[data-testid="journal"] a[href="/proposals/` + id + `"]`); got != title {
 		t.Fatalf("the journal names the proposal %q, want %q", got, title)
 	}
 	if ledger := b.text(`[data-testid="privacy-ledger"] strong`); ledger == tr.F("me.ledger", tr.Num(0)) {
 		t.Fatalf("the privacy ledger still says %q after a run on her data", ledger)
 	}
-	b.step("24-ballots", chromedp.Navigate(base+"/proposals/"+id+"/ballots"), chromedp.WaitVisible(css(`[data-testid="receipt-form"]`)),
+	b.step("25-ballots", chromedp.Navigate(base+"/proposals/"+id+"/ballots"), chromedp.WaitVisible(css(`[data-testid="receipt-form"]`)),
 		chromedp.SendKeys(chromedp.ID("receipt"), receipt))
-	b.step("25-receipt-checked", chromedp.Click(css(`[data-testid="receipt-submit"]`)), chromedp.WaitVisible(css(`[data-testid="receipt-check"]`)))
+	b.step("26-receipt-checked", chromedp.Click(css(`[data-testid="receipt-submit"]`)), chromedp.WaitVisible(css(`[data-testid="receipt-check"]`)))
 	if got, want := b.text(`[data-testid="receipt-found"]`), tr.F("ballots.found", tr.T("choice.yes")); got != want {
 		t.Fatalf("receipt check %q, want %q", got, want)
 	}

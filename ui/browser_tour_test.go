@@ -36,6 +36,7 @@ func TestBrowser_AxeTour(t *testing.T) {
 		b.step("", chromedp.Navigate(base+"/lang/"+lang+"?next=/"), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] main`)))
 		b.axe()
 		visit("tour-"+lang+"-rules", "/rules", `[data-testid="page-title"]`)
+		visit("tour-"+lang+"-results-none", "/results", `[data-testid="published-empty"]`)
 		visit("tour-"+lang+"-pools", "/pools", `[data-testid="page-title"]`)
 		visit("tour-"+lang+"-pool", "/pools/energy", `[data-testid="page-title"]`)
 		visit("tour-"+lang+"-proposals", "/proposals", `[data-testid="proposal-list"]`)

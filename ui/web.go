@@ -35,6 +35,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/pools/:id", w.poolPage)
 	app.Post("/pools/:id/consent", w.consentSubmit)
 	app.Get("/proposals", w.proposalsPage)
+	app.Get("/results", w.publishedPage)
 	app.Get("/sandbox", w.sandboxPage)
 	app.Get("/proposals/new", w.proposalNewPage)
 	app.Post("/proposals/new", w.proposalNewSubmit)

@@ -540,5 +540,11 @@ func english() map[string]string {
 		"err.ops_erase_confirm":     "Tick “Confirm” next to the button to erase the account.",
 		"err.comment_length":        "A comment has 1 to 4,000 characters.",
 		"results.csv":               "Download the results (CSV)",
+		"nav.results":               "Results",
+		"published.title":           "Published results",
+		"published.lead":            "What the members' data taught, for every knowledge proposal they approved: figures about groups of members, with noise, small groups hidden. Nobody's records appear here.",
+		"published.empty":           "No result is published yet.",
+		"published.runs.one":        "%s run",
+		"published.runs.many":       "%s runs",
 	}
 }

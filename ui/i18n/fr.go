@@ -540,5 +540,11 @@ func french() map[string]string {
 		"err.ops_erase_confirm":     "Cochez « Confirmer » à côté du bouton pour effacer le compte.",
 		"err.comment_length":        "Un commentaire compte de 1 à 4 000 caractères.",
 		"results.csv":               "Télécharger les résultats (CSV)",
+		"nav.results":               "Résultats",
+		"published.title":           "Résultats publiés",
+		"published.lead":            "Ce que les données des membres ont appris, pour chaque proposition de connaissance qu'ils ont adoptée : des chiffres sur des groupes de membres, bruités, les petits groupes masqués. Les enregistrements de personne n'apparaissent ici.",
+		"published.empty":           "Aucun résultat n'est encore publié.",
+		"published.runs.one":        "%s exécution",
+		"published.runs.many":       "%s exécutions",
 	}
 }
