@@ -1,6 +1,6 @@
 // Package ui is coop's HTTP face: the JSON API, the node-to-node API mount,
-// health and metrics, and the templ pages (web*.go, pages/, components/);
-// SSE comes in a later issue.
+// health and metrics, the templ pages (web*.go, pages/, components/) and
+// their live updates over Server-Sent Events (live*.go).
 //
 // ui declares the small interfaces it needs from the rest of coop; the
 // composition root (package main) hands it the real implementations.
