@@ -18,11 +18,13 @@ type Proposals interface {
 	Get(ctx context.Context, id string) (proposals.Proposal, error)
 	List(ctx context.Context, status string, page int) ([]proposals.Proposal, bool, error)
 	Summaries(ctx context.Context, status string, page int) ([]proposals.Summary, bool, error)
+	ByRequester(ctx context.Context, accountID string) ([]proposals.Proposal, error)
 	Vote(ctx context.Context, actor members.Account, id, choice string) (string, error)
 	Ballots(ctx context.Context, id string) ([]proposals.PublishedBallot, error)
 	Comment(ctx context.Context, actor members.Account, id, body string) error
 	Comments(ctx context.Context, id string) ([]proposals.Comment, error)
 	Object(ctx context.Context, actor members.Account, id string, object bool) error
+	Objecting(ctx context.Context, id, accountID string) (bool, error)
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
 	Preview(ctx context.Context, id string) (proposals.Preview, error)
@@ -202,12 +204,11 @@ func (s *server) runQuery(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
-// results answers GET /api/v1/proposals/{id}/results.
+// results answers GET /api/v1/proposals/{id}/results: a knowledge
+// proposal's released results are published, to anyone; a reuse
+// proposal's go to its requester only.
 func (s *server) results(c *fiber.Ctx) error {
-	a, err := requireAccount(c)
-	if err != nil {
-		return err
-	}
+	a, _ := actor(c)
 	res, err := s.deps.Proposals.Results(c.UserContext(), a, c.Params("id"))
 	if err != nil {
 		return err

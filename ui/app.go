@@ -1,6 +1,6 @@
 // Package ui is coop's HTTP face: the JSON API, the node-to-node API mount,
-// health and metrics, and the templ pages (web*.go, pages/, components/);
-// SSE comes in a later issue.
+// health and metrics, the templ pages (web*.go, pages/, components/) and
+// their live updates over Server-Sent Events (live*.go).
 //
 // ui declares the small interfaces it needs from the rest of coop; the
 // composition root (package main) hands it the real implementations.
@@ -134,6 +134,7 @@ func New(deps Deps) *fiber.App {
 	api.Get("/me/records", s.myRecords)
 	api.Put("/me/records/:id", s.rectifyRecord)
 	api.Delete("/me/records/:id", s.deleteRecord)
+	api.Get("/me/proposals", s.myProposals)
 
 	api.Get("/members", s.listMembers)
 	api.Post("/members/:id/roles", s.grantRole)
@@ -141,6 +142,8 @@ func New(deps Deps) *fiber.App {
 	api.Post("/members/:id/suspend", s.setAccountStatus(true))
 	api.Post("/members/:id/reinstate", s.setAccountStatus(false))
 	api.Delete("/members/:id", s.deleteMember)
+	api.Post("/retention/runs", s.runRetention)
+	api.Get("/journal", s.accessJournal)
 
 	api.Get("/pools", s.listPools)
 	api.Post("/pools", s.createPool)
@@ -160,6 +163,7 @@ func New(deps Deps) *fiber.App {
 	api.Put("/proposals/:id/objection", s.setObjection)
 	api.Post("/proposals/:id/queries", s.runQuery)
 	api.Get("/proposals/:id/results", s.results)
+	api.Get("/proposals/:id/results.csv", s.resultsCSV)
 	api.Get("/proposals/:id/preview", s.preview)
 	app.All(raftdata.InternalPrefix+"*", adaptor.HTTPHandler(detachContext(deps.Cluster.Handler())))
 	return app

@@ -33,6 +33,7 @@ type Members interface {
 	Reinstate(ctx context.Context, actor members.Account, accountID string) error
 	Accounts(ctx context.Context, actor members.Account) ([]members.Account, error)
 	SignCharter(ctx context.Context, actor members.Account, kind members.CharterKind, lang string) error
+	RunRetention(ctx context.Context) (members.RetentionReport, error)
 }
 
 const (

@@ -96,12 +96,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/me/records", nil, [5]int{401, 200, 200, 200, 401}},
 		{"GET", "/api/v1/me/consents", nil, [5]int{401, 200, 200, 200, 401}},
 		{"GET", "/api/v1/me/tokens", nil, [5]int{401, 200, 200, 200, 401}},
+		{"GET", "/api/v1/me/proposals", nil, [5]int{401, 200, 200, 200, 401}},
 		{"POST", "/api/v1/me/tokens", fixed(`{"name":"script"}`), [5]int{401, 201, 201, 201, 401}},
 		{"GET", "/api/v1/members", nil, [5]int{401, 403, 403, 200, 401}},
 		{"POST", "/api/v1/members/" + other.ID + "/roles", fixed(`{"role":"researcher"}`), [5]int{401, 403, 403, 200, 401}},
 		{"GET", "/api/v1/cluster", nil, [5]int{401, 403, 403, 200, 401}},
 		{"DELETE", "/api/v1/cluster/nodes/n1", nil, [5]int{401, 403, 403, 409, 401}}, // the last node stays
 		{"POST", "/api/v1/backup", fixed(`{"key":"` + strings.Repeat("ab", 96) + `"}`), [5]int{401, 403, 403, 200, 401}},
+		{"POST", "/api/v1/retention/runs", fixed(`{}`), [5]int{401, 403, 403, 200, 401}},
+		{"GET", "/api/v1/journal", nil, [5]int{401, 403, 403, 200, 401}},
 		{"GET", "/api/v1/proposals", nil, [5]int{200, 200, 200, 200, 401}},
 		{"GET", "/api/v1/proposals/" + prop.ID, nil, [5]int{200, 200, 200, 200, 401}},
 		{"POST", "/api/v1/proposals", fixed(draft), [5]int{401, 403, 201, 403, 401}},
@@ -111,7 +114,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/proposals/" + prop.ID + "/comments", fixed(`{"body":"why?"}`), [5]int{401, 201, 201, 403, 401}},
 		{"PUT", "/api/v1/proposals/" + prop.ID + "/objection", fixed(`{"object":true}`), [5]int{401, 200, 200, 403, 401}},
 		{"POST", "/api/v1/proposals/" + prop.ID + "/queries", fixed(`{}`), [5]int{401, 403, 403, 403, 401}},
-		{"GET", "/api/v1/proposals/" + prop.ID + "/results", nil, [5]int{401, 200, 200, 200, 401}},
+		{"GET", "/api/v1/proposals/" + prop.ID + "/results", nil, [5]int{200, 200, 200, 200, 401}},
+		{"GET", "/api/v1/proposals/" + prop.ID + "/results.csv", nil, [5]int{200, 200, 200, 200, 401}},
 		{"GET", "/api/v1/proposals/" + prop.ID + "/preview", nil, [5]int{401, 200, 200, 200, 401}},
 	}
 	var failures []string

@@ -4,11 +4,10 @@ package ui
 // coop served on a 127.0.0.1 listener. They need /usr/bin/chromium (CI
 // installs it with .ci/install-deps) and FAIL without it.
 //
-// Screenshots: every step writes a PNG into the folder named by the
-// environment variable COOP_SCREENSHOTS (created if needed), or into a
-// temporary folder that the test logs and removes. For example:
-//
-//	COOP_SCREENSHOTS=$PWD/screenshots go test ./ui -run TestBrowser_ -v
+// Screenshots: every step writes a PNG into screenshots/<test name>/ at
+// the repository's root, or under the folder the environment variable
+// COOP_SCREENSHOTS names. axe-core checks every page a step lands on
+// (browser_axe_test.go).
 
 import (
 	"context"
@@ -22,8 +21,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
-
-	"coop/proposals"
 )
 
 const (
@@ -32,93 +29,6 @@ const (
 	browserBudget = 50 * time.Second
 	stepTimeout   = 20 * time.Second
 )
-
-// A person signs up (reading and signing the charter), logs in, grants
-// consent to a pool, opens a proposal, votes and sees their receipt; then
-// the same sign-up page in French, through the language switch.
-func TestBrowser_SignupConsentVote(t *testing.T) {
-	w := newWebCoop(t)
-	base := serveOnLoopback(t, w.app)
-	b := startBrowser(t)
-
-	b.step("01-signup-en", chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="signup-form"]`)))
-	if lang := b.eval("document.documentElement.lang"); lang != "en" {
-		t.Fatalf("the sign-up page is in %q, want en", lang)
-	}
-	// The first Tab reaches the skip link: the page is usable from the keyboard.
-	b.step("", chromedp.KeyEvent("\t"))
-	if focused := b.eval("document.activeElement.dataset.testid || ''"); focused != "skip-link" {
-		t.Fatalf("the first Tab focuses %q, want the skip link", focused)
-	}
-	b.step("02-signup-filled",
-		chromedp.SendKeys(chromedp.ID("name"), "Marie Curie"),
-		chromedp.SendKeys(chromedp.ID("email"), "marie@coop.test"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(chromedp.ID("accept_charter")),
-	)
-	b.step("03-signed-up", chromedp.Click(chromedp.CSS(`[data-testid="signup-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="notice"]`)))
-
-	// The proposal opens after the sign-up, so Marie is in its electorate;
-	// a second voter keeps the vote open after her ballot.
-	w.member(t, "Pierre", "pierre@coop.test")
-	prop := w.propose(t, "Winter energy use by region")
-
-	b.step("04-dashboard",
-		chromedp.SendKeys(chromedp.ID("email"), "marie@coop.test"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="me-pools"]`)))
-	b.step("05-consent-granted",
-		chromedp.Click(chromedp.CSS(`[data-testid="pool-energy"] [data-testid="consent-grant"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="pool-energy"] [data-testid="consent-withdraw"]`)))
-	if state := b.text(`[data-testid="pool-energy"] [data-testid="consent-state"]`); state != "Granted" {
-		t.Fatalf("consent state %q, want Granted", state)
-	}
-
-	b.step("06-proposal",
-		chromedp.Click(chromedp.CSS(`[data-testid="nav-proposals"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="proposal-list"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="/proposals/`+prop.ID+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="vote-form"]`)))
-	b.step("07-receipt",
-		chromedp.Click(chromedp.ID("choice-yes")),
-		chromedp.Click(chromedp.CSS(`[data-testid="vote-submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="receipt"]`)))
-	receipt := b.text(`[data-testid="receipt-code"]`)
-	if len(receipt) < 16 {
-		t.Fatalf("receipt %q", receipt)
-	}
-	got, err := w.deps.Proposals.Get(t.Context(), prop.ID)
-	if err != nil || got.Status != proposals.StatusOpen || got.Participation == nil || *got.Participation != 1 {
-		t.Fatalf("after the vote: %+v, %v", got, err)
-	}
-
-	// The last voter votes: the vote closes at once, and the page draws the
-	// tally.
-	if _, err := w.deps.Proposals.Vote(t.Context(), w.session(t, "pierre@coop.test"), prop.ID, "no"); err != nil {
-		t.Fatal(err)
-	}
-	b.step("08-tally", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="tally-chart"] svg`)))
-	if outcome := b.text(`[data-testid="outcome"]`); outcome == "" {
-		t.Fatal("a closed proposal shows no outcome")
-	}
-
-	b.step("09-logged-out", chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="nav-signup"]`)))
-	b.step("10-signup-fr",
-		chromedp.Click(chromedp.CSS(`[data-testid="nav-signup"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signup-form"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid="lang-fr"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`html[lang="fr"] [data-testid="signup-form"]`)))
-	if title := b.text(`[data-testid="page-title"]`); title != "Adhérer à la coopérative" {
-		t.Fatalf("French sign-up title %q", title)
-	}
-	if charter := b.text(`[data-testid="charter"] h3`); !strings.Contains(charter, "Charte") {
-		t.Fatalf("the charter is not in French: %q", charter)
-	}
-}
 
 // serveOnLoopback serves app on a real 127.0.0.1 listener until the test
 // ends and returns its base URL.
@@ -139,11 +49,18 @@ type browserTab struct {
 	t     *testing.T
 	ctx   context.Context
 	shots string
+	axed  float64 // performance.timeOrigin of the last page axe-core checked
 }
 
 // startBrowser starts chromium for the test; the browser ends with the
 // test or after browserBudget, whichever comes first.
 func startBrowser(t *testing.T) *browserTab {
+	t.Helper()
+	return startBrowserWithin(t, browserBudget)
+}
+
+// startBrowserWithin starts chromium for at most budget.
+func startBrowserWithin(t *testing.T, budget time.Duration) *browserTab {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Debian's chromium at %s (apt-get install chromium; CI runs .ci/install-deps): %v", chromiumPath, err)
@@ -163,8 +80,8 @@ func startBrowser(t *testing.T) *browserTab {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1100, 900),
 	)
-	budget, cancelBudget := context.WithTimeout(context.Background(), browserBudget)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)
+	bounded, cancelBudget := context.WithTimeout(context.Background(), budget)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(bounded, opts...)
 	ctx, cancelTab := chromedp.NewContext(alloc)
 	t.Cleanup(func() {
 		cancelTab()
@@ -178,12 +95,19 @@ func startBrowser(t *testing.T) *browserTab {
 	return &browserTab{t: t, ctx: ctx, shots: shots}
 }
 
-// screenshotDir is $COOP_SCREENSHOTS, or a temporary folder.
+// screenshotDir is the test's folder (its name, "/" made "-") under
+// $COOP_SCREENSHOTS, by default under screenshots/ at the repository's
+// root (ignored by git; README.md names it). Each run replaces the
+// test's folder.
 func screenshotDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("COOP_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
+	root := os.Getenv("COOP_SCREENSHOTS")
+	if root == "" {
+		root = filepath.Join("..", "screenshots")
+	}
+	dir := filepath.Join(root, strings.ReplaceAll(t.Name(), "/", "-"))
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -206,6 +130,7 @@ func (b *browserTab) step(name string, actions ...chromedp.Action[chromedp.Void]
 		}
 		b.t.Fatalf("step %s: %v", name, err)
 	}
+	b.axeNewPage()
 	if name != "" {
 		b.screenshot(name)
 	}

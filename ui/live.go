@@ -48,6 +48,14 @@ func (s *server) liveProposal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.streamEvents(c, events, unsubscribe)
+	return nil
+}
+
+// streamEvents answers c with Server-Sent Events: each [event, data] of
+// events as it comes, a ping every 5 s, for liveStreamFor at most or until
+// the node stops or the browser goes away; then unsubscribe.
+func (s *server) streamEvents(c *fiber.Ctx, events <-chan [2]string, unsubscribe func()) {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
@@ -76,5 +84,4 @@ func (s *server) liveProposal(c *fiber.Ctx) error {
 			}
 		}
 	})
-	return nil
 }

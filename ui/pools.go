@@ -27,6 +27,7 @@ type Pools interface {
 	Export(ctx context.Context, accountID string) (pooling.Export, error)
 	WriteCSV(ctx context.Context, w io.Writer, accountID, poolID string) error
 	AccessJournal(ctx context.Context, accountID string) ([]pooling.Access, error)
+	AccessSummary(ctx context.Context, limit int) ([]pooling.AccessEvent, error)
 	Sandbox(ctx context.Context, poolID string, q pooling.Query, minCohort int) (pooling.SandboxAnswer, error)
 }
 

@@ -80,6 +80,14 @@ func knownError(msg string) string {
 		return "err.csrf"
 	case strings.HasPrefix(msg, "no pool"):
 		return "err.no_pool"
+	case strings.HasPrefix(msg, "to erase your account"):
+		return "err.erase_confirm"
+	case strings.HasPrefix(msg, "tick the box to sign"):
+		return "err.charter_tick"
+	case strings.HasPrefix(msg, "tick the box next to the button"):
+		return "err.ops_erase_confirm"
+	case strings.HasPrefix(msg, "a comment has 1 to"):
+		return "err.comment_length"
 	}
 	return ""
 }

@@ -34,6 +34,21 @@ func newWebCoop(t *testing.T) *webCoop {
 func webCoopOn(t *testing.T, env *testEnv) *webCoop {
 	t.Helper()
 	ctx := context.Background()
+	createEnergyPool(t, env)
+	w := &webCoop{testEnv: env, app: New(env.deps)}
+	w.researcher = w.member(t, "Rosalind", "rosalind@coop.test")
+	op := w.session(t, "op@coop.test")
+	if err := env.members.GrantRole(ctx, op, w.researcher.ID, "researcher"); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// createEnergyPool creates the "energy" pool the page tests use: kwh
+// (0 to 100), region (north or south) and month.
+func createEnergyPool(t *testing.T, env *testEnv) {
+	t.Helper()
+	ctx := context.Background()
 	lo, hi := 0.0, 100.0
 	_, err := env.deps.Pools.CreatePool(ctx, pooling.Pool{ID: "energy", Title: "Home energy",
 		Fields: []pooling.Field{
@@ -46,13 +61,6 @@ func webCoopOn(t *testing.T, env *testEnv) *webCoop {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &webCoop{testEnv: env, app: New(env.deps)}
-	w.researcher = w.member(t, "Rosalind", "rosalind@coop.test")
-	op := w.session(t, "op@coop.test")
-	if err := env.members.GrantRole(ctx, op, w.researcher.ID, "researcher"); err != nil {
-		t.Fatal(err)
-	}
-	return w
 }
 
 // member signs a person up (charter signed) through the service.

@@ -45,8 +45,12 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 	if len(conns) > meConnections {
 		conns = conns[:meConnections]
 	}
+	votes, err := w.meVotes(ctx)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
 	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns,
-		Ledger: pooling.PrivacyLoss(uses)}
+		Ledger: pooling.PrivacyLoss(uses), Votes: votes, Titles: w.proposalTitles(ctx, uses)}
 
 	status := fiber.StatusOK
 	if formErr != nil {

@@ -213,8 +213,10 @@ func TestPagesMore_RunResultsAndLedger(t *testing.T) {
 			t.Errorf("south (one member) is not hidden: %q, %d bars", got, south.Find("rect").Length())
 		}
 	}
-	if p := newBrowser(t, w.app, "en").get("/proposals/" + prop.ID); p.testID("results").Length() != 0 {
-		t.Error("an anonymous visitor sees the results")
+	// They are published: an anonymous visitor reads them too (DESIGN.md:
+	// anonymous visitors read published results), with no run form.
+	if p := newBrowser(t, w.app, "en").get("/proposals/" + prop.ID); p.testID("results").Length() != 1 || p.testID("run-form").Length() != 0 {
+		t.Error("an anonymous visitor does not see the published results, or sees a run form")
 	}
 
 	// A reuse proposal's results go to its requester only: a member's page
@@ -237,6 +239,15 @@ func TestPagesMore_RunResultsAndLedger(t *testing.T) {
 	}
 	if p := member.get("/proposals/" + reuse.ID); p.resp.StatusCode != 200 || p.testID("results").Length() != 0 {
 		t.Errorf("a member sees a reuse proposal's results: %d", p.resp.StatusCode)
+	}
+	if p := newBrowser(t, w.app, "en").get("/proposals/" + reuse.ID); p.resp.StatusCode != 200 || p.testID("results").Length() != 0 {
+		t.Errorf("an anonymous visitor sees a reuse proposal's results: %d", p.resp.StatusCode)
+	}
+	// The public results page lists the knowledge proposal, not the reuse.
+	pub := newBrowser(t, w.app, "fr").get("/results")
+	if items := pub.testID("published-item"); pub.resp.StatusCode != 200 || items.Length() != 1 ||
+		items.Find(`a[href^="/proposals/`+prop.ID+`"]`).Length() != 1 || items.Find("svg").Length() != 1 {
+		t.Errorf("published results: %d, %d items\n%s", pub.resp.StatusCode, items.Length(), text(pub.doc.Find("main")))
 	}
 	if p := req.get("/proposals/" + reuse.ID); p.testID("result-chart-1").Length() != 1 {
 		t.Errorf("the requester does not see their reuse results")

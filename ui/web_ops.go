@@ -8,6 +8,10 @@ import (
 	"coop/ui/pages"
 )
 
+// opsJournalShown bounds the access journal on the operators' page; the
+// API has more (GET /api/v1/journal).
+const opsJournalShown = 50
+
 // operatorPage lets an operator through; an anonymous visitor goes to the
 // login page, anyone else gets the 403 page. When ok is false the answer
 // is written already and err is what to return.
@@ -39,7 +43,11 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Ops{Page: p, Accounts: accounts}
+	accesses, err := w.deps.Pools.AccessSummary(ctx, opsJournalShown)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses}
 	if cs, err := w.deps.Cluster.Cluster(ctx); err != nil {
 		v.ClusterError = asCoded(err).Message
 	} else {

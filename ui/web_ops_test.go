@@ -35,6 +35,7 @@ func TestPagesOps_RoleGating(t *testing.T) {
 		{"/sandbox", researcher, operator},
 		{"/proposals/new", researcher, operator},
 		{"/ops", operator, researcher},
+		{"/ops/pools", operator, member},
 	} {
 		p := anon.get(tc.path)
 		if p.resp.StatusCode != 303 || !strings.HasPrefix(p.resp.Header.Get("Location"), "/login?next=") {

@@ -47,7 +47,7 @@ func (w *web) renderRecords(c *fiber.Ctx, a members.Account, pool string, formEr
 	for _, r := range records {
 		byPool[r.Pool] = append(byPool[r.Pool], r)
 	}
-	view := pages.Records{Page: p}
+	view := pages.Records{Page: p, UploadScript: w.assets.URL("upload.js")}
 	for _, pl := range pools {
 		if !granted[pl.ID] {
 			continue

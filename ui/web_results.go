@@ -18,15 +18,16 @@ import (
 
 // proposalData adds what depends on the visitor to a proposal's page: the
 // preview before the vote (members, open proposal with a query), the
-// released results they may read, and the requester's run form.
+// released results they may read (a knowledge proposal's are published to
+// anyone), and the requester's run form.
 func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Proposal) error {
-	a, logged := actor(c)
-	if !logged || prop.Query == nil {
+	a, logged := actor(c) // anonymous visitors read published results too
+	if prop.Query == nil {
 		return nil
 	}
 	ctx := c.UserContext()
 	tr := v.Page.Tr
-	if prop.Status == proposals.StatusOpen && a.Has(members.RoleMember) && prop.Privacy != nil {
+	if logged && prop.Status == proposals.StatusOpen && a.Has(members.RoleMember) && prop.Privacy != nil {
 		pv, err := w.deps.Proposals.Preview(ctx, prop.ID)
 		if err != nil {
 			return err
@@ -45,7 +46,7 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 				v.Results = append(v.Results, resultView(tr, *prop.Query, r, i))
 			}
 		}
-		v.Run.Show = prop.Status == proposals.StatusPassed && a.ID == prop.Requester
+		v.Run.Show = logged && prop.Status == proposals.StatusPassed && a.ID == prop.Requester
 	}
 	return nil
 }

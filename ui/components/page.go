@@ -12,7 +12,7 @@ import (
 type Page struct {
 	Tr     i18n.Tr
 	Title  string  // the page's own title, without the site name
-	Nav    string  // the nav entry to mark current: home, proposals, pools, rules, me, login, signup
+	Nav    string  // the nav entry to mark current: home, proposals, pools, results, rules, me, login, signup
 	Path   string  // the path and query of this page, for the language switch
 	User   *Viewer // nil for an anonymous visitor
 	CSRF   string  // the token every form of the page carries in _csrf

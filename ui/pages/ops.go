@@ -2,6 +2,7 @@ package pages
 
 import (
 	"coop/members"
+	"coop/pooling"
 	"coop/ui/components"
 )
 
@@ -16,6 +17,7 @@ type Ops struct {
 	ClusterError string
 	Accounts     []members.Account
 	Error        components.FormError
+	Accesses     []pooling.AccessEvent // the access journal, newest first
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied

@@ -178,14 +178,17 @@ type Me struct {
 	Connections []members.JournalEntry
 	Error       components.FormError // a refused form about no listed pool
 	Ledger      float64              // the privacy loss (ε) charged to the member so far
+	Votes       MeVotes
+	Titles      map[string]string // proposal id -> title, for the journal's links
 }
 
 // Records is the member's records page: one section per pool they
 // consented to.
 type Records struct {
-	Page  components.Page
-	Pools []PoolRecords
-	Error components.FormError // a refused form about no listed pool
+	Page         components.Page
+	Pools        []PoolRecords
+	Error        components.FormError // a refused form about no listed pool
+	UploadScript string               // the hashed URL of upload.js (the progress bar)
 }
 
 // PoolRecords is the member's records in one pool, and its upload form.

@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed app.css favicon.svg live.js
+//go:embed app.css favicon.svg live.js upload.js
 var files embed.FS
 
 // Prefix is where the assets are served.

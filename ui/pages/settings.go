@@ -1,0 +1,46 @@
+package pages
+
+import (
+	"coop/members"
+	"coop/pooling"
+	"coop/ui/components"
+)
+
+// Settings is the member's account page: API tokens, the charters to
+// sign, and the erasure of the account.
+type Settings struct {
+	Page     components.Page
+	Account  members.Account
+	Tokens   []members.TokenInfo
+	NewToken *members.NewToken // the token just created, shown this once
+	// TokenName is the refused token form's name, kept in the form.
+	TokenName  string
+	TokenError components.FormError
+	EraseError components.FormError
+}
+
+// Charters is the page where a member reads and signs the current version
+// of the charters their roles call for.
+type Charters struct {
+	Page     components.Page
+	Current  bool // every charter is signed in its current version
+	Charters []CharterView
+	Error    components.FormError
+}
+
+// CharterView is one charter to read and sign.
+type CharterView struct {
+	Kind    string
+	Version int
+	Text    []components.Block
+}
+
+// Rectify is the form that corrects one record; Values holds a string per
+// field of the pool, in the pool's order.
+type Rectify struct {
+	Page     components.Page
+	Pool     pooling.Pool
+	RecordID string
+	Values   []string
+	Error    components.FormError
+}

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"context"
+
+	"coop/pooling"
+	"coop/proposals"
+	"coop/ui/pages"
+)
+
+// meVotesShown bounds each list of the dashboard's votes part; the
+// proposals page has them all.
+const meVotesShown = 5
+
+// meVotes reads the votes open now and the latest closed proposals.
+func (w *web) meVotes(ctx context.Context) (pages.MeVotes, error) {
+	var v pages.MeVotes
+	open, _, err := w.deps.Proposals.List(ctx, string(proposals.StatusOpen), 1)
+	if err != nil {
+		return v, err
+	}
+	v.Open = proposalItems(open[:min(len(open), meVotesShown)])
+	latest, _, err := w.deps.Proposals.List(ctx, "", 1)
+	if err != nil {
+		return v, err
+	}
+	var closed []proposals.Proposal
+	for _, p := range latest {
+		if p.Status != proposals.StatusOpen && p.Status != proposals.StatusDraft && len(closed) < meVotesShown {
+			closed = append(closed, p)
+		}
+	}
+	v.Closed = proposalItems(closed)
+	return v, nil
+}
+
+// proposalTitles names the proposals the journal's lines point to; one
+// that cannot be read keeps the generic link text.
+func (w *web) proposalTitles(ctx context.Context, uses []pooling.Access) map[string]string {
+	titles, tried := map[string]string{}, map[string]bool{}
+	for _, u := range uses {
+		if tried[u.Proposal] || u.Proposal == "" {
+			continue
+		}
+		tried[u.Proposal] = true
+		if p, err := w.deps.Proposals.Get(ctx, u.Proposal); err == nil {
+			titles[u.Proposal] = p.Title
+		}
+	}
+	return titles
+}

@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"coop/proposals"
+	"coop/ui/pages"
+)
+
+// myProposals answers GET /api/v1/me/proposals: the proposals the caller
+// submitted, newest first, with their grants and the budget left.
+func (s *server) myProposals(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Proposals.ByRequester(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"proposals": list})
+}
+
+// myProposalsPage answers GET /me/proposals: a researcher's proposals and
+// grants, with the privacy budget each has left.
+func (w *web) myProposalsPage(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/proposals")
+	}
+	list, err := w.deps.Proposals.ByRequester(c.UserContext(), a.ID)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	v := pages.MyProposals{Page: w.page(c, "me", "mine.title")}
+	for _, p := range list {
+		row := pages.MyProposal{Item: proposalItems([]proposals.Proposal{p})[0]}
+		if g := p.Grant; g != nil {
+			row.Grant = &pages.GrantView{EpsilonTotal: g.EpsilonTotal, EpsilonLeft: g.BudgetLeft, ExpiresAt: g.ExpiresAt}
+		}
+		v.Proposals = append(v.Proposals, row)
+	}
+	return w.render(c, fiber.StatusOK, pages.MyProposalsPage(v))
+}

@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/ui/components"
+	"coop/ui/pages"
+)
+
+// settingsPage answers GET /me/account: the member's API tokens, the
+// export and the erasure of the account.
+func (w *web) settingsPage(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/account")
+	}
+	return w.renderSettings(c, a, settingsForm{})
+}
+
+// settingsForm is what a form of the account page leaves for the page
+// drawn after it: a new token to show once, or a refusal.
+type settingsForm struct {
+	newToken  *members.NewToken
+	tokenName string
+	tokenErr  error
+	eraseErr  error
+}
+
+func (w *web) renderSettings(c *fiber.Ctx, a members.Account, f settingsForm) error {
+	p := w.page(c, "me", "settings.title")
+	toks, err := w.deps.Members.Tokens(c.UserContext(), a.ID)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	v := pages.Settings{Page: p, Account: a, Tokens: toks, NewToken: f.newToken, TokenName: f.tokenName}
+	status := fiber.StatusOK
+	if f.newToken != nil {
+		status = fiber.StatusCreated
+	}
+	if f.tokenErr != nil {
+		status, v.TokenError = w.formError(c, p.Tr, f.tokenErr)
+	}
+	if f.eraseErr != nil {
+		status, v.EraseError = w.formError(c, p.Tr, f.eraseErr)
+	}
+	return w.render(c, status, pages.SettingsPage(v))
+}
+
+// tokenSubmit answers POST /me/tokens (name): the new token is shown on
+// the page this once; coop keeps only its hash.
+func (w *web) tokenSubmit(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/account")
+	}
+	name := c.FormValue("name")
+	tok, err := w.deps.Members.CreateToken(c.UserContext(), a, name)
+	if err != nil {
+		return w.renderSettings(c, a, settingsForm{tokenName: name, tokenErr: err})
+	}
+	return w.renderSettings(c, a, settingsForm{newToken: &tok})
+}
+
+// tokenRevokeSubmit answers POST /me/tokens/{id}/revoke.
+func (w *web) tokenRevokeSubmit(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/account")
+	}
+	if err := w.deps.Members.RevokeToken(c.UserContext(), a, c.Params("id")); err != nil {
+		return w.renderSettings(c, a, settingsForm{tokenErr: err})
+	}
+	setFlash(c, flash{Notice: "token_revoked"})
+	return seeOther(c, "/me/account#tokens")
+}
+
+// eraseSubmit answers POST /me/delete (email=the account's address,
+// confirm=yes): the account stops at once and its pooled data is erased,
+// as DELETE /api/v1/me does.
+func (w *web) eraseSubmit(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/account")
+	}
+	if c.FormValue("confirm") != "yes" || !strings.EqualFold(strings.TrimSpace(c.FormValue("email")), a.Email) {
+		return w.renderSettings(c, a, settingsForm{eraseErr: invalidf("to erase your account, type its email address and tick the box")})
+	}
+	if err := w.deps.Members.DeleteAccount(c.UserContext(), a, a.ID); err != nil {
+		return w.renderSettings(c, a, settingsForm{eraseErr: err})
+	}
+	c.ClearCookie(sessionCookie)
+	setFlash(c, flash{Notice: "account_erased"})
+	return seeOther(c, "/")
+}
+
+// chartersPage answers GET /me/charter: the charters the account's roles
+// call for, to read and sign.
+func (w *web) chartersPage(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/charter")
+	}
+	return w.renderCharters(c, a, nil)
+}
+
+func (w *web) renderCharters(c *fiber.Ctx, a members.Account, formErr error) error {
+	p := w.page(c, "me", "charters.title")
+	v := pages.Charters{Page: p, Current: a.CharterCurrent}
+	for _, kind := range chartersOf(a) {
+		ch, err := members.CurrentCharter(kind, p.Tr.Lang)
+		if err != nil {
+			return w.errorPage(c, err)
+		}
+		v.Charters = append(v.Charters, pages.CharterView{Kind: string(kind), Version: ch.Version, Text: components.ParseText(ch.Text)})
+	}
+	status := fiber.StatusOK
+	if formErr != nil {
+		status, v.Error = w.formError(c, p.Tr, formErr)
+	}
+	return w.render(c, status, pages.ChartersPage(v))
+}
+
+// chartersOf lists the charters an account's roles call for.
+func chartersOf(a members.Account) []members.CharterKind {
+	var out []members.CharterKind
+	if a.Has(members.RoleMember) || a.Has(members.RoleResearcher) {
+		out = append(out, members.CharterMember)
+	}
+	if a.Has(members.RoleOperator) {
+		out = append(out, members.CharterOperator)
+	}
+	return out
+}
+
+// charterSubmit answers POST /me/charter (kind, accept=yes): the current
+// version is signed in the page's language.
+func (w *web) charterSubmit(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/charter")
+	}
+	if c.FormValue("accept") != "yes" {
+		return w.renderCharters(c, a, invalidf("tick the box to sign the charter"))
+	}
+	if err := w.deps.Members.SignCharter(c.UserContext(), a, members.CharterKind(c.FormValue("kind")), lang(c)); err != nil {
+		return w.renderCharters(c, a, err)
+	}
+	setFlash(c, flash{Notice: "charter_signed"})
+	return seeOther(c, "/me")
+}
