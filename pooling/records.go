@@ -63,7 +63,7 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	_, err := PoolIn(tx, p.Pool) // the pool exists
+	pool, err := PoolIn(tx, p.Pool) // the pool exists
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +91,18 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	defer stmt.Close()
+	values, err := tx.Prepare(insertValuesSQL(pool))
+	if err != nil {
+		return nil, err
+	}
+	defer values.Close()
 	at := cmd.Time.UnixNano()
 	for i, r := range p.Rows {
-		if _, err := stmt.Exec(recordID(cmd.ID, i), p.Pool, key, string(r), at, at); err != nil {
+		id := recordID(cmd.ID, i)
+		if _, err := stmt.Exec(id, p.Pool, key, string(r), at, at); err != nil {
+			return nil, err
+		}
+		if _, err := values.Exec(key, id, string(r)); err != nil {
 			return nil, err
 		}
 	}
@@ -194,19 +203,19 @@ type recordPayload struct {
 	Values  map[string]any `json:"values,omitempty"`
 }
 
-// ownRecordPool finds the pool of a record the member owns; another
-// member's record is "not found", never "forbidden", so ids reveal nothing.
-func ownRecordPool(tx rowQueryer, accountID, id string) (string, error) {
-	var pool string
-	err := tx.QueryRow(`SELECT r.pool FROM pooling_records r JOIN pooling_member_keys k ON k.member_key = r.member_key
-		WHERE r.id = ? AND k.account_id = ?`, id, accountID).Scan(&pool)
+// ownRecord finds the pool and member key of a record the member owns;
+// another member's record is "not found", never "forbidden", so ids
+// reveal nothing.
+func ownRecord(tx rowQueryer, accountID, id string) (pool, memberKey string, err error) {
+	err = tx.QueryRow(`SELECT r.pool, r.member_key FROM pooling_records r JOIN pooling_member_keys k ON k.member_key = r.member_key
+		WHERE r.id = ? AND k.account_id = ?`, id, accountID).Scan(&pool, &memberKey)
 	if err != nil {
 		if strings.Contains(err.Error(), "no rows") {
-			return "", raftdata.Errorf(raftdata.CodeNotFound, "you have no record %q", id)
+			return "", "", raftdata.Errorf(raftdata.CodeNotFound, "you have no record %q", id)
 		}
-		return "", err
+		return "", "", err
 	}
-	return pool, nil
+	return pool, memberKey, nil
 }
 
 func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -214,7 +223,7 @@ func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	poolID, err := ownRecordPool(tx, p.Account, p.ID)
+	poolID, key, err := ownRecord(tx, p.Account, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +239,9 @@ func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if _, err := tx.Exec(`UPDATE pooling_records SET data = ?, updated_at = ? WHERE id = ?`, string(data), cmd.Time.UnixNano(), p.ID); err != nil {
 		return nil, err
 	}
+	if err := replaceValues(tx, pool, key, p.ID, string(data)); err != nil {
+		return nil, err
+	}
 	return nil, tx.Emit("coop.pool.record_rectified", map[string]any{"pool": poolID})
 }
 
@@ -238,11 +250,14 @@ func applyRecordDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	poolID, err := ownRecordPool(tx, p.Account, p.ID)
+	poolID, key, err := ownRecord(tx, p.Account, p.ID)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := tx.Exec(`DELETE FROM pooling_records WHERE id = ?`, p.ID); err != nil {
+		return nil, err
+	}
+	if err := deleteValues(tx, poolID, key, p.ID); err != nil {
 		return nil, err
 	}
 	tx.RequestCompaction()
@@ -307,6 +322,9 @@ func EraseMember(tx *raftdata.Tx, accountID string) error {
 		if strings.Contains(err.Error(), "no rows") {
 			return nil
 		}
+		return err
+	}
+	if err := eraseValues(tx, key); err != nil {
 		return err
 	}
 	for _, q := range []string{

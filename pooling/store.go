@@ -120,6 +120,9 @@ func applyPoolCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "a pool %q exists already", p.ID)
 	}
+	if err := createValuesTable(tx, p); err != nil {
+		return nil, err
+	}
 	return p, tx.Emit("coop.pool.created", map[string]any{"pool": p.ID})
 }
 
