@@ -1,6 +1,7 @@
 package pooling
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -50,6 +51,21 @@ func valuesIndex(poolID, field string) string {
 // groupable is whether a field has an index of its own (it can be grouped
 // by or filtered on).
 func groupable(f Field) bool { return f.Type == TypeCategory || f.Type == TypeMonth }
+
+// checkValuesTable answers a clear sentence for a pool without its
+// values table: one created by a build from before typed values, whose
+// data directory this build does not migrate (pre-release).
+func checkValuesTable(ctx context.Context, db *sql.DB, poolID string) error {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, valuesTable(poolID)).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("aggregate %s: %w", poolID, err)
+	}
+	if n == 0 {
+		return raftdata.Errorf(raftdata.CodeUnavailable, "the pool %q has no typed values table: its data directory predates them and is not migrated; start from a new data directory", poolID)
+	}
+	return nil
+}
 
 type execer interface {
 	Exec(query string, args ...any) (sql.Result, error)
