@@ -91,12 +91,47 @@ func (pl plan) read(ctx context.Context, tx *sql.Tx, r keyRange) (partials, erro
 	if err != nil {
 		return out, err
 	}
-	if err := pl.readCells(ctx, tx, query, args, out); err != nil {
+	var lists [][]string
+	if err := pl.readCells(ctx, tx, query, args, out, &lists); err != nil {
 		return out, err
 	}
-	members, err := pl.readMembers(ctx, tx, r)
-	out.members = members
-	return out, err
+	out.members = union(lists)
+	return out, nil
+}
+
+// union merges the member keys of the cells into one sorted list without
+// repeats (a member reaches several groups).
+func union(lists [][]string) []string {
+	total := 0
+	for _, l := range lists {
+		if !slices.IsSorted(l) {
+			slices.Sort(l)
+		}
+		total += len(l)
+	}
+	if len(lists) == 1 {
+		return lists[0]
+	}
+	out := make([]string, 0, total/max(len(lists), 1))
+	heads := make([]int, len(lists))
+	for {
+		next := ""
+		found := false
+		for i, l := range lists {
+			if heads[i] < len(l) && (!found || l[heads[i]] < next) {
+				next, found = l[heads[i]], true
+			}
+		}
+		if !found {
+			return out
+		}
+		out = append(out, next)
+		for i, l := range lists {
+			if heads[i] < len(l) && l[heads[i]] == next {
+				heads[i]++
+			}
+		}
+	}
 }
 
 // cellsSQL builds the statement of the cells. Two shapes:
@@ -190,7 +225,14 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 	if pl.bins > 0 {
 		outerKeys = append(outerKeys, "MIN(MAX(CAST(("+bounded+" - :lo) / "+b.named("width", pl.width)+" AS INTEGER), 0), "+b.named("lastbin", pl.bins-1)+")")
 	}
-	outer := "SELECT " + strings.Join(append(slices.Clone(outerKeys), "COUNT(*)", "SUM("+bounded+")"), ", ") +
+	// The member keys of each cell, concatenated by SQLite (one string,
+	// not one row per member); in the ranked shape only at each member's
+	// first group, so each member comes once.
+	keys := "s.member_key"
+	if ranked {
+		keys = "CASE WHEN s.part = 1 THEN s.member_key END"
+	}
+	outer := "SELECT " + strings.Join(append(slices.Clone(outerKeys), "COUNT(*)", "SUM("+bounded+")", "COALESCE(group_concat("+keys+", ','), '')"), ", ") +
 		" FROM (" + inner + ") s JOIN pooling_consents c ON c.member_key = s.member_key AND c.pool = " + b.named("pool", pl.pool.ID) + " AND c.granted = 1"
 	var cond []string
 	if ranked {
@@ -210,7 +252,7 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 
 // readCells reads the rows of the cells statement: group values, the
 // histogram bin if any, the member count and the sum.
-func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []any, out partials) error {
+func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []any, out partials, lists *[][]string) error {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("aggregate %s: %w", pl.pool.ID, err)
@@ -221,6 +263,7 @@ func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []a
 		groupVals := make([]string, n)
 		var bin, members int
 		var sum sql.NullFloat64
+		var keys string
 		dest := make([]any, 0, n+3)
 		for i := range groupVals {
 			dest = append(dest, &groupVals[i])
@@ -228,12 +271,15 @@ func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []a
 		if pl.bins > 0 {
 			dest = append(dest, &bin)
 		}
-		dest = append(dest, &members, &sum)
+		dest = append(dest, &members, &sum, &keys)
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("aggregate %s: %w", pl.pool.ID, err)
 		}
 		if members == 0 {
 			continue // an aggregate without GROUP BY over no row
+		}
+		if keys != "" {
+			*lists = append(*lists, strings.Split(keys, ","))
 		}
 		key := strings.Join(groupVals, "\x00")
 		c := out.cells[key]
@@ -251,35 +297,6 @@ func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []a
 		}
 	}
 	return rows.Err()
-}
-
-// readMembers lists, in one string from SQLite, the members of the range
-// the answer draws on: consenting now, not excluded, with at least one
-// record that passes the filters.
-func (pl plan) readMembers(ctx context.Context, tx *sql.Tx, r keyRange) ([]string, error) {
-	var b binder
-	exists := fmt.Sprintf("SELECT 1 FROM %q v WHERE v.member_key = c.member_key", pl.table)
-	for _, name := range filterNames(pl.query) {
-		exists += " AND v." + column(name) + " = " + b.named("filter_"+name, pl.query.Filters[name])
-	}
-	where := append(b.keyRange("c.member_key", r), "c.pool = "+b.named("pool", pl.pool.ID), "c.granted = 1", "EXISTS ("+exists+")")
-	if pl.excluded != "" {
-		where = append(where, "c.member_key NOT IN (SELECT value FROM json_each("+b.named("excluded", pl.excluded)+"))")
-	}
-	// Concatenated in the primary key's order; sorted below only if not.
-	query := "SELECT COALESCE(group_concat(c.member_key, ','), '') FROM pooling_consents c WHERE " + strings.Join(where, " AND ")
-	var list string
-	if err := tx.QueryRowContext(ctx, query, b.args...).Scan(&list); err != nil {
-		return nil, fmt.Errorf("aggregate %s: members: %w", pl.pool.ID, err)
-	}
-	if list == "" {
-		return nil, nil
-	}
-	members := strings.Split(list, ",")
-	if !slices.IsSorted(members) {
-		slices.Sort(members)
-	}
-	return members, nil
 }
 
 // groupValues lists the values a group field can take in the answer: the

@@ -196,3 +196,24 @@ func TestAggregateOverAPoolWithoutValuesTableSaysWhy(t *testing.T) {
 		t.Fatalf("got %v, want an unavailable error explaining the old data directory", err)
 	}
 }
+
+func TestUnionOfMemberLists(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lists [][]string
+		want  []string
+	}{
+		{"none", nil, []string{}},
+		{"one", [][]string{{"a", "c"}}, []string{"a", "c"}},
+		{"disjoint", [][]string{{"b", "d"}, {"a", "c"}}, []string{"a", "b", "c", "d"}},
+		{"a member in several groups", [][]string{{"a", "b"}, {"b", "c"}, {"a", "b", "c"}}, []string{"a", "b", "c"}},
+		{"unsorted input", [][]string{{"c", "a"}, {"b"}}, []string{"a", "b", "c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := union(tc.lists)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("union = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
