@@ -72,7 +72,7 @@ func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, e
 	if err != nil {
 		return Answer{}, err
 	}
-	if err := checkValuesTable(ctx, db, p.ID); err != nil {
+	if err := checkRecordsTable(ctx, db, p.ID); err != nil {
 		return Answer{}, err
 	}
 	got, err := readInRanges(ctx, db, parallel, pl.read)

@@ -15,7 +15,7 @@ import (
 // seedRegister adds, for the benchmark only, a command that fills a pool
 // with n records from m members in one transaction (going through the
 // service would take minutes of validation and Raft for 1M rows). It
-// writes what applyContributed writes: the JSON row and the typed row.
+// writes what applyContributed writes.
 func seedRegister(reg *raftdata.Registry) {
 	Register(reg)
 	reg.Handle("bench.seed_records", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -28,11 +28,9 @@ func seedRegister(reg *raftdata.Registry) {
 			return nil, err
 		}
 		cons, _ := tx.Prepare(`INSERT INTO pooling_consents(member_key, pool, granted, changed_at) VALUES(?, 'energy', 1, 0)`)
-		rec, _ := tx.Prepare(`INSERT INTO pooling_records(id, pool, member_key, data, contributed_at, updated_at) VALUES(?, 'energy', ?, ?, 0, 0)`)
-		values, _ := tx.Prepare(insertValuesSQL(pool))
+		rec, _ := tx.Prepare(insertRecordSQL(pool))
 		defer cons.Close()
 		defer rec.Close()
-		defer values.Close()
 		heat := []string{"gas", "electric", "wood"}
 		// Members in key order, so that the B-trees fill by appending.
 		members := make([]int, p.Members)
@@ -51,10 +49,7 @@ func seedRegister(reg *raftdata.Registry) {
 				id := fmt.Sprintf("r%08d", n)
 				n++
 				data := fmt.Sprintf(`{"heating":%q,"kwh":%d,"month":"2026-%02d"}`, heat[m%3], (i*7)%2000, i%12+1)
-				if _, err := rec.Exec(id, key, data); err != nil {
-					return nil, err
-				}
-				if _, err := values.Exec(key, id, data); err != nil {
+				if _, err := rec.Exec(key, id, data, 0); err != nil {
 					return nil, err
 				}
 			}
@@ -73,24 +68,23 @@ func benchKey(m int) string {
 	return fmt.Sprintf("%016x%016x", x, m)
 }
 
-// rawJSONGroupedMean is the computation in plain SQLite over the JSON
-// rows: the mean per member and group, joined to consent, then the mean
-// per group.
+// rawJSONGroupedMean is the computation in plain SQLite over the records'
+// JSON (how they were stored before typed columns): the mean per member
+// and group, joined to consent, then the mean per group.
 const rawJSONGroupedMean = `
 SELECT g, COUNT(*), AVG(v) FROM (
 	SELECT r.member_key, json_extract(r.data, '$.heating') AS g, AVG(MIN(MAX(json_extract(r.data, '$.kwh'), 0), 2000)) AS v
-	FROM pooling_records r JOIN pooling_consents c ON c.member_key = r.member_key AND c.pool = r.pool AND c.granted = 1
-	WHERE r.pool = 'energy'
+	FROM pooling_records_energy r JOIN pooling_consents c ON c.member_key = r.member_key AND c.pool = 'energy' AND c.granted = 1
 	GROUP BY r.member_key, g
 ) GROUP BY g`
 
-// rawGroupedMean is the same two-level GROUP BY over the typed values
+// rawGroupedMean is the same two-level GROUP BY over the typed columns
 // the engine reads (same table, same indexes), in one statement: the
 // baseline of the target.
 const rawGroupedMean = `
 SELECT g, COUNT(*), AVG(v) FROM (
 	SELECT r.member_key, r.f_heating AS g, AVG(MIN(MAX(r.f_kwh, 0), 2000)) AS v
-	FROM pooling_values_energy r JOIN pooling_consents c ON c.member_key = r.member_key AND c.pool = 'energy' AND c.granted = 1
+	FROM pooling_records_energy r JOIN pooling_consents c ON c.member_key = r.member_key AND c.pool = 'energy' AND c.granted = 1
 	GROUP BY r.member_key, g
 ) GROUP BY g`
 

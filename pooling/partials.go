@@ -44,7 +44,7 @@ func (a *partials) merge(b partials) {
 	a.members = append(a.members, b.members...)
 }
 
-// plan is the SQL of one query over a pool's values table. Each member's
+// plan is the SQL of one query over a pool's records table. Each member's
 // records in a group are reduced to one value (their mean, clamped to the
 // field's bounds) by an inner GROUP BY member; the outer query counts and
 // sums those values per group, for the members who consent now and did
@@ -61,7 +61,7 @@ type plan struct {
 }
 
 func newPlan(p Pool, q Query, excluded map[string]bool) (plan, error) {
-	pl := plan{pool: p, query: q, table: valuesTable(p.ID)}
+	pl := plan{pool: p, query: q, table: recordsTable(p.ID)}
 	if f, _ := p.Field(q.Field); q.Field != "" && f.Type == TypeNumber {
 		pl.value, pl.lo, pl.hi = column(f.Name), *f.Min, *f.Max
 		if q.Aggregate == AggHistogram {
@@ -178,7 +178,7 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 	var where []string
 	from := fmt.Sprintf("%q", pl.table)
 	if indexField != "" {
-		from += fmt.Sprintf(" INDEXED BY %q", valuesIndex(pl.pool.ID, indexField))
+		from += fmt.Sprintf(" INDEXED BY %q", fieldIndex(pl.pool.ID, indexField))
 		marks := make([]string, len(indexValues))
 		for i, v := range indexValues {
 			marks[i] = b.named(fmt.Sprintf("in%d", i), v)

@@ -180,9 +180,9 @@ func TestRangesReadTheSameAppliedIndexUnderWrites(t *testing.T) {
 	}
 }
 
-// A pool stored by a build from before typed values (its data directory
+// A pool stored by a build from before tables per pool (its data directory
 // is not migrated) answers a sentence saying so, not a SQL error.
-func TestAggregateOverAPoolWithoutValuesTableSaysWhy(t *testing.T) {
+func TestAggregateOverAPoolWithoutItsTableSaysWhy(t *testing.T) {
 	db, err := sql.Open("sqlite3", "file:"+t.TempDir()+"/old.db")
 	if err != nil {
 		t.Fatal(err)

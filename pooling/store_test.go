@@ -161,8 +161,8 @@ func TestCluster3_ErasureLeavesNoByteOnAnyNode(t *testing.T) {
 		t.Fatalf("ann has no member key (%v)", err)
 	}
 	var typed int
-	if err := nodes[1].DB().QueryRow(`SELECT COUNT(*) FROM pooling_values_energy WHERE member_key = ?`, key).Scan(&typed); err != nil || typed != 1 {
-		t.Fatalf("ann has %d typed rows (%v), want 1", typed, err)
+	if err := nodes[1].DB().QueryRow(`SELECT COUNT(*) FROM pooling_records_energy WHERE member_key = ?`, key).Scan(&typed); err != nil || typed != 1 {
+		t.Fatalf("ann has %d rows in the pool's table (%v), want 1", typed, err)
 	}
 	if err := svc.Erase(ctx, "ann"); err != nil {
 		t.Fatal(err)

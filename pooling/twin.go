@@ -106,7 +106,7 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := createValuesTable(db, p); err != nil {
+	if err := createRecordsTable(db, p); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -126,9 +126,8 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	ins, _ := tx.Prepare(`INSERT INTO pooling_records(id, pool, member_key, data, contributed_at, updated_at) VALUES(?,?,?,?,0,0)`)
+	ins, _ := tx.Prepare(insertRecordSQL(p))
 	cons, _ := tx.Prepare(`INSERT INTO pooling_consents(member_key, pool, granted, changed_at) VALUES(?,?,1,0)`)
-	values, _ := tx.Prepare(insertValuesSQL(p))
 	for m := 0; m < TwinMembers; m++ {
 		key := fmt.Sprintf("synthetic-%04d", m)
 		if _, err := cons.Exec(key, p.ID); err != nil {
@@ -163,13 +162,7 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 				}
 			}
 			data, _ := json.Marshal(rec)
-			id := fmt.Sprintf("%s-%d", key, i)
-			if _, err := ins.Exec(id, p.ID, key, string(data)); err != nil {
-				tx.Rollback()
-				db.Close()
-				return nil, err
-			}
-			if _, err := values.Exec(key, id, string(data)); err != nil {
+			if _, err := ins.Exec(key, fmt.Sprintf("%s-%d", key, i), string(data), 0); err != nil {
 				tx.Rollback()
 				db.Close()
 				return nil, err
@@ -178,7 +171,6 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 	}
 	ins.Close()
 	cons.Close()
-	values.Close()
 	if err := tx.Commit(); err != nil {
 		db.Close()
 		return nil, err
