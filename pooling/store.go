@@ -26,7 +26,7 @@ const (
 // The walled storage: pooled records are keyed by a random member key;
 // the only link from an account to that key is pooling_member_keys, which
 // erasure deletes with the records. Records live in one table per pool
-// (values.go), created with the pool.
+// (pooltables.go), created with the pool.
 const schema = `
 CREATE TABLE IF NOT EXISTS pooling_pools (
 	id         TEXT PRIMARY KEY,
