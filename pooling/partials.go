@@ -141,10 +141,16 @@ func union(lists [][]string) []string {
 //     the bound, so none is cut): the rows are read through the covering
 //     index of the grouped (or else of a filtered) field, which yields each
 //     group's rows sorted by member, and a member range is a range of it.
-//   - Ranked, otherwise: the rows are read in member order, reduced per
-//     member and group, and each member keeps their first
-//     maxPartitionsPerMember groups in key order (ROW_NUMBER), as the noise
-//     assumes.
+//   - Ranked, otherwise: the rows are read through the first group
+//     field's index at every value it takes (a member range is still a
+//     range of it), sorted by member and group (a temporary B-tree over
+//     the range's rows), reduced per member and group, and each member
+//     keeps their first maxPartitionsPerMember groups in key order
+//     (ROW_NUMBER, which reads them in that order without sorting again),
+//     as the noise assumes.
+//
+// Without a group field, a filtered field's index is read at its value,
+// or else the primary key, which is in member order.
 func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []any, error) {
 	q := pl.query
 	var b binder
@@ -152,28 +158,20 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 	for _, g := range q.GroupBy {
 		groupCols = append(groupCols, column(g))
 	}
-	// The index to stream from, and the values it is read at.
+	// The index to read from, and the values it is read at: the first
+	// group field's (every value it takes), else a filtered field's, else
+	// none (the primary key, in member order).
 	indexField, indexValues := "", []string(nil)
-	ranked := len(q.GroupBy) > 1
-	if len(q.GroupBy) == 1 {
+	if len(q.GroupBy) > 0 {
 		values, err := pl.groupValues(ctx, tx, q.GroupBy[0])
 		if err != nil {
 			return "", nil, err
 		}
-		if len(values) > maxPartitionsPerMember {
-			ranked = true
-		} else {
-			indexField, indexValues = q.GroupBy[0], values
-		}
+		indexField, indexValues = q.GroupBy[0], values
+	} else if names := filterNames(q); len(names) > 0 {
+		indexField, indexValues = names[0], []string{q.Filters[names[0]]}
 	}
-	if len(q.GroupBy) == 0 {
-		if names := filterNames(q); len(names) > 0 {
-			indexField, indexValues = names[0], []string{q.Filters[names[0]]}
-		}
-	}
-	if ranked {
-		indexField = ""
-	}
+	ranked := len(q.GroupBy) > 1 || len(indexValues) > maxPartitionsPerMember
 
 	var where []string
 	from := fmt.Sprintf("%q", pl.table)
@@ -207,7 +205,10 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 	inner := "SELECT " + strings.Join(append(sel, "member_key", value+" AS v"), ", ") +
 		" FROM " + from + " WHERE " + strings.Join(where, " AND ")
 	if ranked {
-		inner += " GROUP BY " + strings.Join(append([]string{"member_key"}, groupCols...), ", ")
+		// Sorted by member (a temporary B-tree over the range's rows), in
+		// the order the window reads them.
+		order := strings.Join(append([]string{"member_key"}, groupCols...), ", ")
+		inner += " GROUP BY " + order + " ORDER BY " + order
 		inner = "SELECT " + strings.Join(append(slices.Clone(aliases), "member_key", "v"), ", ") +
 			", ROW_NUMBER() OVER (PARTITION BY member_key ORDER BY " + strings.Join(aliases, ", ") + ") AS part FROM (" + inner + ")"
 	} else {
@@ -315,7 +316,7 @@ func (pl plan) groupValues(ctx context.Context, tx *sql.Tx, field string) ([]str
 		SELECT MIN(%[1]s) FROM %[2]q
 		UNION ALL
 		SELECT (SELECT MIN(%[1]s) FROM %[2]q WHERE %[1]s > m.v) FROM m WHERE m.v IS NOT NULL
-	) SELECT v FROM m WHERE v IS NOT NULL LIMIT %[3]d`, col, pl.table, maxPartitionsPerMember+1)
+	) SELECT v FROM m WHERE v IS NOT NULL`, col, pl.table)
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: months: %w", pl.pool.ID, err)
