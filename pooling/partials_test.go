@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -215,5 +216,45 @@ func TestUnionOfMemberLists(t *testing.T) {
 				t.Fatalf("union = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// Each member enters a group once, with their mean clamped to the field's
+// bounds, however many records they hold and whatever those hold (rows
+// written here behind validation's back, out of bounds).
+func TestEachMemberContributesOneClampedValue(t *testing.T) {
+	db, err := sql.Open("sqlite3", "file:"+t.TempDir()+"/plain.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p := energyPool()
+	if _, err := db.Exec(schema); err != nil {
+		t.Fatal(err)
+	}
+	if err := createRecordsTable(db, p); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]float64{"a": {5000, 3000}, "b": {100, 300}, "c": {-50, 10, 10, 10}}
+	for member, kwhs := range rows {
+		if _, err := db.Exec(`INSERT INTO pooling_consents(member_key, pool, granted, changed_at) VALUES(?, 'energy', 1, 0)`, member); err != nil {
+			t.Fatal(err)
+		}
+		for i, kwh := range kwhs {
+			data := fmt.Sprintf(`{"heating":"gas","kwh":%g,"month":"2026-01"}`, kwh)
+			if _, err := db.Exec(insertRecordSQL(p), member, fmt.Sprint(member, i), data, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// a: mean 4000 -> 2000; b: 200; c: mean -5 -> 0 (min 0).
+	for agg, want := range map[string]float64{AggSum: 2200, AggMean: 2200.0 / 3, AggCount: 3} {
+		a, err := aggregate(context.Background(), db, p, Query{Aggregate: agg, Field: "kwh"}, Disclosure{MinCohort: 2}, nil, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := *a.Groups[0].Value; math.Abs(got-want) > 1e-9 {
+			t.Fatalf("%s = %v, want %v", agg, got, want)
+		}
 	}
 }
