@@ -258,3 +258,29 @@ func TestEachMemberContributesOneClampedValue(t *testing.T) {
 		}
 	}
 }
+
+// A pool without records answers with no month (none is present) and
+// every category suppressed, in both shapes.
+func TestAggregateOverNoRecords(t *testing.T) {
+	svc, n := startPooling(t)
+	ctx := context.Background()
+	p, _ := svc.Pool(ctx, "energy")
+	for q, groups := range map[*Query]int{
+		{Aggregate: AggCount, GroupBy: []string{"month"}}:                0,
+		{Aggregate: AggMean, Field: "kwh", GroupBy: []string{"heating"}}: 3,
+		{Aggregate: AggCount, GroupBy: []string{"heating", "month"}}:     0,
+	} {
+		a, err := Aggregate(ctx, n.DB(), p, *q, Disclosure{MinCohort: 5, Epsilon: 1}, nil)
+		if err != nil {
+			t.Fatalf("%+v: %v", *q, err)
+		}
+		if len(a.Groups) != groups || len(a.Members) != 0 {
+			t.Fatalf("%+v: %d groups, %d members; want %d groups, no member", *q, len(a.Groups), len(a.Members), groups)
+		}
+		for _, g := range a.Groups {
+			if !g.Suppressed {
+				t.Fatalf("%+v: group %v released over no member", *q, g.Key)
+			}
+		}
+	}
+}
