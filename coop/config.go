@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Config is everything `coop serve` can be told. Each field is a flag and
@@ -28,6 +29,16 @@ type Config struct {
 	Rules         string // rulebook file read at the bootstrap of a new cluster
 	AdvertiseHTTP string // URL peers use to reach HTTP; empty: http://<HTTP>
 	AdvertiseRaft string // address peers dial for Raft; empty: the Raft address
+	TLSCert       string // PEM certificate file: the node serves HTTPS
+	TLSKey        string // PEM private key file of TLSCert
+	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
+
+	// Snapshots: every SnapshotThreshold new log entries (checked every
+	// SnapshotInterval) the state is snapshotted and the log before it
+	// dropped, keeping SnapshotThreshold/2 entries for slow followers; a
+	// follower further behind catches up by snapshot. 0: the defaults.
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
 
 	// The first operator of a new cluster: from COOP_OPERATOR_EMAIL and
 	// COOP_OPERATOR_PASSWORD only (a secret is no flag: flags show in ps).
@@ -62,6 +73,11 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.StringVar(&cfg.Rules, "rules", cfg.Rules, "rulebook `file` for the bootstrap of a new cluster")
 	fs.StringVar(&cfg.AdvertiseHTTP, "advertise-http", cfg.AdvertiseHTTP, "`URL` at which peers reach this node's HTTP (default: http://<http address>)")
 	fs.StringVar(&cfg.AdvertiseRaft, "advertise-raft", cfg.AdvertiseRaft, "`address` peers dial for Raft (default: the raft address)")
+	fs.Uint64Var(&cfg.SnapshotThreshold, "snapshot-threshold", cfg.SnapshotThreshold, "snapshot after this many new log `entries`, keeping half as many for slow followers (default 8192)")
+	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", cfg.SnapshotInterval, "how often to check the snapshot threshold, like 30s (default 30s)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: the node serves HTTPS (and, with --tls-ca, presents it to its peers)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
 	return fs
 }
 
@@ -169,8 +185,29 @@ func (cfg Config) Validate() error {
 			bad("--advertise-raft %q: peers cannot dial an unspecified address", cfg.AdvertiseRaft)
 		}
 	}
+	if cfg.SnapshotThreshold != 0 && cfg.SnapshotThreshold < minSnapshotThreshold {
+		bad("--snapshot-threshold %d is too small: use at least %d log entries", cfg.SnapshotThreshold, minSnapshotThreshold)
+	}
+	if cfg.SnapshotInterval < 0 || (cfg.SnapshotInterval > 0 && cfg.SnapshotInterval < minSnapshotInterval) {
+		bad("--snapshot-interval %s is too short: use at least %s", cfg.SnapshotInterval, minSnapshotInterval)
+	}
+	_, tlsErrs := readTLSFiles(cfg)
+	errs = append(errs, tlsErrs...)
+	if cfg.TLSCert != "" && strings.HasPrefix(cfg.AdvertiseHTTP, "http://") {
+		bad("--advertise-http %q starts with http://, but --tls-cert makes the node serve HTTPS", cfg.AdvertiseHTTP)
+	}
+	if cfg.TLSCA != "" && strings.HasPrefix(cfg.Join, "http://") {
+		bad("--join %q starts with http://, but a cluster that runs mutual TLS (--tls-ca) serves HTTPS: use https://", cfg.Join)
+	}
 	return errors.Join(errs...)
 }
+
+// The smallest snapshot settings: below them a node would snapshot
+// instead of serving.
+const (
+	minSnapshotThreshold = 16
+	minSnapshotInterval  = 10 * time.Millisecond
+)
 
 // checkHostPort accepts host:port with a numeric port (0 picks a free one).
 func checkHostPort(addr string) error {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"coop/raftdata/raftdatatest"
 )
 
 func TestConfig_Precedence(t *testing.T) {
@@ -29,9 +31,11 @@ func TestConfig_Precedence(t *testing.T) {
 			"COOP_DATA": "d", "COOP_RAFT": "127.0.0.1:1", "COOP_JOIN": "http://x:1", "COOP_NATS": "nats://y:2",
 			"COOP_NATS_LISTEN": "127.0.0.1:3", "COOP_CLUSTER_KEY": "k", "COOP_RULES": "r.json",
 			"COOP_ADVERTISE_HTTP": "http://z:4", "COOP_ADVERTISE_RAFT": "z:5",
+			"COOP_TLS_CERT": "c.pem", "COOP_TLS_KEY": "k.pem", "COOP_TLS_CA": "ca.pem",
 		}, func(c Config) any {
-			return strings.Join([]string{c.Data, c.Raft, c.Join, c.NATS, c.NATSListen, c.ClusterKey, c.Rules, c.AdvertiseHTTP, c.AdvertiseRaft}, " ")
-		}, "d 127.0.0.1:1 http://x:1 nats://y:2 127.0.0.1:3 k r.json http://z:4 z:5"},
+			return strings.Join([]string{c.Data, c.Raft, c.Join, c.NATS, c.NATSListen, c.ClusterKey, c.Rules, c.AdvertiseHTTP, c.AdvertiseRaft,
+				c.TLSCert, c.TLSKey, c.TLSCA}, " ")
+		}, "d 127.0.0.1:1 http://x:1 nats://y:2 127.0.0.1:3 k r.json http://z:4 z:5 c.pem k.pem ca.pem"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,5 +125,74 @@ func TestConfig_ValidateReportsEveryProblem(t *testing.T) {
 	err := cfg.Validate()
 	if err == nil || strings.Count(err.Error(), "\n") != 2 {
 		t.Fatalf("want three sentences, got %v", err)
+	}
+}
+
+func TestConfig_ValidateTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca := raftdatatest.NewCA(t, "cluster CA")
+	cert, key, caFile := ca.WriteFiles(t, dir, "n1")
+	otherCert, otherKey, _ := raftdatatest.NewCA(t, "another CA").WriteFiles(t, t.TempDir(), "n1")
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	notPEM := write("not.pem", "not PEM at all\n")
+	missing := filepath.Join(dir, "missing.pem")
+	files := func(c, k, a string) func(*Config) {
+		return func(cfg *Config) { cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = c, k, a }
+	}
+
+	type tlsCase struct {
+		name   string
+		change func(*Config)
+		want   string // "" means valid
+	}
+	tests := []tlsCase{
+		{"HTTPS only", files(cert, key, ""), ""},
+		{"mutual TLS", func(c *Config) {
+			files(cert, key, caFile)(c)
+			c.AdvertiseHTTP, c.Join = "https://10.0.0.5:8443", "https://10.0.0.6:8443"
+		}, ""},
+		{"cert without key", files(cert, "", ""), "--tls-cert needs --tls-key"},
+		{"key without cert", files("", key, ""), "--tls-key needs --tls-cert"},
+		{"CA without cert", files("", "", caFile), "--tls-ca needs --tls-cert and --tls-key"},
+		{"missing cert file", files(missing, key, ""), `--tls-cert "` + missing + `": no such file`},
+		{"key of another certificate", files(cert, otherKey, ""), "does not match the certificate"},
+		{"cert file without a certificate", files(notPEM, key, ""), "holds no PEM certificate"},
+		{"key file without a key", files(cert, notPEM, ""), "holds no PEM private key"},
+		{"CA file without a certificate", files(cert, key, notPEM), `--tls-ca "` + notPEM + `" holds no PEM certificate`},
+		{"certificate from another CA", files(otherCert, otherKey, caFile), "does not fit the CA"},
+		{"advertised http with TLS", func(c *Config) {
+			files(cert, key, "")(c)
+			c.AdvertiseHTTP = "http://10.0.0.5:8080"
+		}, "starts with http://"},
+		{"join over http with mutual TLS", func(c *Config) {
+			files(cert, key, caFile)(c)
+			c.Join = "http://10.0.0.5:8443"
+		}, "use https://"},
+	}
+	if os.Geteuid() != 0 { // root reads any file
+		unreadable := write("unreadable.pem", "")
+		os.Chmod(unreadable, 0)
+		tests = append(tests, tlsCase{"unreadable key", files(cert, unreadable, ""), `--tls-key "` + unreadable + `": cannot read it`})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tt.change(&cfg)
+			err := cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error = %v, want %q", err, tt.want)
+			case err != nil && strings.Contains(err.Error(), "\n"):
+				t.Fatalf("one problem, several sentences: %v", err)
+			}
+		})
 	}
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"coop/raftdata"
+	"coop/ui"
 )
 
 // eventQueueSize is how many batches of events wait for NATS before new
@@ -29,6 +32,7 @@ type events struct {
 	published atomic.Uint64
 	dropped   atomic.Uint64
 	failed    atomic.Uint64
+	activity  activity
 }
 
 func newEvents(log *slog.Logger) *events {
@@ -43,6 +47,7 @@ func newEvents(log *slog.Logger) *events {
 // publish is the store's publisher. It runs on the FSM's goroutine, so it
 // only queues: when the queue is full the events are dropped and counted.
 func (e *events) publish(evs []raftdata.Event) {
+	e.activity.count(evs)
 	select {
 	case e.queue <- evs:
 	default:
@@ -118,6 +123,38 @@ func (e *events) close(timeout time.Duration) {
 // EventCounts reports events handed to NATS and events dropped.
 func (e *events) EventCounts() (published, dropped uint64) {
 	return e.published.Load(), e.dropped.Load()
+}
+
+// Activity reports the members' activity this node applied, for /metrics.
+func (e *events) Activity() ui.Activity { return e.activity.read() }
+
+// activity counts ballots, queries and privacy budget from the events of
+// applied commands: the FSM's view, the same on every node.
+type activity struct {
+	ballots, queries atomic.Uint64
+	microEpsilon     atomic.Uint64 // budget spent, in millionths
+}
+
+func (a *activity) count(evs []raftdata.Event) {
+	for _, ev := range evs {
+		switch ev.Subject {
+		case "coop.proposal.ballot_cast":
+			a.ballots.Add(1)
+		case "coop.proposal.query_run":
+			a.queries.Add(1)
+		case "coop.proposal.budget_spent":
+			var spent struct {
+				Epsilon float64 `json:"epsilon"`
+			}
+			if json.Unmarshal(ev.Data, &spent) == nil && spent.Epsilon > 0 {
+				a.microEpsilon.Add(uint64(math.Round(spent.Epsilon * 1e6)))
+			}
+		}
+	}
+}
+
+func (a *activity) read() ui.Activity {
+	return ui.Activity{Ballots: a.ballots.Load(), Queries: a.queries.Load(), EpsilonSpent: float64(a.microEpsilon.Load()) / 1e6}
 }
 
 // natsLive lets the ui follow applied events (live pages): a plain NATS

@@ -40,7 +40,7 @@ const (
 
 // operatorToken logs the test operator in through the API and returns the
 // session token, for Authorization: Bearer.
-func operatorToken(t *testing.T, baseURL string) string {
+func operatorToken(t testing.TB, baseURL string) string {
 	t.Helper()
 	var token string
 	waitFor(t, 10*time.Second, func() error {
@@ -100,7 +100,7 @@ func startNode(t *testing.T, cfg Config) *Node {
 }
 
 // waitFor polls fn until it returns nil or total has passed.
-func waitFor(t *testing.T, total time.Duration, fn func() error) {
+func waitFor(t testing.TB, total time.Duration, fn func() error) {
 	t.Helper()
 	raftdatatest.WaitFor(t, total, fn)
 }

@@ -3,6 +3,8 @@
 //
 //	coop serve [flags]          start a node
 //	coop status --http URL      print the cluster
+//	coop remove --http URL ID   take a node out of the cluster
+//	coop backup / coop restore  encrypted backups of a cluster
 //	coop version                print the version
 package main
 
@@ -38,6 +40,13 @@ const usage = `coop runs a data cooperative.
 Usage:
   coop serve [flags]        start a node (coop serve -h lists the flags)
   coop status [--http URL]  print the cluster's nodes (COOP_TOKEN is sent as a Bearer token)
+  coop remove [--http URL] NODE-ID
+                            take a node out of the cluster for good (operator's COOP_TOKEN)
+  coop backup --http URL --out FILE --key-file KEY
+                            write an encrypted backup of the cluster (operator's COOP_TOKEN)
+  coop backup --new-key KEY write a new backup key
+  coop restore --in FILE --key-file KEY --data DIR
+                            make DIR a new cluster serving a backup's state
   coop version              print the version
   coop help                 print this help
 `
@@ -54,6 +63,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "status":
 		return runStatus(ctx, rest, getenv, stdout, stderr)
+	case "remove":
+		return runRemove(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK

@@ -14,19 +14,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"coop/raftdata"
 )
 
 // procNode is a `coop serve` running as its own process.
 type procNode struct {
 	id, data, http, raft string
 	join                 string
+	flags                []string // more flags of `coop serve`
 	cmd                  *exec.Cmd
 	logs                 *syncBuffer
 }
 
 func (p *procNode) url() string { return "http://" + p.http }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -36,7 +39,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "coop")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -46,12 +49,13 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func (p *procNode) start(t *testing.T, bin string) {
+func (p *procNode) start(t testing.TB, bin string) {
 	t.Helper()
 	args := []string{"serve", "--data", p.data, "--http", p.http, "--raft", p.raft, "--node-id", p.id}
 	if p.join != "" {
 		args = append(args, "--join", p.join)
 	}
+	args = append(args, p.flags...)
 	p.logs = &syncBuffer{}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -67,7 +71,7 @@ func (p *procNode) start(t *testing.T, bin string) {
 	})
 }
 
-func (p *procNode) waitReady(t *testing.T) {
+func (p *procNode) waitReady(t testing.TB) {
 	t.Helper()
 	waitFor(t, 20*time.Second, func() error {
 		if p.cmd.ProcessState != nil {
@@ -82,6 +86,113 @@ func (p *procNode) waitReady(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// startProcCluster starts n `coop serve` processes, each with flags, the
+// first bootstrapping and the others joining through it, and waits until
+// all are ready.
+func startProcCluster(t testing.TB, bin string, n int, flags ...string) []*procNode {
+	t.Helper()
+	base := t.TempDir()
+	nodes := make([]*procNode, n)
+	for i := range nodes {
+		id := fmt.Sprintf("n%d", i+1)
+		nodes[i] = &procNode{id: id, data: filepath.Join(base, id), http: freeAddr(t), raft: freeAddr(t), flags: flags}
+		if i > 0 {
+			nodes[i].join = nodes[0].url()
+		}
+	}
+	nodes[0].start(t, bin)
+	nodes[0].waitReady(t)
+	for _, p := range nodes[1:] {
+		p.start(t, bin)
+	}
+	for _, p := range nodes[1:] {
+		p.waitReady(t)
+	}
+	return nodes
+}
+
+// kill ends the process with SIGKILL, as a crash would, and reaps it.
+func (p *procNode) kill() {
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+}
+
+// running tells whether the process was started and has not exited.
+func (p *procNode) running() bool { return p.cmd != nil && p.cmd.ProcessState == nil }
+
+// status asks the node for its Raft status on the node-to-node API (open
+// to loopback callers).
+func (p *procNode) status() (raftdata.NodeStatus, error) {
+	var st raftdata.NodeStatus
+	err := getJSON(p.url()+"/internal/raft/status", &st)
+	return st, err
+}
+
+// stateHash asks the node for the hash of its state.
+func (p *procNode) stateHash() (raftdata.StateHashAnswer, error) {
+	var h raftdata.StateHashAnswer
+	err := getJSON(p.url()+"/internal/raft/hash", &h)
+	return h, err
+}
+
+func getJSON(url string, out any) error {
+	status, body, err := tryGet(url)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("GET %s: %d %s", url, status, body)
+	}
+	return json.Unmarshal([]byte(body), out)
+}
+
+// procLeader waits until one of the running nodes says it leads, and
+// returns it.
+func procLeader(t testing.TB, nodes []*procNode) *procNode {
+	t.Helper()
+	var leader *procNode
+	waitFor(t, 15*time.Second, func() error {
+		for _, p := range nodes {
+			if !p.running() {
+				continue
+			}
+			if st, err := p.status(); err == nil && st.State == "leader" {
+				leader = p
+				return nil
+			}
+		}
+		return fmt.Errorf("no running node leads")
+	})
+	return leader
+}
+
+// waitSameState waits until every node has applied the same index and
+// hashes its state the same, and returns that hash.
+func waitSameState(t testing.TB, nodes []*procNode) string {
+	t.Helper()
+	var hash string
+	waitFor(t, 20*time.Second, func() error {
+		var first raftdata.StateHashAnswer
+		for i, p := range nodes {
+			h, err := p.stateHash()
+			if err != nil {
+				return fmt.Errorf("node %s: %w", p.id, err)
+			}
+			if i == 0 {
+				first = h
+				continue
+			}
+			if h != first {
+				return fmt.Errorf("node %s at index %d hash %.12s, node %s at index %d hash %.12s",
+					p.id, h.FSMIndex, h.Hash, nodes[0].id, first.FSMIndex, first.Hash)
+			}
+		}
+		hash = first.Hash
+		return nil
+	})
+	return hash
 }
 
 func postJSON(url, token string, v any) (int, string, error) {
@@ -142,22 +253,7 @@ func poolIDs(t *testing.T, url string) ([]string, error) {
 // node holds every acknowledged write. Then SIGTERM stops each cleanly.
 func TestMultiProcess_KillLeaderLosesNoWrite(t *testing.T) {
 	bin := buildBinary(t)
-	base := t.TempDir()
-	nodes := make([]*procNode, 3)
-	for i := range nodes {
-		nodes[i] = &procNode{id: fmt.Sprintf("n%d", i+1), data: filepath.Join(base, fmt.Sprintf("n%d", i+1)), http: freeAddr(t), raft: freeAddr(t)}
-		if i > 0 {
-			nodes[i].join = nodes[0].url()
-		}
-	}
-	nodes[0].start(t, bin)
-	nodes[0].waitReady(t)
-	for _, n := range nodes[1:] {
-		n.start(t, bin)
-	}
-	for _, n := range nodes[1:] {
-		n.waitReady(t)
-	}
+	nodes := startProcCluster(t, bin, 3)
 
 	token := operatorToken(t, nodes[0].url())
 	var acked []string
@@ -200,8 +296,7 @@ func TestMultiProcess_KillLeaderLosesNoWrite(t *testing.T) {
 	if leader == nil {
 		t.Fatalf("no leader in %s", body)
 	}
-	leader.cmd.Process.Signal(syscall.SIGKILL)
-	leader.cmd.Wait()
+	leader.kill()
 	for i := 0; i < 6; i++ {
 		write(survivors[i%2], fmt.Sprintf("after-%d", i))
 	}

@@ -77,7 +77,7 @@ func connectNATS(ns *server.Server, url, nodeID string) (*nats.Conn, error) {
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		if ns == nil {
-			return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+			return nil, fmt.Errorf("cannot reach the NATS server at %s (--nats): %w; check that it runs and that the URL is right", url, err)
 		}
 		return nil, fmt.Errorf("connect to the embedded NATS: %w", err)
 	}
@@ -96,6 +96,10 @@ func ensureStream(ctx context.Context, js jetstream.JetStream) error {
 		MaxBytes:   streamMaxBytes,
 		Discard:    jetstream.DiscardOld,
 	})
+	if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) ||
+		errors.Is(err, nats.ErrNoResponders) {
+		return fmt.Errorf("the NATS server has no JetStream, where coop keeps its events: start it with -js (%w)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", streamName, err)
 	}

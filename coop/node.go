@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -52,8 +53,11 @@ type Node struct {
 	members    *members.Service
 	pooling    *pooling.Service
 	proposals  *proposals.Service
-	failed     chan error    // the HTTP server stopped on its own
-	served     chan struct{} // closed when the HTTP server has returned
+	// network, set by fault tests before Start, carries the node's
+	// connections to its peers so that a test can cut them.
+	network *raftdata.Network
+	failed  chan error    // the HTTP server stopped on its own
+	served  chan struct{} // closed when the HTTP server has returned
 
 	ctx       context.Context // ends when Close starts
 	cancel    context.CancelFunc
@@ -116,12 +120,21 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.log = n.log.With("node", n.id)
 
+	httpTLS, clusterTLS, err := loadTLS(cfg)
+	if err != nil {
+		return err
+	}
 	if n.ln, err = net.Listen("tcp", cfg.HTTP); err != nil {
 		return fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTP, err)
 	}
+	scheme := "http://"
+	if httpTLS != nil {
+		n.ln = tls.NewListener(n.ln, httpTLS)
+		scheme = "https://"
+	}
 	n.url = strings.TrimRight(cfg.AdvertiseHTTP, "/")
 	if n.url == "" {
-		n.url = "http://" + n.ln.Addr().String()
+		n.url = scheme + n.ln.Addr().String()
 	}
 
 	rules := governance.Default()
@@ -139,9 +152,15 @@ func (n *Node) start(ctx context.Context) error {
 		RaftAdvertise: cfg.AdvertiseRaft,
 		HTTPURL:       n.url,
 		ClusterKey:    cfg.ClusterKey,
+		TLS:           clusterTLS,
+		Network:       n.network,
 		Bootstrap:     cfg.Join == "",
 		Logger:        n.log.With("component", "raftdata"),
 		RaftLogOutput: n.logs,
+		// Snapshot settings (config.go); 0 keeps raftdata's defaults.
+		SnapshotThreshold: cfg.SnapshotThreshold,
+		TrailingLogs:      cfg.SnapshotThreshold / 2,
+		SnapshotInterval:  cfg.SnapshotInterval,
 	}, reg)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -166,6 +185,7 @@ func (n *Node) start(ctx context.Context) error {
 		Proposals: n.proposals,
 		Events:    n.events,
 		Live:      natsLive{n.nc},
+		Backups:   n.store,
 		Done:      n.ctx.Done(),
 		Logger:    n.log.With("component", "http"),
 	})
@@ -175,7 +195,7 @@ func (n *Node) start(ctx context.Context) error {
 			n.failed <- fmt.Errorf("serve HTTP: %w", err)
 		}
 	}()
-	n.log.Info("node started", "http", n.url, "raft", n.store.RaftAddr(), "data", cfg.Data, "embedded_nats", n.ns != nil)
+	n.log.Info("node started", "http", n.url, "raft", n.store.RaftAddr(), "data", cfg.Data, "embedded_nats", n.ns != nil, "mutual_tls", clusterTLS != nil)
 
 	if err := n.join(ctx); err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -43,11 +42,7 @@ func runStatus(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stderr, "coop status: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	url := strings.TrimRight(*base, "/")
-	if !strings.Contains(url, "://") {
-		url = "http://" + url
-	}
-	st, err := fetchCluster(ctx, url, getenv("COOP_TOKEN"))
+	st, err := fetchCluster(ctx, nodeURL(*base), getenv("COOP_TOKEN"))
 	if err != nil {
 		fmt.Fprintf(stderr, "coop status: %v\n", err)
 		return exitError
@@ -74,18 +69,12 @@ func fetchCluster(ctx context.Context, base, token string) (raftdata.ClusterStat
 		return st, fmt.Errorf("cannot reach a coop node at %s: %v", base, errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, answerError(base, resp)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		return st, fmt.Errorf("read the answer of %s: %v", base, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var eb struct {
-			Error *raftdata.Error `json:"error"`
-		}
-		if json.Unmarshal(body, &eb) != nil || eb.Error == nil {
-			return st, fmt.Errorf("%s did not answer like a coop node (HTTP %d)", base, resp.StatusCode)
-		}
-		return st, fmt.Errorf("%s (HTTP %d)", eb.Error.Message, resp.StatusCode)
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
 		return st, fmt.Errorf("%s did not answer like a coop node: %v", base, err)

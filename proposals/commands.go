@@ -2,10 +2,8 @@ package proposals
 
 import (
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -30,17 +28,19 @@ const (
 
 // Register adds the tables and handlers of proposals.
 func Register(reg *raftdata.Registry) {
+	votes := newOpenVotes()
 	reg.Schema("proposals", schema)
+	reg.OnRestore(votes.forgetAll)
 	reg.Handle(cmdCreated, applyCreated)
-	reg.Handle(cmdOpened, applyOpened)
-	reg.Handle(cmdBallotCast, applyBallotCast)
-	reg.Handle(cmdClosed, applyClosed)
+	reg.Handle(cmdOpened, votes.forgetAfter(applyOpened))
+	reg.Handle(cmdBallotCast, votes.applyBallotCast)
+	reg.Handle(cmdClosed, votes.forgetAfter(applyClosed))
 	reg.Handle(cmdCommented, applyCommented)
 	reg.Handle(cmdObjected, applyObjected)
 	reg.Handle(cmdGrantExpired, applyGrantExpired)
 	reg.Handle(cmdQueryDebited, applyQueryDebited)
 	reg.Handle(cmdRunReleased, applyRunReleased)
-	reg.Handle(members.CmdDeleted, applyMemberDeleted)
+	reg.Handle(members.CmdDeleted, votes.forgetAfter(applyMemberDeleted))
 }
 
 func invalid(format string, args ...any) error {
@@ -213,104 +213,6 @@ type ballotPayload struct {
 	Account     string `json:"account"`
 	Choice      string `json:"choice"`
 	ReceiptHash string `json:"receipt_hash"`
-}
-
-func applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
-	var p ballotPayload
-	if err := decode(cmd, &p); err != nil {
-		return nil, err
-	}
-	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
-		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
-	}
-	v, err := voteIn(tx, p.Proposal, p.Account)
-	if err != nil {
-		return nil, err
-	}
-	if v.status != StatusOpen || !cmd.Time.Before(v.deadline) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
-	}
-	if v.voterKey == "" {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
-	}
-	key, previous := v.voterKey, v.previous
-	if _, err := tx.Exec(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,?)
-		ON CONFLICT(proposal, voter_key) DO UPDATE SET choice = excluded.choice, receipt_hash = excluded.receipt_hash, cast_at = excluded.cast_at`,
-		p.Proposal, key, p.Choice, p.ReceiptHash, cmd.Time.UnixNano()); err != nil {
-		return nil, err
-	}
-	// The running tally; the close recounts from the ballots.
-	addChoice(&v.tally, previous, -1)
-	addChoice(&v.tally, p.Choice, +1)
-	if _, err := tx.Exec(`INSERT INTO proposals_tallies(proposal, yes, no, abstain) VALUES(?,?,?,?)
-		ON CONFLICT(proposal) DO UPDATE SET yes = excluded.yes, no = excluded.no, abstain = excluded.abstain`,
-		p.Proposal, v.tally.Yes, v.tally.No, v.tally.Abstain); err != nil {
-		return nil, err
-	}
-	if err := tx.Emit("coop.proposal.ballot_cast", map[string]any{"proposal": p.Proposal, "participation": v.tally.Cast(), "electorate": v.tally.Electorate}); err != nil {
-		return nil, err
-	}
-	if governance.CanCloseEarly(v.rule, v.tally) {
-		row, err := loadRow(tx, p.Proposal)
-		if err != nil {
-			return nil, err
-		}
-		t, err := tallyIn(tx, p.Proposal, row.electorate)
-		if err != nil {
-			return nil, err
-		}
-		return nil, closeIn(tx, cmd, row, t)
-	}
-	return nil, nil
-}
-
-// vote is what a ballot needs, read in one query without decoding the
-// proposal's definition: ballots are the hot path.
-type vote struct {
-	status   Status
-	deadline time.Time
-	rule     governance.VotingRule
-	tally    Tally
-	voterKey string // empty: the account is not in the electorate
-	previous string // the voter's current choice, if any
-}
-
-func voteIn(tx *raftdata.Tx, id, account string) (vote, error) {
-	var v vote
-	var status, rule string
-	var deadline sql.NullInt64
-	err := tx.QueryRow(`SELECT status, deadline, rule, electorate FROM proposals WHERE id = ?`, id).
-		Scan(&status, &deadline, &rule, &v.tally.Electorate)
-	if errors.Is(err, sql.ErrNoRows) {
-		return v, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
-	}
-	if err != nil {
-		return v, err
-	}
-	v.status = Status(status)
-	v.deadline = time.Unix(0, deadline.Int64).UTC()
-	if rule != "" {
-		if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {
-			return v, fmt.Errorf("decode rule of %s: %w", id, err)
-		}
-	}
-	// Simple lookups by primary key: a join costs more than three of them.
-	err = tx.QueryRow(`SELECT yes, no, abstain FROM proposals_tallies WHERE proposal = ?`, id).Scan(&v.tally.Yes, &v.tally.No, &v.tally.Abstain)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return v, err
-	}
-	err = tx.QueryRow(`SELECT voter_key FROM proposals_electorate WHERE proposal = ? AND account_id = ?`, id, account).Scan(&v.voterKey)
-	if errors.Is(err, sql.ErrNoRows) {
-		return v, nil
-	}
-	if err != nil {
-		return v, err
-	}
-	err = tx.QueryRow(`SELECT choice FROM proposals_ballots WHERE proposal = ? AND voter_key = ?`, id, v.voterKey).Scan(&v.previous)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return v, err
-	}
-	return v, nil
 }
 
 // addChoice counts one more (n=1) or one less (n=-1) ballot of choice.

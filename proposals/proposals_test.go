@@ -357,3 +357,39 @@ func TestPreviewShowsScopeAndTwinGroups(t *testing.T) {
 		t.Fatalf("preview %+v", pv)
 	}
 }
+
+// The FSM keeps open votes in memory (votes.go); an erasure during the
+// vote must cut the erased account from its cached voter key too: a
+// ballot command still carrying that account id is refused, and the
+// count of its earlier ballot stays.
+func TestErasureDuringTheVoteCutsTheCachedVoter(t *testing.T) {
+	c := startCoop(t)
+	ctx := context.Background()
+	voters := c.contributors(6)
+	p, err := c.props.Create(ctx, c.researcher, knowledgeDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, choice := range []string{ChoiceNo, ChoiceYes} { // the second ballot is served from memory
+		if _, err := c.props.Vote(ctx, voters[0], p.ID, choice); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.members.DeleteAccount(ctx, voters[0], voters[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.node.Apply(ctx, cmdBallotCast, ballotPayload{Proposal: p.ID, Account: voters[0].ID, Choice: ChoiceNo, ReceiptHash: ReceiptHash("r")})
+	if raftdata.ErrorCode(err) != raftdata.CodeForbidden {
+		t.Fatalf("a ballot for an erased account: got %v, want forbidden", err)
+	}
+	if _, err := c.props.Vote(ctx, voters[1], p.ID, ChoiceNo); err != nil {
+		t.Fatal(err)
+	}
+	var yes, no int
+	if err := c.node.DB().QueryRow(`SELECT yes, no FROM proposals_tallies WHERE proposal = ?`, p.ID).Scan(&yes, &no); err != nil {
+		t.Fatal(err)
+	}
+	if yes != 1 || no != 1 { // the tally is published at the close only
+		t.Fatalf("running tally: %d yes, %d no; want the erased member's yes and one no", yes, no)
+	}
+}

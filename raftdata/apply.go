@@ -44,6 +44,16 @@ type stateDB struct {
 	applied atomic.Uint64
 	// counters for /metrics
 	batches, commands, refused atomic.Uint64
+	restores                   atomic.Uint64 // snapshots installed over the local state
+
+	// fault is set while SQLite cannot write (applyBatch retries);
+	// stopRetries, closed when the node closes, ends the retries;
+	// abandoned (under mu) says a batch was left unapplied at shutdown.
+	fault       storageFault
+	stopRetries <-chan struct{}
+	abandoned   bool
+	// batchLatency times each committed batch (SQLite transaction).
+	batchLatency latency
 	// appliedCh is closed and replaced each time applied grows, so waiters
 	// can block until an index is reached.
 	waitMu    sync.Mutex
@@ -127,31 +137,92 @@ func (s *stateDB) waitApplied(ctx context.Context, idx uint64) error {
 // applyBatch applies committed log entries in one SQLite transaction, each
 // command in its own savepoint so that a refused command leaves its
 // neighbours intact. The applied index is written in the same transaction,
-// so entries replayed after a restart are recognised and skipped. A failure
-// of SQLite itself panics: the node cannot go on without diverging.
+// so entries replayed after a restart are recognised and skipped.
+//
+// If SQLite cannot write (a full disk, an I/O error), the transaction is
+// rolled back whole and the batch tried again, with backoff, until it
+// commits: hashicorp/raft cannot fail an entry, and skipping or half
+// applying one would make this node diverge. Meanwhile the node reports
+// the fault (Status, /readyz). A log entry that does not decode panics:
+// the log itself is corrupt.
 func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	results := make([]any, len(logs))
+	backoff := applyRetryMin
+	for {
+		start := time.Now()
+		out, err := s.tryApplyBatch(logs)
+		if err == nil {
+			if out.last != 0 {
+				s.batchLatency.since(start)
+			}
+			if s.fault.recover() {
+				s.logger.Info("the state database is writable again", "index", logs[len(logs)-1].Index)
+			}
+			s.finishBatch(out)
+			return out.results
+		}
+		if s.fault.fail(err) {
+			s.logger.Error("cannot write the state database: retrying the batch until it commits", "first_index", logs[0].Index, "error", err)
+		}
+		select {
+		case <-s.stopRetries:
+			// The node is closing. The batch stays unapplied in SQLite and
+			// in the log; the next start applies it. No snapshot may be
+			// taken now: raft would believe it covers these entries.
+			s.abandoned = true
+			results := make([]any, len(logs))
+			for i := range results {
+				results[i] = Result{Err: Errorf(CodeUnavailable, "this node could not write its state and is shutting down")}
+			}
+			return results
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, applyRetryMax)
+	}
+}
+
+// The pause between two attempts at a batch SQLite refused to write.
+const (
+	applyRetryMin = 10 * time.Millisecond
+	applyRetryMax = time.Second
+)
+
+// batchOutcome is what a committed batch leaves to do and to answer.
+type batchOutcome struct {
+	results           []any
+	last              uint64 // 0: nothing was written (a replay)
+	events            []Event
+	compact           bool
+	commands, refused uint64
+}
+
+// tryApplyBatch runs one attempt at a batch. An error is a failure of
+// SQLite or of the disk, after which nothing of the batch is committed.
+func (s *stateDB) tryApplyBatch(logs []*raft.Log) (out batchOutcome, err error) {
+	out.results = make([]any, len(logs))
 	applied := s.applied.Load()
 	last := logs[len(logs)-1].Index
 	if last <= applied {
 		for i, l := range logs {
-			results[i] = s.replayedResult(s.writer, l)
+			out.results[i] = s.replayedResult(s.writer, l)
 		}
-		return results
+		return out, nil
 	}
 
 	sqlTx, err := s.writer.Begin()
 	if err != nil {
-		panic(fmt.Sprintf("raftdata: begin apply transaction: %v", err))
+		return out, fmt.Errorf("begin apply transaction: %w", err)
 	}
-	var events []Event
+	defer func() {
+		if err != nil {
+			sqlTx.Rollback()
+		}
+	}()
 	var lastTime time.Time
-	compact := false
 	for i, l := range logs {
 		if l.Index <= applied {
-			results[i] = s.replayedResult(sqlTx, l)
+			out.results[i] = s.replayedResult(sqlTx, l)
 			continue
 		}
 		if l.Type != raft.LogCommand {
@@ -162,35 +233,53 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 			panic(fmt.Sprintf("raftdata: log entry %d cannot be applied: %v", l.Index, err))
 		}
 		lastTime = cmd.Time
-		res, tx := s.applyOne(sqlTx, l.Index, cmd)
-		results[i] = res
+		res, tx, err := s.applyOne(sqlTx, l.Index, cmd)
+		if err != nil {
+			return out, fmt.Errorf("apply entry %d (%s): %w", l.Index, cmd.Type, err)
+		}
+		out.results[i] = res
+		out.commands++
+		if res.Err != nil {
+			out.refused++
+		}
 		if tx != nil {
-			events = append(events, tx.events...)
-			compact = compact || tx.compact
+			out.events = append(out.events, tx.events...)
+			out.compact = out.compact || tx.compact
 		}
 	}
 	if _, err := sqlTx.Exec(`INSERT INTO raftdata_meta(key, value) VALUES('applied_index', ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, last); err != nil {
-		panic(fmt.Sprintf("raftdata: record applied index: %v", err))
+		return out, fmt.Errorf("record applied index: %w", err)
 	}
 	if !lastTime.IsZero() && last/pruneEvery != applied/pruneEvery {
 		if _, err := sqlTx.Exec(`DELETE FROM raftdata_commands WHERE time < ?`, lastTime.Add(-dedupeWindow).UnixNano()); err != nil {
-			panic(fmt.Sprintf("raftdata: prune command ids: %v", err))
+			return out, fmt.Errorf("prune command ids: %w", err)
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		panic(fmt.Sprintf("raftdata: commit apply transaction: %v", err))
+		return out, fmt.Errorf("commit apply transaction: %w", err)
+	}
+	out.last = last
+	return out, nil
+}
+
+// finishBatch makes a committed batch visible: applied index, counters,
+// compaction, events.
+func (s *stateDB) finishBatch(out batchOutcome) {
+	if out.last == 0 {
+		return
 	}
 	s.stmts.preparePending()
-	s.setApplied(last)
+	s.setApplied(out.last)
 	s.batches.Add(1)
-	if compact {
+	s.commands.Add(out.commands)
+	s.refused.Add(out.refused)
+	if out.compact {
 		s.requestCompaction()
 	}
-	if publish := s.publish.Load(); len(events) > 0 && publish != nil {
-		(*publish)(events)
+	if publish := s.publish.Load(); len(out.events) > 0 && publish != nil {
+		(*publish)(out.events)
 	}
-	return results
 }
 
 // requestCompaction signals the store's compactor without blocking.
@@ -203,34 +292,37 @@ func (s *stateDB) requestCompaction() {
 
 // applyOne runs one command in a savepoint and records its id and result.
 // The returned Tx carries the command's events and requests; it is nil when
-// the command was refused or had already been applied.
-func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, *Tx) {
+// the command was refused or had already been applied. An error is a
+// failure of SQLite or of the disk: the caller rolls the batch back.
+func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, *Tx, error) {
 	tx := &Tx{tx: sqlTx, stmts: s.stmts, index: index}
 	// Claim the id first: a command already applied (a client's retry) is
 	// recognised by the conflict, and answered with its recorded result.
 	claim, err := tx.Exec(`INSERT INTO raftdata_commands(id, idx, time) VALUES(?,?,?) ON CONFLICT(id) DO NOTHING`,
 		cmd.ID, index, cmd.Time.UnixNano())
 	if err != nil {
-		panic(fmt.Sprintf("raftdata: record command %s: %v", cmd.ID, err))
+		return Result{}, nil, fmt.Errorf("record command %s: %w", cmd.ID, err)
 	}
 	if n, _ := claim.RowsAffected(); n == 0 {
 		var prior []byte
 		if err := tx.QueryRow(`SELECT result FROM raftdata_commands WHERE id = ?`, cmd.ID).Scan(&prior); err != nil {
-			panic(fmt.Sprintf("raftdata: look up command %s: %v", cmd.ID, err))
+			return Result{}, nil, fmt.Errorf("look up command %s: %w", cmd.ID, err)
 		}
-		return decodeResult(prior), nil
+		return decodeResult(prior), nil, nil
 	}
 
 	if _, err := tx.Exec(`SAVEPOINT cmd`); err != nil {
-		panic(fmt.Sprintf("raftdata: savepoint: %v", err))
+		return Result{}, nil, fmt.Errorf("savepoint: %w", err)
 	}
 	value, err := s.registry.dispatch(tx, cmd)
+	if err != nil && isStorageError(err) {
+		// The disk, not the command: the whole batch is tried again.
+		return Result{}, nil, err
+	}
 	var res Result
-	s.commands.Add(1)
 	if err != nil {
-		s.refused.Add(1)
 		if _, rbErr := tx.Exec(`ROLLBACK TO cmd`); rbErr != nil {
-			panic(fmt.Sprintf("raftdata: rollback to savepoint: %v", rbErr))
+			return Result{}, nil, fmt.Errorf("rollback to savepoint: %w", rbErr)
 		}
 		var e *Error
 		if errors.As(err, &e) {
@@ -245,18 +337,18 @@ func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, *T
 		res.Value = value
 	}
 	if _, err := tx.Exec(`RELEASE cmd`); err != nil {
-		panic(fmt.Sprintf("raftdata: release savepoint: %v", err))
+		return Result{}, nil, fmt.Errorf("release savepoint: %w", err)
 	}
 	if res.Err != nil || len(res.Value) > 0 {
 		encoded, _ := json.Marshal(res)
 		if _, err := tx.Exec(`UPDATE raftdata_commands SET result = ? WHERE id = ?`, encoded, cmd.ID); err != nil {
-			panic(fmt.Sprintf("raftdata: record result of %s: %v", cmd.ID, err))
+			return Result{}, nil, fmt.Errorf("record result of %s: %w", cmd.ID, err)
 		}
 	}
 	if res.Err != nil {
-		return res, nil // a refusal's events and requests are dropped with its changes
+		return res, nil, nil // a refusal's events and requests are dropped with its changes
 	}
-	return res, tx
+	return res, tx, nil
 }
 
 // replayedResult answers for an entry the database already holds: the

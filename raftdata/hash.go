@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 )
@@ -14,6 +15,19 @@ import (
 // order. Two nodes that applied the same log up to the same index give the
 // same hash; tests and operators compare it across nodes.
 func (s *Store) StateHash() (string, error) {
+	return s.hashTables(func(string) bool { return true })
+}
+
+// DataHash is StateHash over the tables of the domain packages only,
+// leaving out raftdata's own (applied index, command ids, node addresses):
+// a cluster restored from a backup has the DataHash of the cluster the
+// backup was taken from, at the backup's index.
+func (s *Store) DataHash() (string, error) {
+	return s.hashTables(func(table string) bool { return !strings.HasPrefix(table, "raftdata_") })
+}
+
+// hashTables digests the tables that keep accepts.
+func (s *Store) hashTables(keep func(table string) bool) (string, error) {
 	db := s.state.readers
 	conn, err := db.Conn(context.Background())
 	if err != nil {
@@ -37,7 +51,9 @@ func (s *Store) StateHash() (string, error) {
 			rows.Close()
 			return "", err
 		}
-		tables = append(tables, n)
+		if keep(n) {
+			tables = append(tables, n)
+		}
 	}
 	rows.Close()
 	h := sha256.New()
@@ -68,4 +84,32 @@ func (s *Store) StateHash() (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// pathHash answers this node's state hash and the index it was taken at,
+// for operators and fault tests comparing nodes (node-to-node API: loopback
+// or cluster key only).
+const pathHash = "/internal/raft/hash"
+
+// StateHashAnswer is what GET /internal/raft/hash returns.
+type StateHashAnswer struct {
+	Hash     string `json:"hash"`
+	FSMIndex uint64 `json:"fsm_index"`
+}
+
+func (s *Store) handleHash(w http.ResponseWriter, r *http.Request) {
+	// The index is read before and after: a hash taken while an apply
+	// landed is answered with the later index, and callers compare hashes
+	// only once every node reports the same index.
+	idx := s.state.appliedIndex()
+	h, err := s.StateHash()
+	if err != nil {
+		writeError(w, fmt.Errorf("state hash: %w", err))
+		return
+	}
+	if after := s.state.appliedIndex(); after != idx {
+		writeError(w, Errorf(CodeUnavailable, "the state moved from index %d to %d while being hashed: ask again", idx, after))
+		return
+	}
+	writeJSON(w, http.StatusOK, StateHashAnswer{Hash: h, FSMIndex: idx})
 }

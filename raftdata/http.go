@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 )
@@ -31,8 +32,9 @@ const (
 )
 
 // Handler serves the node-to-node API: forwarded writes, joins, removals,
-// read indexes and this node's status. It answers only to loopback callers
-// or to callers that present the cluster key.
+// read indexes and this node's status. In a mutual TLS cluster it answers
+// only callers whose TLS certificate comes from the cluster's CA; otherwise
+// loopback callers and callers that present the cluster key.
 func (s *Store) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+pathApply, s.handleApply)
@@ -40,11 +42,20 @@ func (s *Store) Handler() http.Handler {
 	mux.HandleFunc("POST "+pathRemove, s.handleRemove)
 	mux.HandleFunc("GET "+pathReadIndex, s.handleReadIndex)
 	mux.HandleFunc("GET "+pathStatus, s.handleStatus)
+	mux.HandleFunc("GET "+pathHash, s.handleHash) // hash.go
 	return s.requireClusterCaller(mux)
 }
 
 func (s *Store) requireClusterCaller(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.TLS != nil {
+			if s.cfg.TLS.verifyPeer(r.TLS) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			writeError(w, Errorf(CodeForbidden, "this cluster runs mutual TLS: a node needs a certificate from the cluster's CA (--tls-cert, --tls-key, --tls-ca)"))
+			return
+		}
 		if isLoopback(r.RemoteAddr) {
 			next.ServeHTTP(w, r)
 			return
@@ -174,6 +185,9 @@ func (s *Store) call(ctx context.Context, method, url string, body []byte, out a
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if tlsHandshakeError(err) {
+			return Errorf(CodeUnavailable, "the TLS handshake with %s failed (%v): every node needs a certificate from the cluster's CA (--tls-cert, --tls-key, --tls-ca)", url, unwrapURLError(err))
+		}
 		return retryError{fmt.Errorf("reach %s: %w", url, err)}
 	}
 	defer resp.Body.Close()
@@ -195,6 +209,16 @@ func (s *Store) call(ctx context.Context, method, url string, body []byte, out a
 		return retryError{eb.Error}
 	}
 	return eb.Error
+}
+
+// unwrapURLError drops the method and URL that net/http puts around a
+// transport error (the caller names the URL already).
+func unwrapURLError(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 func notCoopError(url string, status int) error {

@@ -18,6 +18,9 @@ import (
 // (synchronous=FULL: an acknowledged entry survives a power cut).
 type logStore struct {
 	db *sql.DB
+	// fault is set while writes fail (a full disk): the entries are
+	// refused, raft answers the leader so, and the leader sends them again.
+	fault storageFault
 }
 
 var (
@@ -95,6 +98,20 @@ func (s *logStore) GetLog(index uint64, l *raft.Log) error {
 func (s *logStore) StoreLog(l *raft.Log) error { return s.StoreLogs([]*raft.Log{l}) }
 
 func (s *logStore) StoreLogs(logs []*raft.Log) error {
+	return s.track(s.storeLogs(logs))
+}
+
+// track records the outcome of a write in s.fault.
+func (s *logStore) track(err error) error {
+	if err != nil {
+		s.fault.fail(err)
+	} else {
+		s.fault.recover()
+	}
+	return err
+}
+
+func (s *logStore) storeLogs(logs []*raft.Log) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("store logs: %w", err)
@@ -124,7 +141,7 @@ func (s *logStore) StoreLogs(logs []*raft.Log) error {
 // in the database file; truncateWAL must follow for the WAL's copies.
 func (s *logStore) DeleteRange(min, max uint64) error {
 	if _, err := s.db.Exec(`DELETE FROM logs WHERE idx >= ? AND idx <= ?`, min, max); err != nil {
-		return fmt.Errorf("delete logs %d..%d: %w", min, max, err)
+		return s.track(fmt.Errorf("delete logs %d..%d: %w", min, max, err))
 	}
 	return nil
 }
@@ -144,7 +161,7 @@ func (s *logStore) truncateWAL() error {
 
 func (s *logStore) Set(key, val []byte) error {
 	if _, err := s.db.Exec(`INSERT OR REPLACE INTO stable(key, value) VALUES(?,?)`, key, val); err != nil {
-		return fmt.Errorf("set %s: %w", key, err)
+		return s.track(fmt.Errorf("set %s: %w", key, err))
 	}
 	return nil
 }
@@ -163,7 +180,7 @@ func (s *logStore) Get(key []byte) ([]byte, error) {
 
 func (s *logStore) SetUint64(key []byte, val uint64) error {
 	if _, err := s.db.Exec(`INSERT OR REPLACE INTO stable(key, value) VALUES(?,?)`, key, int64(val)); err != nil {
-		return fmt.Errorf("set %s: %w", key, err)
+		return s.track(fmt.Errorf("set %s: %w", key, err))
 	}
 	return nil
 }

@@ -20,8 +20,9 @@ type Handler func(tx *Tx, cmd Command) (any, error)
 // package owns. Domain packages fill it before the store opens; after that
 // it is read-only.
 type Registry struct {
-	handlers map[string][]Handler
-	schemas  []schema
+	handlers  map[string][]Handler
+	schemas   []schema
+	onRestore []func()
 }
 
 type schema struct {
@@ -51,6 +52,20 @@ func (r *Registry) Handle(typ string, h Handler) {
 // snapshot restore, so it must be idempotent (CREATE TABLE IF NOT EXISTS...).
 func (r *Registry) Schema(owner, ddl string) {
 	r.schemas = append(r.schemas, schema{owner: owner, ddl: ddl})
+}
+
+// OnRestore adds fn to what runs after a snapshot replaced the database.
+// A package that keeps state derived from its tables in memory (a cache the
+// hot path reads instead of SQLite) drops it there: the tables may now hold
+// another history. fn runs under the FSM's lock, with no command applying.
+func (r *Registry) OnRestore(fn func()) {
+	r.onRestore = append(r.onRestore, fn)
+}
+
+func (r *Registry) restored() {
+	for _, fn := range r.onRestore {
+		fn()
+	}
 }
 
 func (r *Registry) migrate(ctx context.Context, db *sql.DB) error {

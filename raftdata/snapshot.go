@@ -34,18 +34,33 @@ const (
 func (s *stateDB) snapshot() (raft.FSMSnapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := os.CreateTemp(filepath.Dir(s.path), "snapshot-*.db")
+	if s.abandoned {
+		return nil, errors.New("snapshot: the state database missed committed entries at shutdown; the next start applies them")
+	}
+	tmp, err := vacuumInto(s.writer, filepath.Dir(s.path), "snapshot-*.db")
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return &fsmSnapshot{path: tmp, index: s.applied.Load()}, nil
+}
+
+// vacuumInto copies the database behind db into a new file of dir, named
+// after pattern (as os.CreateTemp), and returns its path. VACUUM INTO reads
+// in one transaction, so the copy is a consistent state, and it writes no
+// free pages, so nothing deleted travels in it.
+func vacuumInto(db *sql.DB, dir, pattern string) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
 	}
 	tmp := f.Name()
 	f.Close()
 	os.Remove(tmp) // VACUUM INTO wants to create the file itself
-	if _, err := s.writer.Exec(`VACUUM INTO ?`, tmp); err != nil {
+	if _, err := db.Exec(`VACUUM INTO ?`, tmp); err != nil {
 		os.Remove(tmp)
-		return nil, fmt.Errorf("snapshot: copy database: %w", err)
+		return "", fmt.Errorf("copy database: %w", err)
 	}
-	return &fsmSnapshot{path: tmp, index: s.applied.Load()}, nil
+	return tmp, nil
 }
 
 type fsmSnapshot struct {
@@ -160,7 +175,9 @@ func (s *stateDB) restore(r io.Reader) error {
 	if err := checkDatabase(tmp); err != nil {
 		return err
 	}
-	if err := copyDatabase(s.writer, tmp); err != nil {
+	err = copyDatabase(s.writer, tmp)
+	s.registry.restored() // even a failed copy may have changed pages
+	if err != nil {
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
 	if err := s.registry.migrate(context.Background(), s.writer); err != nil {
@@ -177,6 +194,7 @@ func (s *stateDB) restore(r io.Reader) error {
 		s.logger.Warn("checkpoint after restore", "error", err)
 	}
 	s.setApplied(index)
+	s.restores.Add(1)
 	s.logger.Info("restored snapshot", "index", index)
 	// The log this node kept from before may hold rows the snapshot no
 	// longer has (an erasure it did not apply itself): compact it away.

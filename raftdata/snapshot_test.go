@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 func leaderOf(t *testing.T, n *testNode) {
@@ -188,4 +191,55 @@ func TestCluster3_ErasureCompactsEveryNode(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A package that keeps derived state in memory is told when a snapshot
+// replaces the tables under it, and only then: a snapshot older than the
+// local state is skipped, and says nothing.
+func TestRestoreTellsTheRegistry(t *testing.T) {
+	dir := t.TempDir()
+	open := func(name string) (*stateDB, *int) {
+		restores := new(int)
+		reg := testRegistry()
+		reg.OnRestore(func() { *restores++ })
+		db, err := openStateDB(filepath.Join(dir, name), reg, slog.New(slog.DiscardHandler), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.close() })
+		return db, restores
+	}
+	apply := func(db *stateDB, from, to uint64) {
+		for i := from; i <= to; i++ {
+			cmd, err := NewCommand("test.add", map[string]any{"name": "a", "n": 1}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := encodeCommand(cmd)
+			db.applyBatch([]*raft.Log{{Index: i, Type: raft.LogCommand, Data: data}})
+		}
+	}
+	ahead, aheadRestores := open("ahead.db")
+	apply(ahead, 1, 10)
+	behind, behindRestores := open("behind.db")
+	apply(behind, 1, 3)
+
+	fs, err := ahead.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Release()
+	var snap bytes.Buffer
+	if err := writeSnapshot(&snap, fs.(*fsmSnapshot).path, ahead.appliedIndex()); err != nil {
+		t.Fatal(err)
+	}
+	if err := ahead.restore(bytes.NewReader(snap.Bytes())); err != nil || *aheadRestores != 0 {
+		t.Fatalf("restoring its own index: err %v, %d restore calls, want none", err, *aheadRestores)
+	}
+	if err := behind.restore(bytes.NewReader(snap.Bytes())); err != nil || *behindRestores != 1 {
+		t.Fatalf("restoring a newer snapshot: err %v, %d restore calls, want 1", err, *behindRestores)
+	}
+	if behind.appliedIndex() != 10 {
+		t.Fatalf("applied index after restore: %d", behind.appliedIndex())
+	}
 }

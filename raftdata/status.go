@@ -24,7 +24,10 @@ type NodeStatus struct {
 	FSMIndex          uint64 `json:"fsm_index"`     // last entry applied to SQLite
 	LastLogIndex      uint64 `json:"last_log_index"`
 	LastSnapshotIndex uint64 `json:"last_snapshot_index"`
-	Error             string `json:"error,omitempty"`
+	// StorageError is set while the node cannot write its databases (a
+	// full disk): it is not ready, and catches up once writes succeed.
+	StorageError string `json:"storage_error,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // ClusterStatus is the cluster as seen from one node, asking each peer.
@@ -51,7 +54,20 @@ func (s *Store) Status() NodeStatus {
 		FSMIndex:          s.state.appliedIndex(),
 		LastLogIndex:      s.raft.LastIndex(),
 		LastSnapshotIndex: parseUint(snap),
+		StorageError:      s.storageError(),
 	}
+}
+
+// storageError describes a failing write of the Raft log or of the state,
+// or is empty.
+func (s *Store) storageError() string {
+	if err := s.logs.fault.current(); err != nil {
+		return "cannot write the Raft log: " + err.Error()
+	}
+	if err := s.state.fault.current(); err != nil {
+		return "cannot write the state database: " + err.Error()
+	}
+	return ""
 }
 
 func stateName(st raft.RaftState) string {
@@ -128,9 +144,29 @@ type Counters struct {
 	Batches  uint64 // SQLite transactions that applied log entries
 	Commands uint64 // commands applied (a replayed entry is not counted)
 	Refused  uint64 // commands refused by a handler
+	// SnapshotRestores counts snapshots installed over the local state: a
+	// follower too far behind the leader's log catches up this way.
+	SnapshotRestores uint64
+	// StorageFailures counts failed writes of the Raft log and the state
+	// (each retry counts).
+	StorageFailures uint64
+	// ApplyLatency times the writes proposed on this node, from the call
+	// to their result (forwarding, commit and apply included).
+	ApplyLatency Histogram
+	// BatchLatency times the SQLite transactions that apply committed
+	// entries on this node.
+	BatchLatency Histogram
 }
 
 // Counters reads this node's FSM totals.
 func (s *Store) Counters() Counters {
-	return Counters{Batches: s.state.batches.Load(), Commands: s.state.commands.Load(), Refused: s.state.refused.Load()}
+	return Counters{
+		Batches:          s.state.batches.Load(),
+		Commands:         s.state.commands.Load(),
+		Refused:          s.state.refused.Load(),
+		SnapshotRestores: s.state.restores.Load(),
+		StorageFailures:  s.logs.fault.failures.Load() + s.state.fault.failures.Load(),
+		ApplyLatency:     s.applyLatency.read(),
+		BatchLatency:     s.state.batchLatency.read(),
+	}
 }

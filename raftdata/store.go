@@ -36,6 +36,15 @@ type Config struct {
 	// Bootstrap starts a new one-node cluster when the directory holds no
 	// Raft state. A node that joins an existing cluster leaves it false.
 	Bootstrap bool
+	// TLS, if set, makes the cluster run mutual TLS: Raft over TLS 1.3 with
+	// certificates from TLS.CA on both ends, node-to-node HTTP presenting
+	// this node's certificate, and the node-to-node API answering only
+	// peers with a certificate from the CA (the cluster key and loopback
+	// no longer suffice). HTTPURL is then an https URL.
+	TLS *TLS
+	// Network, if set, carries this node's connections to its peers: fault
+	// tests cut links with it. nil in production.
+	Network *Network
 
 	Logger        *slog.Logger
 	RaftLogOutput io.Writer // hashicorp/raft's own log (warnings and up); nil: discarded
@@ -103,6 +112,9 @@ type Store struct {
 	state  *stateDB
 	client *http.Client
 
+	applyLatency latency // status.go: writes proposed on this node, to their result
+
+	opened      time.Time     // when Open started Raft: the first "contact"
 	barrierTerm atomic.Uint64 // term in which this node, as leader, ran its barrier
 	compactMu   sync.Mutex    // one compaction at a time
 	closeOnce   sync.Once
@@ -121,11 +133,23 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{})}
-	s.client = &http.Client{
-		Timeout:   15 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 128, IdleConnTimeout: 90 * time.Second},
+	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{}), opened: time.Now()}
+	dialPeer := dialTCP
+	if cfg.Network != nil {
+		dialPeer = cfg.Network.dialer(cfg.NodeID, dialTCP)
 	}
+	httpTransport := &http.Transport{
+		MaxIdleConnsPerHost: 128,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return dialPeer(ctx, addr)
+		},
+	}
+	if cfg.TLS != nil {
+		httpTransport.TLSClientConfig = cfg.TLS.clientConfig()
+	}
+	s.client = &http.Client{Timeout: 15 * time.Second, Transport: httpTransport}
 	ok := false
 	defer func() {
 		if !ok {
@@ -142,9 +166,13 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err := verifySnapshots(snaps, snapDir); err != nil {
 		return nil, err
 	}
+	if err := removeStaleCopies(cfg.Dir); err != nil {
+		return nil, err
+	}
 	if s.state, err = openStateDB(filepath.Join(cfg.Dir, "state.db"), reg, cfg.Logger, cfg.Readers); err != nil {
 		return nil, err
 	}
+	s.state.stopRetries = s.closed // apply.go: Close ends the retries of a failing disk
 	if s.logs, err = openLogStore(filepath.Join(cfg.Dir, "raft.db")); err != nil {
 		return nil, err
 	}
@@ -159,9 +187,15 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 			return nil, fmt.Errorf("raft advertise address %q: %w", cfg.RaftAdvertise, err)
 		}
 	}
-	s.trans, err = raft.NewTCPTransportWithLogger(cfg.RaftBind, advertise, 4, 10*time.Second, hlog)
+	stream, err := newStreamLayer(cfg.RaftBind, advertise, cfg.TLS, dialPeer)
 	if err != nil {
 		return nil, fmt.Errorf("listen for raft on %s: %w", cfg.RaftBind, err)
+	}
+	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream: stream, MaxPool: 4, Timeout: 10 * time.Second, Logger: hlog,
+	})
+	if cfg.Network != nil {
+		cfg.Network.register(cfg.NodeID, string(s.trans.LocalAddr()), hostPort(cfg.HTTPURL))
 	}
 
 	rc := raft.DefaultConfig()
@@ -184,6 +218,11 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspect raft state: %w", err)
 	}
+	adopted, err := s.adoptRestore(snaps, hasState) // a directory from PrepareRestore
+	if err != nil {
+		return nil, err
+	}
+	hasState = hasState || adopted
 	s.raft, err = raft.NewRaft(rc, fsm{s.state}, cache, s.logs, snaps, s.trans)
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)
@@ -243,6 +282,7 @@ const defaultApplyTimeout = 10 * time.Second
 // once, so a retry never applies a command twice. The result is the
 // handlers' value, or their refusal as an *Error.
 func (s *Store) ApplyCommand(ctx context.Context, cmd Command) (json.RawMessage, error) {
+	defer s.applyLatency.since(time.Now())
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultApplyTimeout)
@@ -273,6 +313,9 @@ func (s *Store) ApplyCommand(ctx context.Context, cmd Command) (json.RawMessage,
 		}
 		if !retryable(err) {
 			return nil, err
+		}
+		if s.cutOff() {
+			return nil, errCutOff()
 		}
 		select {
 		case <-ctx.Done():
@@ -377,6 +420,9 @@ func (s *Store) Sync(ctx context.Context) error {
 		}
 		if !retryable(err) {
 			return err
+		}
+		if s.cutOff() {
+			return errCutOff()
 		}
 		select {
 		case <-ctx.Done():

@@ -17,6 +17,7 @@ type Proposals interface {
 	Open(ctx context.Context, actor members.Account, id string) (proposals.Proposal, error)
 	Get(ctx context.Context, id string) (proposals.Proposal, error)
 	List(ctx context.Context, status string, page int) ([]proposals.Proposal, bool, error)
+	Summaries(ctx context.Context, status string, page int) ([]proposals.Summary, bool, error)
 	Vote(ctx context.Context, actor members.Account, id, choice string) (string, error)
 	Ballots(ctx context.Context, id string) ([]proposals.PublishedBallot, error)
 	Comment(ctx context.Context, actor members.Account, id, body string) error

@@ -25,6 +25,8 @@ type Cluster interface {
 	Status() raftdata.NodeStatus
 	// Cluster asks every node of the cluster for its status.
 	Cluster(ctx context.Context) (raftdata.ClusterStatus, error)
+	// Remove takes a node out of the cluster's configuration.
+	Remove(ctx context.Context, id string) error
 	// Ready tells whether the node knows its leader and has applied the log.
 	Ready() bool
 	// Bootstrapped tells whether the cluster's bootstrap is applied locally.
@@ -33,6 +35,12 @@ type Cluster interface {
 	Handler() http.Handler
 	// Counters are the FSM's running totals.
 	Counters() raftdata.Counters
+	// Stale tells whether the node has heard from no leader for longer
+	// than an election takes: its reads may be behind the cluster.
+	Stale() bool
+	// AppliedIndex is the index of the last entry applied to the local
+	// state: what pages keep from the state is kept for one index.
+	AppliedIndex() uint64
 }
 
 // EventStats counts the events a node handed to NATS and those it dropped.
@@ -49,6 +57,7 @@ type Deps struct {
 	Proposals Proposals  // required
 	Events    EventStats // optional
 	Live      Live       // optional: live updates of pages (SSE)
+	Backups   Backups    // optional: POST /api/v1/backup answers 503 without it
 	// Done, when closed, ends the open live streams (the node is stopping),
 	// so that the HTTP server's shutdown does not wait for them.
 	Done   <-chan struct{}
@@ -73,12 +82,16 @@ type server struct {
 	deps    Deps
 	log     *slog.Logger
 	metrics *metrics
+	// stopping ends when the node stops (deps.Done): every request's
+	// context, so a write still waiting for its commit answers 503 at
+	// once instead of holding the server's shutdown.
+	stopping context.Context
 }
 
 // New builds the fiber app of one node. The caller serves it
 // (app.Listener) and shuts it down (app.ShutdownWithTimeout).
 func New(deps Deps) *fiber.App {
-	s := &server{deps: deps, log: deps.Logger, metrics: newMetrics()}
+	s := &server{deps: deps, log: deps.Logger, metrics: newMetrics(), stopping: contextUntil(deps.Done)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -93,7 +106,7 @@ func New(deps Deps) *fiber.App {
 	})
 	// One middleware route, so that observe can tell a request no route
 	// matched (see routeLabel).
-	app.Use(requestID, s.observe, securityHeaders, s.rateLimit(), s.authenticate)
+	app.Use(requestID, s.observe, s.bindContext, securityHeaders, s.markStale, s.rateLimit(), s.authenticate)
 
 	s.mountPages(app) // the web pages and their assets: web*.go
 	app.Get("/healthz", healthz)
@@ -101,6 +114,8 @@ func New(deps Deps) *fiber.App {
 	app.Get("/metrics", s.metricsPage)
 	api := app.Group("/api/v1")
 	api.Get("/cluster", s.cluster)
+	api.Delete("/cluster/nodes/:id", s.removeNode)
+	api.Post("/backup", s.backup)
 	api.Get("/governance/rules", s.rules)
 
 	api.Post("/signup", s.signup)

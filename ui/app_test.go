@@ -46,7 +46,12 @@ func registerAll(reg *raftdata.Registry) {
 // the bootstrap is NOT marked done (the readiness test marks it).
 func openEnv(t testing.TB) *testEnv {
 	t.Helper()
-	n := raftdatatest.Start(t, registerAll)
+	return envOn(t, raftdatatest.Start(t, registerAll))
+}
+
+// envOn is openEnv on a node already started (the leader of a cluster).
+func envOn(t testing.TB, n *raftdatatest.Node) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	gov := governance.New(n.Store)
 	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
@@ -57,7 +62,7 @@ func openEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	e.deps = Deps{Cluster: n.Store, Members: e.members, Rules: gov, Pools: pooling.New(n.Store),
-		Proposals: proposals.New(n.Store, proposals.Options{}), Logger: testLogger()}
+		Proposals: proposals.New(n.Store, proposals.Options{}), Backups: n.Store, Logger: testLogger()}
 	return e
 }
 

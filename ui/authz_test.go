@@ -100,6 +100,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/members", nil, [5]int{401, 403, 403, 200, 401}},
 		{"POST", "/api/v1/members/" + other.ID + "/roles", fixed(`{"role":"researcher"}`), [5]int{401, 403, 403, 200, 401}},
 		{"GET", "/api/v1/cluster", nil, [5]int{401, 403, 403, 200, 401}},
+		{"DELETE", "/api/v1/cluster/nodes/n1", nil, [5]int{401, 403, 403, 409, 401}}, // the last node stays
+		{"POST", "/api/v1/backup", fixed(`{"key":"` + strings.Repeat("ab", 96) + `"}`), [5]int{401, 403, 403, 200, 401}},
 		{"GET", "/api/v1/proposals", nil, [5]int{200, 200, 200, 200, 401}},
 		{"GET", "/api/v1/proposals/" + prop.ID, nil, [5]int{200, 200, 200, 200, 401}},
 		{"POST", "/api/v1/proposals", fixed(draft), [5]int{401, 403, 201, 403, 401}},

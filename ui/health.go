@@ -26,8 +26,11 @@ func (s *server) readyz(c *fiber.Ctx) error {
 
 func (s *server) notReady() string {
 	cl := s.deps.Cluster
+	st := cl.Status()
 	switch {
-	case cl.Status().Leader == "":
+	case st.StorageError != "":
+		return st.StorageError
+	case st.Leader == "":
 		return "no leader known yet"
 	case !cl.Ready():
 		return "the log is not applied yet"
@@ -63,11 +66,19 @@ func (s *server) metricsPage(c *fiber.Ctx) error {
 	counter(&b, "coop_fsm_batches_total", "SQLite transactions that applied committed log entries.", fc.Batches)
 	counter(&b, "coop_fsm_commands_total", "Commands applied to the local state.", fc.Commands)
 	counter(&b, "coop_fsm_refused_total", "Commands refused by their handler (a rule of the domain).", fc.Refused)
+	counter(&b, "coop_storage_write_failures_total", "Failed writes of the Raft log or the state database (a full disk); each retry counts.", fc.StorageFailures)
+	gauge(&b, "coop_storage_healthy", "0 while the node cannot write its databases, 1 otherwise.", boolValue(st.StorageError == ""))
+	counter(&b, "coop_fsm_snapshot_restores_total", "Snapshots installed over the local state (a follower catching up from far behind).", fc.SnapshotRestores)
+	writeHistogram(&b, "coop_raft_apply_duration_seconds", "Time for a write proposed on this node to be committed and applied (forwarding to the leader included).", fc.ApplyLatency)
+	writeHistogram(&b, "coop_fsm_batch_duration_seconds", "Time to apply a batch of committed entries to the local SQLite state.", fc.BatchLatency)
 	gauge(&b, "coop_ready", "1 when /readyz answers 200.", boolValue(s.notReady() == ""))
 	if s.deps.Events != nil {
 		published, dropped := s.deps.Events.EventCounts()
 		counter(&b, "coop_events_published_total", "Events handed to NATS.", published)
 		counter(&b, "coop_events_dropped_total", "Events dropped because the publish queue was full.", dropped)
+		if a, ok := s.deps.Events.(ActivityStats); ok {
+			writeActivity(&b, a.Activity())
+		}
 	}
 	s.metrics.write(&b)
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"coop/raftdata"
 )
 
 // durationBuckets are the upper bounds, in seconds, of the request
@@ -120,4 +122,38 @@ var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 // quoteLabel quotes a label value as the text format wants it.
 func quoteLabel(v string) string {
 	return `"` + labelEscaper.Replace(v) + `"`
+}
+
+// writeHistogram prints a latency histogram of raftdata with its help and type
+// lines.
+func writeHistogram(w io.Writer, name, help string, h raftdata.Histogram) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
+	for i, le := range h.Bounds {
+		fmt.Fprintf(w, "%s_bucket{le=\"%s\"} %d\n", name, strconv.FormatFloat(le, 'g', -1, 64), h.Counts[i])
+	}
+	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n", name, h.Count)
+	fmt.Fprintf(w, "%s_sum %s\n", name, strconv.FormatFloat(h.Sum, 'g', -1, 64))
+	fmt.Fprintf(w, "%s_count %d\n", name, h.Count)
+}
+
+// Activity is what the members did, as this node's state applied it:
+// counted from the events of applied commands, so every node counts every
+// ballot of the cluster, and the figures restart from zero with the node.
+type Activity struct {
+	Ballots      uint64  // ballots cast (a changed ballot counts again)
+	Queries      uint64  // aggregate queries run under a grant
+	EpsilonSpent float64 // privacy budget those queries spent
+}
+
+// ActivityStats is what Deps.Events may also report (coop's events do).
+type ActivityStats interface {
+	Activity() Activity
+}
+
+// writeActivity prints the members' activity.
+func writeActivity(w io.Writer, a Activity) {
+	counter(w, "coop_ballots_cast_total", "Ballots cast, as applied by this node (each node counts the whole cluster's).", a.Ballots)
+	counter(w, "coop_queries_run_total", "Aggregate queries run under a grant, as applied by this node.", a.Queries)
+	fmt.Fprintf(w, "# HELP %[1]s Privacy budget (epsilon) spent by queries, as applied by this node.\n# TYPE %[1]s counter\n%[1]s %[2]s\n",
+		"coop_privacy_budget_spent_total", strconv.FormatFloat(a.EpsilonSpent, 'g', -1, 64))
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -52,12 +53,51 @@ func requestIDOf(c *fiber.Ctx) string {
 	return id
 }
 
+// contextUntil is a context that ends when done is closed (never, for a
+// nil channel).
+func contextUntil(done <-chan struct{}) context.Context {
+	if done == nil {
+		return context.Background()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-done
+		cancel()
+	}()
+	return ctx
+}
+
+// bindContext gives the request the server's context, which ends when the
+// node stops.
+func (s *server) bindContext(c *fiber.Ctx) error {
+	c.SetUserContext(s.stopping)
+	return c.Next()
+}
+
 // securityHeaders sets the headers every answer carries, errors included.
 func securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	return c.Next()
+}
+
+// HeaderRead marks an answer read from a node that may be behind the
+// cluster: its value is ReadStale when the node has heard from no leader
+// for longer than an election takes (cut off by a partition, or during an
+// election). Writes on such a node are refused with 503.
+const (
+	HeaderRead = "X-Coop-Read"
+	ReadStale  = "stale"
+)
+
+// markStale sets HeaderRead on every answer of a node whose reads may be
+// stale, pages and API alike.
+func (s *server) markStale(c *fiber.Ctx) error {
+	if s.deps.Cluster.Stale() {
+		c.Set(HeaderRead, ReadStale)
+	}
 	return c.Next()
 }
 

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
@@ -21,6 +20,7 @@ type web struct {
 	*server
 	cat    *i18n.Catalog
 	assets *static.Assets
+	cached pageCaches // what pages draw from the state alone, per applied index
 }
 
 // mountPages adds the web pages and their assets to app.
@@ -85,17 +85,21 @@ func (w *web) page(c *fiber.Ctx, nav, titleKey string) components.Page {
 	return p
 }
 
-// render writes a page with status. Pages carry a CSRF token and may carry
-// personal data: no cache keeps them.
+// render writes a page with status, straight into the answer's body (a
+// buffer fasthttp reuses between requests). Pages carry a CSRF token and
+// may carry personal data: no cache keeps them.
 func (w *web) render(c *fiber.Ctx, status int, page templ.Component) error {
-	var buf bytes.Buffer
-	if err := page.Render(c.UserContext(), &buf); err != nil {
+	resp := c.Response()
+	resp.ResetBody()
+	if err := page.Render(c.UserContext(), resp.BodyWriter()); err != nil {
+		resp.ResetBody()
 		return fmt.Errorf("render %s: %w", c.Path(), err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderVary, "Accept-Language, Cookie")
 	c.Type("html", "utf-8")
-	return c.Status(status).Send(buf.Bytes())
+	c.Status(status)
+	return nil
 }
 
 // seeOther ends a successful form: the browser loads location with a GET.

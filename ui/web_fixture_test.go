@@ -27,7 +27,12 @@ type webCoop struct {
 
 func newWebCoop(t *testing.T) *webCoop {
 	t.Helper()
-	env := openEnv(t)
+	return webCoopOn(t, openEnv(t))
+}
+
+// webCoopOn is newWebCoop on an environment already open.
+func webCoopOn(t *testing.T, env *testEnv) *webCoop {
+	t.Helper()
 	ctx := context.Background()
 	lo, hi := 0.0, 100.0
 	_, err := env.deps.Pools.CreatePool(ctx, pooling.Pool{ID: "energy", Title: "Home energy",

@@ -1,21 +1,26 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
 	"coop/ui/components"
+	"coop/ui/i18n"
 	"coop/ui/pages"
 )
 
-// proposalsPage answers GET /proposals[?status=open]: public.
+// proposalsPage answers GET /proposals[?status=open]: public. The list is
+// the same for every visitor: it is drawn once per state of the store and
+// language, and framed for each request.
 func (w *web) proposalsPage(c *fiber.Ctx) error {
 	p := w.page(c, "proposals", "proposals.title")
 	status := c.Query("status")
@@ -23,15 +28,37 @@ func (w *web) proposalsPage(c *fiber.Ctx) error {
 		status = ""
 	}
 	page := max(c.QueryInt("page", 1), 1)
-	list, more, err := w.deps.Proposals.List(c.UserContext(), status, page)
+	key := fmt.Sprintf("%s/%s/%d", p.Tr.Lang, status, page)
+	list, err := w.cached.lists.get(w.deps.Cluster.AppliedIndex(), key, func() (string, error) {
+		return w.drawProposalList(c, p.Tr, status, page)
+	})
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Proposals{Page: p, Status: status, Proposals: proposalItems(list)}
+	return w.render(c, fiber.StatusOK, pages.ProposalsPage(p, templ.Raw(list)))
+}
+
+// drawProposalList renders one page of the list of proposals: only the
+// language of the visitor goes in, never their account or token.
+func (w *web) drawProposalList(c *fiber.Ctx, tr i18n.Tr, status string, page int) (string, error) {
+	list, more, err := w.deps.Proposals.Summaries(c.UserContext(), status, page)
+	if err != nil {
+		return "", err
+	}
+	items := make([]pages.ProposalItem, 0, len(list))
+	for _, p := range list {
+		items = append(items, pages.ProposalItem{ID: p.ID, Title: p.Title, Kind: string(p.Kind), Status: string(p.Status),
+			Deadline: p.Deadline, ClosedAt: p.ClosedAt, Participation: p.Participation})
+	}
+	v := pages.Proposals{Page: components.Page{Tr: tr}, Status: status, Proposals: items}
 	if more {
 		v.OlderURL = fmt.Sprintf("/proposals?status=%s&page=%d", url.QueryEscape(status), page+1)
 	}
-	return w.render(c, fiber.StatusOK, pages.ProposalsPage(v))
+	var b strings.Builder
+	if err := pages.ProposalsList(v).Render(c.UserContext(), &b); err != nil {
+		return "", fmt.Errorf("render proposal list: %w", err)
+	}
+	return b.String(), nil
 }
 
 func proposalItems(list []proposals.Proposal) []pages.ProposalItem {
@@ -73,44 +100,16 @@ func (w *web) voteSubmit(c *fiber.Ctx) error {
 // runErr a refused run of the query, each shown next to its form with its
 // status.
 func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) error {
-	ctx := c.UserContext()
-	prop, err := w.deps.Proposals.Get(ctx, id)
+	tr := w.cat.For(lang(c))
+	shared, err := w.cached.proposals.get(w.deps.Cluster.AppliedIndex(), tr.Lang+"/"+id, func() (proposalShared, error) {
+		return w.drawProposal(c.UserContext(), tr, id)
+	})
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	p := w.page(c, "proposals", "proposals.title")
-	p.Title = prop.Title
-	tr := p.Tr
-	v := pages.Proposal{
-		Page: p, ID: prop.ID, Title: prop.Title, Purpose: paragraphs(prop.Purpose), Kind: string(prop.Kind),
-		Status: string(prop.Status), Organisation: prop.Organisation, PoolID: prop.Pool,
-		OpenedAt: prop.OpenedAt, Deadline: prop.Deadline, ClosedAt: prop.ClosedAt, Participation: prop.Participation,
-		Outcome: outcome(tr, prop),
-	}
-	var pool *pooling.Pool
-	if prop.Pool != "" {
-		v.PoolTitle = prop.Pool
-		if pl, err := w.deps.Pools.Pool(ctx, prop.Pool); err == nil {
-			pool, v.PoolTitle = &pl, pl.Title
-		}
-	}
-	if prop.Query != nil {
-		v.Query = describeQuery(tr, pool, v.PoolTitle, *prop.Query)
-	}
-	if prop.Privacy != nil {
-		rules, err := w.deps.Rules.Current(ctx)
-		if err != nil {
-			return w.errorPage(c, err)
-		}
-		v.Privacy = describePrivacy(tr, prop, rules.Rules.Disclosure.MaxEpsilonPerProposal)
-	}
-	if prop.Tally != nil {
-		chart := tallyChart(tr, *prop.Tally)
-		v.Chart = &chart
-	}
-	if g := prop.Grant; g != nil {
-		v.Grant = &pages.GrantView{EpsilonTotal: g.EpsilonTotal, EpsilonLeft: g.BudgetLeft, ExpiresAt: g.ExpiresAt}
-	}
+	prop, v := shared.prop, shared.view
+	v.Page = w.page(c, "proposals", "proposals.title")
+	v.Page.Title = prop.Title
 
 	open := prop.Status == proposals.StatusOpen
 	a, logged := actor(c)
@@ -135,6 +134,52 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 		v.Run.Error = fe
 	}
 	return w.render(c, status, pages.ProposalPage(v))
+}
+
+// proposalShared is what a proposal's page shows every visitor alike, in
+// one language: the proposal and the view drawn from it, its pool and the
+// rules. It is kept in the state cache and never changed once drawn.
+type proposalShared struct {
+	prop proposals.Proposal
+	view pages.Proposal // without the frame and what depends on the visitor
+}
+
+func (w *web) drawProposal(ctx context.Context, tr i18n.Tr, id string) (proposalShared, error) {
+	prop, err := w.deps.Proposals.Get(ctx, id)
+	if err != nil {
+		return proposalShared{}, err
+	}
+	v := pages.Proposal{
+		ID: prop.ID, Title: prop.Title, Purpose: paragraphs(prop.Purpose), Kind: string(prop.Kind),
+		Status: string(prop.Status), Organisation: prop.Organisation, PoolID: prop.Pool,
+		OpenedAt: prop.OpenedAt, Deadline: prop.Deadline, ClosedAt: prop.ClosedAt, Participation: prop.Participation,
+		Outcome: outcome(tr, prop),
+	}
+	var pool *pooling.Pool
+	if prop.Pool != "" {
+		v.PoolTitle = prop.Pool
+		if pl, err := w.deps.Pools.Pool(ctx, prop.Pool); err == nil {
+			pool, v.PoolTitle = &pl, pl.Title
+		}
+	}
+	if prop.Query != nil {
+		v.Query = describeQuery(tr, pool, v.PoolTitle, *prop.Query)
+	}
+	if prop.Privacy != nil {
+		rules, err := w.deps.Rules.Current(ctx)
+		if err != nil {
+			return proposalShared{}, err
+		}
+		v.Privacy = describePrivacy(tr, prop, rules.Rules.Disclosure.MaxEpsilonPerProposal)
+	}
+	if prop.Tally != nil {
+		chart := tallyChart(tr, *prop.Tally)
+		v.Chart = &chart
+	}
+	if g := prop.Grant; g != nil {
+		v.Grant = &pages.GrantView{EpsilonTotal: g.EpsilonTotal, EpsilonLeft: g.BudgetLeft, ExpiresAt: g.ExpiresAt}
+	}
+	return proposalShared{prop: prop, view: v}, nil
 }
 
 // paragraphs splits a text on blank lines.

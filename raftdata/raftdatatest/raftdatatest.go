@@ -6,7 +6,10 @@ package raftdatatest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +30,12 @@ type Node struct {
 // Options tune the nodes a test starts.
 type Options struct {
 	Now func() time.Time // clock used to stamp commands; default time.Now
+	// Network carries the nodes' connections to each other, so that the
+	// test can cut links (see raftdata.Network). nil: plain loopback.
+	Network *raftdata.Network
+	// TLS gives each node, by id, its mutual TLS identity (see CA.NodeTLS);
+	// the node then serves HTTPS. nil: plain TCP and HTTP.
+	TLS func(id string) *raftdata.TLS
 }
 
 // Start starts a one-node cluster whose handlers come from register, and
@@ -41,6 +50,22 @@ func Start(t testing.TB, register func(*raftdata.Registry), opts ...Options) *No
 		return nil
 	})
 	return n
+}
+
+// StartNode starts node id, which is not part of any cluster until it
+// joins one (JoinCluster). It is closed when the test ends.
+func StartNode(t testing.TB, id string, register func(*raftdata.Registry), opts ...Options) *Node {
+	t.Helper()
+	return start(t, id, t.TempDir(), "", register, opts)
+}
+
+// IDs are the ids of nodes, for raftdata.Network.Partition.
+func IDs(nodes ...*Node) []string {
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.NodeID()
+	}
+	return ids
 }
 
 // Cluster starts size nodes joined into one cluster and returns them, the
@@ -68,11 +93,10 @@ func start(t testing.TB, id, dir, raftAddr string, register func(*raftdata.Regis
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "http://" + ln.Addr().String()
 	if raftAddr == "" {
 		raftAddr = "127.0.0.1:0"
 	}
-	cfg := raftdata.Config{NodeID: id, Dir: filepath.Join(dir, id), RaftBind: raftAddr, HTTPURL: url, Bootstrap: id == "n1"}
+	cfg := raftdata.Config{NodeID: id, Dir: filepath.Join(dir, id), RaftBind: raftAddr, Bootstrap: id == "n1"}
 	if os.Getenv("COOP_TEST_LOG") != "" {
 		cfg.RaftLogOutput = os.Stderr
 	}
@@ -80,7 +104,19 @@ func start(t testing.TB, id, dir, raftAddr string, register func(*raftdata.Regis
 		if o.Now != nil {
 			cfg.Now = o.Now
 		}
+		if o.Network != nil {
+			cfg.Network = o.Network
+		}
+		if o.TLS != nil {
+			cfg.TLS = o.TLS(id)
+		}
 	}
+	url := "http://" + ln.Addr().String()
+	if cfg.TLS != nil {
+		url = "https://" + ln.Addr().String()
+		ln = tls.NewListener(ln, cfg.TLS.HTTPServerConfig())
+	}
+	cfg.HTTPURL = url
 	reg := raftdata.NewRegistry()
 	register(reg)
 	s, err := raftdata.Open(cfg, reg)
@@ -88,7 +124,11 @@ func start(t testing.TB, id, dir, raftAddr string, register func(*raftdata.Regis
 		ln.Close()
 		t.Fatalf("open node %s: %v", id, err)
 	}
-	n := &Node{Store: s, URL: url, srv: &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	if os.Getenv("COOP_TEST_LOG") != "" {
+		srv.ErrorLog = nil // the standard logger
+	}
+	n := &Node{Store: s, URL: url, srv: srv}
 	go n.srv.Serve(ln)
 	t.Cleanup(n.Close)
 	return n

@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"coop/raftdata"
+)
+
+// Timeouts of `coop backup`: the node syncs and copies its database before
+// it answers; after that, a transfer that moves no byte for stallTimeout
+// is abandoned.
+const (
+	backupAnswerTimeout = 3 * time.Minute
+	backupStallTimeout  = time.Minute
+)
+
+const backupUsage = `Usage: coop backup --http URL --out FILE --key-file KEY
+       coop backup --new-key KEY [--http URL --out FILE]
+
+Takes a consistent copy of a running cluster, as the node at --http sees it
+once it has synced with the leader, encrypted (AES-256-GCM) under the key in
+KEY. COOP_TOKEN must be an operator's token. --new-key writes a new random
+key to KEY (readable only by you), then takes the backup with it if --out
+is given. Keep the key apart from the backups: without it, a backup cannot
+be restored.
+
+Flags:`
+
+// runBackup is `coop backup`.
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	def := getenv("COOP_HTTP")
+	if def == "" {
+		def = DefaultConfig().HTTP
+	}
+	flags := flag.NewFlagSet("coop backup", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	base := flags.String("http", def, "HTTP `URL` of any node of the cluster")
+	out := flags.String("out", "", "`FILE` to write the encrypted backup to (must not exist)")
+	keyFile := flags.String("key-file", "", "`FILE` holding the backup key (64 hex digits or base64)")
+	newKey := flags.String("new-key", "", "write a new random key to `FILE` (must not exist) and use it")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, backupUsage)
+			flags.SetOutput(stdout)
+			flags.PrintDefaults()
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "coop backup: %v\n", err)
+		return exitUsage
+	}
+	usageErr := func(msg string) int {
+		fmt.Fprintf(stderr, "coop backup: %s\nRun 'coop backup -h' for the flags.\n", msg)
+		return exitUsage
+	}
+	switch {
+	case flags.NArg() > 0:
+		return usageErr(fmt.Sprintf("unexpected argument %q", flags.Arg(0)))
+	case *newKey != "" && *keyFile != "":
+		return usageErr("give --key-file or --new-key, not both")
+	case *newKey == "" && *keyFile == "":
+		return usageErr("--key-file is required (make a key with --new-key FILE)")
+	case *newKey == "" && *out == "":
+		return usageErr("--out is required")
+	}
+
+	var key raftdata.BackupKey
+	var err error
+	if *newKey != "" {
+		if key, err = writeNewKey(*newKey); err != nil {
+			fmt.Fprintf(stderr, "coop backup: %v\n", err)
+			return exitError
+		}
+		fmt.Fprintf(stdout, "new backup key written to %s (readable only by you): keep it safe and apart from the backups\n", *newKey)
+		if *out == "" {
+			return exitOK
+		}
+	} else if key, err = readKeyFile(*keyFile, stderr); err != nil {
+		fmt.Fprintf(stderr, "coop backup: %v\n", err)
+		return exitError
+	}
+
+	res, err := takeBackup(ctx, backupRequest{
+		URL: nodeURL(*base), Token: getenv("COOP_TOKEN"), Out: *out, Key: key, Progress: stderr,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "coop backup: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "backup of index %d written to %s (%s, encrypted and verified)\n", res.Index, *out, formatBytes(res.Bytes))
+	return exitOK
+}
+
+// nodeURL accepts host:port as well as a URL.
+func nodeURL(s string) string {
+	s = strings.TrimRight(s, "/")
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	return s
+}
+
+type backupRequest struct {
+	URL      string // base URL of a node
+	Token    string // an operator's token
+	Out      string // file to create
+	Key      raftdata.BackupKey
+	Progress io.Writer // where progress lines go
+}
+
+type backupResult struct {
+	Index uint64 // the applied index the backup holds
+	Bytes int64  // size of the file
+}
+
+// takeBackup asks the node for a backup sealed under a new file key (the
+// operator's key never leaves this machine) and writes it to req.Out. The
+// file is decrypted as it arrives, so a backup that is kept is known to
+// open with the key; a failed one leaves no file behind.
+func takeBackup(ctx context.Context, req backupRequest) (backupResult, error) {
+	var res backupResult
+	fk, err := req.Key.NewFileKey()
+	if err != nil {
+		return res, err
+	}
+	partial := req.Out + ".partial"
+	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return res, fmt.Errorf("%s exists: remove it (a backup that did not finish?) or choose another --out", partial)
+		}
+		return res, fmt.Errorf("create the backup file: %w", err)
+	}
+	if _, err := os.Stat(req.Out); err == nil {
+		f.Close()
+		os.Remove(partial)
+		return res, fmt.Errorf("%s exists already: choose another --out", req.Out)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(partial)
+		}
+	}()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	body, _ := json.Marshal(map[string]string{"key": fk.String()})
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, req.URL+"/api/v1/backup", bytes.NewReader(body))
+	if err != nil {
+		return res, fmt.Errorf("%q is not a URL a node answers at: %v", req.URL, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if req.Token != "" {
+		hreq.Header.Set("Authorization", "Bearer "+req.Token)
+	}
+	client := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: backupAnswerTimeout}}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("backup interrupted: %v", ctx.Err())
+		}
+		return res, fmt.Errorf("cannot reach a coop node at %s: %v", req.URL, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return res, answerError(req.URL, resp)
+	}
+	if res.Index, err = strconv.ParseUint(resp.Header.Get("X-Coop-Backup-Index"), 10, 64); err != nil {
+		return res, fmt.Errorf("%s did not answer like a coop node (no backup index)", req.URL)
+	}
+
+	stall := time.AfterFunc(backupStallTimeout, cancel)
+	defer stall.Stop()
+	progress := newProgress(req.Progress, "coop backup: received", resp.ContentLength)
+	in := &countingReader{r: resp.Body, onRead: func(total int64) {
+		stall.Reset(backupStallTimeout)
+		progress.update(total)
+	}}
+	// Reading through the decrypting reader drives the copy into the file.
+	br, err := raftdata.OpenBackup(io.TeeReader(in, f), req.Key)
+	if err == nil {
+		_, err = io.Copy(io.Discard, br)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("backup interrupted after %s: %v (no byte for %s, or a signal)", formatBytes(in.n), ctx.Err(), backupStallTimeout)
+		}
+		return res, fmt.Errorf("the backup did not arrive intact: %w", err)
+	}
+	progress.done(in.n)
+	if br.Index != res.Index {
+		return res, fmt.Errorf("the node announced index %d, the file holds %d", res.Index, br.Index)
+	}
+	if err := f.Sync(); err != nil {
+		return res, fmt.Errorf("write the backup file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return res, fmt.Errorf("write the backup file: %w", err)
+	}
+	if err := os.Rename(partial, req.Out); err != nil {
+		return res, fmt.Errorf("write the backup file: %w", err)
+	}
+	ok = true
+	res.Bytes = in.n
+	return res, nil
+}
+
+// answerError turns a node's JSON error into the sentence it carries.
+func answerError(base string, resp *http.Response) error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var eb struct {
+		Error *raftdata.Error `json:"error"`
+	}
+	if json.Unmarshal(raw, &eb) != nil || eb.Error == nil {
+		return fmt.Errorf("%s did not answer like a coop node (HTTP %d)", base, resp.StatusCode)
+	}
+	return fmt.Errorf("%s (HTTP %d)", eb.Error.Message, resp.StatusCode)
+}
+
+// writeNewKey writes a new key to path, readable only by its owner; an
+// existing file is never overwritten.
+func writeNewKey(path string) (raftdata.BackupKey, error) {
+	key, err := raftdata.NewBackupKey()
+	if err != nil {
+		return key, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return key, fmt.Errorf("%s exists already: a key file is never overwritten (a lost key loses its backups)", path)
+	}
+	if err != nil {
+		return key, fmt.Errorf("write the key file: %w", err)
+	}
+	_, err = fmt.Fprintln(f, key.String())
+	if serr := f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return key, fmt.Errorf("write the key file: %w", err)
+	}
+	return key, nil
+}
+
+// readKeyFile reads a key file, and warns when others may read it.
+func readKeyFile(path string, warn io.Writer) (raftdata.BackupKey, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return raftdata.BackupKey{}, fmt.Errorf("read the key file: %w", err)
+	}
+	key, err := raftdata.ParseBackupKey(string(raw))
+	if err != nil {
+		return key, fmt.Errorf("the key file %s does not hold a key: %v (make one with coop backup --new-key FILE)", path, err)
+	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(warn, "coop: warning: the key file %s is readable by others (mode %v): chmod 600 it\n", path, st.Mode().Perm())
+	}
+	return key, nil
+}
+
+// countingReader counts what is read through it.
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	onRead func(total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.n += int64(n)
+		c.onRead(c.n)
+	}
+	return n, err
+}
+
+// progress prints "bytes of total (percent)" lines: at most one a second,
+// plus one at the end. A total under 0 is unknown.
+type progress struct {
+	mu     sync.Mutex
+	w      io.Writer
+	label  string
+	total  int64
+	last   time.Time
+	start  time.Time
+	silent bool
+}
+
+func newProgress(w io.Writer, label string, total int64) *progress {
+	now := time.Now()
+	return &progress{w: w, label: label, total: total, last: now, start: now, silent: w == nil}
+}
+
+func (p *progress) update(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.silent || time.Since(p.last) < time.Second {
+		return
+	}
+	p.last = time.Now()
+	p.print(n)
+}
+
+func (p *progress) done(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.silent {
+		return
+	}
+	p.print(n)
+}
+
+func (p *progress) print(n int64) {
+	line := p.label + " " + formatBytes(n)
+	if p.total > 0 {
+		line += fmt.Sprintf(" of %s (%d%%)", formatBytes(p.total), n*100/p.total)
+	}
+	if secs := time.Since(p.start).Seconds(); secs > 0.5 {
+		line += fmt.Sprintf(", %s/s", formatBytes(int64(float64(n)/secs)))
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// formatBytes writes a size for people: 512 B, 3.4 MB.
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+)
+
+// runRemove takes a node out of the cluster's configuration for good: a
+// machine lost, or one retired. It asks any node at --http, as an operator
+// (COOP_TOKEN).
+func runRemove(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	def := getenv("COOP_HTTP")
+	if def == "" {
+		def = DefaultConfig().HTTP
+	}
+	fs := flag.NewFlagSet("coop remove", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	base := fs.String("http", def, "HTTP `URL` of any node of the cluster")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, "Usage: coop remove [--http URL] NODE-ID\n\nTakes the node out of the cluster. COOP_TOKEN (an operator's token) is sent as a Bearer token.\n\nFlags:")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "coop remove: %v\n", err)
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "coop remove: name one node, like: coop remove --http http://127.0.0.1:8080 n3")
+		return exitUsage
+	}
+	id := fs.Arg(0)
+	if err := removeNode(ctx, nodeURL(*base), getenv("COOP_TOKEN"), id); err != nil {
+		fmt.Fprintf(stderr, "coop remove: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "node %s removed from the cluster; stop its process, it takes no part any more\n", id)
+	return exitOK
+}
+
+// removeNode sends DELETE base/api/v1/cluster/nodes/{id}.
+func removeNode(ctx context.Context, base, token, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, base+"/api/v1/cluster/nodes/"+url.PathEscape(id), nil)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL a node answers at: %v", base, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach a coop node at %s: %v", base, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return answerError(base, resp)
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package proposals
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"coop/governance"
+	"coop/raftdata"
+)
+
+// openVotes keeps in memory what a ballot needs to know about the votes
+// under way, so the hot path of the FSM writes without reading: the
+// deadline, rule and electorate fixed at opening, the running tally, and
+// each voter's key and current choice once seen.
+//
+// It is state derived from the tables, never a source: an entry is loaded
+// from SQLite on first use, changed only after the ballot's writes
+// succeeded (so a refused or rolled-back ballot leaves it as it was), and
+// dropped whenever anything else touches what it mirrors: the close of the
+// vote, an erasure (which cuts accounts from their voter keys), a snapshot
+// restore (which replaces the tables). Only FSM handlers use it, one at a
+// time; the mutex covers the restore hook.
+type openVotes struct {
+	mu    sync.Mutex
+	votes map[string]*openVote
+}
+
+type openVote struct {
+	deadline time.Time
+	rule     governance.VotingRule
+	tally    Tally
+	voters   map[string]voter // by account id, filled as ballots arrive
+}
+
+type voter struct {
+	key    string // the voter key in the electorate
+	choice string // the current ballot, "" before the first
+}
+
+func newOpenVotes() *openVotes {
+	return &openVotes{votes: map[string]*openVote{}}
+}
+
+// forgetAll drops every entry (after an erasure or a snapshot restore).
+func (o *openVotes) forgetAll() {
+	o.mu.Lock()
+	clear(o.votes)
+	o.mu.Unlock()
+}
+
+// forgetAfter wraps a handler that changes what openVotes mirrors (a vote
+// opening or closing, an erasure cutting accounts from voter keys): every
+// entry is dropped after it ran, whatever it answered. These commands are
+// rare; ballots reload what they need.
+func (o *openVotes) forgetAfter(h raftdata.Handler) raftdata.Handler {
+	return func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+		defer o.forgetAll()
+		return h(tx, cmd)
+	}
+}
+
+// lookup returns the open vote on proposal and the account's place in its
+// electorate (voter.key is "" for an account outside it), reading SQLite
+// only for what is not held yet. A proposal that is not open is answered
+// with a refusal and never held.
+func (o *openVotes) lookup(tx *raftdata.Tx, proposal, account string) (*openVote, voter, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	v := o.votes[proposal]
+	if v == nil {
+		var err error
+		if v, err = loadOpenVote(tx, proposal); err != nil {
+			return nil, voter{}, err
+		}
+		o.votes[proposal] = v
+	}
+	who, ok := v.voters[account]
+	if !ok {
+		var err error
+		if who, err = loadVoter(tx, proposal, account); err != nil {
+			return nil, voter{}, err
+		}
+		if who.key != "" {
+			v.voters[account] = who
+		}
+	}
+	return v, who, nil
+}
+
+// record notes a ballot the FSM has written.
+func (o *openVotes) record(v *openVote, account string, who voter, choice string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	addChoice(&v.tally, who.choice, -1)
+	addChoice(&v.tally, choice, +1)
+	who.choice = choice
+	v.voters[account] = who
+}
+
+func loadOpenVote(tx *raftdata.Tx, proposal string) (*openVote, error) {
+	var status, rule string
+	var deadline sql.NullInt64
+	v := &openVote{voters: map[string]voter{}}
+	err := tx.QueryRow(`SELECT status, deadline, rule, electorate FROM proposals WHERE id = ?`, proposal).
+		Scan(&status, &deadline, &rule, &v.tally.Electorate)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", proposal)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if Status(status) != StatusOpen {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+	}
+	v.deadline = time.Unix(0, deadline.Int64).UTC()
+	if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {
+		return nil, fmt.Errorf("decode rule of %s: %w", proposal, err)
+	}
+	err = tx.QueryRow(`SELECT yes, no, abstain FROM proposals_tallies WHERE proposal = ?`, proposal).
+		Scan(&v.tally.Yes, &v.tally.No, &v.tally.Abstain)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return v, nil
+}
+
+func loadVoter(tx *raftdata.Tx, proposal, account string) (voter, error) {
+	var who voter
+	err := tx.QueryRow(`SELECT voter_key FROM proposals_electorate WHERE proposal = ? AND account_id = ?`, proposal, account).Scan(&who.key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return voter{}, nil
+	}
+	if err != nil {
+		return voter{}, err
+	}
+	err = tx.QueryRow(`SELECT choice FROM proposals_ballots WHERE proposal = ? AND voter_key = ?`, proposal, who.key).Scan(&who.choice)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return voter{}, err
+	}
+	return who, nil
+}
+
+// applyBallotCast records a ballot, replacing the voter's previous one,
+// keeps the running tally, and closes the vote at once when the rule says
+// the whole electorate has spoken.
+func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p ballotPayload
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
+		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
+	}
+	v, who, err := o.lookup(tx, p.Proposal, p.Account)
+	if err != nil {
+		return nil, err
+	}
+	if !cmd.Time.Before(v.deadline) {
+		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+	}
+	if who.key == "" {
+		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
+	}
+	if _, err := tx.Exec(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,?)
+		ON CONFLICT(proposal, voter_key) DO UPDATE SET choice = excluded.choice, receipt_hash = excluded.receipt_hash, cast_at = excluded.cast_at`,
+		p.Proposal, who.key, p.Choice, p.ReceiptHash, cmd.Time.UnixNano()); err != nil {
+		return nil, err
+	}
+	// The running tally; the close recounts from the ballots.
+	tally := v.tally
+	addChoice(&tally, who.choice, -1)
+	addChoice(&tally, p.Choice, +1)
+	if _, err := tx.Exec(`INSERT INTO proposals_tallies(proposal, yes, no, abstain) VALUES(?,?,?,?)
+		ON CONFLICT(proposal) DO UPDATE SET yes = excluded.yes, no = excluded.no, abstain = excluded.abstain`,
+		p.Proposal, tally.Yes, tally.No, tally.Abstain); err != nil {
+		return nil, err
+	}
+	if err := tx.Emit("coop.proposal.ballot_cast", map[string]any{"proposal": p.Proposal, "participation": tally.Cast(), "electorate": tally.Electorate}); err != nil {
+		return nil, err
+	}
+	if governance.CanCloseEarly(v.rule, tally) {
+		row, err := loadRow(tx, p.Proposal)
+		if err != nil {
+			return nil, err
+		}
+		t, err := tallyIn(tx, p.Proposal, row.electorate)
+		if err != nil {
+			return nil, err
+		}
+		if err := closeIn(tx, cmd, row, t); err != nil {
+			return nil, err
+		}
+		o.forgetAll()
+		return nil, nil
+	}
+	o.record(v, p.Account, who, p.Choice)
+	return nil, nil
+}

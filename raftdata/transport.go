@@ -1,0 +1,171 @@
+package raftdata
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// TLS is a node's identity in a cluster that runs mutual TLS: its own
+// certificate and the CA that signs every node's certificate. With it, Raft
+// connections are TLS 1.3 both ways, each end verifying the other against
+// the CA, and the node-to-node HTTP API answers only callers that present a
+// certificate from the CA.
+type TLS struct {
+	Certificate tls.Certificate
+	CA          *x509.CertPool
+
+	verified sync.Map // peer certificates (DER) verified against CA -> their NotAfter
+}
+
+// raftServerConfig is what a node's Raft listener asks of a dialling peer:
+// a certificate from the cluster's CA.
+func (t *TLS) raftServerConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{t.Certificate},
+		ClientCAs:    t.CA,
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+	}
+}
+
+// clientConfig is how a node dials a peer, for Raft and for HTTP: it
+// presents its certificate and verifies the peer's against the CA.
+func (t *TLS) clientConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{t.Certificate},
+		RootCAs:      t.CA,
+	}
+}
+
+// HTTPServerConfig is the TLS configuration of a node's HTTP server in a
+// mutual TLS cluster: browsers and API clients connect without a
+// certificate, peers present theirs (verified against the CA), and the
+// node-to-node API checks it (see Handler).
+func (t *TLS) HTTPServerConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{t.Certificate},
+		ClientCAs:    t.CA,
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+	}
+}
+
+// verifyPeer tells whether a TLS connection state holds a client
+// certificate signed by the cluster's CA.
+func (t *TLS) verifyPeer(st *tls.ConnectionState) bool {
+	if st == nil || len(st.PeerCertificates) == 0 {
+		return false
+	}
+	leaf := st.PeerCertificates[0]
+	// A chain check costs a signature verification: remember the peers'
+	// certificates that passed, until they expire.
+	if notAfter, ok := t.verified.Load(string(leaf.Raw)); ok && time.Now().Before(notAfter.(time.Time)) {
+		return true
+	}
+	inter := x509.NewCertPool()
+	for _, c := range st.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{
+		Roots:         t.CA,
+		Intermediates: inter,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}); err != nil {
+		return false
+	}
+	t.verified.Store(string(leaf.Raw), leaf.NotAfter)
+	return true
+}
+
+// tlsHandshakeError tells whether err is a failed TLS handshake: a
+// certificate one side does not trust. Retrying does not help.
+func tlsHandshakeError(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var op *net.OpError
+	return errors.As(err, &verr) || errors.As(err, &unknown) || errors.As(err, &host) ||
+		errors.As(err, &invalid) ||
+		(errors.As(err, &op) && op.Op == "remote error")
+}
+
+// streamLayer is the Raft transport's connections: TCP, or TLS over TCP
+// when the cluster runs mutual TLS, through the fault tests' Network when
+// one is set.
+type streamLayer struct {
+	net.Listener
+	advertise net.Addr
+	dial      func(ctx context.Context, addr string) (net.Conn, error)
+}
+
+var _ raft.StreamLayer = (*streamLayer)(nil)
+
+// newStreamLayer listens on bind. The advertised address is the one peers
+// dial; it defaults to the bound address, which must then be a real one.
+func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP func(ctx context.Context, addr string) (net.Conn, error)) (*streamLayer, error) {
+	ln, err := net.Listen("tcp", bind)
+	if err != nil {
+		return nil, err
+	}
+	if advertise == nil {
+		advertise = ln.Addr()
+	}
+	if tcp, ok := advertise.(*net.TCPAddr); !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
+		ln.Close()
+		return nil, fmt.Errorf("%s is not an address peers can dial: give an advertise address", advertise)
+	}
+	l := &streamLayer{Listener: ln, advertise: advertise, dial: dialTCP}
+	if clusterTLS != nil {
+		l.Listener = tls.NewListener(ln, clusterTLS.raftServerConfig())
+		clientConfig := clusterTLS.clientConfig()
+		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			conn, err := dialTCP(ctx, addr)
+			if err != nil {
+				return nil, err
+			}
+			tc := tls.Client(conn, withServerName(clientConfig, addr))
+			if err := tc.HandshakeContext(ctx); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("TLS handshake with %s: %w", addr, err)
+			}
+			return tc, nil
+		}
+	}
+	return l, nil
+}
+
+func withServerName(c *tls.Config, addr string) *tls.Config {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	c = c.Clone()
+	c.ServerName = host
+	return c
+}
+
+// Dial connects to a peer's Raft address.
+func (l *streamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return l.dial(ctx, string(address))
+}
+
+// Addr is the address peers dial.
+func (l *streamLayer) Addr() net.Addr { return l.advertise }
+
+// dialTCP opens a plain TCP connection to a peer.
+func dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
+}
