@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -43,12 +44,6 @@ type Answer struct {
 // key order). The noise is scaled to it.
 const maxPartitionsPerMember = 12
 
-// memberValue is one member's data reduced to one bounded value per group.
-type memberValue struct {
-	member string
-	value  float64 // the member's mean in the group, clamped to the field's bounds
-}
-
 // Aggregate runs q over the pool's records of the members who consent to
 // the pool now, except the excluded member keys (objections). The privacy
 // unit is the member: each member's records in a group are first reduced
@@ -59,34 +54,44 @@ func Aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, e
 	if d.MinCohort < 2 || !(d.Epsilon > 0) || math.IsInf(d.Epsilon, 0) {
 		return Answer{}, invalid("a release needs a minimum cohort of at least 2 and a positive epsilon")
 	}
-	return aggregate(ctx, db, p, q, d, excluded)
+	return aggregate(ctx, db, p, q, d, excluded, min(maxParallelReads, runtime.GOMAXPROCS(0)))
 }
 
-// aggregate computes an answer; with d.Epsilon == 0 it adds no noise,
-// which only the synthetic twin may ask (Aggregate refuses it).
-func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, excluded map[string]bool) (Answer, error) {
+// maxParallelReads bounds how many member ranges one aggregate reads at
+// once (one connection and one core each).
+const maxParallelReads = 4
+
+// aggregate computes an answer over db, reading up to parallel member
+// ranges at once; with d.Epsilon == 0 it adds no noise, which only the
+// synthetic twin may ask (Aggregate refuses it).
+func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, excluded map[string]bool, parallel int) (Answer, error) {
 	if err := p.ValidateQuery(q); err != nil {
 		return Answer{}, err
 	}
-	cells, members, err := collect(ctx, db, p, q, excluded)
+	pl, err := newPlan(p, q, excluded)
 	if err != nil {
 		return Answer{}, err
 	}
-	keys := groupKeys(p, q, cells)
-	ans := Answer{Members: members, Groups: []Group{}}
-	var lo, hi float64
-	var field Field
-	if q.Field != "" {
-		field, _ = p.Field(q.Field)
-		if field.Type == TypeNumber {
-			lo, hi = *field.Min, *field.Max
-		}
+	if err := checkRecordsTable(ctx, db, p.ID); err != nil {
+		return Answer{}, err
 	}
-	for _, key := range keys {
-		vals := cells[key]
+	got, err := readInRanges(ctx, db, parallel, pl.read)
+	if err != nil {
+		return Answer{}, err
+	}
+	ans := Answer{Members: got.members, Groups: []Group{}}
+	if ans.Members == nil {
+		ans.Members = []string{}
+	}
+	field, _ := p.Field(q.Field)
+	for _, key := range groupKeys(p, q, got.cells) {
+		c := got.cells[key]
+		if c == nil {
+			c = &cell{bins: make([]int, pl.bins)}
+		}
 		keyMap := decodeKey(q.GroupBy, key)
 		if q.Aggregate == AggHistogram {
-			groups, err := histogram(keyMap, field, vals, d)
+			groups, err := histogram(keyMap, field, c.bins, d)
 			if err != nil {
 				return Answer{}, err
 			}
@@ -94,12 +99,12 @@ func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, e
 			continue
 		}
 		g := Group{Key: keyMap}
-		if len(vals) < d.MinCohort {
+		if c.members < d.MinCohort {
 			g.Suppressed = true
 			ans.Groups = append(ans.Groups, g)
 			continue
 		}
-		v, err := release(q.Aggregate, vals, lo, hi, d.Epsilon)
+		v, err := release(q.Aggregate, *c, pl.lo, pl.hi, d.Epsilon)
 		if err != nil {
 			return Answer{}, err
 		}
@@ -109,92 +114,10 @@ func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, e
 	return ans, nil
 }
 
-// collect reads, per group, each member's bounded value. The reduction per
-// member happens in SQLite (a GROUP BY member and group); only one row per
-// member and group reaches Go.
-func collect(ctx context.Context, db *sql.DB, p Pool, q Query, excluded map[string]bool) (map[string][]memberValue, []string, error) {
-	// Arguments follow the placeholders' order: value, groups, pool, filters.
-	var args []any
-	value := "0"
-	if q.Field != "" {
-		if f, _ := p.Field(q.Field); f.Type == TypeNumber {
-			value = "AVG(MIN(MAX(json_extract(r.data, ?), ?), ?))"
-			args = append(args, "$."+q.Field, *f.Min, *f.Max)
-		}
-	}
-	var sel []string
-	for _, g := range q.GroupBy {
-		sel = append(sel, "json_extract(r.data, ?)")
-		args = append(args, "$."+g)
-	}
-	groupCols := ""
-	for i := range q.GroupBy {
-		groupCols += fmt.Sprintf(", g%d", i)
-		sel[i] += fmt.Sprintf(" AS g%d", i)
-	}
-	query := "SELECT r.member_key, " + value
-	if len(sel) > 0 {
-		query += ", " + strings.Join(sel, ", ")
-	}
-	query += ` FROM pooling_records r
-		JOIN pooling_consents c ON c.member_key = r.member_key AND c.pool = r.pool AND c.granted = 1
-		WHERE r.pool = ?`
-	args = append(args, p.ID)
-	filterNames := make([]string, 0, len(q.Filters))
-	for name := range q.Filters {
-		filterNames = append(filterNames, name)
-	}
-	slices.Sort(filterNames)
-	for _, name := range filterNames {
-		query += " AND json_extract(r.data, ?) = ?"
-		args = append(args, "$."+name, q.Filters[name])
-	}
-	query += " GROUP BY r.member_key" + groupCols + " ORDER BY r.member_key" + groupCols
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("aggregate %s: %w", p.ID, err)
-	}
-	defer rows.Close()
-	cells := map[string][]memberValue{}
-	var members []string
-	perMember := 0
-	last := ""
-	for rows.Next() {
-		var member string
-		var v sql.NullFloat64
-		groupVals := make([]sql.NullString, len(q.GroupBy))
-		dest := []any{&member, &v}
-		for i := range groupVals {
-			dest = append(dest, &groupVals[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, err
-		}
-		if excluded[member] {
-			continue
-		}
-		if member != last {
-			last, perMember = member, 0
-			members = append(members, member)
-		}
-		perMember++
-		if perMember > maxPartitionsPerMember {
-			continue
-		}
-		parts := make([]string, len(groupVals))
-		for i, g := range groupVals {
-			parts[i] = g.String
-		}
-		key := strings.Join(parts, "\x00")
-		cells[key] = append(cells[key], memberValue{member: member, value: v.Float64})
-	}
-	return cells, members, rows.Err()
-}
-
 // groupKeys lists the groups to report: every combination of category
 // values (so that an empty group shows as suppressed, not as missing), and
 // the months seen in the data.
-func groupKeys(p Pool, q Query, cells map[string][]memberValue) []string {
+func groupKeys(p Pool, q Query, cells map[string]*cell) []string {
 	if len(q.GroupBy) == 0 {
 		return []string{""}
 	}
@@ -243,32 +166,39 @@ func decodeKey(groupBy []string, key string) map[string]string {
 	return out
 }
 
-// release computes one noisy figure with the DP library's aggregations,
-// which clamp each contribution and scale the noise to it.
-func release(agg string, vals []memberValue, lo, hi, eps float64) (float64, error) {
+// release computes one noisy figure of a group with the DP library's
+// aggregations. They take one value per member; a group reaches Go as the
+// count and the sum of its members' bounded values, so each of its members
+// enters as the group's mean (within the bounds, since every member's
+// value is): the library sees the same count and sum, up to float rounding
+// far below the noise, and scales the noise to the bounds as before.
+func release(agg string, c cell, lo, hi, eps float64) (float64, error) {
 	if eps == 0 {
-		return exactValue(agg, vals), nil
+		return exactValue(agg, c), nil
+	}
+	mean := 0.0
+	if c.members > 0 {
+		mean = min(max(c.sum/float64(c.members), lo), hi)
+	}
+	addEach := func(add func(float64) error) error {
+		for range c.members {
+			if err := add(mean); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	switch agg {
 	case AggCount:
-		c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: eps, MaxPartitionsContributed: maxPartitionsPerMember, Noise: noise.Laplace()})
-		if err != nil {
-			return 0, err
-		}
-		if err := c.IncrementBy(int64(len(vals))); err != nil {
-			return 0, err
-		}
-		n, err := c.Result()
-		return float64(max(n, 0)), err
+		n, err := noisyCount(c.members, eps)
+		return float64(n), err
 	case AggSum:
 		s, err := dpagg.NewBoundedSumFloat64(&dpagg.BoundedSumFloat64Options{Epsilon: eps, MaxPartitionsContributed: maxPartitionsPerMember, Lower: lo, Upper: hi, Noise: noise.Laplace()})
 		if err != nil {
 			return 0, err
 		}
-		for _, v := range vals {
-			if err := s.Add(v.value); err != nil {
-				return 0, err
-			}
+		if err := addEach(s.Add); err != nil {
+			return 0, err
 		}
 		return s.Result()
 	case AggMean:
@@ -276,49 +206,51 @@ func release(agg string, vals []memberValue, lo, hi, eps float64) (float64, erro
 		if err != nil {
 			return 0, err
 		}
-		for _, v := range vals {
-			if err := m.Add(v.value); err != nil {
-				return 0, err
-			}
+		if err := addEach(m.Add); err != nil {
+			return 0, err
 		}
 		return m.Result()
 	}
 	return 0, invalid("unknown aggregate %q", agg)
 }
 
-// histogram counts members per bin of their value in the group. Each
-// member falls in one bin per group; every bin is a cell, suppressed under
-// the minimum cohort.
-func histogram(key map[string]string, f Field, vals []memberValue, d Disclosure) ([]Group, error) {
+// noisyCount releases a count of members, never below zero.
+func noisyCount(members int, eps float64) (int64, error) {
+	c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: eps, MaxPartitionsContributed: maxPartitionsPerMember, Noise: noise.Laplace()})
+	if err != nil {
+		return 0, err
+	}
+	if err := c.IncrementBy(int64(members)); err != nil {
+		return 0, err
+	}
+	n, err := c.Result()
+	return max(n, 0), err
+}
+
+// histogram releases the members per bin of their value in the group.
+// Each member falls in one bin per group; every bin is a cell, suppressed
+// under the minimum cohort.
+func histogram(key map[string]string, f Field, counts []int, d Disclosure) ([]Group, error) {
 	bins := f.BinCount()
 	lo, hi := *f.Min, *f.Max
 	width := (hi - lo) / float64(bins)
-	counts := make([]int, bins)
-	for _, v := range vals {
-		b := int((v.value - lo) / width)
-		counts[min(max(b, 0), bins-1)]++
-	}
 	out := make([]Group, 0, bins)
 	for b := 0; b < bins; b++ {
 		k := cloneKey(key)
 		k["bin"] = fmt.Sprintf("%g..%g", lo+float64(b)*width, lo+float64(b+1)*width)
 		g := Group{Key: k}
-		if counts[b] < d.MinCohort {
+		switch {
+		case counts[b] < d.MinCohort:
 			g.Suppressed = true
-		} else if d.Epsilon == 0 {
+		case d.Epsilon == 0:
 			v := float64(counts[b])
 			g.Value = &v
-		} else {
-			c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: d.Epsilon, MaxPartitionsContributed: maxPartitionsPerMember, Noise: noise.Laplace()})
+		default:
+			n, err := noisyCount(counts[b], d.Epsilon)
 			if err != nil {
 				return nil, err
 			}
-			c.IncrementBy(int64(counts[b]))
-			n, err := c.Result()
-			if err != nil {
-				return nil, err
-			}
-			v := float64(max(n, 0))
+			v := float64(n)
 			g.Value = &v
 		}
 		out = append(out, g)
@@ -354,17 +286,12 @@ func MemberKeys(ctx context.Context, db *sql.DB, accountIDs []string) (map[strin
 }
 
 // exactValue is a figure without noise, for synthetic data only.
-func exactValue(agg string, vals []memberValue) float64 {
-	switch agg {
-	case AggCount:
-		return float64(len(vals))
+func exactValue(agg string, c cell) float64 {
+	switch {
+	case agg == AggCount:
+		return float64(c.members)
+	case agg == AggMean && c.members > 0:
+		return c.sum / float64(c.members)
 	}
-	var sum float64
-	for _, v := range vals {
-		sum += v.value
-	}
-	if agg == AggMean && len(vals) > 0 {
-		return sum / float64(len(vals))
-	}
-	return sum
+	return c.sum
 }

@@ -134,7 +134,7 @@ func TestAggregateFiltersAndHistogram(t *testing.T) {
 // The noise of a count has mean 0 and the variance of Laplace noise of
 // scale L0/epsilon (2*b^2), within bounds loose enough for 4,000 draws.
 func TestCountNoiseIsLaplaceWithTheExpectedScale(t *testing.T) {
-	vals := make([]memberValue, 1000)
+	vals := cell{members: 1000}
 	const eps = 2.0
 	const draws = 4000
 	var sum, sumSq float64
@@ -172,8 +172,8 @@ func TestAggregateNeedsAPositiveBudgetAndACohort(t *testing.T) {
 // about half the pairs (a difference of exactly one would show in every
 // pair without noise). The budget then bounds how many pairs anyone gets.
 func TestAttack_DifferencingIsHiddenByNoise(t *testing.T) {
-	with := make([]memberValue, 40)
-	without := with[:39]
+	with := cell{members: 40}
+	without := cell{members: 39}
 	const pairs = 2000
 	inverted := 0
 	for i := 0; i < pairs; i++ {
@@ -194,10 +194,7 @@ func TestAttack_DifferencingIsHiddenByNoise(t *testing.T) {
 // The mean and the sum are noisy around the truth, unbiased, with the
 // spread their clamping bounds and epsilon call for.
 func TestSumAndMeanNoiseAreUnbiased(t *testing.T) {
-	vals := make([]memberValue, 200)
-	for i := range vals {
-		vals[i].value = 50
-	}
+	vals := cell{members: 200, sum: 200 * 50}
 	const draws = 3000
 	for _, agg := range []string{AggSum, AggMean} {
 		var sum float64

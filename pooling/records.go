@@ -2,6 +2,7 @@ package pooling
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	_, err := PoolIn(tx, p.Pool) // the pool exists
+	pool, err := PoolIn(tx, p.Pool) // the pool exists
 	if err != nil {
 		return nil, err
 	}
@@ -86,14 +87,14 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if len(p.Rows) == 0 || len(p.Rows) > MaxBatchRows {
 		return nil, invalid("a contribution has 1 to %d rows", MaxBatchRows)
 	}
-	stmt, err := tx.Prepare(`INSERT INTO pooling_records(id, pool, member_key, data, contributed_at, updated_at) VALUES(?,?,?,?,?,?)`)
+	stmt, err := tx.Prepare(insertRecordSQL(pool))
 	if err != nil {
 		return nil, err
 	}
 	defer stmt.Close()
 	at := cmd.Time.UnixNano()
 	for i, r := range p.Rows {
-		if _, err := stmt.Exec(recordID(cmd.ID, i), p.Pool, key, string(r), at, at); err != nil {
+		if _, err := stmt.Exec(key, recordID(cmd.ID, i), string(r), at); err != nil {
 			return nil, err
 		}
 	}
@@ -160,13 +161,22 @@ func (s *Service) Records(ctx context.Context, accountID, pool string) ([]Stored
 	if err != nil || key == "" {
 		return []StoredRecord{}, err
 	}
-	q := `SELECT id, pool, data, contributed_at, updated_at FROM pooling_records WHERE member_key = ?`
-	args := []any{key}
-	if pool != "" {
-		q += ` AND pool = ?`
-		args = append(args, pool)
+	pools, err := poolIDs(ctx, s.store.DB())
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY pool, contributed_at, id`, args...)
+	var parts []string
+	var args []any
+	for _, id := range pools {
+		if pool == "" || pool == id {
+			parts = append(parts, fmt.Sprintf(`SELECT record_id, ? AS pool, data, contributed_at, updated_at FROM %q WHERE member_key = ?`, recordsTable(id)))
+			args = append(args, id, key)
+		}
+	}
+	if len(parts) == 0 {
+		return []StoredRecord{}, nil
+	}
+	rows, err := s.store.DB().QueryContext(ctx, strings.Join(parts, " UNION ALL ")+` ORDER BY pool, contributed_at, record_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read records: %w", err)
 	}
@@ -194,19 +204,32 @@ type recordPayload struct {
 	Values  map[string]any `json:"values,omitempty"`
 }
 
-// ownRecordPool finds the pool of a record the member owns; another
-// member's record is "not found", never "forbidden", so ids reveal nothing.
-func ownRecordPool(tx rowQueryer, accountID, id string) (string, error) {
-	var pool string
-	err := tx.QueryRow(`SELECT r.pool FROM pooling_records r JOIN pooling_member_keys k ON k.member_key = r.member_key
-		WHERE r.id = ? AND k.account_id = ?`, id, accountID).Scan(&pool)
-	if err != nil {
-		if strings.Contains(err.Error(), "no rows") {
-			return "", raftdata.Errorf(raftdata.CodeNotFound, "you have no record %q", id)
-		}
-		return "", err
+// ownRecord finds the pool and member key of a record the member owns;
+// another member's record is "not found", never "forbidden", so ids
+// reveal nothing.
+func ownRecord(tx *raftdata.Tx, accountID, id string) (pool, memberKey string, err error) {
+	notFound := raftdata.Errorf(raftdata.CodeNotFound, "you have no record %q", id)
+	err = tx.QueryRow(`SELECT member_key FROM pooling_member_keys WHERE account_id = ?`, accountID).Scan(&memberKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", notFound
 	}
-	return pool, nil
+	if err != nil {
+		return "", "", err
+	}
+	pools, err := poolIDs(context.Background(), txQueryer{tx})
+	if err != nil {
+		return "", "", err
+	}
+	for _, p := range pools {
+		var n int
+		if err := tx.QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM %q WHERE member_key = ? AND record_id = ?`, recordsTable(p)), memberKey, id).Scan(&n); err != nil {
+			return "", "", err
+		}
+		if n > 0 {
+			return p, memberKey, nil
+		}
+	}
+	return "", "", notFound
 }
 
 func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -214,7 +237,7 @@ func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	poolID, err := ownRecordPool(tx, p.Account, p.ID)
+	poolID, key, err := ownRecord(tx, p.Account, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +250,7 @@ func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, NewBatchError(rowErrs).err
 	}
 	data, _ := json.Marshal(rec)
-	if _, err := tx.Exec(`UPDATE pooling_records SET data = ?, updated_at = ? WHERE id = ?`, string(data), cmd.Time.UnixNano(), p.ID); err != nil {
+	if _, err := tx.Exec(rectifyRecordSQL(pool), key, p.ID, string(data), cmd.Time.UnixNano()); err != nil {
 		return nil, err
 	}
 	return nil, tx.Emit("coop.pool.record_rectified", map[string]any{"pool": poolID})
@@ -238,11 +261,11 @@ func applyRecordDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := cmd.Decode(&p); err != nil {
 		return nil, invalid("%v", err)
 	}
-	poolID, err := ownRecordPool(tx, p.Account, p.ID)
+	poolID, key, err := ownRecord(tx, p.Account, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(`DELETE FROM pooling_records WHERE id = ?`, p.ID); err != nil {
+	if err := deleteRecord(tx, poolID, key, p.ID); err != nil {
 		return nil, err
 	}
 	tx.RequestCompaction()
@@ -309,8 +332,10 @@ func EraseMember(tx *raftdata.Tx, accountID string) error {
 		}
 		return err
 	}
+	if err := eraseRecords(tx, key); err != nil {
+		return err
+	}
 	for _, q := range []string{
-		`DELETE FROM pooling_records WHERE member_key = ?`,
 		`DELETE FROM pooling_consents WHERE member_key = ?`,
 		`DELETE FROM pooling_consent_history WHERE member_key = ?`,
 		`DELETE FROM pooling_uploads WHERE member_key = ?`,

@@ -25,7 +25,8 @@ const (
 
 // The walled storage: pooled records are keyed by a random member key;
 // the only link from an account to that key is pooling_member_keys, which
-// erasure deletes with the records.
+// erasure deletes with the records. Records live in one table per pool
+// (pooltables.go), created with the pool.
 const schema = `
 CREATE TABLE IF NOT EXISTS pooling_pools (
 	id         TEXT PRIMARY KEY,
@@ -50,16 +51,6 @@ CREATE TABLE IF NOT EXISTS pooling_consent_history (
 	at         INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pooling_consent_history_member ON pooling_consent_history(member_key);
-CREATE TABLE IF NOT EXISTS pooling_records (
-	id             TEXT PRIMARY KEY,
-	pool           TEXT NOT NULL,
-	member_key     TEXT NOT NULL,
-	data           TEXT NOT NULL,
-	contributed_at INTEGER NOT NULL,
-	updated_at     INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS pooling_records_pool_member ON pooling_records(pool, member_key);
-CREATE INDEX IF NOT EXISTS pooling_records_member ON pooling_records(member_key);
 CREATE TABLE IF NOT EXISTS pooling_uploads (
 	member_key TEXT NOT NULL,
 	idem_key   TEXT NOT NULL,
@@ -119,6 +110,9 @@ func applyPoolCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "a pool %q exists already", p.ID)
+	}
+	if err := createRecordsTable(tx, p); err != nil {
+		return nil, err
 	}
 	return p, tx.Emit("coop.pool.created", map[string]any{"pool": p.ID})
 }

@@ -153,12 +153,26 @@ func TestCluster3_ErasureLeavesNoByteOnAnyNode(t *testing.T) {
 	if len(raftdatatest.FilesHolding(t, nodes, needle)) == 0 {
 		t.Fatal("the marker is nowhere before erasure: the scan cannot see it")
 	}
+	// The member key keys every row of hers, typed values and their
+	// indexes included (the row value there is a binary REAL, which a text
+	// scan would not see): it must go with them.
+	key, err := svc.memberKey(ctx, "ann")
+	if err != nil || key == "" {
+		t.Fatalf("ann has no member key (%v)", err)
+	}
+	var typed int
+	if err := nodes[1].DB().QueryRow(`SELECT COUNT(*) FROM pooling_records_energy WHERE member_key = ?`, key).Scan(&typed); err != nil || typed != 1 {
+		t.Fatalf("ann has %d rows in the pool's table (%v), want 1", typed, err)
+	}
 	if err := svc.Erase(ctx, "ann"); err != nil {
 		t.Fatal(err)
 	}
 	raftdatatest.WaitFor(t, 60e9, func() error {
 		if found := raftdatatest.FilesHolding(t, nodes, needle); len(found) > 0 {
 			return errors.New("still in " + strings.Join(found, ", "))
+		}
+		if found := raftdatatest.FilesHolding(t, nodes, key); len(found) > 0 {
+			return errors.New("member key still in " + strings.Join(found, ", "))
 		}
 		if found := raftdatatest.FilesHolding(t, nodes, "1234.5678"); len(found) > 0 {
 			return errors.New("row value still in " + strings.Join(found, ", "))

@@ -59,7 +59,7 @@ func (s *Service) Sandbox(ctx context.Context, poolID string, q Query, minCohort
 	if err != nil {
 		return SandboxAnswer{}, err
 	}
-	ans, err := aggregate(ctx, db, p, q, Disclosure{MinCohort: max(minCohort, 2)}, nil)
+	ans, err := aggregate(ctx, db, p, q, Disclosure{MinCohort: max(minCohort, 2)}, nil, 1)
 	if err != nil {
 		return SandboxAnswer{}, err
 	}
@@ -106,6 +106,10 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := createRecordsTable(db, p); err != nil {
+		db.Close()
+		return nil, err
+	}
 	h := fnv.New64a()
 	h.Write([]byte(p.ID))
 	rng := rand.New(rand.NewPCG(h.Sum64(), 0x636f6f70))
@@ -122,7 +126,7 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	ins, _ := tx.Prepare(`INSERT INTO pooling_records(id, pool, member_key, data, contributed_at, updated_at) VALUES(?,?,?,?,0,0)`)
+	ins, _ := tx.Prepare(insertRecordSQL(p))
 	cons, _ := tx.Prepare(`INSERT INTO pooling_consents(member_key, pool, granted, changed_at) VALUES(?,?,1,0)`)
 	for m := 0; m < TwinMembers; m++ {
 		key := fmt.Sprintf("synthetic-%04d", m)
@@ -158,7 +162,7 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 				}
 			}
 			data, _ := json.Marshal(rec)
-			if _, err := ins.Exec(fmt.Sprintf("%s-%d", key, i), p.ID, key, string(data)); err != nil {
+			if _, err := ins.Exec(key, fmt.Sprintf("%s-%d", key, i), string(data), 0); err != nil {
 				tx.Rollback()
 				db.Close()
 				return nil, err
