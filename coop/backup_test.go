@@ -92,7 +92,7 @@ func seedCoop(t *testing.T, url, op string) string {
 // tripKms lists the km of the records of pool trips, sorted.
 func tripKms(t *testing.T, n *Node) []int {
 	t.Helper()
-	rows, err := n.Store().DB().Query(`SELECT data FROM pooling_records WHERE pool = 'trips'`)
+	rows, err := n.Store().DB().Query(`SELECT data FROM pooling_records_trips`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -238,7 +238,7 @@ func BenchmarkJoinCatchUp(b *testing.B) {
 			snapshots++
 		}
 		var got int
-		if err := joiner.Store().DB().QueryRow(`SELECT count(*) FROM pooling_records`).Scan(&got); err != nil || got != records {
+		if err := joiner.Store().DB().QueryRow(`SELECT count(*) FROM pooling_records_energy`).Scan(&got); err != nil || got != records {
 			b.Fatalf("the joiner holds %d records (%v), want %d", got, err, records)
 		}
 		// Back to one voter, so the next iteration's cluster is the same.

@@ -3,6 +3,7 @@ package proposals
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // A requester's list holds their proposals only, newest first, the passed
@@ -12,6 +13,7 @@ func TestByRequesterAndObjecting(t *testing.T) {
 	ctx := context.Background()
 	voters := c.contributors(6)
 	passed := passedProposal(t, c, voters, knowledgeDraft())
+	c.clock.Advance(time.Minute) // newest first: the draft comes later
 	d := knowledgeDraft()
 	d.Title, d.Draft = "Later", true
 	draft, err := c.props.Create(ctx, c.researcher, d)
