@@ -29,25 +29,30 @@ func (s *server) cluster(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
-// removeNode answers DELETE /api/v1/cluster/nodes/{id}: the node leaves the
-// cluster's configuration for good (a machine lost or retired). The last
-// node is kept: without it there is no cluster to hold the data.
+// removeNode answers DELETE /api/v1/cluster/nodes/{id}.
 func (s *server) removeNode(c *fiber.Ctx) error {
 	if _, err := requireRole(c, members.RoleOperator); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), clusterTimeout)
-	defer cancel()
 	id := c.Params("id")
-	st, err := s.deps.Cluster.Cluster(ctx)
+	if err := removeFromCluster(c.UserContext(), s.deps.Cluster, id); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"removed": id})
+}
+
+// removeFromCluster takes node id out of the cluster's configuration for
+// good (a machine lost or retired). The last node is kept: without it
+// there is no cluster to hold the data.
+func removeFromCluster(ctx context.Context, cl Cluster, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, clusterTimeout)
+	defer cancel()
+	st, err := cl.Cluster(ctx)
 	if err != nil {
 		return err
 	}
 	if len(st.Nodes) == 1 && st.Nodes[0].ID == id {
 		return raftdata.Errorf(raftdata.CodeConflict, "%s is the last node of the cluster: it cannot be removed", id)
 	}
-	if err := s.deps.Cluster.Remove(ctx, id); err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"removed": id})
+	return cl.Remove(ctx, id)
 }

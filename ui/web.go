@@ -74,6 +74,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/ops/pools", w.opsPoolSubmit)
 	app.Post("/ops/members/:id/delete", w.opsDeleteSubmit)
 	app.Post("/ops/retention", w.opsRetentionSubmit)
+	app.Post("/ops/nodes/:id/remove", w.opsRemoveNodeSubmit)
 	app.Post("/ops/members/:id/role", w.opsRoleSubmit)
 	app.Post("/ops/members/:id/status", w.opsStatusSubmit)
 }

@@ -130,3 +130,20 @@ func (w *web) opsStatusSubmit(c *fiber.Ctx) error {
 	setFlash(c, flash{Notice: notice})
 	return seeOther(c, "/ops#member-"+id)
 }
+
+// opsRemoveNodeSubmit answers POST /ops/nodes/{id}/remove: the node leaves
+// the cluster for good (the operator confirms with a checkbox).
+func (w *web) opsRemoveNodeSubmit(c *fiber.Ctx) error {
+	a, ok, err := w.operatorPage(c, "/ops")
+	if !ok {
+		return err
+	}
+	if c.FormValue("confirm") != "yes" {
+		return w.renderOps(c, a, raftdata.Errorf(raftdata.CodeInvalid, "tick the box to confirm the node leaves the cluster"))
+	}
+	if err := removeFromCluster(c.UserContext(), w.deps.Cluster, c.Params("id")); err != nil {
+		return w.renderOps(c, a, err)
+	}
+	setFlash(c, flash{Notice: "node_removed"})
+	return seeOther(c, "/ops")
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"coop/pooling"
+	"coop/raftdata/raftdatatest"
 	"coop/ui/components"
 	"coop/ui/i18n"
 )
@@ -220,5 +221,36 @@ func TestPagesOps_ChartHidesSuppressedGroups(t *testing.T) {
 	out := buf.String()
 	if strings.Count(out, "<rect") != 1 || !strings.Contains(out, "hidden (too few members)") || !strings.Contains(out, ">12.5<") {
 		t.Fatalf("chart:\n%s", out)
+	}
+}
+
+// An operator takes a node out of a two-node cluster from /ops, after
+// ticking the confirmation; the last node offers no such form.
+func TestPagesOps_RemoveANode(t *testing.T) {
+	t.Parallel()
+	nodes := raftdatatest.Cluster(t, 2, registerAll)
+	w := webCoopOn(t, envOn(t, nodes[0]))
+	b := newBrowser(t, w.app, "en")
+	b.cookies[sessionCookie] = w.login(t, "op@coop.test")
+
+	p := b.get("/ops")
+	if p.testID("remove-n2").Length() != 1 {
+		t.Fatalf("no form to remove n2:\n%s", p.body)
+	}
+	checkForms(t, "/ops", p, csrfToken(b.cookies[sessionCookie]))
+	p = b.post("/ops/nodes/n2/remove", url.Values{"_csrf": {p.csrf()}})
+	if p.resp.StatusCode != 400 || p.testID("form-error").Length() != 1 {
+		t.Fatalf("without the confirmation: %d", p.resp.StatusCode)
+	}
+	p = b.post("/ops/nodes/n2/remove", url.Values{"_csrf": {csrfToken(b.cookies[sessionCookie])}, "confirm": {"yes"}})
+	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/ops" {
+		t.Fatalf("remove n2: %d %q\n%s", p.resp.StatusCode, p.resp.Header.Get("Location"), p.body)
+	}
+	p = b.get("/ops")
+	if p.testID("node-n2").Length() != 0 || p.testID("notice").Length() != 1 {
+		t.Fatalf("n2 still listed after its removal:\n%s", p.body)
+	}
+	if p.testID("remove-n1").Length() != 0 {
+		t.Fatal("the last node offers a removal form")
 	}
 }
