@@ -41,14 +41,7 @@ Flags:`
 
 // runBackup is `coop backup`.
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	def := getenv("COOP_HTTP")
-	if def == "" {
-		def = DefaultConfig().HTTP
-	}
-	flags := flag.NewFlagSet("coop backup", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
-	base := flags.String("http", def, "HTTP `URL` of any node of the cluster")
+	flags, base := clientFlags("coop backup", getenv)
 	out := flags.String("out", "", "`FILE` to write the encrypted backup to (must not exist)")
 	keyFile := flags.String("key-file", "", "`FILE` holding the backup key (64 hex digits or base64)")
 	newKey := flags.String("new-key", "", "write a new random key to `FILE` (must not exist) and use it")

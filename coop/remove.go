@@ -14,14 +14,7 @@ import (
 // machine lost, or one retired. It asks any node at --http, as an operator
 // (COOP_TOKEN).
 func runRemove(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	def := getenv("COOP_HTTP")
-	if def == "" {
-		def = DefaultConfig().HTTP
-	}
-	fs := flag.NewFlagSet("coop remove", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	base := fs.String("http", def, "HTTP `URL` of any node of the cluster")
+	fs, base := clientFlags("coop remove", getenv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: coop remove [--http URL] NODE-ID\n\nTakes the node out of the cluster. COOP_TOKEN (an operator's token) is sent as a Bearer token.\n\nFlags:")

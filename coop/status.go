@@ -18,16 +18,23 @@ import (
 // statusTimeout bounds the whole `coop status` call.
 const statusTimeout = 10 * time.Second
 
-// runStatus prints the cluster as the node at --http sees it.
-func runStatus(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// clientFlags is the flag set of a command that talks to a running node:
+// --http, by default $COOP_HTTP or the address `coop serve` listens on.
+// coop writes its own sentences, so the set prints nothing itself.
+func clientFlags(name string, getenv func(string) string) (*flag.FlagSet, *string) {
 	def := getenv("COOP_HTTP")
 	if def == "" {
 		def = DefaultConfig().HTTP
 	}
-	fs := flag.NewFlagSet("coop status", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	base := fs.String("http", def, "HTTP `URL` of any node of the cluster")
+	return fs, fs.String("http", def, "HTTP `URL` of any node of the cluster")
+}
+
+// runStatus prints the cluster as the node at --http sees it.
+func runStatus(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs, base := clientFlags("coop status", getenv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: coop status [--http URL]\n\nCOOP_TOKEN, if set, is sent as a Bearer token.\n\nFlags:")
