@@ -113,18 +113,24 @@ func (s *Service) decorate(row proposalRow) (Proposal, error) {
 // PageSize is how many proposals one page of the list holds.
 const PageSize = 50
 
+// pageQuery completes a SELECT over proposals (aliased p) into one page
+// of PageSize, newest first, with status as a filter when given; it asks
+// for one row more, which tells whether another page follows.
+func pageQuery(sel, status string, page int) (string, []any) {
+	var args []any
+	if status != "" {
+		sel += ` WHERE p.status = ?`
+		args = append(args, status)
+	}
+	args = append(args, PageSize+1, (max(page, 1)-1)*PageSize)
+	return sel + ` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, args
+}
+
 // List returns one page (from 1) of the proposals, newest first,
 // optionally of one status, and whether older ones follow.
 func (s *Service) List(ctx context.Context, status string, page int) ([]Proposal, bool, error) {
-	page = max(page, 1)
-	q := `SELECT ` + rowColumns + rowFrom
-	var args []any
-	if status != "" {
-		q += ` WHERE p.status = ?`
-		args = append(args, status)
-	}
-	args = append(args, PageSize+1, (page-1)*PageSize)
-	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, args...)
+	q, args := pageQuery(`SELECT `+rowColumns+rowFrom, status, page)
+	rows, err := s.store.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list proposals: %w", err)
 	}

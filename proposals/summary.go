@@ -24,16 +24,9 @@ type Summary struct {
 // order, filter and pages) but only what a list shows: it reads a few
 // columns and the title, without decoding whole definitions.
 func (s *Service) Summaries(ctx context.Context, status string, page int) ([]Summary, bool, error) {
-	page = max(page, 1)
-	q := `SELECT p.id, COALESCE(json_extract(p.definition, '$.title'), ''), p.kind, p.status, p.opened_at, p.deadline, p.closed_at,
-		COALESCE(t.yes + t.no + t.abstain, 0)` + rowFrom
-	var args []any
-	if status != "" {
-		q += ` WHERE p.status = ?`
-		args = append(args, status)
-	}
-	args = append(args, PageSize+1, (page-1)*PageSize)
-	rows, err := s.store.DB().QueryContext(ctx, q+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, args...)
+	q, args := pageQuery(`SELECT p.id, COALESCE(json_extract(p.definition, '$.title'), ''), p.kind, p.status, p.opened_at, p.deadline, p.closed_at,
+		COALESCE(t.yes + t.no + t.abstain, 0)`+rowFrom, status, page)
+	rows, err := s.store.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list proposals: %w", err)
 	}
