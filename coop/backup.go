@@ -41,7 +41,7 @@ Flags:`
 
 // runBackup is `coop backup`.
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	flags, base := clientFlags("coop backup", getenv)
+	flags, node := clientFlags("coop backup", getenv)
 	out := flags.String("out", "", "`FILE` to write the encrypted backup to (must not exist)")
 	keyFile := flags.String("key-file", "", "`FILE` holding the backup key (64 hex digits or base64)")
 	newKey := flags.String("new-key", "", "write a new random key to `FILE` (must not exist) and use it")
@@ -86,9 +86,12 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return exitError
 	}
 
-	res, err := takeBackup(ctx, backupRequest{
-		URL: nodeURL(*base), Token: getenv("COOP_TOKEN"), Out: *out, Key: key, Progress: stderr,
-	})
+	target, err := node.target()
+	if err != nil {
+		fmt.Fprintf(stderr, "coop backup: %v\n", err)
+		return exitUsage
+	}
+	res, err := takeBackup(ctx, backupRequest{Node: target, Out: *out, Key: key, Progress: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "coop backup: %v\n", err)
 		return exitError
@@ -107,9 +110,8 @@ func nodeURL(s string) string {
 }
 
 type backupRequest struct {
-	URL      string // base URL of a node
-	Token    string // an operator's token
-	Out      string // file to create
+	Node     nodeTarget // a node, with an operator's token
+	Out      string     // file to create
 	Key      raftdata.BackupKey
 	Progress io.Writer // where progress lines go
 }
@@ -153,28 +155,24 @@ func takeBackup(ctx context.Context, req backupRequest) (backupResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	body, _ := json.Marshal(map[string]string{"key": fk.String()})
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, req.URL+"/api/v1/backup", bytes.NewReader(body))
+	hreq, err := req.Node.request(ctx, http.MethodPost, "/api/v1/backup", bytes.NewReader(body))
 	if err != nil {
-		return res, fmt.Errorf("%q is not a URL a node answers at: %v", req.URL, err)
+		return res, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	if req.Token != "" {
-		hreq.Header.Set("Authorization", "Bearer "+req.Token)
-	}
-	client := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: backupAnswerTimeout}}
-	resp, err := client.Do(hreq)
+	resp, err := req.Node.client(backupAnswerTimeout).Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("backup interrupted: %v", ctx.Err())
 		}
-		return res, fmt.Errorf("cannot reach a coop node at %s: %v", req.URL, errors.Unwrap(err))
+		return res, fmt.Errorf("cannot reach a coop node at %s: %v", req.Node.URL, errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return res, answerError(req.URL, resp)
+		return res, answerError(req.Node.URL, resp)
 	}
 	if res.Index, err = strconv.ParseUint(resp.Header.Get("X-Coop-Backup-Index"), 10, 64); err != nil {
-		return res, fmt.Errorf("%s did not answer like a coop node (no backup index)", req.URL)
+		return res, fmt.Errorf("%s did not answer like a coop node (no backup index)", req.Node.URL)
 	}
 
 	stall := time.AfterFunc(backupStallTimeout, cancel)

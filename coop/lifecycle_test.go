@@ -71,7 +71,7 @@ func TestMultiProcess_RollingRestartThenRemoval(t *testing.T) {
 	var st raftdata.ClusterStatus
 	waitFor(t, 10*time.Second, func() error {
 		var err error
-		if st, err = fetchCluster(ctx, left[1].url(), op); err != nil {
+		if st, err = fetchCluster(ctx, nodeTarget{URL: left[1].url(), Token: op}); err != nil {
 			return err
 		}
 		if len(st.Nodes) != 2 {

@@ -174,7 +174,7 @@ func BenchmarkBackupRestore(b *testing.B) {
 
 		out := filepath.Join(dir, fmt.Sprintf("b-%d.coopbak", i))
 		start = time.Now()
-		res, err := takeBackup(ctx, backupRequest{URL: n.URL(), Token: op, Out: out, Key: key})
+		res, err := takeBackup(ctx, backupRequest{Node: nodeTarget{URL: n.URL(), Token: op}, Out: out, Key: key})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 // machine lost, or one retired. It asks any node at --http, as an operator
 // (COOP_TOKEN).
 func runRemove(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs, base := clientFlags("coop remove", getenv)
+	fs, node := clientFlags("coop remove", getenv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: coop remove [--http URL] NODE-ID\n\nTakes the node out of the cluster. COOP_TOKEN (an operator's token) is sent as a Bearer token.\n\nFlags:")
@@ -30,7 +30,12 @@ func runRemove(ctx context.Context, args []string, getenv func(string) string, s
 		return exitUsage
 	}
 	id := fs.Arg(0)
-	if err := removeNode(ctx, nodeURL(*base), getenv("COOP_TOKEN"), id); err != nil {
+	target, err := node.target()
+	if err != nil {
+		fmt.Fprintf(stderr, "coop remove: %v\n", err)
+		return exitUsage
+	}
+	if err := removeNode(ctx, target, id); err != nil {
 		fmt.Fprintf(stderr, "coop remove: %v\n", err)
 		return exitError
 	}
@@ -38,24 +43,21 @@ func runRemove(ctx context.Context, args []string, getenv func(string) string, s
 	return exitOK
 }
 
-// removeNode sends DELETE base/api/v1/cluster/nodes/{id}.
-func removeNode(ctx context.Context, base, token, id string) error {
+// removeNode sends DELETE /api/v1/cluster/nodes/{id}.
+func removeNode(ctx context.Context, t nodeTarget, id string) error {
 	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, base+"/api/v1/cluster/nodes/"+url.PathEscape(id), nil)
+	req, err := t.request(ctx, http.MethodDelete, "/api/v1/cluster/nodes/"+url.PathEscape(id), nil)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL a node answers at: %v", base, err)
+		return err
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := t.client(statusTimeout).Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach a coop node at %s: %v", base, errors.Unwrap(err))
+		return fmt.Errorf("cannot reach a coop node at %s: %v", t.URL, errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return answerError(base, resp)
+		return answerError(t.URL, resp)
 	}
 	return nil
 }

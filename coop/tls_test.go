@@ -165,6 +165,21 @@ func TestCluster3TLS_HTTPSAndMutualTLSSurviveLeaderKill(t *testing.T) {
 		return fmt.Errorf("want 3 nodes and a leader: %s", body)
 	})
 
+	// The operator's commands trust the cluster's CA with --tls-ca.
+	var out, errOut bytes.Buffer
+	withToken := env(map[string]string{"COOP_TOKEN": token})
+	if code := run(context.Background(), []string{"status", "--http", first.URL(), "--tls-ca", first.Config.TLSCA}, withToken, &out, &errOut); code != exitOK || !strings.Contains(out.String(), "leader: ") {
+		t.Fatalf("coop status --tls-ca: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"status", "--http", first.URL()}, withToken, &out, &errOut); code != exitError || !strings.Contains(errOut.String(), "certificate") {
+		t.Fatalf("coop status without the CA: exit %d, %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"status", "--http", first.URL(), "--tls-ca", first.Config.TLSKey}, withToken, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "no PEM certificate") {
+		t.Fatalf("coop status with a key as CA: exit %d, %q", code, errOut.String())
+	}
+
 	leader.Store().Crash() // as kill -9: no handover
 	leader.Close()
 	var survivors []*Node
