@@ -167,11 +167,11 @@ func printCluster(w io.Writer, st raftdata.ClusterStatus) {
 	fmt.Fprintln(tw, "ID\tADDRESS\tSTATE\tTERM\tCOMMIT\tAPPLIED\tLAG")
 	var notes []string
 	for _, n := range st.Nodes {
+		if p := n.Problem(); p != "" {
+			notes = append(notes, n.ID+": "+p)
+		}
 		if n.State == "unreachable" {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\n", n.ID, n.Address, n.State)
-			if n.Error != "" {
-				notes = append(notes, n.ID+": "+n.Error)
-			}
 			continue
 		}
 		lag := "-"

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"coop/raftdata"
 )
 
 func TestStatus_PrintsTheCluster(t *testing.T) {
@@ -64,5 +66,25 @@ func TestStatus_ShowsTheNodesRefusal(t *testing.T) {
 	code := run(context.Background(), []string{"status", "--http", refusing.URL}, env(map[string]string{"COOP_TOKEN": "secret-token"}), &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "operators only (HTTP 403)") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// A node that cannot write its storage (a full disk) or cannot be reached
+// gets a note under the table saying so.
+func TestStatus_NotesANodesProblem(t *testing.T) {
+	st := raftdata.ClusterStatus{Leader: "n1", Term: 3, Nodes: []raftdata.NodeStatus{
+		{ID: "n1", Address: "127.0.0.1:7001", State: "leader", Term: 3, CommitIndex: 10, AppliedIndex: 10},
+		{ID: "n2", Address: "127.0.0.1:7002", State: "follower", Term: 3, CommitIndex: 10, AppliedIndex: 7, StorageError: "database or disk is full"},
+		{ID: "n3", Address: "127.0.0.1:7003", State: "unreachable", Error: "connection refused"},
+	}}
+	var out bytes.Buffer
+	printCluster(&out, st)
+	for _, want := range []string{"n2: cannot write its storage", "database or disk is full", "n3: connection refused"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "n1: ") {
+		t.Errorf("a note for a healthy node:\n%s", out.String())
 	}
 }

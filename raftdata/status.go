@@ -30,6 +30,18 @@ type NodeStatus struct {
 	Error        string `json:"error,omitempty"`
 }
 
+// Problem is what an operator should know is wrong with the node, in one
+// sentence; "" when nothing is.
+func (n NodeStatus) Problem() string {
+	switch {
+	case n.Error != "":
+		return n.Error
+	case n.StorageError != "":
+		return "cannot write its storage (it is not ready and catches up once writes succeed): " + n.StorageError
+	}
+	return ""
+}
+
 // ClusterStatus is the cluster as seen from one node, asking each peer.
 type ClusterStatus struct {
 	Leader string       `json:"leader"`

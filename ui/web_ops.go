@@ -72,7 +72,7 @@ func opsNodes(cs raftdata.ClusterStatus) []pages.OpsNode {
 	out := make([]pages.OpsNode, 0, len(cs.Nodes))
 	for _, n := range cs.Nodes {
 		o := pages.OpsNode{ID: n.ID, Address: n.Address, State: n.State, Applied: n.AppliedIndex,
-			IsLeader: n.ID == cs.Leader, Error: n.Error}
+			IsLeader: n.ID == cs.Leader, Error: n.Problem()}
 		if leaderApplied > n.AppliedIndex {
 			o.Lag = leaderApplied - n.AppliedIndex
 		}
