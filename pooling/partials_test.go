@@ -182,7 +182,7 @@ func TestRangesReadTheSameAppliedIndexUnderWrites(t *testing.T) {
 }
 
 // A pool stored by a build from before tables per pool (its data directory
-// is not migrated) answers a sentence saying so, not a SQL error.
+// not upgraded) answers a sentence saying so, not a SQL error.
 func TestAggregateOverAPoolWithoutItsTableSaysWhy(t *testing.T) {
 	db, err := sql.Open("sqlite3", "file:"+t.TempDir()+"/old.db")
 	if err != nil {

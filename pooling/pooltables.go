@@ -55,7 +55,7 @@ func groupable(f Field) bool { return f.Type == TypeCategory || f.Type == TypeMo
 
 // checkRecordsTable answers a clear sentence for a pool without its
 // records table: one created by a build from before tables per pool,
-// whose data directory this build does not migrate (pre-release).
+// whose data directory was not upgraded (upgrade.go runs at every open).
 func checkRecordsTable(ctx context.Context, db *sql.DB, poolID string) error {
 	var n int
 	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, recordsTable(poolID)).Scan(&n)
@@ -63,7 +63,7 @@ func checkRecordsTable(ctx context.Context, db *sql.DB, poolID string) error {
 		return fmt.Errorf("aggregate %s: %w", poolID, err)
 	}
 	if n == 0 {
-		return raftdata.Errorf(raftdata.CodeUnavailable, "the pool %q has no records table of its own: its data directory predates them and is not migrated; start from a new data directory", poolID)
+		return raftdata.Errorf(raftdata.CodeUnavailable, "the pool %q has no records table of its own: its data directory predates them and was not upgraded; restart the node to upgrade it", poolID)
 	}
 	return nil
 }
@@ -109,21 +109,29 @@ func createRecordsTable(db execer, p Pool) error {
 // insertRecordSQL inserts one record: ?1 member key, ?2 record id, ?3 its
 // canonical JSON, ?4 the time; the typed columns are extracted from ?3.
 func insertRecordSQL(p Pool) string {
-	cols := []string{"member_key", "record_id", "data", "contributed_at", "updated_at"}
-	vals := []string{"?1", "?2", "?3", "?4", "?4"}
+	cols, vals := typedColumns(p, "?3")
+	cols = append([]string{"member_key", "record_id", "data", "contributed_at", "updated_at"}, cols...)
+	vals = append([]string{"?1", "?2", "?3", "?4", "?4"}, vals...)
+	return fmt.Sprintf(`INSERT INTO %q (%s) VALUES (%s)`, recordsTable(p.ID), strings.Join(cols, ", "), strings.Join(vals, ", "))
+}
+
+// typedColumns are the typed columns of p's records table and, for each,
+// the expression that extracts its value from the record's JSON in data.
+func typedColumns(p Pool, data string) (cols, vals []string) {
 	for _, f := range p.Fields {
 		cols = append(cols, column(f.Name))
-		vals = append(vals, fmt.Sprintf("json_extract(?3, '$.%s')", f.Name))
+		vals = append(vals, fmt.Sprintf("json_extract(%s, '$.%s')", data, f.Name))
 	}
-	return fmt.Sprintf(`INSERT INTO %q (%s) VALUES (%s)`, recordsTable(p.ID), strings.Join(cols, ", "), strings.Join(vals, ", "))
+	return cols, vals
 }
 
 // rectifyRecordSQL replaces a record's values: ?1 member key, ?2 record
 // id, ?3 the new canonical JSON, ?4 the time.
 func rectifyRecordSQL(p Pool) string {
 	set := []string{"data = ?3", "updated_at = ?4"}
-	for _, f := range p.Fields {
-		set = append(set, fmt.Sprintf("%s = json_extract(?3, '$.%s')", column(f.Name), f.Name))
+	cols, vals := typedColumns(p, "?3")
+	for i := range cols {
+		set = append(set, cols[i]+" = "+vals[i])
 	}
 	return fmt.Sprintf(`UPDATE %q SET %s WHERE member_key = ?1 AND record_id = ?2`, recordsTable(p.ID), strings.Join(set, ", "))
 }

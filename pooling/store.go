@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS pooling_uploads (
 func Register(reg *raftdata.Registry) {
 	reg.Schema("pooling", schema)
 	reg.Schema("pooling journal", journalSchema)
+	reg.Upgrade("pooling records", upgradeSharedRecords)
 	reg.Handle(cmdAccessed, applyAccessed)
 	reg.Handle(cmdPoolCreated, applyPoolCreated)
 	reg.Handle(cmdConsentSet, applyConsentSet)

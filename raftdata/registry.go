@@ -26,8 +26,9 @@ type Registry struct {
 }
 
 type schema struct {
-	owner string
-	ddl   string
+	owner   string
+	ddl     string
+	upgrade func(tx *sql.Tx) error // nil: DDL only
 }
 
 // NewRegistry returns a registry holding raftdata's own commands.
@@ -68,13 +69,40 @@ func (r *Registry) restored() {
 	}
 }
 
+// Upgrade records a change of owner's tables that DDL alone cannot make
+// (moving rows to a new layout). Like Schema it runs at every open and
+// after every snapshot restore, after every Schema, in a transaction of its
+// own; it must do nothing on a state already upgraded. It runs outside the
+// log: each node upgrades the same state the same way, so the nodes agree.
+func (r *Registry) Upgrade(owner string, fn func(tx *sql.Tx) error) {
+	r.schemas = append(r.schemas, schema{owner: owner, upgrade: fn})
+}
+
 func (r *Registry) migrate(ctx context.Context, db *sql.DB) error {
 	for _, s := range r.schemas {
-		if _, err := db.ExecContext(ctx, s.ddl); err != nil {
-			return fmt.Errorf("schema of %s: %w", s.owner, err)
+		if s.upgrade == nil {
+			if _, err := db.ExecContext(ctx, s.ddl); err != nil {
+				return fmt.Errorf("schema of %s: %w", s.owner, err)
+			}
+			continue
+		}
+		if err := upgradeIn(ctx, db, s.upgrade); err != nil {
+			return fmt.Errorf("upgrade of %s: %w", s.owner, err)
 		}
 	}
 	return nil
+}
+
+func upgradeIn(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // dispatch runs the handlers of cmd. An unknown type is refused on purpose
