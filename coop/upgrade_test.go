@@ -50,7 +50,7 @@ func TestNode_UpgradesRecordsFromTheSharedTable(t *testing.T) {
 	if err := again.Store().DB().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name IN ('pooling_records', 'pooling_records_meter')`).Scan(&tables); err != nil || tables != 1 {
 		t.Fatalf("%d of the shared and the pool's tables (%v), want the pool's only", tables, err)
 	}
-	writers[0].urls = []string{again.URL()} // a new port
+	writers[0].urls = []string{again.URL()}     // a new port
 	if err := writers[0].write(5); err != nil { // and contributions go on
 		t.Fatal(err)
 	}
