@@ -126,7 +126,7 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP fu
 	}
 	l := &streamLayer{Listener: ln, advertise: advertise, dial: dialTCP}
 	if clusterTLS != nil {
-		l.Listener = tls.NewListener(ln, clusterTLS.raftServerConfig())
+		l.Listener = handshakeBounded{tls.NewListener(ln, clusterTLS.raftServerConfig()), handshakeTimeout}
 		clientConfig := clusterTLS.clientConfig()
 		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			conn, err := dialTCP(ctx, addr)
@@ -142,6 +142,58 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP fu
 		}
 	}
 	return l, nil
+}
+
+// handshakeTimeout bounds the TLS handshake of an accepted Raft
+// connection: a peer that connects and says nothing is dropped.
+const handshakeTimeout = 10 * time.Second
+
+// handshakeBounded accepts TLS connections whose handshake, run on their
+// first read or write (not in Accept, so one silent peer does not hold up
+// the others), must end within timeout.
+type handshakeBounded struct {
+	net.Listener
+	timeout time.Duration
+}
+
+func (l handshakeBounded) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &boundedHandshakeConn{Conn: c.(*tls.Conn), timeout: l.timeout}, nil
+}
+
+type boundedHandshakeConn struct {
+	*tls.Conn
+	timeout time.Duration
+	once    sync.Once
+	err     error
+}
+
+func (c *boundedHandshakeConn) handshake() error {
+	c.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		if c.err = c.Conn.HandshakeContext(ctx); c.err != nil {
+			c.Conn.Close()
+		}
+	})
+	return c.err
+}
+
+func (c *boundedHandshakeConn) Read(p []byte) (int, error) {
+	if err := c.handshake(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *boundedHandshakeConn) Write(p []byte) (int, error) {
+	if err := c.handshake(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
 }
 
 func withServerName(c *tls.Config, addr string) *tls.Config {
