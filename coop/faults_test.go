@@ -440,11 +440,20 @@ func TestMultiProcess_FullDiskOnAFollower(t *testing.T) {
 		t.Fatalf("the follower recovered before space returned: %d %s %v", status, body, err)
 	}
 
-	// Space returns: the follower catches up without a restart.
+	// Space returns: the follower catches up without a restart, when the
+	// leader next sends it entries. hashicorp/raft backs off a failing
+	// follower exponentially, up to about 41 s (10 ms << 12), so a long
+	// outage on a busy machine may take that long to be retried.
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	follower.waitReady(t)
+	waitFor(t, 60*time.Second, func() error {
+		status, body, err := tryGet(follower.url() + "/readyz")
+		if err != nil || status != http.StatusOK {
+			return fmt.Errorf("readyz %d %s %v", status, body, err)
+		}
+		return nil
+	})
 	stopBallast()
 	if err := stop(); err != nil {
 		t.Fatal(err)

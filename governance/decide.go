@@ -43,7 +43,8 @@ func Decide(rule VotingRule, t Tally) Decision {
 	return Decision{Passed, fmt.Sprintf("approved: %d yes, %d no, %d abstentions, %d of %d voted", t.Yes, t.No, t.Abstain, t.Cast(), t.Electorate)}
 }
 
-// CanCloseEarly tells whether a vote may close before its deadline.
-func CanCloseEarly(rule VotingRule, t Tally) bool {
-	return rule.EarlyClose == CloseWhenAllVoted && t.Electorate > 0 && t.Cast() >= t.Electorate
+// CanCloseEarly tells whether a vote may close before its deadline, from
+// how many of the electorate have cast a ballot (abstentions included).
+func CanCloseEarly(rule VotingRule, cast, electorate int) bool {
+	return rule.EarlyClose == CloseWhenAllVoted && electorate > 0 && cast >= electorate
 }

@@ -75,15 +75,24 @@ func TestDecideExhaustiveSmallElectorates(t *testing.T) {
 }
 
 func TestCanCloseEarly(t *testing.T) {
-	rule := Default().Voting[Knowledge]
-	if CanCloseEarly(rule, Tally{Yes: 2, Electorate: 3}) {
-		t.Fatal("closed early with a member still to vote")
+	whenAll := Default().Voting[Knowledge]
+	atDeadline := whenAll
+	atDeadline.EarlyClose = CloseAtDeadline
+	cases := []struct {
+		name             string
+		rule             VotingRule
+		cast, electorate int
+		want             bool
+	}{
+		{"a member still to vote", whenAll, 2, 3, false},
+		{"the whole electorate voted", whenAll, 3, 3, true},
+		{"an electorate of one that voted", whenAll, 1, 1, true},
+		{"no electorate", whenAll, 0, 0, false},
+		{"deadline-only rule, all voted", atDeadline, 3, 3, false},
 	}
-	if !CanCloseEarly(rule, Tally{Yes: 2, Abstain: 1, Electorate: 3}) {
-		t.Fatal("did not close when the whole electorate voted")
-	}
-	rule.EarlyClose = CloseAtDeadline
-	if CanCloseEarly(rule, Tally{Yes: 3, Electorate: 3}) {
-		t.Fatal("closed early under a deadline-only rule")
+	for _, c := range cases {
+		if got := CanCloseEarly(c.rule, c.cast, c.electorate); got != c.want {
+			t.Errorf("%s: CanCloseEarly = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

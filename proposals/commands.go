@@ -30,6 +30,7 @@ const (
 func Register(reg *raftdata.Registry) {
 	votes := newOpenVotes()
 	reg.Schema("proposals", schema)
+	reg.Upgrade("proposals tallies", upgradeTallies)
 	reg.OnRestore(votes.forgetAll)
 	reg.Handle(cmdCreated, applyCreated)
 	reg.Handle(cmdOpened, votes.forgetAfter(applyOpened))
@@ -213,18 +214,6 @@ type ballotPayload struct {
 	Account     string `json:"account"`
 	Choice      string `json:"choice"`
 	ReceiptHash string `json:"receipt_hash"`
-}
-
-// addChoice counts one more (n=1) or one less (n=-1) ballot of choice.
-func addChoice(t *Tally, choice string, n int) {
-	switch choice {
-	case ChoiceYes:
-		t.Yes += n
-	case ChoiceNo:
-		t.No += n
-	case ChoiceAbstain:
-		t.Abstain += n
-	}
 }
 
 func tallyIn(tx *raftdata.Tx, proposal string, electorate int) (Tally, error) {

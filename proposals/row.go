@@ -23,19 +23,18 @@ type proposalRow struct {
 	deadline      time.Time
 	closedAt      *time.Time
 	electorate    int
-	tally         Tally
+	tally         Tally // counted at the close
+	participation int   // ballots cast so far
 }
 
 type queryer interface {
 	QueryRow(query string, args ...any) *sql.Row
 }
 
-// rowColumns reads a proposal with its tally: the recount stored at the
-// close, or while the vote runs the running count.
+// rowColumns reads a proposal with its tally (the count stored at the
+// close) and its participation (kept while the vote runs).
 const rowColumns = `p.id, p.requester, p.definition, p.status, p.reason, p.rule, p.created_at, p.opened_at, p.deadline, p.closed_at, p.electorate,
-	CASE WHEN p.closed_at IS NULL THEN COALESCE(t.yes, 0) ELSE p.yes END,
-	CASE WHEN p.closed_at IS NULL THEN COALESCE(t.no, 0) ELSE p.no END,
-	CASE WHEN p.closed_at IS NULL THEN COALESCE(t.abstain, 0) ELSE p.abstain END`
+	p.yes, p.no, p.abstain, COALESCE(t.participation, 0)`
 
 const rowFrom = ` FROM proposals p LEFT JOIN proposals_tallies t ON t.proposal = p.id`
 
@@ -51,7 +50,7 @@ func scanRow(sc scanner, id string) (proposalRow, error) {
 	var created int64
 	var opened, deadline, closed sql.NullInt64
 	err := sc.Scan(&r.id, &r.requester, &def, &status, &r.reason, &rule, &created, &opened, &deadline, &closed,
-		&r.electorate, &r.tally.Yes, &r.tally.No, &r.tally.Abstain)
+		&r.electorate, &r.tally.Yes, &r.tally.No, &r.tally.Abstain, &r.participation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
 	}

@@ -38,13 +38,13 @@ CREATE TABLE IF NOT EXISTS proposals_electorate (
 CREATE UNIQUE INDEX IF NOT EXISTS proposals_electorate_account ON proposals_electorate(proposal, account_id) WHERE account_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS proposals_electorate_by_account ON proposals_electorate(account_id);
 
--- The running tally, kept by every ballot (a small row: the hot path does
--- not rewrite the proposal's definition). The close recounts the ballots.
+-- The participation while the vote runs: how many of the electorate have
+-- a ballot, kept by each first ballot (a small row: the hot path does not
+-- rewrite the proposal's definition). The choices are counted only at the
+-- close, from the ballots.
 CREATE TABLE IF NOT EXISTS proposals_tallies (
-	proposal TEXT PRIMARY KEY,
-	yes      INTEGER NOT NULL DEFAULT 0,
-	no       INTEGER NOT NULL DEFAULT 0,
-	abstain  INTEGER NOT NULL DEFAULT 0
+	proposal      TEXT PRIMARY KEY,
+	participation INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS proposals_ballots (

@@ -96,7 +96,7 @@ func (s *Service) Get(ctx context.Context, id string) (Proposal, error) {
 func (s *Service) decorate(row proposalRow) (Proposal, error) {
 	p := row.public()
 	if row.status == StatusOpen {
-		n := row.tally.Cast() // the running count kept by every ballot
+		n := row.participation
 		p.Participation = &n
 	}
 	if row.status == StatusPassed || row.status == StatusExpired {

@@ -25,7 +25,7 @@ type Summary struct {
 // columns and the title, without decoding whole definitions.
 func (s *Service) Summaries(ctx context.Context, status string, page int) ([]Summary, bool, error) {
 	q, args := pageQuery(`SELECT p.id, COALESCE(json_extract(p.definition, '$.title'), ''), p.kind, p.status, p.opened_at, p.deadline, p.closed_at,
-		COALESCE(t.yes + t.no + t.abstain, 0)`+rowFrom, status, page)
+		COALESCE(t.participation, 0)`+rowFrom, status, page)
 	rows, err := s.store.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list proposals: %w", err)

@@ -14,8 +14,9 @@ import (
 
 // openVotes keeps in memory what a ballot needs to know about the votes
 // under way, so the hot path of the FSM writes without reading: the
-// deadline, rule and electorate fixed at opening, the running tally, and
-// each voter's key and current choice once seen.
+// deadline, rule and electorate fixed at opening, the participation, and
+// each voter's key and current choice once seen. A changed ballot is then
+// one write (the ballot), a first ballot two (and the participation).
 //
 // It is state derived from the tables, never a source: an entry is loaded
 // from SQLite on first use, changed only after the ballot's writes
@@ -30,10 +31,12 @@ type openVotes struct {
 }
 
 type openVote struct {
-	deadline time.Time
-	rule     governance.VotingRule
-	tally    Tally
-	voters   map[string]voter // by account id, filled as ballots arrive
+	deadline      time.Time
+	rule          governance.VotingRule
+	electorate    int
+	participation int              // ballots cast
+	counted       bool             // the proposal has its proposals_tallies row
+	voters        map[string]voter // by account id, filled as ballots arrive
 }
 
 type voter struct {
@@ -95,8 +98,10 @@ func (o *openVotes) lookup(tx *raftdata.Tx, proposal, account string) (*openVote
 func (o *openVotes) record(v *openVote, account string, who voter, choice string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	addChoice(&v.tally, who.choice, -1)
-	addChoice(&v.tally, choice, +1)
+	if who.choice == "" {
+		v.participation++
+		v.counted = true
+	}
 	who.choice = choice
 	v.voters[account] = who
 }
@@ -106,7 +111,7 @@ func loadOpenVote(tx *raftdata.Tx, proposal string) (*openVote, error) {
 	var deadline sql.NullInt64
 	v := &openVote{voters: map[string]voter{}}
 	err := tx.QueryRow(`SELECT status, deadline, rule, electorate FROM proposals WHERE id = ?`, proposal).
-		Scan(&status, &deadline, &rule, &v.tally.Electorate)
+		Scan(&status, &deadline, &rule, &v.electorate)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", proposal)
 	}
@@ -120,9 +125,11 @@ func loadOpenVote(tx *raftdata.Tx, proposal string) (*openVote, error) {
 	if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {
 		return nil, fmt.Errorf("decode rule of %s: %w", proposal, err)
 	}
-	err = tx.QueryRow(`SELECT yes, no, abstain FROM proposals_tallies WHERE proposal = ?`, proposal).
-		Scan(&v.tally.Yes, &v.tally.No, &v.tally.Abstain)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	err = tx.QueryRow(`SELECT participation FROM proposals_tallies WHERE proposal = ?`, proposal).Scan(&v.participation)
+	switch {
+	case err == nil:
+		v.counted = true
+	case !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
 	return v, nil
@@ -142,6 +149,14 @@ func loadVoter(tx *raftdata.Tx, proposal, account string) (voter, error) {
 		return voter{}, err
 	}
 	return who, nil
+}
+
+// ballotCastEvent is published for each ballot: counts only, never the
+// choice.
+type ballotCastEvent struct {
+	Proposal      string `json:"proposal"`
+	Participation int    `json:"participation"`
+	Electorate    int    `json:"electorate"`
 }
 
 // applyBallotCast records a ballot, replacing the voter's previous one,
@@ -165,24 +180,31 @@ func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any,
 	if who.key == "" {
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
 	}
-	if _, err := tx.Exec(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,?)
-		ON CONFLICT(proposal, voter_key) DO UPDATE SET choice = excluded.choice, receipt_hash = excluded.receipt_hash, cast_at = excluded.cast_at`,
-		p.Proposal, who.key, p.Choice, p.ReceiptHash, cmd.Time.UnixNano()); err != nil {
+	// What is held says whether the voter has a ballot and the proposal a
+	// tally row already: each is one plain write, not an upsert.
+	ballot := `INSERT INTO proposals_ballots(choice, receipt_hash, cast_at, proposal, voter_key) VALUES(?,?,?,?,?)`
+	if who.choice != "" {
+		ballot = `UPDATE proposals_ballots SET choice = ?, receipt_hash = ?, cast_at = ? WHERE proposal = ? AND voter_key = ?`
+	}
+	if _, err := tx.Exec(ballot, p.Choice, p.ReceiptHash, cmd.Time.UnixNano(), p.Proposal, who.key); err != nil {
 		return nil, err
 	}
-	// The running tally; the close recounts from the ballots.
-	tally := v.tally
-	addChoice(&tally, who.choice, -1)
-	addChoice(&tally, p.Choice, +1)
-	if _, err := tx.Exec(`INSERT INTO proposals_tallies(proposal, yes, no, abstain) VALUES(?,?,?,?)
-		ON CONFLICT(proposal) DO UPDATE SET yes = excluded.yes, no = excluded.no, abstain = excluded.abstain`,
-		p.Proposal, tally.Yes, tally.No, tally.Abstain); err != nil {
+	// Participation changes with a first ballot only.
+	participation := v.participation
+	if who.choice == "" {
+		participation++
+		counts := `INSERT INTO proposals_tallies(participation, proposal) VALUES(?,?)`
+		if v.counted {
+			counts = `UPDATE proposals_tallies SET participation = ? WHERE proposal = ?`
+		}
+		if _, err := tx.Exec(counts, participation, p.Proposal); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Emit("coop.proposal.ballot_cast", ballotCastEvent{Proposal: p.Proposal, Participation: participation, Electorate: v.electorate}); err != nil {
 		return nil, err
 	}
-	if err := tx.Emit("coop.proposal.ballot_cast", map[string]any{"proposal": p.Proposal, "participation": tally.Cast(), "electorate": tally.Electorate}); err != nil {
-		return nil, err
-	}
-	if governance.CanCloseEarly(v.rule, tally) {
+	if governance.CanCloseEarly(v.rule, participation, v.electorate) {
 		row, err := loadRow(tx, p.Proposal)
 		if err != nil {
 			return nil, err
