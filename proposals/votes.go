@@ -160,7 +160,7 @@ type ballotCastEvent struct {
 }
 
 // applyBallotCast records a ballot, replacing the voter's previous one,
-// keeps the running tally, and closes the vote at once when the rule says
+// keeps the participation, and closes the vote at once when the rule says
 // the whole electorate has spoken.
 func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p ballotPayload
