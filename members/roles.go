@@ -106,18 +106,27 @@ func (s *Service) RevokeRole(ctx context.Context, actor Account, accountID, role
 	return nil
 }
 
-func applyRoleGranted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+// roleChangeIn decodes a role change and checks what granting and revoking
+// both need: a role that can be granted, an active operator doing it, an
+// account to change.
+func roleChangeIn(tx *raftdata.Tx, cmd raftdata.Command) (RoleChange, error) {
 	var p RoleChange
 	if err := decode(cmd, &p); err != nil {
-		return nil, err
+		return p, err
 	}
 	if _, err := grantable(string(p.Role)); err != nil {
-		return nil, err
+		return p, err
 	}
 	if err := activeOperatorIn(tx, p.Actor); err != nil {
-		return nil, err
+		return p, err
 	}
-	if _, err := targetIn(tx, p.Account); err != nil {
+	_, err := targetIn(tx, p.Account)
+	return p, err
+}
+
+func applyRoleGranted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	p, err := roleChangeIn(tx, cmd)
+	if err != nil {
 		return nil, err
 	}
 	res, err := tx.Exec(`INSERT OR IGNORE INTO members_roles(account_id, role, granted_at, granted_by) VALUES(?,?,?,?)`,
@@ -132,17 +141,8 @@ func applyRoleGranted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 }
 
 func applyRoleRevoked(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
-	var p RoleChange
-	if err := decode(cmd, &p); err != nil {
-		return nil, err
-	}
-	if _, err := grantable(string(p.Role)); err != nil {
-		return nil, err
-	}
-	if err := activeOperatorIn(tx, p.Actor); err != nil {
-		return nil, err
-	}
-	if _, err := targetIn(tx, p.Account); err != nil {
+	p, err := roleChangeIn(tx, cmd)
+	if err != nil {
 		return nil, err
 	}
 	if p.Role == RoleOperator {
