@@ -189,6 +189,7 @@ func (k SealedFileKey) headerSize() int { return backupHeaderSize + 4 + len(k.en
 // BackupInfo is what a backup's header says, read without any key.
 type BackupInfo struct {
 	Version int
+	ID      string // the file's salt, in hex: its own identity
 	Index   uint64 // applied index
 	Size    int64  // bytes of plaintext
 	// For a backup sealed to holders (version 2): how many shares open
@@ -207,7 +208,7 @@ func (i BackupInfo) FileSize() int64 { return sealedSize(i.headerLen, i.Size) }
 
 // info reads what a header says; a version 2 envelope must parse.
 func (h backupHeader) info() (BackupInfo, envelope, error) {
-	i := BackupInfo{Version: int(h.version), Index: h.index, Size: h.size, headerLen: len(h.raw)}
+	i := BackupInfo{Version: int(h.version), ID: hex.EncodeToString(h.salt[:]), Index: h.index, Size: h.size, headerLen: len(h.raw)}
 	var env envelope
 	if h.version != sharedVersion {
 		return i, env, nil
@@ -230,16 +231,22 @@ func (h backupHeader) sealedToSharesError() error {
 	return fmt.Errorf("%w (any %d of the %d shares)", ErrSealedToShares, i.Threshold, len(i.Recipients))
 }
 
-// ReadBackupInfo reads a backup's header and checks that the rest of the
-// file has the length the header announces, without any key: what the
-// operator who took a backup sealed to custodians can check of it. It
-// reads r to its end.
-func ReadBackupInfo(r io.Reader) (BackupInfo, error) {
+// ReadBackupHeader reads what a backup's header says, without any key.
+func ReadBackupHeader(r io.Reader) (BackupInfo, error) {
 	h, err := readHeader(r)
 	if err != nil {
 		return BackupInfo{}, err
 	}
 	i, _, err := h.info()
+	return i, err
+}
+
+// ReadBackupInfo reads a backup's header and checks that the rest of the
+// file has the length the header announces, without any key: what the
+// operator who took a backup sealed to custodians can check of it. It
+// reads r to its end.
+func ReadBackupInfo(r io.Reader) (BackupInfo, error) {
+	i, err := ReadBackupHeader(r)
 	if err != nil {
 		return i, err
 	}
