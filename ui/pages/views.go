@@ -89,9 +89,9 @@ type Proposal struct {
 	Chart         *components.BarChart
 	Grant         *GrantView
 	Vote          VoteForm
-	Preview       *PreviewView // "before you vote", for members while it is open
+	Preview       *PreviewView  // "before you vote", for members while it is open
 	Custodians    *CustodianSet // the set a custodians election names
-	Results       []ResultView // released runs the visitor may read
+	Results       []ResultView  // released runs the visitor may read
 	Run           RunForm
 }
 
