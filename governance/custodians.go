@@ -165,8 +165,8 @@ func ElectCustodians(tx *raftdata.Tx, cmd raftdata.Command, set CustodianSet, pr
 	if err := set.Validate(); err != nil {
 		return raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
 	}
-	var version int
-	if err := tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM governance_custodian_sets`).Scan(&version); err != nil {
+	version, err := newestSetIn(tx)
+	if err != nil {
 		return err
 	}
 	version++
@@ -187,6 +187,13 @@ func ElectCustodians(tx *raftdata.Tx, cmd raftdata.Command, set CustodianSet, pr
 	return tx.Emit("coop.governance.custodians_elected", map[string]any{"version": version, "proposal": proposalID, "threshold": set.Threshold, "size": len(set.Accounts)})
 }
 
+// newestSetIn is the version of the newest set; 0 before any election.
+func newestSetIn(tx *raftdata.Tx) (int, error) {
+	var version int
+	err := tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM governance_custodian_sets`).Scan(&version)
+	return version, err
+}
+
 // cmdCustodianKey registers a custodian's public key.
 const cmdCustodianKey = "governance.custodian_key_registered"
 
@@ -205,8 +212,8 @@ func applyCustodianKey(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var version int
-	if err := tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM governance_custodian_sets`).Scan(&version); err != nil {
+	version, err := newestSetIn(tx)
+	if err != nil {
 		return nil, err
 	}
 	if version == 0 {

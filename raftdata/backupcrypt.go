@@ -200,15 +200,14 @@ type backupWriter struct {
 	closed bool
 }
 
-// newBackupWriter writes the header of a backup of size bytes of plaintext
-// taken at index, sealed to the operator's key (version 1); Close seals
-// the last chunk.
-func newBackupWriter(w io.Writer, fk BackupFileKey, index uint64, size int64) (*backupWriter, error) {
-	return startBackupWriter(w, fk, checkHeader(headerFields(backupVersion, fk.salt, index, size), fk))
+// operatorHeader is the header of a backup of size bytes of plaintext
+// taken at index, sealed to the operator's key (version 1).
+func operatorHeader(fk BackupFileKey, index uint64, size int64) []byte {
+	return checkHeader(headerFields(backupVersion, fk.salt, index, size), fk)
 }
 
 // startBackupWriter writes a complete header, and seals what follows with
-// it as every chunk's additional data.
+// it as every chunk's additional data; Close seals the last chunk.
 func startBackupWriter(w io.Writer, fk BackupFileKey, header []byte) (*backupWriter, error) {
 	if _, err := w.Write(header); err != nil {
 		return nil, err

@@ -395,15 +395,5 @@ func (b *Backup) SealedSize(k SealedFileKey) int64 { return sealedSize(k.headerS
 
 // WriteSealed writes the backup file, sealed to the holders of k, to w.
 func (b *Backup) WriteSealed(w io.Writer, k SealedFileKey) error {
-	bw, err := startBackupWriter(w, k.fk, k.header(b.Index, b.size))
-	if err != nil {
-		return fmt.Errorf("write backup: %w", err)
-	}
-	if err := writeSnapshot(bw, b.path, b.Index); err != nil {
-		return fmt.Errorf("write backup: %w", err)
-	}
-	if err := bw.Close(); err != nil {
-		return fmt.Errorf("write backup: %w", err)
-	}
-	return nil
+	return b.write(w, k.fk, k.header(b.Index, b.size))
 }
