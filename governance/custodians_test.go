@@ -3,6 +3,8 @@ package governance
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"strings"
 	"testing"
 
 	"coop/raftdata/raftdatatest"
@@ -59,5 +61,19 @@ func TestCustodianKeyParsing(t *testing.T) {
 	}
 	if err := checkKeyWraps(k); err == nil {
 		t.Error("a low-order point can receive a share")
+	}
+}
+
+// testdata/custodian_key_registered_v1.json is the payload of
+// governance.custodian_key_registered as the first version wrote it to the
+// log: every later version must still read it.
+func TestCustodianKeyPayloadV1Golden(t *testing.T) {
+	data, err := os.ReadFile("testdata/custodian_key_registered_v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p custodianKeyPayload
+	if err := json.Unmarshal(data, &p); err != nil || p.Account != "6f1c0a3e9b2d4c5e8a7f60b1c2d3e4f5" || !strings.HasPrefix(p.PublicKey, "age1") {
+		t.Fatalf("payload %+v, %v", p, err)
 	}
 }

@@ -2,6 +2,8 @@ package proposals
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +238,23 @@ func TestCustodiansProposalRefusals(t *testing.T) {
 	}
 	if _, err := c.props.RunQuery(ctx, c.researcher, p.ID, nil); raftdata.ErrorCode(err) != raftdata.CodeForbidden {
 		t.Fatalf("query on an election: %v", err)
+	}
+}
+
+// testdata/created_custodians_v1.json is the payload of proposal.created
+// for a custodians election as the first version wrote it to the log:
+// every later version must still read it.
+func TestCreatedCustodiansPayloadV1Golden(t *testing.T) {
+	data, err := os.ReadFile("testdata/created_custodians_v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p createdPayload
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	d := p.Draft
+	if d.Kind != governance.Custodians || d.Custodians == nil || d.Custodians.Threshold != 2 || len(d.Custodians.Accounts) != 3 || d.VotingMinutes != 10080 {
+		t.Fatalf("draft %+v", d)
 	}
 }
