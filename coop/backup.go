@@ -27,15 +27,23 @@ const (
 	backupStallTimeout  = time.Minute
 )
 
-const backupUsage = `Usage: coop backup --http URL --out FILE --key-file KEY
+const backupUsage = `Usage: coop backup --http URL --out FILE [--key-file KEY]
        coop backup --new-key KEY [--http URL --out FILE]
 
 Takes a consistent copy of a running cluster, as the node at --http sees it
-once it has synced with the leader, encrypted (AES-256-GCM) under the key in
-KEY. COOP_TOKEN must be an operator's token. --new-key writes a new random
-key to KEY (readable only by you), then takes the backup with it if --out
-is given. Keep the key apart from the backups: without it, a backup cannot
-be restored.
+once it has synced with the leader, encrypted (AES-256-GCM) on the node.
+COOP_TOKEN must be an operator's token.
+
+Who can open it is the cluster's choice, not yours:
+  - once the members' elected custodians have all registered their keys,
+    the backup is sealed to them: any k of the n custodians open it
+    together (coop custodian open-share, then coop restore --shares), and
+    no key of yours does;
+  - until then it is sealed under the key in KEY (--key-file), which the
+    node answers is needed. --new-key writes a new random key to KEY
+    (readable only by you), then takes the backup with it if --out is
+    given. Keep the key apart from the backups: without it, such a backup
+    cannot be restored.
 
 Flags:`
 
@@ -64,26 +72,29 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return usageErr(fmt.Sprintf("unexpected argument %q", flags.Arg(0)))
 	case *newKey != "" && *keyFile != "":
 		return usageErr("give --key-file or --new-key, not both")
-	case *newKey == "" && *keyFile == "":
-		return usageErr("--key-file is required (make a key with --new-key FILE)")
 	case *newKey == "" && *out == "":
 		return usageErr("--out is required")
 	}
 
-	var key raftdata.BackupKey
-	var err error
+	var key *raftdata.BackupKey
 	if *newKey != "" {
-		if key, err = writeNewKey(*newKey); err != nil {
+		k, err := writeNewKey(*newKey)
+		if err != nil {
 			fmt.Fprintf(stderr, "coop backup: %v\n", err)
 			return exitError
 		}
+		key = &k
 		fmt.Fprintf(stdout, "new backup key written to %s (readable only by you): keep it safe and apart from the backups\n", *newKey)
 		if *out == "" {
 			return exitOK
 		}
-	} else if key, err = readKeyFile(*keyFile, stderr); err != nil {
-		fmt.Fprintf(stderr, "coop backup: %v\n", err)
-		return exitError
+	} else if *keyFile != "" {
+		k, err := readKeyFile(*keyFile, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "coop backup: %v\n", err)
+			return exitError
+		}
+		key = &k
 	}
 
 	target, err := node.target()
@@ -96,7 +107,16 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stderr, "coop backup: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(stdout, "backup of index %d written to %s (%s, encrypted and verified)\n", res.Index, *out, formatBytes(res.Bytes))
+	if res.Custodians == nil {
+		fmt.Fprintf(stdout, "backup of index %d written to %s (%s, encrypted and verified)\n", res.Index, *out, formatBytes(res.Bytes))
+		return exitOK
+	}
+	info := res.Custodians
+	fmt.Fprintf(stdout, "backup of index %d written to %s (%s), sealed to the custodians (%s): any %d of the %d open it together; no operator key does\n",
+		res.Index, *out, formatBytes(res.Bytes), info.Label, info.Threshold, len(info.Recipients))
+	if key != nil {
+		fmt.Fprintln(stderr, "coop backup: note: your backup key was not used; the members' custodians hold this backup")
+	}
 	return exitOK
 }
 
@@ -110,26 +130,35 @@ func nodeURL(s string) string {
 }
 
 type backupRequest struct {
-	Node     nodeTarget // a node, with an operator's token
-	Out      string     // file to create
-	Key      raftdata.BackupKey
-	Progress io.Writer // where progress lines go
+	Node     nodeTarget          // a node, with an operator's token
+	Out      string              // file to create
+	Key      *raftdata.BackupKey // the operator's key; nil: none given
+	Progress io.Writer           // where progress lines go
 }
 
 type backupResult struct {
 	Index uint64 // the applied index the backup holds
 	Bytes int64  // size of the file
+	// Custodians is what the header of a backup sealed to the custodians
+	// says; nil for one sealed to the operator's key.
+	Custodians *raftdata.BackupInfo
 }
 
-// takeBackup asks the node for a backup sealed under a new file key (the
-// operator's key never leaves this machine) and writes it to req.Out. The
-// file is decrypted as it arrives, so a backup that is kept is known to
-// open with the key; a failed one leaves no file behind.
+// takeBackup asks the node for a backup, with a new file key derived from
+// the operator's key when there is one (the key itself never leaves this
+// machine), and writes it to req.Out. A backup sealed to the key is
+// decrypted as it arrives, so a backup that is kept is known to open with
+// it; one sealed to the custodians is checked as far as no key goes (its
+// header and its length). A failed one leaves no file behind.
 func takeBackup(ctx context.Context, req backupRequest) (backupResult, error) {
 	var res backupResult
-	fk, err := req.Key.NewFileKey()
-	if err != nil {
-		return res, err
+	body := []byte(`{}`)
+	if req.Key != nil {
+		fk, err := req.Key.NewFileKey()
+		if err != nil {
+			return res, err
+		}
+		body, _ = json.Marshal(map[string]string{"key": fk.String()})
 	}
 	partial := req.Out + ".partial"
 	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -154,7 +183,6 @@ func takeBackup(ctx context.Context, req backupRequest) (backupResult, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	body, _ := json.Marshal(map[string]string{"key": fk.String()})
 	hreq, err := req.Node.request(ctx, http.MethodPost, "/api/v1/backup", bytes.NewReader(body))
 	if err != nil {
 		return res, err
@@ -182,20 +210,18 @@ func takeBackup(ctx context.Context, req backupRequest) (backupResult, error) {
 		stall.Reset(backupStallTimeout)
 		progress.update(total)
 	}}
-	// Reading through the decrypting reader drives the copy into the file.
-	br, err := raftdata.OpenBackup(io.TeeReader(in, f), req.Key)
-	if err == nil {
-		_, err = io.Copy(io.Discard, br)
-	}
+	// Reading drives the copy into the file.
+	fileIndex, custodians, err := checkArriving(io.TeeReader(in, f), resp.Header.Get("X-Coop-Backup-Sealing"), req.Key)
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("backup interrupted after %s: %v (no byte for %s, or a signal)", formatBytes(in.n), ctx.Err(), backupStallTimeout)
 		}
 		return res, fmt.Errorf("the backup did not arrive intact: %w", err)
 	}
+	res.Custodians = custodians
 	progress.done(in.n)
-	if br.Index != res.Index {
-		return res, fmt.Errorf("the node announced index %d, the file holds %d", res.Index, br.Index)
+	if fileIndex != res.Index {
+		return res, fmt.Errorf("the node announced index %d, the file holds %d", res.Index, fileIndex)
 	}
 	if err := f.Sync(); err != nil {
 		return res, fmt.Errorf("write the backup file: %w", err)
@@ -211,6 +237,29 @@ func takeBackup(ctx context.Context, req backupRequest) (backupResult, error) {
 	return res, nil
 }
 
+// checkArriving reads a backup as it arrives, to its end, and returns the
+// index it holds. One sealed to the operator's key is decrypted with key;
+// one sealed to the custodians opens with no key here, so its header and
+// length are checked, and its header returned.
+func checkArriving(r io.Reader, sealing string, key *raftdata.BackupKey) (uint64, *raftdata.BackupInfo, error) {
+	if sealing == "custodians" {
+		info, err := raftdata.ReadBackupInfo(r)
+		if err == nil && !info.Shared() {
+			err = errors.New("the node said it sealed the backup to the custodians, and the file says otherwise")
+		}
+		return info.Index, &info, err
+	}
+	if key == nil {
+		return 0, nil, errors.New("the node sealed it to the operator's key, and no key was given")
+	}
+	br, err := raftdata.OpenBackup(r, *key)
+	if err != nil {
+		return 0, nil, err
+	}
+	_, err = io.Copy(io.Discard, br)
+	return br.Index, nil, err
+}
+
 // answerError turns a node's JSON error into the sentence it carries.
 func answerError(base string, resp *http.Response) error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -224,31 +273,13 @@ func answerError(base string, resp *http.Response) error {
 }
 
 // writeNewKey writes a new key to path, readable only by its owner; an
-// existing file is never overwritten.
+// existing file is never overwritten (a lost key loses its backups).
 func writeNewKey(path string) (raftdata.BackupKey, error) {
 	key, err := raftdata.NewBackupKey()
 	if err != nil {
 		return key, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return key, fmt.Errorf("%s exists already: a key file is never overwritten (a lost key loses its backups)", path)
-	}
-	if err != nil {
-		return key, fmt.Errorf("write the key file: %w", err)
-	}
-	_, err = fmt.Fprintln(f, key.String())
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return key, fmt.Errorf("write the key file: %w", err)
-	}
-	return key, nil
+	return key, writeSecretFile(path, []byte(key.String()+"\n"))
 }
 
 // readKeyFile reads a key file, and warns when others may read it.

@@ -332,11 +332,15 @@ func TestBackup_RefusesBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"backup", "--out", "x"}, "--key-file is required"},
 		{[]string{"backup", "--key-file", "k"}, "--out is required"},
 		{[]string{"backup", "--key-file", "k", "--new-key", "k2", "--out", "x"}, "not both"},
 		{[]string{"restore", "--in", "x", "--key-file", "k"}, "--data is required"},
 		{[]string{"restore", "--key-file", "k", "--data", "d"}, "--in is required"},
+		{[]string{"restore", "--in", "x", "--data", "d"}, "--key-file or --shares is required"},
+		{[]string{"restore", "--in", "x", "--key-file", "k", "--shares", "s", "--data", "d"}, "not both"},
+		{[]string{"custodian", "keygen"}, "--out is required"},
+		{[]string{"custodian", "open-share", "--in", "x", "--out", "y"}, "--identity is required"},
+		{[]string{"custodian", "hatch"}, "unknown command"},
 	}
 	for _, tc := range cases {
 		code, _, stderr := backupCLI(t, "", tc.args...)

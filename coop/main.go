@@ -5,6 +5,7 @@
 //	coop status --http URL      print the cluster
 //	coop remove --http URL ID   take a node out of the cluster
 //	coop backup / coop restore  encrypted backups of a cluster
+//	coop custodian ...          a custodian's key pair and share of a backup
 //	coop version                print the version
 package main
 
@@ -42,11 +43,16 @@ Usage:
   coop status [--http URL]  print the cluster's nodes (COOP_TOKEN is sent as a Bearer token)
   coop remove [--http URL] NODE-ID
                             take a node out of the cluster for good (operator's COOP_TOKEN)
-  coop backup --http URL --out FILE --key-file KEY
-                            write an encrypted backup of the cluster (operator's COOP_TOKEN)
+  coop backup --http URL --out FILE [--key-file KEY]
+                            write an encrypted backup of the cluster (operator's COOP_TOKEN),
+                            sealed to the custodians once they hold keys, else to KEY
   coop backup --new-key KEY write a new backup key
-  coop restore --in FILE --key-file KEY --data DIR
+  coop restore --in FILE (--key-file KEY | --shares S1,S2,...) --data DIR
                             make DIR a new cluster serving a backup's state
+  coop custodian keygen --out FILE
+                            a custodian's key pair, made on their own machine
+  coop custodian open-share --in BACKUP --identity FILE --out SHARE
+                            a custodian opens their share of a backup
   coop version              print the version
   coop help                 print this help
 `
@@ -69,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return runRestore(ctx, rest, getenv, stdout, stderr)
+	case "custodian":
+		return runCustodian(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK

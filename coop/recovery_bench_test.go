@@ -174,7 +174,7 @@ func BenchmarkBackupRestore(b *testing.B) {
 
 		out := filepath.Join(dir, fmt.Sprintf("b-%d.coopbak", i))
 		start = time.Now()
-		res, err := takeBackup(ctx, backupRequest{Node: nodeTarget{URL: n.URL(), Token: op}, Out: out, Key: key})
+		res, err := takeBackup(ctx, backupRequest{Node: nodeTarget{URL: n.URL(), Token: op}, Out: out, Key: &key})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func BenchmarkBackupRestore(b *testing.B) {
 		fileBytes = res.Bytes
 
 		start = time.Now()
-		if _, err := restoreBackup(ctx, out, key, filepath.Join(dir, fmt.Sprintf("r-%d", i)), nil); err != nil {
+		if _, err := restoreBackup(ctx, out, func(r io.Reader) (*raftdata.BackupReader, error) { return raftdata.OpenBackup(r, key) }, filepath.Join(dir, fmt.Sprintf("r-%d", i)), nil); err != nil {
 			b.Fatal(err)
 		}
 		restoreTime += time.Since(start)

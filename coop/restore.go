@@ -9,14 +9,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"coop/raftdata"
 )
 
 const restoreUsage = `Usage: coop restore --in FILE --key-file KEY --data DIR
+       coop restore --in FILE --shares SHARE1,SHARE2,... --data DIR
 
 Decrypts and checks a backup written by coop backup, and makes DIR (new, or
-empty) the data directory of a new cluster serving the backup's state:
+empty) the data directory of a new cluster serving the backup's state.
+A backup sealed to the operator's key opens with --key-file; one sealed to
+the members' custodians opens with the shares of any k of them, each
+opened by its custodian on their own machine (coop custodian open-share).
+Then:
   coop serve --data DIR ...          starts it as a one-node cluster
   coop serve --join URL-of-it ...    adds the other nodes
 Accounts, tokens, rulebook and data are those of the backup; the bootstrap
@@ -31,7 +37,8 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	flags.SetOutput(io.Discard)
 	flags.Usage = func() {}
 	in := flags.String("in", "", "the backup `FILE`")
-	keyFile := flags.String("key-file", "", "`FILE` holding the key the backup was made with")
+	keyFile := flags.String("key-file", "", "`FILE` holding the key the backup was made with (a backup sealed to the operator)")
+	shareFiles := flags.String("shares", "", "comma-separated share `FILES` opened by the custodians (a backup sealed to custodians)")
 	data := flags.String("data", "", "data `DIR`ectory to create (or an empty one)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -49,8 +56,10 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		missing = fmt.Sprintf("unexpected argument %q", flags.Arg(0))
 	case *in == "":
 		missing = "--in is required"
-	case *keyFile == "":
-		missing = "--key-file is required"
+	case *keyFile == "" && *shareFiles == "":
+		missing = "--key-file or --shares is required"
+	case *keyFile != "" && *shareFiles != "":
+		missing = "give --key-file or --shares, not both"
 	case *data == "":
 		missing = "--data is required"
 	}
@@ -58,10 +67,16 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(stderr, "coop restore: %s\nRun 'coop restore -h' for the flags.\n", missing)
 		return exitUsage
 	}
-	key, err := readKeyFile(*keyFile, stderr)
+	var open opener
+	var err error
+	if *keyFile != "" {
+		open, err = keyOpener(*keyFile, stderr)
+	} else {
+		open, err = sharesOpener(*in, *shareFiles)
+	}
 	if err == nil {
 		var index uint64
-		if index, err = restoreBackup(ctx, *in, key, *data, stderr); err == nil {
+		if index, err = restoreBackup(ctx, *in, open, *data, stderr); err == nil {
 			fmt.Fprintf(stdout, "restored the backup of index %d into %s\nstart it with: coop serve --data %s (a new one-node cluster; other nodes join it with --join)\n", index, *data, *data)
 			return exitOK
 		}
@@ -70,10 +85,80 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	return exitError
 }
 
+// opener checks that what it holds opens the backup read from r, and
+// returns the reader of its content.
+type opener func(r io.Reader) (*raftdata.BackupReader, error)
+
+// keyOpener opens a backup sealed to the operator's key.
+func keyOpener(keyFile string, warn io.Writer) (opener, error) {
+	key, err := readKeyFile(keyFile, warn)
+	if err != nil {
+		return nil, err
+	}
+	return func(r io.Reader) (*raftdata.BackupReader, error) {
+		br, err := raftdata.OpenBackup(r, key)
+		if errors.Is(err, raftdata.ErrSealedToShares) {
+			return nil, fmt.Errorf("%w. The members' custodians hold it, and no operator key opens it: each of them runs coop custodian open-share --in BACKUP --identity THEIR-KEY --out SHARE on their own machine, then coop restore --in BACKUP --shares SHARE1,SHARE2,... --data DIR", err)
+		}
+		return br, err
+	}, nil
+}
+
+// sharesOpener opens a backup sealed to the custodians with the share
+// files named in list; each must come from this backup.
+func sharesOpener(backup, list string) (opener, error) {
+	f, err := os.Open(backup)
+	if err != nil {
+		return nil, fmt.Errorf("open the backup: %w", err)
+	}
+	info, err := raftdata.ReadBackupHeader(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", backup, err)
+	}
+	if !info.Shared() {
+		return nil, fmt.Errorf("%s is sealed to the operator's key, not to custodians: restore it with --key-file KEY", backup)
+	}
+	var shares []raftdata.Share
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read the share: %w", err)
+		}
+		s, err := raftdata.ParseShare(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (coop custodian open-share writes one)", name, err)
+		}
+		if s.Backup != info.ID {
+			return nil, fmt.Errorf("%s is a share of another backup (taken at index %d), not of %s (index %d): ask its custodian to open the share of this backup", name, s.Index, backup, info.Index)
+		}
+		shares = append(shares, s)
+	}
+	if len(shares) < info.Threshold {
+		return nil, fmt.Errorf("%s opens with the shares of any %d of its %d custodians, and %d %s given: ask %d more custodian(s) to run coop custodian open-share", backup, info.Threshold, len(info.Recipients), len(shares), plural(len(shares), "was", "were"), info.Threshold-len(shares))
+	}
+	return func(r io.Reader) (*raftdata.BackupReader, error) {
+		return raftdata.OpenBackupWithShares(r, shares)
+	}, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // restoreBackup decrypts the backup at path into a scratch directory beside
-// dir, and moves it into dir only once all of it checked: a wrong key, a
-// damaged or truncated file leave dir as it was.
-func restoreBackup(ctx context.Context, path string, key raftdata.BackupKey, dir string, progressTo io.Writer) (uint64, error) {
+// dir, and moves it into dir only once all of it checked: a wrong key or
+// share, a damaged or truncated file leave dir as it was.
+func restoreBackup(ctx context.Context, path string, open opener, dir string, progressTo io.Writer) (uint64, error) {
 	if err := checkEmptyDir(dir); err != nil {
 		return 0, err
 	}
@@ -88,7 +173,7 @@ func restoreBackup(ctx context.Context, path string, key raftdata.BackupKey, dir
 	}
 	progress := newProgress(progressTo, "coop restore: read", st.Size())
 	in := &countingReader{r: f, onRead: progress.update}
-	br, err := raftdata.OpenBackup(in, key)
+	br, err := open(in)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}

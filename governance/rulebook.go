@@ -16,13 +16,36 @@ import (
 type Kind string
 
 const (
-	Knowledge Kind = "knowledge" // results published to every member
-	Reuse     Kind = "reuse"     // results go to an outside organisation
-	Amendment Kind = "amendment" // changes this rulebook
+	Knowledge  Kind = "knowledge"  // results published to every member
+	Reuse      Kind = "reuse"      // results go to an outside organisation
+	Amendment  Kind = "amendment"  // changes this rulebook
+	Custodians Kind = "custodians" // elects who can open the backups (custodians.go)
 )
 
 // Kinds lists every kind, in a fixed order.
-var Kinds = []Kind{Knowledge, Reuse, Amendment}
+var Kinds = []Kind{Knowledge, Reuse, Amendment, Custodians}
+
+// UsesData tells whether a passed proposal of this kind unlocks a query
+// over pooled data (knowledge, reuse); the others change the coop itself.
+func (k Kind) UsesData() bool { return k == Knowledge || k == Reuse }
+
+// laterKinds are the kinds added after rulebooks were first stored: a
+// rulebook written before one existed (in the log, in the state, in an
+// amendment) has no rule for it and takes the default rule.
+var laterKinds = []Kind{Custodians}
+
+// Rule is the voting rule for kind k: the rulebook's own, or the default
+// one for a kind added after the rulebook was written.
+func (r Rulebook) Rule(k Kind) (VotingRule, bool) {
+	if v, ok := r.Voting[k]; ok {
+		return v, true
+	}
+	if slices.Contains(laterKinds, k) {
+		v, ok := Default().Voting[k]
+		return v, ok
+	}
+	return VotingRule{}, false
+}
 
 // Early-close policies.
 const (
@@ -67,13 +90,18 @@ type Rulebook struct {
 
 // Default is the rulebook of a new cooperative (DESIGN.md): 1 to 43,200
 // minutes of voting for every kind, quorum 25 %, more yes than no, early
-// close when everyone voted; cohort floor 5, epsilon 2 per proposal and 10
+// close when everyone voted (a custodians election: at least 7 days and
+// more than 2/3 of yes+no); cohort floor 5, epsilon 2 per proposal and 10
 // per pool per year; identity kept 3 months after deletion, the charter
 // signature 12 months, connection logs 12 months.
 func Default() Rulebook {
 	rule := VotingRule{MinMinutes: 1, MaxMinutes: 43200, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: CloseWhenAllVoted}
 	return Rulebook{
-		Voting:     map[Kind]VotingRule{Knowledge: rule, Reuse: rule, Amendment: rule},
+		Voting: map[Kind]VotingRule{Knowledge: rule, Reuse: rule, Amendment: rule,
+			// Electing custodians decides who can read every member's
+			// data in a backup: like an amendment, at least 7 days and
+			// more than two thirds of yes+no.
+			Custodians: {MinMinutes: 7 * 1440, MaxMinutes: 43200, QuorumPercent: 25, ApprovalPercent: 66, EarlyClose: CloseWhenAllVoted}},
 		Disclosure: Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
 	}
@@ -86,7 +114,9 @@ func (r Rulebook) Validate() error {
 	for _, k := range Kinds {
 		v, ok := r.Voting[k]
 		if !ok {
-			bad("voting rules for %q are missing", k)
+			if !slices.Contains(laterKinds, k) {
+				bad("voting rules for %q are missing", k)
+			}
 			continue
 		}
 		if v.MinMinutes < 1 || v.MaxMinutes < v.MinMinutes {

@@ -25,8 +25,9 @@ CREATE TABLE IF NOT EXISTS governance_rulebooks (
 
 // Register adds governance's table and commands to the store's registry.
 func Register(reg *raftdata.Registry) {
-	reg.Schema("governance", schema)
+	reg.Schema("governance", schema+custodianSchema)
 	reg.Handle(cmdAdopted, applyAdopted)
+	reg.Handle(cmdCustodianKey, applyCustodianKey)
 }
 
 type adoptPayload struct {

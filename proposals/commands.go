@@ -79,11 +79,16 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if !acct.Active() {
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "a suspended account cannot submit proposals")
 	}
-	if p.Draft.Kind == governance.Amendment {
+	switch {
+	case p.Draft.Kind == governance.Amendment:
 		if !acct.Has(members.RoleMember) && !acct.Has(members.RoleResearcher) {
 			return nil, raftdata.Errorf(raftdata.CodeForbidden, "amendments are proposed by members or researchers")
 		}
-	} else if !acct.Has(members.RoleResearcher) {
+	case p.Draft.Kind == governance.Custodians:
+		if !acct.Has(members.RoleMember) {
+			return nil, raftdata.Errorf(raftdata.CodeForbidden, "custodians are proposed by members")
+		}
+	case !acct.Has(members.RoleResearcher):
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "proposals to use pooled data are submitted by researchers")
 	}
 	rules, _, err := governance.CurrentIn(tx)
@@ -91,7 +96,7 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	var pool *pooling.Pool
-	if p.Draft.Kind != governance.Amendment && p.Draft.Pool != "" {
+	if p.Draft.Kind.UsesData() && p.Draft.Pool != "" {
 		pl, err := pooling.PoolIn(tx, p.Draft.Pool)
 		if err == nil {
 			pool = &pl
@@ -100,6 +105,9 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		}
 	}
 	if err := p.Draft.validate(rules, pool); err != nil {
+		return nil, err
+	}
+	if err := checkCandidatesIn(tx, p.Draft.Custodians); err != nil {
 		return nil, err
 	}
 	def, err := json.Marshal(p.Draft)
@@ -156,12 +164,15 @@ func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharte
 		return err
 	}
 	var pool *pooling.Pool
-	if row.draft.Kind != governance.Amendment {
+	if row.draft.Kind.UsesData() {
 		if pl, err := pooling.PoolIn(tx, row.draft.Pool); err == nil {
 			pool = &pl
 		}
 	}
 	if err := row.draft.validate(rules, pool); err != nil {
+		return err
+	}
+	if err := checkCandidatesIn(tx, row.draft.Custodians); err != nil {
 		return err
 	}
 	if len(salt) < 16 {
@@ -184,7 +195,8 @@ func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharte
 			return err
 		}
 	}
-	rule, _ := json.Marshal(rules.Voting[row.draft.Kind])
+	ruleOf, _ := rules.Rule(row.draft.Kind)
+	rule, _ := json.Marshal(ruleOf)
 	deadline := cmd.Time.Add(time.Duration(row.draft.VotingMinutes) * time.Minute)
 	if _, err := tx.Exec(`UPDATE proposals SET status = ?, rule = ?, opened_at = ?, deadline = ?, electorate = ? WHERE id = ?`,
 		string(StatusOpen), string(rule), cmd.Time.UnixNano(), deadline.UnixNano(), len(voters), id); err != nil {
@@ -271,9 +283,18 @@ func applyClosed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 
 // closeIn decides the vote with the rule fixed at opening, records the
 // tally, and carries out a passed proposal: a grant for knowledge and
-// reuse, the new rulebook for an amendment.
+// reuse, the new rulebook for an amendment, the new custodian set for a
+// custodians election.
 func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) error {
 	d := governance.Decide(row.rule, t)
+	if d.Outcome == governance.Passed && row.draft.Kind == governance.Custodians {
+		// A custodian may have left or become an operator during the vote.
+		if err := checkCandidatesIn(tx, row.draft.Custodians); raftdata.ErrorCode(err) == raftdata.CodeInvalid {
+			d = governance.Decision{Outcome: governance.Rejected, Reason: "approved, but the set cannot take office: " + raftdata.ErrorMessage(err)}
+		} else if err != nil {
+			return err
+		}
+	}
 	status := StatusRejected
 	if d.Outcome == governance.Passed {
 		status = StatusPassed
@@ -283,11 +304,16 @@ func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) er
 		return err
 	}
 	if status == StatusPassed {
-		if row.draft.Kind == governance.Amendment {
+		switch row.draft.Kind {
+		case governance.Amendment:
 			if err := governance.Amend(tx, cmd, *row.draft.Rules, row.id); err != nil {
 				return err
 			}
-		} else {
+		case governance.Custodians:
+			if err := governance.ElectCustodians(tx, cmd, *row.draft.Custodians, row.id); err != nil {
+				return err
+			}
+		default:
 			q, _ := json.Marshal(row.draft.Query)
 			pv := row.draft.Privacy
 			expires := cmd.Time.AddDate(0, 0, row.draft.GrantDays)
@@ -361,8 +387,8 @@ func applyObjected(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if row.draft.Kind == governance.Amendment {
-		return nil, invalid("an amendment uses no data: there is nothing to object to")
+	if !row.draft.Kind.UsesData() {
+		return nil, invalid("this proposal uses no data: there is nothing to object to")
 	}
 	if _, err := members.LookupIn(tx, p.Account, nil); err != nil {
 		return nil, err

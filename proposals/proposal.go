@@ -45,7 +45,9 @@ type Draft struct {
 	GrantDays     int                  `json:"grant_days,omitempty"`
 	Organisation  string               `json:"organisation,omitempty"`
 	Rules         *governance.Rulebook `json:"rules,omitempty"` // the rulebook an amendment proposes
-	Draft         bool                 `json:"draft,omitempty"` // keep as a draft, open later
+	// Custodians is the set a custodians proposal elects.
+	Custodians *governance.CustodianSet `json:"custodians,omitempty"`
+	Draft      bool                     `json:"draft,omitempty"` // keep as a draft, open later
 }
 
 // Tally is the count of ballots.
@@ -54,27 +56,28 @@ type Tally = governance.Tally
 // Proposal is a proposal as everyone may read it. The tally is shown once
 // the vote is closed; during the vote only the participation.
 type Proposal struct {
-	ID            string               `json:"id"`
-	Requester     string               `json:"requester"`
-	Title         string               `json:"title"`
-	Purpose       string               `json:"purpose"`
-	Kind          governance.Kind      `json:"kind"`
-	Pool          string               `json:"pool,omitempty"`
-	Query         *pooling.Query       `json:"query,omitempty"`
-	Privacy       *Privacy             `json:"privacy,omitempty"`
-	VotingMinutes int                  `json:"voting_minutes"`
-	GrantDays     int                  `json:"grant_days,omitempty"`
-	Organisation  string               `json:"organisation,omitempty"`
-	Rules         *governance.Rulebook `json:"rules,omitempty"`
-	Status        Status               `json:"status"`
-	Reason        string               `json:"reason,omitempty"`
-	CreatedAt     time.Time            `json:"created_at"`
-	OpenedAt      *time.Time           `json:"opened_at,omitempty"`
-	Deadline      *time.Time           `json:"deadline,omitempty"`
-	ClosedAt      *time.Time           `json:"closed_at,omitempty"`
-	Participation *int                 `json:"participation,omitempty"` // ballots cast so far (open)
-	Tally         *Tally               `json:"tally,omitempty"`         // after the close
-	Grant         *Grant               `json:"grant,omitempty"`
+	ID            string                   `json:"id"`
+	Requester     string                   `json:"requester"`
+	Title         string                   `json:"title"`
+	Purpose       string                   `json:"purpose"`
+	Kind          governance.Kind          `json:"kind"`
+	Pool          string                   `json:"pool,omitempty"`
+	Query         *pooling.Query           `json:"query,omitempty"`
+	Privacy       *Privacy                 `json:"privacy,omitempty"`
+	VotingMinutes int                      `json:"voting_minutes"`
+	GrantDays     int                      `json:"grant_days,omitempty"`
+	Organisation  string                   `json:"organisation,omitempty"`
+	Rules         *governance.Rulebook     `json:"rules,omitempty"`
+	Custodians    *governance.CustodianSet `json:"custodians,omitempty"`
+	Status        Status                   `json:"status"`
+	Reason        string                   `json:"reason,omitempty"`
+	CreatedAt     time.Time                `json:"created_at"`
+	OpenedAt      *time.Time               `json:"opened_at,omitempty"`
+	Deadline      *time.Time               `json:"deadline,omitempty"`
+	ClosedAt      *time.Time               `json:"closed_at,omitempty"`
+	Participation *int                     `json:"participation,omitempty"` // ballots cast so far (open)
+	Tally         *Tally                   `json:"tally,omitempty"`         // after the close
+	Grant         *Grant                   `json:"grant,omitempty"`
 }
 
 // Limits of the free text of a proposal.
@@ -85,7 +88,7 @@ const (
 )
 
 // validate checks a draft against the rulebook and the pool it targets.
-// pool is nil for an amendment.
+// pool is nil for a kind that uses no data (amendment, custodians).
 func (d Draft) validate(rules governance.Rulebook, pool *pooling.Pool) error {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -95,14 +98,18 @@ func (d Draft) validate(rules governance.Rulebook, pool *pooling.Pool) error {
 	if p := strings.TrimSpace(d.Purpose); p == "" || len(p) > maxPurpose {
 		bad("the purpose, in plain words, is required (at most %d characters)", maxPurpose)
 	}
-	rule, ok := rules.Voting[d.Kind]
+	rule, ok := rules.Rule(d.Kind)
 	if !ok {
-		return invalid("kind must be knowledge, reuse or amendment, got %q", d.Kind)
+		return invalid("kind must be knowledge, reuse, amendment or custodians, got %q", d.Kind)
 	}
 	if d.VotingMinutes < rule.MinMinutes || d.VotingMinutes > rule.MaxMinutes {
 		bad("voting_minutes must be within %d..%d for a %s proposal, got %d", rule.MinMinutes, rule.MaxMinutes, d.Kind, d.VotingMinutes)
 	}
-	if d.Kind == governance.Amendment {
+	if d.Custodians != nil && d.Kind != governance.Custodians {
+		bad("only a custodians proposal names custodians")
+	}
+	switch d.Kind {
+	case governance.Amendment:
 		if d.Rules == nil {
 			bad("an amendment carries the rulebook it proposes (rules)")
 		} else if err := d.Rules.Validate(); err != nil {
@@ -111,7 +118,16 @@ func (d Draft) validate(rules governance.Rulebook, pool *pooling.Pool) error {
 		if d.Query != nil || d.Pool != "" || d.Privacy != nil {
 			bad("an amendment unlocks no query: leave pool, query and privacy out")
 		}
-	} else {
+	case governance.Custodians:
+		if d.Custodians == nil {
+			bad("a custodians proposal names the custodians and how many of them open a backup together (custodians: {threshold, accounts})")
+		} else if err := d.Custodians.Validate(); err != nil {
+			bad("%v", err)
+		}
+		if d.Query != nil || d.Pool != "" || d.Privacy != nil || d.Rules != nil || d.GrantDays != 0 || d.Organisation != "" {
+			bad("a custodians election unlocks no query and changes no rule: leave pool, query, privacy, rules, grant_days and organisation out")
+		}
+	default:
 		switch {
 		case d.Pool == "":
 			bad("a pool is required")

@@ -100,7 +100,7 @@ func (s *Service) decorate(row proposalRow) (Proposal, error) {
 		p.Participation = &n
 	}
 	if row.status == StatusPassed || row.status == StatusExpired {
-		if row.draft.Kind != "amendment" {
+		if row.draft.Kind.UsesData() {
 			g, err := grantIn(s.store.DB(), row.id)
 			if err == nil {
 				p.Grant = &g
@@ -295,7 +295,7 @@ func (s *Service) RunQuery(ctx context.Context, actor members.Account, id string
 		return Result{}, raftdata.Errorf(raftdata.CodeForbidden, "this proposal is %s: only a passed proposal unlocks its query", p.Status)
 	}
 	if p.Query == nil {
-		return Result{}, raftdata.Errorf(raftdata.CodeForbidden, "an amendment unlocks no query")
+		return Result{}, raftdata.Errorf(raftdata.CodeForbidden, "a %s proposal unlocks no query", p.Kind)
 	}
 	query := *p.Query
 	if q != nil {
@@ -398,7 +398,7 @@ func (s *Service) Preview(ctx context.Context, id string) (Preview, error) {
 		return Preview{}, err
 	}
 	if p.Query == nil || p.Privacy == nil {
-		return Preview{}, invalid("an amendment reads no data: there is nothing to preview")
+		return Preview{}, invalid("a %s proposal reads no data: there is nothing to preview", p.Kind)
 	}
 	inScope, err := s.pooling.ConsentingMembers(ctx, p.Pool)
 	if err != nil {

@@ -94,7 +94,12 @@ func (b *Backup) EncryptedSize() int64 { return EncryptedBackupSize(b.size) }
 
 // WriteEncrypted writes the backup file, sealed under fk, to w.
 func (b *Backup) WriteEncrypted(w io.Writer, fk BackupFileKey) error {
-	bw, err := newBackupWriter(w, fk, b.Index, b.size)
+	return b.write(w, fk, operatorHeader(fk, b.Index, b.size))
+}
+
+// write writes the file: header, then the framed snapshot sealed under fk.
+func (b *Backup) write(w io.Writer, fk BackupFileKey, header []byte) error {
+	bw, err := startBackupWriter(w, fk, header)
 	if err != nil {
 		return fmt.Errorf("write backup: %w", err)
 	}

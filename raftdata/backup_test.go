@@ -23,7 +23,7 @@ func sealForTest(t *testing.T, key BackupKey, plain []byte, index uint64) []byte
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	bw, err := newBackupWriter(&out, fk, index, int64(len(plain)))
+	bw, err := startBackupWriter(&out, fk, operatorHeader(fk, index, int64(len(plain))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package raftdata
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -21,8 +22,14 @@ import (
 //
 //	header: magic "COOPBKUP" | version uint32 | chunk size uint32
 //	        | salt [32] | applied index uint64 | plaintext size uint64
-//	        | key check [32] = HMAC-SHA256(mac key, the 64 bytes before it)
+//	        | (version 2) envelope length uint32 | envelope
+//	        | key check [32] = HMAC-SHA256(mac key, every byte before it)
 //	chunks: AES-256-GCM(enc key, nonce, plaintext chunk, additional data = header)
+//
+// Version 1 is sealed to the operator's key (below). Version 2 is sealed
+// to share holders (the custodians): its key is split so that any k of n
+// shares rebuild it, and the envelope carries each share sealed to one
+// holder's public key (backupshares.go).
 //
 // Every chunk but the last holds exactly chunk size bytes of plaintext; the
 // last holds fewer (possibly none), so a file cut at a chunk boundary is
@@ -36,12 +43,13 @@ import (
 // operator's key.
 const (
 	backupMagic      = "COOPBKUP"
-	backupVersion    = 1
+	backupVersion    = 1 // sealed to the operator's key
 	backupChunkSize  = 64 << 10
 	backupSaltSize   = 32
-	backupHeaderSize = 8 + 4 + 4 + backupSaltSize + 8 + 8 + sha256.Size
+	backupHeaderSize = 8 + 4 + 4 + backupSaltSize + 8 + 8 + sha256.Size // version 1
 	backupCheckedLen = backupHeaderSize - sha256.Size
 	backupKDFInfo    = "coop backup v1"
+	backupPrefixSize = 8 + 4 + 4 // magic, version, chunk size
 )
 
 // Errors a backup reader reports, each a sentence an operator can act on.
@@ -102,8 +110,14 @@ func (k BackupKey) NewFileKey() (BackupFileKey, error) {
 }
 
 func (k BackupKey) fileKey(salt [backupSaltSize]byte) (BackupFileKey, error) {
+	return k.fileKeyFor(salt, backupKDFInfo)
+}
+
+// fileKeyFor derives a file's keys under the info string of its format
+// version, so that one key never serves two formats.
+func (k BackupKey) fileKeyFor(salt [backupSaltSize]byte, info string) (BackupFileKey, error) {
 	fk := BackupFileKey{salt: salt}
-	okm, err := hkdf.Key(sha256.New, k[:], salt[:], backupKDFInfo, len(fk.enc)+len(fk.mac))
+	okm, err := hkdf.Key(sha256.New, k[:], salt[:], info, len(fk.enc)+len(fk.mac))
 	if err != nil {
 		return fk, fmt.Errorf("derive backup keys: %w", err)
 	}
@@ -144,10 +158,35 @@ func (fk BackupFileKey) aead() cipher.AEAD {
 }
 
 // EncryptedBackupSize is the length of the file that holds plain bytes of
-// plaintext: the header, and 16 bytes of tag per chunk.
+// plaintext, sealed to the operator's key: the header, and 16 bytes of tag
+// per chunk.
 func EncryptedBackupSize(plain int64) int64 {
+	return sealedSize(backupHeaderSize, plain)
+}
+
+// sealedSize is the length of a file whose header has headerLen bytes.
+func sealedSize(headerLen int, plain int64) int64 {
 	chunks := plain/backupChunkSize + 1 // the last chunk is never full
-	return backupHeaderSize + plain + chunks*16
+	return int64(headerLen) + plain + chunks*16
+}
+
+// checkHeader appends the key check to the header's fields.
+func checkHeader(fields []byte, fk BackupFileKey) []byte {
+	mac := hmac.New(sha256.New, fk.mac[:])
+	mac.Write(fields)
+	return mac.Sum(fields)
+}
+
+// headerFields writes the fields every version starts with.
+func headerFields(version uint32, salt [backupSaltSize]byte, index uint64, size int64) []byte {
+	h := make([]byte, backupCheckedLen)
+	copy(h, backupMagic)
+	binary.BigEndian.PutUint32(h[8:], version)
+	binary.BigEndian.PutUint32(h[12:], backupChunkSize)
+	copy(h[16:], salt[:])
+	binary.BigEndian.PutUint64(h[16+backupSaltSize:], index)
+	binary.BigEndian.PutUint64(h[24+backupSaltSize:], uint64(size))
+	return h
 }
 
 // backupWriter seals what is written to it, chunk by chunk, into w.
@@ -161,23 +200,19 @@ type backupWriter struct {
 	closed bool
 }
 
-// newBackupWriter writes the header of a backup of size bytes of plaintext
-// taken at index; Close seals the last chunk.
-func newBackupWriter(w io.Writer, fk BackupFileKey, index uint64, size int64) (*backupWriter, error) {
-	h := make([]byte, backupHeaderSize)
-	copy(h, backupMagic)
-	binary.BigEndian.PutUint32(h[8:], backupVersion)
-	binary.BigEndian.PutUint32(h[12:], backupChunkSize)
-	copy(h[16:], fk.salt[:])
-	binary.BigEndian.PutUint64(h[16+backupSaltSize:], index)
-	binary.BigEndian.PutUint64(h[24+backupSaltSize:], uint64(size))
-	mac := hmac.New(sha256.New, fk.mac[:])
-	mac.Write(h[:backupCheckedLen])
-	copy(h[backupCheckedLen:], mac.Sum(nil))
-	if _, err := w.Write(h); err != nil {
+// operatorHeader is the header of a backup of size bytes of plaintext
+// taken at index, sealed to the operator's key (version 1).
+func operatorHeader(fk BackupFileKey, index uint64, size int64) []byte {
+	return checkHeader(headerFields(backupVersion, fk.salt, index, size), fk)
+}
+
+// startBackupWriter writes a complete header, and seals what follows with
+// it as every chunk's additional data; Close seals the last chunk.
+func startBackupWriter(w io.Writer, fk BackupFileKey, header []byte) (*backupWriter, error) {
+	if _, err := w.Write(header); err != nil {
 		return nil, err
 	}
-	return &backupWriter{w: w, aead: fk.aead(), header: h, buf: make([]byte, 0, backupChunkSize)}, nil
+	return &backupWriter{w: w, aead: fk.aead(), header: header, buf: make([]byte, 0, backupChunkSize)}, nil
 }
 
 func (bw *backupWriter) Write(p []byte) (int, error) {
@@ -253,41 +288,97 @@ type BackupReader struct {
 }
 
 // OpenBackup reads the header of a backup file and checks that key opens
-// it. Reading the returned reader yields the framed snapshot inside.
+// it. Reading the returned reader yields the framed snapshot inside. A
+// backup sealed to custodians is refused: the operator's key opens
+// nothing there (OpenBackupWithShares).
 func OpenBackup(r io.Reader, key BackupKey) (*BackupReader, error) {
-	h := make([]byte, backupHeaderSize)
-	if n, err := io.ReadFull(r, h); err != nil {
-		if n >= len(backupMagic) && string(h[:len(backupMagic)]) == backupMagic {
-			return nil, ErrBackupTruncated
-		}
-		return nil, ErrNotBackup
-	}
-	if string(h[:len(backupMagic)]) != backupMagic {
-		return nil, ErrNotBackup
-	}
-	if v := binary.BigEndian.Uint32(h[8:]); v != backupVersion {
-		return nil, fmt.Errorf("this backup has format version %d; this coop reads version %d", v, backupVersion)
-	}
-	if cs := binary.BigEndian.Uint32(h[12:]); cs != backupChunkSize {
-		return nil, ErrBackupKey // the chunk size is covered by the check
-	}
-	var salt [backupSaltSize]byte
-	copy(salt[:], h[16:])
-	fk, err := key.fileKey(salt)
+	h, err := readHeader(r)
 	if err != nil {
 		return nil, err
 	}
-	mac := hmac.New(sha256.New, fk.mac[:])
-	mac.Write(h[:backupCheckedLen])
-	if !hmac.Equal(mac.Sum(nil), h[backupCheckedLen:]) {
+	if h.version == sharedVersion {
+		return nil, h.sealedToSharesError()
+	}
+	fk, err := key.fileKey(h.salt)
+	if err != nil {
+		return nil, err
+	}
+	return h.reader(r, fk)
+}
+
+// backupHeader is a header as read, before any key checked it.
+type backupHeader struct {
+	version  uint32
+	salt     [backupSaltSize]byte
+	index    uint64
+	size     int64
+	envelope []byte // version 2
+	raw      []byte // every byte of the header, key check included
+}
+
+// maxEnvelope bounds what a header may announce, so that a damaged length
+// cannot make a reader allocate gigabytes.
+const maxEnvelope = 1 << 20
+
+// readHeader reads and parses a header of any version this coop reads.
+func readHeader(r io.Reader) (backupHeader, error) {
+	var h backupHeader
+	raw := make([]byte, backupCheckedLen, backupHeaderSize)
+	if n, err := io.ReadFull(r, raw); err != nil {
+		if n >= len(backupMagic) && string(raw[:len(backupMagic)]) == backupMagic {
+			return h, ErrBackupTruncated
+		}
+		return h, ErrNotBackup
+	}
+	if string(raw[:len(backupMagic)]) != backupMagic {
+		return h, ErrNotBackup
+	}
+	h.version = binary.BigEndian.Uint32(raw[8:])
+	if h.version != backupVersion && h.version != sharedVersion {
+		return h, fmt.Errorf("this backup has format version %d; this coop reads versions %d and %d", h.version, backupVersion, sharedVersion)
+	}
+	if cs := binary.BigEndian.Uint32(raw[12:]); cs != backupChunkSize {
+		return h, ErrBackupKey // the chunk size is covered by the check
+	}
+	copy(h.salt[:], raw[16:])
+	h.index = binary.BigEndian.Uint64(raw[16+backupSaltSize:])
+	h.size = int64(binary.BigEndian.Uint64(raw[24+backupSaltSize:]))
+	if h.version == sharedVersion {
+		var n [4]byte
+		if _, err := io.ReadFull(r, n[:]); err != nil {
+			return h, ErrBackupTruncated
+		}
+		length := binary.BigEndian.Uint32(n[:])
+		if length == 0 || length > maxEnvelope {
+			return h, errors.New("the backup's header is damaged: its envelope has an impossible length")
+		}
+		h.envelope = make([]byte, length)
+		if _, err := io.ReadFull(r, h.envelope); err != nil {
+			return h, ErrBackupTruncated
+		}
+		raw = append(append(raw, n[:]...), h.envelope...)
+	}
+	check := make([]byte, sha256.Size)
+	if _, err := io.ReadFull(r, check); err != nil {
+		return h, ErrBackupTruncated
+	}
+	h.raw = append(raw, check...)
+	return h, nil
+}
+
+// reader checks that fk opens the file of this header, and returns the
+// reader of its chunks.
+func (h backupHeader) reader(r io.Reader, fk BackupFileKey) (*BackupReader, error) {
+	fields := h.raw[:len(h.raw)-sha256.Size]
+	if !hmac.Equal(checkHeader(bytes.Clone(fields), fk)[len(fields):], h.raw[len(fields):]) {
 		return nil, ErrBackupKey
 	}
 	return &BackupReader{
-		Index:  binary.BigEndian.Uint64(h[16+backupSaltSize:]),
-		Size:   int64(binary.BigEndian.Uint64(h[24+backupSaltSize:])),
+		Index:  h.index,
+		Size:   h.size,
 		r:      r,
 		aead:   fk.aead(),
-		header: h,
+		header: h.raw,
 		in:     make([]byte, backupChunkSize+16),
 	}, nil
 }

@@ -117,6 +117,8 @@ func New(deps Deps) *fiber.App {
 	api.Delete("/cluster/nodes/:id", s.removeNode)
 	api.Post("/backup", s.backup)
 	api.Get("/governance/rules", s.rules)
+	api.Get("/governance/custodians", s.custodians)
+	api.Put("/me/custodian-key", s.setCustodianKey)
 
 	api.Post("/signup", s.signup)
 	api.Post("/login", s.login)

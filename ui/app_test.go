@@ -52,9 +52,15 @@ func openEnv(t testing.TB) *testEnv {
 // envOn is openEnv on a node already started (the leader of a cluster).
 func envOn(t testing.TB, n *raftdatatest.Node) *testEnv {
 	t.Helper()
+	return envWithRules(t, n, governance.Default())
+}
+
+// envWithRules is envOn under the rulebook rules.
+func envWithRules(t testing.TB, n *raftdatatest.Node, rules governance.Rulebook) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	gov := governance.New(n.Store)
-	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := gov.Bootstrap(ctx, rules); err != nil {
 		t.Fatal(err)
 	}
 	e := &testEnv{store: n.Store, members: members.New(n.Store, members.Options{Rulebook: gov})}

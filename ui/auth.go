@@ -34,6 +34,8 @@ type Members interface {
 	Accounts(ctx context.Context, actor members.Account) ([]members.Account, error)
 	SignCharter(ctx context.Context, actor members.Account, kind members.CharterKind, lang string) error
 	RunRetention(ctx context.Context) (members.RetentionReport, error)
+	Get(ctx context.Context, id string) (members.Account, error)
+	MemberByEmail(ctx context.Context, actor members.Account, email string) (members.Account, error)
 }
 
 const (

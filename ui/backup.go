@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -23,10 +24,20 @@ type Backups interface {
 // the first byte goes out.
 const backupCopyTimeout = 2 * time.Minute
 
+// Sealing modes a backup answer names in X-Coop-Backup-Sealing.
+const (
+	sealedToOperator   = "operator"
+	sealedToCustodians = "custodians"
+)
+
 // backup answers POST /api/v1/backup {"key"} (operator): the state as an
-// encrypted backup file, sealed on this node under the file key that
-// `coop backup` derived from the operator's key, so no plaintext leaves
-// the node. X-Coop-Backup-Index says the index it was taken at.
+// encrypted backup file, sealed on this node, so no plaintext leaves it.
+// Once the members' custodians have all registered their keys, the file
+// is sealed to them (any k of n open it) and the operator's key, if
+// given, is not used: the choice is the cluster's, not the caller's.
+// Until then it is sealed under the file key that `coop backup` derived
+// from the operator's key ("key", required then). X-Coop-Backup-Index
+// says the index it was taken at, X-Coop-Backup-Sealing to whom.
 func (s *server) backup(c *fiber.Ctx) error {
 	a, err := requireRole(c, members.RoleOperator)
 	if err != nil {
@@ -41,9 +52,11 @@ func (s *server) backup(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	key, err := raftdata.ParseBackupFileKey(in.Key)
-	if err != nil {
-		return err
+	var key raftdata.BackupFileKey
+	if in.Key != "" {
+		if key, err = raftdata.ParseBackupFileKey(in.Key); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), backupCopyTimeout)
 	defer cancel()
@@ -51,10 +64,33 @@ func (s *server) backup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	size := b.EncryptedSize()
-	s.log.Info("backup started", "index", b.Index, "bytes", size, "operator", a.ID)
+	// Read after the backup's sync: the custodians this node knows are
+	// those of the copy's index, or newer.
+	custodians, err := s.deps.Rules.Custodians(ctx)
+	if err != nil {
+		b.Close()
+		return err
+	}
+	write := func(w io.Writer) error { return b.WriteEncrypted(w, key) }
+	size, sealing := b.EncryptedSize(), sealedToOperator
+	if set := custodians.Sealing; set != nil {
+		sk, err := raftdata.SealToHolders(raftdata.ShareHolders{Threshold: set.Threshold, Recipients: set.Recipients(),
+			Label: "custodian set " + strconv.Itoa(set.Version)}, b.Index)
+		if err != nil {
+			b.Close()
+			return err
+		}
+		write = func(w io.Writer) error { return b.WriteSealed(w, sk) }
+		size, sealing = b.SealedSize(sk), sealedToCustodians
+		c.Set("X-Coop-Backup-Custodians", fmt.Sprintf("%d of %d", set.Threshold, len(set.Custodians)))
+	} else if in.Key == "" {
+		b.Close()
+		return raftdata.Errorf(raftdata.CodeConflict, "the members have no custodians with registered keys yet, so backups are sealed to the operator's key: give one (coop backup --key-file KEY)")
+	}
+	s.log.Info("backup started", "index", b.Index, "bytes", size, "sealed_to", sealing, "operator", a.ID)
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
 	c.Set("X-Coop-Backup-Index", strconv.FormatUint(b.Index, 10))
+	c.Set("X-Coop-Backup-Sealing", sealing)
 	c.Context().SetConnectionClose()
 	// fasthttp reads the pipe while it writes the answer, and closes it
 	// when done or when the client goes away, which ends the writer.
@@ -62,7 +98,7 @@ func (s *server) backup(c *fiber.Ctx) error {
 	conn := c.Context().Conn()
 	go func() {
 		defer b.Close()
-		err := b.WriteEncrypted(rollingDeadline{pw, conn}, key)
+		err := write(rollingDeadline{pw, conn})
 		pw.CloseWithError(err)
 		if err != nil {
 			s.log.Warn("backup not sent in full", "index", b.Index, "error", err)

@@ -47,7 +47,11 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses}
+	backups, err := w.backupsView(c)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, Backups: backups}
 	if cs, err := w.deps.Cluster.Cluster(ctx); err != nil {
 		v.ClusterError = asCoded(err).Message
 	} else {

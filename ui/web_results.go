@@ -22,6 +22,9 @@ import (
 // anyone), and the requester's run form.
 func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Proposal) error {
 	a, logged := actor(c) // anonymous visitors read published results too
+	if err := w.proposalCustodians(c, prop, v); err != nil {
+		return err
+	}
 	if prop.Query == nil {
 		return nil
 	}

@@ -15,9 +15,13 @@ func (w *web) rulesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	view := pages.Rules{Page: p, Version: v.Version, Disclosure: v.Rules.Disclosure, Retention: v.Rules.Retention}
+	backups, err := w.backupsView(c)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	view := pages.Rules{Page: p, Version: v.Version, Disclosure: v.Rules.Disclosure, Retention: v.Rules.Retention, Backups: backups}
 	for _, k := range governance.Kinds {
-		rule, ok := v.Rules.Voting[k]
+		rule, ok := v.Rules.Rule(k)
 		if !ok {
 			continue
 		}

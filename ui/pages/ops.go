@@ -18,6 +18,7 @@ type Ops struct {
 	Accounts     []members.Account
 	Error        components.FormError
 	Accesses     []pooling.AccessEvent // the access journal, newest first
+	Backups      Backups
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied

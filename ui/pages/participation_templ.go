@@ -221,7 +221,7 @@ func ProposalLinks(p components.Page, id, kind, status string) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if kind != "amendment" {
+			if kind == "knowledge" || kind == "reuse" {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<li><a href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -45,6 +45,7 @@ type Rules struct {
 	Kinds      []KindRule
 	Disclosure governance.Disclosure
 	Retention  governance.Retention
+	Backups    Backups
 }
 
 // Pools is the list of pools.
@@ -88,8 +89,9 @@ type Proposal struct {
 	Chart         *components.BarChart
 	Grant         *GrantView
 	Vote          VoteForm
-	Preview       *PreviewView // "before you vote", for members while it is open
-	Results       []ResultView // released runs the visitor may read
+	Preview       *PreviewView  // "before you vote", for members while it is open
+	Custodians    *CustodianSet // the set a custodians election names
+	Results       []ResultView  // released runs the visitor may read
 	Run           RunForm
 }
 
