@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -101,7 +102,8 @@ func tlsHandshakeError(err error) bool {
 
 // streamLayer is the Raft transport's connections: TCP, or TLS over TCP
 // when the cluster runs mutual TLS, through the fault tests' Network when
-// one is set.
+// one is set. Without TLS every connection opens with the cluster key
+// handshake (clusterkey.go) both ways.
 type streamLayer struct {
 	net.Listener
 	advertise net.Addr
@@ -112,7 +114,8 @@ var _ raft.StreamLayer = (*streamLayer)(nil)
 
 // newStreamLayer listens on bind. The advertised address is the one peers
 // dial; it defaults to the bound address, which must then be a real one.
-func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP func(ctx context.Context, addr string) (net.Conn, error)) (*streamLayer, error) {
+// Peers prove themselves with clusterTLS when it is set, else with key.
+func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, key *clusterKey, dialTCP func(ctx context.Context, addr string) (net.Conn, error), logger *slog.Logger) (*streamLayer, error) {
 	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return nil, err
@@ -124,9 +127,13 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP fu
 		ln.Close()
 		return nil, fmt.Errorf("%s is not an address peers can dial: give an advertise address", advertise)
 	}
-	l := &streamLayer{Listener: ln, advertise: advertise, dial: dialTCP}
-	if clusterTLS != nil {
-		l.Listener = handshakeBounded{tls.NewListener(ln, clusterTLS.raftServerConfig()), handshakeTimeout}
+	refused := func(remote net.Addr, err error) {
+		logger.Warn("raft connection dropped", "remote", remote.String(), "error", err)
+	}
+	l := &streamLayer{Listener: ln, advertise: advertise}
+	switch {
+	case clusterTLS != nil:
+		l.Listener = handshakeBounded{tls.NewListener(ln, clusterTLS.raftServerConfig()), handshakeTimeout, tlsHandshake, refused}
 		clientConfig := clusterTLS.clientConfig()
 		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			conn, err := dialTCP(ctx, addr)
@@ -140,20 +147,47 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP fu
 			}
 			return tc, nil
 		}
+	case key != nil:
+		l.Listener = handshakeBounded{ln, handshakeTimeout, func(ctx context.Context, c net.Conn) error {
+			deadline, _ := ctx.Deadline()
+			return key.acceptHandshake(c, deadline)
+		}, refused}
+		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			conn, err := dialTCP(ctx, addr)
+			if err != nil {
+				return nil, err
+			}
+			deadline, ok := ctx.Deadline()
+			if !ok {
+				deadline = time.Now().Add(handshakeTimeout)
+			}
+			if err := key.dialHandshake(conn, deadline); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("raft connection to %s: %w", addr, err)
+			}
+			return conn, nil
+		}
+	default:
+		ln.Close()
+		return nil, errors.New("raft connections need the cluster key or mutual TLS")
 	}
 	return l, nil
 }
 
-// handshakeTimeout bounds the TLS handshake of an accepted Raft
-// connection: a peer that connects and says nothing is dropped.
+// handshakeTimeout bounds the handshake of an accepted Raft connection
+// (TLS, or the cluster key's): a peer that connects and says nothing is
+// dropped.
 const handshakeTimeout = 10 * time.Second
 
-// handshakeBounded accepts TLS connections whose handshake, run on their
-// first read or write (not in Accept, so one silent peer does not hold up
-// the others), must end within timeout.
+// handshakeBounded accepts connections whose handshake, run on their first
+// read or write (not in Accept, so one silent peer does not hold up the
+// others), must end within timeout. A connection whose handshake fails is
+// closed, reported to refused, and gives raft nothing but an error.
 type handshakeBounded struct {
 	net.Listener
-	timeout time.Duration
+	timeout   time.Duration
+	handshake func(ctx context.Context, conn net.Conn) error
+	refused   func(remote net.Addr, err error)
 }
 
 func (l handshakeBounded) Accept() (net.Conn, error) {
@@ -161,22 +195,30 @@ func (l handshakeBounded) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &boundedHandshakeConn{Conn: c.(*tls.Conn), timeout: l.timeout}, nil
+	return &boundedHandshakeConn{Conn: c, l: l}, nil
+}
+
+// tlsHandshake is the handshake of a connection from tls.NewListener.
+func tlsHandshake(ctx context.Context, c net.Conn) error {
+	return c.(*tls.Conn).HandshakeContext(ctx)
 }
 
 type boundedHandshakeConn struct {
-	*tls.Conn
-	timeout time.Duration
-	once    sync.Once
-	err     error
+	net.Conn
+	l    handshakeBounded
+	once sync.Once
+	err  error
 }
 
 func (c *boundedHandshakeConn) handshake() error {
 	c.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), c.l.timeout)
 		defer cancel()
-		if c.err = c.Conn.HandshakeContext(ctx); c.err != nil {
+		if c.err = c.l.handshake(ctx, c.Conn); c.err != nil {
 			c.Conn.Close()
+			if c.l.refused != nil {
+				c.l.refused(c.Conn.RemoteAddr(), c.err)
+			}
 		}
 	})
 	return c.err
