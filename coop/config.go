@@ -24,12 +24,7 @@ type Config struct {
 	Join          string // HTTP URL of a cluster member to join; empty: start or resume alone
 	NATS          string // URL of an external NATS; empty: an embedded server
 	NATSListen    string // address the embedded NATS listens on; empty: in-process only
-	// The cluster key, a secret every node proves to its peers (unless
-	// --tls-ca): given once, with --cluster-key (COOP_CLUSTER_KEY) or
-	// --cluster-key-file (COOP_CLUSTER_KEY_FILE), the node keeps it in
-	// Data/cluster-key. Empty on a new cluster's first node: a random one.
-	ClusterKey     string
-	ClusterKeyFile string
+	ClusterKey    string // the cluster's secret, given once (or ClusterKeyFile); see clusterkey.go
 	Demo          bool   // seed a demo coop at bootstrap
 	Rules         string // rulebook file read at the bootstrap of a new cluster
 	AdvertiseHTTP string // URL peers use to reach HTTP; empty: http://<HTTP>
@@ -37,6 +32,13 @@ type Config struct {
 	TLSCert       string // PEM certificate file: the node serves HTTPS
 	TLSKey        string // PEM private key file of TLSCert
 	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
+
+	// ClusterKeyFile names a file holding the cluster key, the secret
+	// every node proves to its peers (unless --tls-ca): a joining node is
+	// given it once, here or in ClusterKey, and keeps it in
+	// Data/cluster-key; a new cluster's first node without either makes a
+	// random one there.
+	ClusterKeyFile string
 
 	// Snapshots: every SnapshotThreshold new log entries (checked every
 	// SnapshotInterval) the state is snapshotted and the log before it

@@ -53,8 +53,8 @@ type Node struct {
 	members    *members.Service
 	pooling    *pooling.Service
 	proposals  *proposals.Service
-	keyFile string // DATA/cluster-key; "" under mutual TLS (clusterkey.go)
-	joinKey string // the key a joining node keeps once it joined
+	keyFile    string // DATA/cluster-key; "" under mutual TLS (clusterkey.go)
+	joinKey    string // the key a joining node keeps once it joined
 
 	// network, set by fault tests before Start, carries the node's
 	// connections to its peers so that a test can cut them.
