@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -253,4 +255,33 @@ func (k *clusterKey) acceptHandshake(conn net.Conn, deadline time.Time) error {
 		return errors.New("the peer did not prove the cluster key")
 	}
 	return conn.SetDeadline(time.Time{})
+}
+
+// refusalLog logs the callers a node turns away, at most one line per
+// refusalLogEvery for each message, with how many it did not log in
+// between: a caller without the key cannot flood the log.
+type refusalLog struct {
+	logger  *slog.Logger
+	mu      sync.Mutex
+	last    map[string]time.Time
+	skipped map[string]int
+}
+
+const refusalLogEvery = 10 * time.Second
+
+func (l *refusalLog) log(msg, remote, reason string) {
+	l.mu.Lock()
+	now := time.Now()
+	if now.Sub(l.last[msg]) < refusalLogEvery {
+		l.skipped[msg]++
+		l.mu.Unlock()
+		return
+	}
+	if l.last == nil {
+		l.last, l.skipped = map[string]time.Time{}, map[string]int{}
+	}
+	skipped := l.skipped[msg]
+	l.last[msg], l.skipped[msg] = now, 0
+	l.mu.Unlock()
+	l.logger.Warn(msg, "remote", remote, "reason", reason, "more_refused_since_last_line", skipped)
 }

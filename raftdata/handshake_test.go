@@ -31,7 +31,7 @@ func selfSignedTLS(t *testing.T) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
-func testKey(t *testing.T, secret string) *clusterKey {
+func testKey(t testing.TB, secret string) *clusterKey {
 	t.Helper()
 	k, err := deriveClusterKey(secret)
 	if err != nil {
@@ -40,75 +40,111 @@ func testKey(t *testing.T, secret string) *clusterKey {
 	return k
 }
 
-// keyListener is a Raft listener that asks for key, as newStreamLayer
-// makes it, reporting refused connections on the returned channel.
-func keyListener(t *testing.T, key *clusterKey, timeout time.Duration) (handshakeBounded, <-chan error) {
+// handshakeListen is a Raft listener as newStreamLayer makes it, with
+// handshake and timeout; refused connections are reported on the channel.
+func handshakeListen(t *testing.T, wrap func(net.Listener) net.Listener, handshake func(context.Context, net.Conn) error, timeout time.Duration) (*handshakeListener, <-chan error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := make(chan error, 1)
-	l := handshakeBounded{ln, timeout, func(ctx context.Context, c net.Conn) error {
-		deadline, _ := ctx.Deadline()
-		return key.acceptHandshake(c, deadline)
-	}, func(_ net.Addr, err error) { refused <- err }}
+	refused := make(chan error, 8)
+	l := newHandshakeListener(wrap(ln), timeout, handshake, func(_ net.Addr, err error) { refused <- err })
 	t.Cleanup(func() { l.Close() })
 	return l, refused
 }
 
+func keyHandshake(key *clusterKey) func(context.Context, net.Conn) error {
+	return func(ctx context.Context, c net.Conn) error {
+		deadline, _ := ctx.Deadline()
+		return key.acceptHandshake(c, deadline)
+	}
+}
+
+func noWrap(ln net.Listener) net.Listener { return ln }
+
+// acceptOne returns the next connection the listener hands raft, or nil if
+// none comes within wait.
+func acceptOne(l *handshakeListener, wait time.Duration) net.Conn {
+	got := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			c = nil
+		}
+		got <- c
+	}()
+	select {
+	case c := <-got:
+		return c
+	case <-time.After(wait):
+		return nil
+	}
+}
+
 // A peer that opens a connection to a Raft port and never says a word is
-// dropped once the handshake time is up, and holds up no one else: under
-// TLS and under the cluster key.
+// dropped once the handshake time is up, never reaches raft, and holds up
+// no one else: under TLS and under the cluster key.
 func TestSilentPeerIsDroppedAfterTheHandshakeTime(t *testing.T) {
 	const timeout = 200 * time.Millisecond
-	listeners := map[string]func() handshakeBounded{
-		"TLS": func() handshakeBounded {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
+	serverTLS := selfSignedTLS(t)
+	key := testKey(t, testClusterKey)
+	modes := []struct {
+		name      string
+		wrap      func(net.Listener) net.Listener
+		handshake func(context.Context, net.Conn) error
+		dial      func(addr string) (net.Conn, error) // a peer that does shake hands
+	}{
+		{"TLS", func(ln net.Listener) net.Listener { return tls.NewListener(ln, serverTLS) }, tlsHandshake,
+			func(addr string) (net.Conn, error) {
+				return tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+			}},
+		{"cluster key", noWrap, keyHandshake(key), func(addr string) (net.Conn, error) {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				err = key.dialHandshake(c, time.Now().Add(5*time.Second))
 			}
-			return handshakeBounded{tls.NewListener(ln, selfSignedTLS(t)), timeout, tlsHandshake, nil}
-		},
-		"cluster key": func() handshakeBounded {
-			l, _ := keyListener(t, testKey(t, testClusterKey), timeout)
-			return l
-		},
+			return c, err
+		}},
 	}
-	for name, listen := range listeners {
-		t.Run(name, func(t *testing.T) {
-			bounded := listen()
-			defer bounded.Close()
-			silent, err := net.Dial("tcp", bounded.Addr().String())
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			l, refused := handshakeListen(t, m.wrap, m.handshake, timeout)
+			silent, err := net.Dial("tcp", l.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer silent.Close()
-			conn, err := bounded.Accept()
+			good, err := m.dial(l.Addr().String()) // while the silent one waits
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("a peer that shakes hands: %v", err)
 			}
-			read := make(chan error, 1)
-			go func() {
-				_, err := conn.Read(make([]byte, 1))
-				read <- err
-			}()
+			defer good.Close()
+			if c := acceptOne(l, 5*time.Second); c == nil {
+				t.Fatal("the peer that shook hands was not handed to raft")
+			} else {
+				c.Close()
+			}
+			silent.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := silent.Read(make([]byte, 1)); err == nil || strings.Contains(err.Error(), "timeout") {
+				t.Fatalf("the silent peer's connection was not closed: %v", err)
+			}
 			select {
-			case err := <-read:
-				if err == nil {
-					t.Fatal("a read from a peer that never shook hands succeeded")
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the read from a silent peer is still waiting: the handshake has no time limit")
+			case <-refused:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the silent peer was not reported")
+			}
+			if c := acceptOne(l, 100*time.Millisecond); c != nil {
+				t.Fatal("the silent peer was handed to raft")
 			}
 		})
 	}
 }
 
-// TestClusterKeyHandshakeProvesTheKeyBothWays: a Raft connection carries
-// bytes only between two holders of the same key; a listener with another
-// key is found out by the dialler, a dialler with another key (or none,
-// speaking raft at once) by the listener, and each side says why.
+// TestClusterKeyHandshakeProvesTheKeyBothWays: raft gets a Raft connection
+// only between two holders of the same key; a listener with another key is
+// found out by the dialler, a dialler with another key (or none, speaking
+// raft at once) by the listener, and each side says why.
 func TestClusterKeyHandshakeProvesTheKeyBothWays(t *testing.T) {
 	right := testKey(t, testClusterKey)
 	wrong := testKey(t, "another-clusters-key-0123456789abcdef")
@@ -124,31 +160,12 @@ func TestClusterKeyHandshakeProvesTheKeyBothWays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, refused := keyListener(t, tt.listener, 5*time.Second)
-			accepted := make(chan net.Conn, 1)
-			go func() {
-				c, err := l.Accept()
-				if err == nil {
-					accepted <- c
-				}
-			}()
+			l, refused := handshakeListen(t, noWrap, keyHandshake(tt.listener), 5*time.Second)
 			conn, err := net.Dial("tcp", l.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			server := <-accepted
-			defer server.Close()
-			echoed := make(chan string, 1)
-			go func() { // raft's side: read what the peer sends once the handshake is through
-				b := make([]byte, 5)
-				_, err := io.ReadFull(server, b)
-				if err != nil {
-					echoed <- "error: " + err.Error()
-					return
-				}
-				echoed <- string(b)
-			}()
 			if tt.dialler == nil {
 				conn.Write([]byte("\x00\x85\xa4Term\x05\xa6Leader")) // the start of an AppendEntries, as raft writes it
 			} else {
@@ -165,15 +182,17 @@ func TestClusterKeyHandshakeProvesTheKeyBothWays(t *testing.T) {
 					conn.Write([]byte("hello"))
 				}
 			}
-			got := <-echoed
 			if tt.refusedWith == "" {
-				if got != "hello" {
-					t.Fatalf("the listener read %q, want hello", got)
+				server := acceptOne(l, 5*time.Second)
+				if server == nil {
+					t.Fatal("the connection was not handed to raft")
+				}
+				defer server.Close()
+				b := make([]byte, 5)
+				if _, err := io.ReadFull(server, b); err != nil || string(b) != "hello" {
+					t.Fatalf("raft read %q, %v; want hello", b, err)
 				}
 				return
-			}
-			if !strings.HasPrefix(got, "error: ") {
-				t.Fatalf("raft read %q from a peer without the key", got)
 			}
 			select {
 			case err := <-refused:
@@ -182,6 +201,9 @@ func TestClusterKeyHandshakeProvesTheKeyBothWays(t *testing.T) {
 				}
 			case <-time.After(5 * time.Second):
 				t.Fatal("the refused connection was not reported")
+			}
+			if c := acceptOne(l, 100*time.Millisecond); c != nil {
+				t.Fatal("a connection without the key was handed to raft")
 			}
 		})
 	}

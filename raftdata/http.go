@@ -81,7 +81,7 @@ func (s *Store) requireClusterCaller(next http.Handler) http.Handler {
 // cluster, and says so in the node's log (never the secret: there is none
 // in a request).
 func (s *Store) refuse(w http.ResponseWriter, r *http.Request, why string) {
-	s.logger.Warn("node-to-node call refused", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "reason", why)
+	s.denied.log("node-to-node call refused", r.RemoteAddr, r.Method+" "+r.URL.Path+": "+why)
 	writeError(w, Errorf(CodeForbidden, "%s", why))
 }
 

@@ -1,11 +1,15 @@
 package raftdata
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -128,4 +132,41 @@ func TestForwardedApplyRejectsGarbage(t *testing.T) {
 			t.Fatalf("body %q: status %d, want 400", body, resp.StatusCode)
 		}
 	}
+}
+
+// TestRefusedCallsAreLoggedWithoutFlooding: a caller without the key is
+// logged (its address and why), but a flood of them makes one line per
+// ten seconds, saying how many more there were.
+func TestRefusedCallsAreLoggedWithoutFlooding(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	n := startNode(t, "n1", t.TempDir(), "", true, func(c *Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, nil))
+	})
+	defer n.stop()
+	leaderOf(t, n)
+	for range 50 {
+		req := httptest.NewRequest(http.MethodGet, pathStatus, nil)
+		req.RemoteAddr = "192.0.2.7:5000"
+		n.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Count(logs.String(), "node-to-node call refused"); got != 1 {
+		t.Fatalf("%d log lines for 50 refused calls, want 1:\n%s", got, logs.String())
+	}
+	if !strings.Contains(logs.String(), "192.0.2.7:5000") || strings.Contains(logs.String(), testClusterKey) {
+		t.Fatalf("the line does not name the caller, or holds the key:\n%s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

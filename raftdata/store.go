@@ -114,6 +114,7 @@ type Store struct {
 	raft   *raft.Raft
 	trans  *raft.NetworkTransport
 	key    *clusterKey // nil under mutual TLS
+	denied *refusalLog // callers without the key or certificate (clusterkey.go)
 	logs   *logStore
 	state  *stateDB
 	client *http.Client
@@ -139,7 +140,7 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{}), opened: time.Now()}
+	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{}), opened: time.Now(), denied: &refusalLog{logger: cfg.Logger}}
 	if cfg.TLS == nil {
 		var err error
 		if s.key, err = deriveClusterKey(cfg.ClusterKey); err != nil {
@@ -199,7 +200,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 			return nil, fmt.Errorf("raft advertise address %q: %w", cfg.RaftAdvertise, err)
 		}
 	}
-	stream, err := newStreamLayer(cfg.RaftBind, advertise, cfg.TLS, s.key, dialPeer, cfg.Logger)
+	stream, err := newStreamLayer(cfg.RaftBind, advertise, cfg.TLS, s.key, dialPeer, func(remote net.Addr, err error) {
+		s.denied.log("raft connection dropped", remote.String(), err.Error())
+	})
 	if err != nil {
 		return nil, fmt.Errorf("listen for raft on %s: %w", cfg.RaftBind, err)
 	}

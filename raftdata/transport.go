@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -115,7 +114,8 @@ var _ raft.StreamLayer = (*streamLayer)(nil)
 // newStreamLayer listens on bind. The advertised address is the one peers
 // dial; it defaults to the bound address, which must then be a real one.
 // Peers prove themselves with clusterTLS when it is set, else with key.
-func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, key *clusterKey, dialTCP func(ctx context.Context, addr string) (net.Conn, error), logger *slog.Logger) (*streamLayer, error) {
+// A connection whose handshake fails is reported to refused.
+func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, key *clusterKey, dialTCP func(ctx context.Context, addr string) (net.Conn, error), refused func(net.Addr, error)) (*streamLayer, error) {
 	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return nil, err
@@ -127,13 +127,10 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, key *clust
 		ln.Close()
 		return nil, fmt.Errorf("%s is not an address peers can dial: give an advertise address", advertise)
 	}
-	refused := func(remote net.Addr, err error) {
-		logger.Warn("raft connection dropped", "remote", remote.String(), "error", err)
-	}
 	l := &streamLayer{Listener: ln, advertise: advertise}
 	switch {
 	case clusterTLS != nil:
-		l.Listener = handshakeBounded{tls.NewListener(ln, clusterTLS.raftServerConfig()), handshakeTimeout, tlsHandshake, refused}
+		l.Listener = newHandshakeListener(tls.NewListener(ln, clusterTLS.raftServerConfig()), handshakeTimeout, tlsHandshake, refused)
 		clientConfig := clusterTLS.clientConfig()
 		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			conn, err := dialTCP(ctx, addr)
@@ -148,10 +145,10 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, key *clust
 			return tc, nil
 		}
 	case key != nil:
-		l.Listener = handshakeBounded{ln, handshakeTimeout, func(ctx context.Context, c net.Conn) error {
+		l.Listener = newHandshakeListener(ln, handshakeTimeout, func(ctx context.Context, c net.Conn) error {
 			deadline, _ := ctx.Deadline()
 			return key.acceptHandshake(c, deadline)
-		}, refused}
+		}, refused)
 		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			conn, err := dialTCP(ctx, addr)
 			if err != nil {
@@ -179,63 +176,84 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, key *clust
 // dropped.
 const handshakeTimeout = 10 * time.Second
 
-// handshakeBounded accepts connections whose handshake, run on their first
-// read or write (not in Accept, so one silent peer does not hold up the
-// others), must end within timeout. A connection whose handshake fails is
-// closed, reported to refused, and gives raft nothing but an error.
-type handshakeBounded struct {
+// handshakeListener hands raft only the connections whose handshake
+// succeeded. Each accepted connection shakes hands on a goroutine of its
+// own, within timeout, so a silent peer holds up no one else; a failed one
+// is closed and reported to refused, and raft never sees a byte of it.
+type handshakeListener struct {
 	net.Listener
 	timeout   time.Duration
 	handshake func(ctx context.Context, conn net.Conn) error
 	refused   func(remote net.Addr, err error)
+
+	ready     chan net.Conn
+	errs      chan error
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
-func (l handshakeBounded) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+func newHandshakeListener(ln net.Listener, timeout time.Duration, handshake func(ctx context.Context, conn net.Conn) error, refused func(net.Addr, error)) *handshakeListener {
+	l := &handshakeListener{Listener: ln, timeout: timeout, handshake: handshake, refused: refused,
+		ready: make(chan net.Conn), errs: make(chan error), done: make(chan struct{})}
+	go l.acceptLoop()
+	return l
+}
+
+func (l *handshakeListener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			select {
+			case l.errs <- err:
+			case <-l.done:
+				return
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		go l.shakeHands(c)
 	}
-	return &boundedHandshakeConn{Conn: c, l: l}, nil
+}
+
+func (l *handshakeListener) shakeHands(c net.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	defer cancel()
+	if err := l.handshake(ctx, c); err != nil {
+		c.Close()
+		if l.refused != nil {
+			l.refused(c.RemoteAddr(), err)
+		}
+		return
+	}
+	select {
+	case l.ready <- c:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+// Accept returns the next connection whose handshake succeeded.
+func (l *handshakeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case err := <-l.errs:
+		return nil, err
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handshakeListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
 }
 
 // tlsHandshake is the handshake of a connection from tls.NewListener.
 func tlsHandshake(ctx context.Context, c net.Conn) error {
 	return c.(*tls.Conn).HandshakeContext(ctx)
-}
-
-type boundedHandshakeConn struct {
-	net.Conn
-	l    handshakeBounded
-	once sync.Once
-	err  error
-}
-
-func (c *boundedHandshakeConn) handshake() error {
-	c.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.l.timeout)
-		defer cancel()
-		if c.err = c.l.handshake(ctx, c.Conn); c.err != nil {
-			c.Conn.Close()
-			if c.l.refused != nil {
-				c.l.refused(c.Conn.RemoteAddr(), c.err)
-			}
-		}
-	})
-	return c.err
-}
-
-func (c *boundedHandshakeConn) Read(p []byte) (int, error) {
-	if err := c.handshake(); err != nil {
-		return 0, err
-	}
-	return c.Conn.Read(p)
-}
-
-func (c *boundedHandshakeConn) Write(p []byte) (int, error) {
-	if err := c.handshake(); err != nil {
-		return 0, err
-	}
-	return c.Conn.Write(p)
 }
 
 func withServerName(c *tls.Config, addr string) *tls.Config {
