@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -161,17 +160,14 @@ func signedCall(t *testing.T, method, url, key, body string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
 	if err := raftdata.SignRequest(req, key); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := testClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	var headers []string
+	for name := range req.Header {
+		headers = append(headers, name, req.Header.Get(name))
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return apiCall(t, method, url, "", "application/json", body, headers...)
 }
 
 // TestAttack_TheRightKeyJoinsAndARestartNeedsNoKey: the first node makes
