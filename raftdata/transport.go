@@ -180,21 +180,23 @@ const handshakeTimeout = 10 * time.Second
 // succeeded. Each accepted connection shakes hands on a goroutine of its
 // own, within timeout, so a silent peer holds up no one else; a failed one
 // is closed and reported to refused, and raft never sees a byte of it.
+// Closing the listener ends the handshakes under way.
 type handshakeListener struct {
 	net.Listener
 	timeout   time.Duration
 	handshake func(ctx context.Context, conn net.Conn) error
 	refused   func(remote net.Addr, err error)
 
-	ready     chan net.Conn
-	errs      chan error
-	done      chan struct{}
-	closeOnce sync.Once
+	ready  chan net.Conn
+	errs   chan error
+	closed context.Context // done once Close is called
+	close  context.CancelFunc
 }
 
 func newHandshakeListener(ln net.Listener, timeout time.Duration, handshake func(ctx context.Context, conn net.Conn) error, refused func(net.Addr, error)) *handshakeListener {
 	l := &handshakeListener{Listener: ln, timeout: timeout, handshake: handshake, refused: refused,
-		ready: make(chan net.Conn), errs: make(chan error), done: make(chan struct{})}
+		ready: make(chan net.Conn), errs: make(chan error)}
+	l.closed, l.close = context.WithCancel(context.Background())
 	go l.acceptLoop()
 	return l
 }
@@ -205,7 +207,7 @@ func (l *handshakeListener) acceptLoop() {
 		if err != nil {
 			select {
 			case l.errs <- err:
-			case <-l.done:
+			case <-l.closed.Done():
 				return
 			}
 			if errors.Is(err, net.ErrClosed) {
@@ -218,18 +220,25 @@ func (l *handshakeListener) acceptLoop() {
 }
 
 func (l *handshakeListener) shakeHands(c net.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	ctx, cancel := context.WithTimeout(l.closed, l.timeout)
 	defer cancel()
-	if err := l.handshake(ctx, c); err != nil {
+	// The time up or the listener closed: the connection closes, which
+	// ends a handshake blocked on it.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	err := l.handshake(ctx, c)
+	if !stop() && err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
 		c.Close()
-		if l.refused != nil {
+		if l.refused != nil && l.closed.Err() == nil {
 			l.refused(c.RemoteAddr(), err)
 		}
 		return
 	}
 	select {
 	case l.ready <- c:
-	case <-l.done:
+	case <-l.closed.Done():
 		c.Close()
 	}
 }
@@ -241,13 +250,13 @@ func (l *handshakeListener) Accept() (net.Conn, error) {
 		return c, nil
 	case err := <-l.errs:
 		return nil, err
-	case <-l.done:
+	case <-l.closed.Done():
 		return nil, net.ErrClosed
 	}
 }
 
 func (l *handshakeListener) Close() error {
-	l.closeOnce.Do(func() { close(l.done) })
+	l.close()
 	return l.Listener.Close()
 }
 
