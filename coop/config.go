@@ -24,7 +24,7 @@ type Config struct {
 	Join          string // HTTP URL of a cluster member to join; empty: start or resume alone
 	NATS          string // URL of an external NATS; empty: an embedded server
 	NATSListen    string // address the embedded NATS listens on; empty: in-process only
-	ClusterKey    string // lets nodes on other machines join and forward; a secret
+	ClusterKey    string // the cluster's secret, given once (or ClusterKeyFile); see clusterkey.go
 	Demo          bool   // seed a demo coop at bootstrap
 	Rules         string // rulebook file read at the bootstrap of a new cluster
 	AdvertiseHTTP string // URL peers use to reach HTTP; empty: http://<HTTP>
@@ -32,6 +32,13 @@ type Config struct {
 	TLSCert       string // PEM certificate file: the node serves HTTPS
 	TLSKey        string // PEM private key file of TLSCert
 	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
+
+	// ClusterKeyFile names a file holding the cluster key, the secret
+	// every node proves to its peers (unless --tls-ca): a joining node is
+	// given it once, here or in ClusterKey, and keeps it in
+	// Data/cluster-key; a new cluster's first node without either makes a
+	// random one there.
+	ClusterKeyFile string
 
 	// Snapshots: every SnapshotThreshold new log entries (checked every
 	// SnapshotInterval) the state is snapshotted and the log before it
@@ -68,7 +75,8 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.StringVar(&cfg.Join, "join", cfg.Join, "HTTP `URL` of any member of an existing cluster to join")
 	fs.StringVar(&cfg.NATS, "nats", cfg.NATS, "`URL` of an external NATS server (default: an embedded one)")
 	fs.StringVar(&cfg.NATSListen, "nats-listen", cfg.NATSListen, "`address` the embedded NATS server listens on (default: none, in-process only)")
-	fs.StringVar(&cfg.ClusterKey, "cluster-key", cfg.ClusterKey, "shared `secret` that lets nodes on other machines join the cluster")
+	fs.StringVar(&cfg.ClusterKey, "cluster-key", cfg.ClusterKey, "the cluster's `secret` key, which every node proves to the others (a flag shows in ps: prefer COOP_CLUSTER_KEY or --cluster-key-file; default: the one kept in the data directory, or, for a new cluster's first node, a new one)")
+	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key-file", cfg.ClusterKeyFile, "`file` holding the cluster's key, like a copy of the first node's DATA/cluster-key (a node joining a cluster needs it once)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed a demo coop with synthetic members, pools and proposals")
 	fs.StringVar(&cfg.Rules, "rules", cfg.Rules, "rulebook `file` for the bootstrap of a new cluster")
 	fs.StringVar(&cfg.AdvertiseHTTP, "advertise-http", cfg.AdvertiseHTTP, "`URL` at which peers reach this node's HTTP (default: http://<http address>)")
@@ -103,6 +111,11 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, *flag.
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	// --cluster-key and --cluster-key-file are one setting: either flag
+	// beats both variables.
+	if given["cluster-key"] || given["cluster-key-file"] {
+		given["cluster-key"], given["cluster-key-file"] = true, true
+	}
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		if given[f.Name] {
@@ -163,9 +176,7 @@ func (cfg Config) Validate() error {
 			bad("--nats-listen %q: %v", cfg.NATSListen, err)
 		}
 	}
-	if cfg.ClusterKey != "" && len(cfg.ClusterKey) < 16 {
-		bad("--cluster-key is too short: use at least 16 characters")
-	}
+	errs = append(errs, cfg.validateClusterKey()...) // clusterkey.go
 	if cfg.Rules != "" {
 		if st, err := os.Stat(cfg.Rules); err != nil {
 			bad("--rules %q: cannot read it (%v)", cfg.Rules, errors.Unwrap(err))

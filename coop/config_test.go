@@ -27,6 +27,12 @@ func TestConfig_Precedence(t *testing.T) {
 		{"dashed name as flag", []string{"--node-id=beta"}, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "beta"},
 		{"bool from env", nil, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, true},
 		{"bool flag over env", []string{"--demo=false"}, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, false},
+		{"key file flag over key env", []string{"--cluster-key-file", "f"}, map[string]string{"COOP_CLUSTER_KEY": "k"},
+			func(c Config) any { return c.ClusterKey + "|" + c.ClusterKeyFile }, "|f"},
+		{"key flag over key file env", []string{"--cluster-key", "k"}, map[string]string{"COOP_CLUSTER_KEY_FILE": "f"},
+			func(c Config) any { return c.ClusterKey + "|" + c.ClusterKeyFile }, "k|"},
+		{"key file from env", nil, map[string]string{"COOP_CLUSTER_KEY_FILE": "f"},
+			func(c Config) any { return c.ClusterKey + "|" + c.ClusterKeyFile }, "|f"},
 		{"every env name", nil, map[string]string{
 			"COOP_DATA": "d", "COOP_RAFT": "127.0.0.1:1", "COOP_JOIN": "http://x:1", "COOP_NATS": "nats://y:2",
 			"COOP_NATS_LISTEN": "127.0.0.1:3", "COOP_CLUSTER_KEY": "k", "COOP_RULES": "r.json",
@@ -79,6 +85,11 @@ func TestConfig_Validate(t *testing.T) {
 	if err := os.WriteFile(rules, []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	keyFile := filepath.Join(t.TempDir(), "cluster-key")
+	shortKeyFile := filepath.Join(t.TempDir(), "short-key")
+	if os.WriteFile(keyFile, []byte(testClusterKey+"\n"), 0o600) != nil || os.WriteFile(shortKeyFile, []byte("short\n"), 0o600) != nil {
+		t.Fatal("write key files")
+	}
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -86,7 +97,7 @@ func TestConfig_Validate(t *testing.T) {
 	}{
 		{"defaults", func(*Config) {}, ""},
 		{"everything set", func(c *Config) {
-			c.NodeID, c.Join, c.ClusterKey, c.Rules = "n-1.a_b", "https://coop.example:8080", "0123456789abcdef", rules
+			c.NodeID, c.Join, c.ClusterKey, c.Rules = "n-1.a_b", "https://coop.example:8080", testClusterKey, rules
 			c.NATSListen, c.AdvertiseHTTP, c.AdvertiseRaft = "127.0.0.1:4222", "http://10.0.0.5:8080", "10.0.0.5:7000"
 		}, ""},
 		{"external nats", func(c *Config) { c.NATS = "nats://10.0.0.9:4222,nats://10.0.0.10:4222" }, ""},
@@ -99,7 +110,11 @@ func TestConfig_Validate(t *testing.T) {
 		{"join not http", func(c *Config) { c.Join = "127.0.0.1:8080" }, "--join"},
 		{"nats not a nats url", func(c *Config) { c.NATS = "http://x:4222" }, "--nats"},
 		{"nats and nats-listen", func(c *Config) { c.NATS, c.NATSListen = "nats://x:4222", "127.0.0.1:4222" }, "give one or the other"},
-		{"short cluster key", func(c *Config) { c.ClusterKey = "short" }, "at least 16 characters"},
+		{"short cluster key", func(c *Config) { c.ClusterKey = "short" }, "--cluster-key (or COOP_CLUSTER_KEY) is too short: a cluster key has at least 32 characters (this one has 5)"},
+		{"cluster key file", func(c *Config) { c.ClusterKeyFile = keyFile }, ""},
+		{"short cluster key file", func(c *Config) { c.ClusterKeyFile = shortKeyFile }, "--cluster-key-file \"" + shortKeyFile + "\" is too short"},
+		{"missing cluster key file", func(c *Config) { c.ClusterKeyFile = shortKeyFile + ".none" }, "no such file (a copy of the first node's DATA/cluster-key)"},
+		{"key and key file", func(c *Config) { c.ClusterKey, c.ClusterKeyFile = testClusterKey, keyFile }, "give the cluster key once"},
 		{"missing rules", func(c *Config) { c.Rules = filepath.Join(t.TempDir(), "none.json") }, "--rules"},
 		{"rules is a directory", func(c *Config) { c.Rules = t.TempDir() }, "is a directory"},
 		{"advertise raft unspecified", func(c *Config) { c.AdvertiseRaft = "0.0.0.0:7000" }, "cannot dial an unspecified address"},
@@ -174,6 +189,14 @@ func TestConfig_ValidateTLS(t *testing.T) {
 			files(cert, key, caFile)(c)
 			c.Join = "http://10.0.0.5:8443"
 		}, "use https://"},
+		{"cluster key with mutual TLS", func(c *Config) {
+			files(cert, key, caFile)(c)
+			c.ClusterKey = testClusterKey
+		}, "not used with --tls-ca"},
+		{"cluster key with HTTPS only", func(c *Config) {
+			files(cert, key, "")(c)
+			c.ClusterKey = testClusterKey
+		}, ""},
 	}
 	if os.Geteuid() != 0 { // root reads any file
 		unreadable := write("unreadable.pem", "")

@@ -369,7 +369,7 @@ func TestMultiProcess_FullDiskOnAFollower(t *testing.T) {
 	bin := buildBinary(t)
 	nodes := startProcCluster(t, bin, 2)
 	disk := smalldisk.Mount(t, "64m")
-	follower := &procNode{id: "n3", data: filepath.Join(disk, "n3"), http: freeAddr(t), raft: freeAddr(t), join: nodes[0].url()}
+	follower := &procNode{id: "n3", data: filepath.Join(disk, "n3"), http: freeAddr(t), raft: freeAddr(t), join: nodes[0].url(), keyFile: nodes[0].clusterKeyFile()}
 	follower.start(t, bin)
 	follower.waitReady(t)
 	nodes = append(nodes, follower)

@@ -25,12 +25,17 @@ func testLogs() io.Writer {
 	return io.Discard
 }
 
-// testConfig is a node on free loopback ports with its own data directory.
+// testConfig is a node on free loopback ports with its own data directory,
+// holding the tests' cluster key.
 func testConfig(t *testing.T, id string) Config {
 	t.Helper()
-	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id,
+	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id, ClusterKey: testClusterKey,
 		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword}
 }
+
+// testClusterKey is the cluster key of the nodes tests start with
+// testConfig: the nodes of a test cluster share it.
+const testClusterKey = "coop-test-cluster-key-0123456789abcdef"
 
 // The first operator of the clusters tests start.
 const (

@@ -52,7 +52,7 @@ func TestRun_ServeStopsCleanly(t *testing.T) {
 	exit := make(chan int, 1)
 	go func() {
 		exit <- run(ctx, []string{"serve", "--http", "127.0.0.1:0", "--raft", "127.0.0.1:0"},
-			env(map[string]string{"COOP_DATA": data, "COOP_CLUSTER_KEY": "do-not-log-this-key"}), &logs, &logs)
+			env(map[string]string{"COOP_DATA": data, "COOP_CLUSTER_KEY": "do-not-log-this-cluster-key-0123456789"}), &logs, &logs)
 	}()
 
 	var url string
@@ -83,7 +83,7 @@ func TestRun_ServeStopsCleanly(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop after its context ended")
 	}
-	if strings.Contains(logs.String(), "do-not-log-this-key") {
+	if strings.Contains(logs.String(), "do-not-log-this-cluster-key") {
 		t.Fatal("the cluster key reached the logs")
 	}
 	if !strings.Contains(logs.String(), `"msg":"node stopped"`) {

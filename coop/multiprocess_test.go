@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 type procNode struct {
 	id, data, http, raft string
 	join                 string
+	keyFile              string   // --cluster-key-file: a copy of the first node's key, to join
 	flags                []string // more flags of `coop serve`
 	cmd                  *exec.Cmd
 	logs                 *syncBuffer
@@ -54,6 +56,9 @@ func (p *procNode) start(t testing.TB, bin string) {
 	args := []string{"serve", "--data", p.data, "--http", p.http, "--raft", p.raft, "--node-id", p.id}
 	if p.join != "" {
 		args = append(args, "--join", p.join)
+	}
+	if p.keyFile != "" {
+		args = append(args, "--cluster-key-file", p.keyFile)
 	}
 	args = append(args, p.flags...)
 	p.logs = &syncBuffer{}
@@ -89,8 +94,9 @@ func (p *procNode) waitReady(t testing.TB) {
 }
 
 // startProcCluster starts n `coop serve` processes, each with flags, the
-// first bootstrapping and the others joining through it, and waits until
-// all are ready.
+// first bootstrapping (and making the cluster key) and the others joining
+// through it with --cluster-key-file naming its key, and waits until all
+// are ready.
 func startProcCluster(t testing.TB, bin string, n int, flags ...string) []*procNode {
 	t.Helper()
 	base := t.TempDir()
@@ -99,7 +105,7 @@ func startProcCluster(t testing.TB, bin string, n int, flags ...string) []*procN
 		id := fmt.Sprintf("n%d", i+1)
 		nodes[i] = &procNode{id: id, data: filepath.Join(base, id), http: freeAddr(t), raft: freeAddr(t), flags: flags}
 		if i > 0 {
-			nodes[i].join = nodes[0].url()
+			nodes[i].join, nodes[i].keyFile = nodes[0].url(), nodes[0].clusterKeyFile()
 		}
 	}
 	nodes[0].start(t, bin)
@@ -122,30 +128,50 @@ func (p *procNode) kill() {
 // running tells whether the process was started and has not exited.
 func (p *procNode) running() bool { return p.cmd != nil && p.cmd.ProcessState == nil }
 
-// status asks the node for its Raft status on the node-to-node API (open
-// to loopback callers).
+// clusterKeyFile is where the node keeps its cluster key.
+func (p *procNode) clusterKeyFile() string { return filepath.Join(p.data, clusterKeyFile) }
+
+// status asks the node for its Raft status on the node-to-node API.
 func (p *procNode) status() (raftdata.NodeStatus, error) {
 	var st raftdata.NodeStatus
-	err := getJSON(p.url()+"/internal/raft/status", &st)
+	err := p.internalGet("/internal/raft/status", &st)
 	return st, err
 }
 
 // stateHash asks the node for the hash of its state.
 func (p *procNode) stateHash() (raftdata.StateHashAnswer, error) {
 	var h raftdata.StateHashAnswer
-	err := getJSON(p.url()+"/internal/raft/hash", &h)
+	err := p.internalGet("/internal/raft/hash", &h)
 	return h, err
 }
 
-func getJSON(url string, out any) error {
-	status, body, err := tryGet(url)
+// internalGet calls the node-to-node API as a peer does: signed with the
+// cluster key the node keeps.
+func (p *procNode) internalGet(path string, out any) error {
+	key, err := os.ReadFile(p.clusterKeyFile())
 	if err != nil {
 		return err
 	}
-	if status != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s", url, status, body)
+	req, err := http.NewRequest(http.MethodGet, p.url()+path, nil)
+	if err != nil {
+		return err
 	}
-	return json.Unmarshal([]byte(body), out)
+	if err := raftdata.SignRequest(req, strings.TrimSpace(string(key))); err != nil {
+		return err
+	}
+	resp, err := testClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	return json.Unmarshal(body, out)
 }
 
 // procLeader waits until one of the running nodes says it leads, and

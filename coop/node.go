@@ -53,6 +53,9 @@ type Node struct {
 	members    *members.Service
 	pooling    *pooling.Service
 	proposals  *proposals.Service
+	keyFile    string // DATA/cluster-key; "" under mutual TLS (clusterkey.go)
+	joinKey    string // the key a joining node keeps once it joined
+
 	// network, set by fault tests before Start, carries the node's
 	// connections to its peers so that a test can cut them.
 	network *raftdata.Network
@@ -124,6 +127,11 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	raftDir := filepath.Join(cfg.Data, "raft")
+	clusterKey, err := n.loadClusterKey(raftDir)
+	if err != nil {
+		return err
+	}
 	if n.ln, err = net.Listen("tcp", cfg.HTTP); err != nil {
 		return fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTP, err)
 	}
@@ -147,11 +155,11 @@ func (n *Node) start(ctx context.Context) error {
 	registerDomains(reg)
 	n.store, err = raftdata.Open(raftdata.Config{
 		NodeID:        n.id,
-		Dir:           filepath.Join(cfg.Data, "raft"),
+		Dir:           raftDir,
 		RaftBind:      cfg.Raft,
 		RaftAdvertise: cfg.AdvertiseRaft,
 		HTTPURL:       n.url,
-		ClusterKey:    cfg.ClusterKey,
+		ClusterKey:    clusterKey,
 		TLS:           clusterTLS,
 		Network:       n.network,
 		Bootstrap:     cfg.Join == "",
@@ -195,9 +203,12 @@ func (n *Node) start(ctx context.Context) error {
 			n.failed <- fmt.Errorf("serve HTTP: %w", err)
 		}
 	}()
-	n.log.Info("node started", "http", n.url, "raft", n.store.RaftAddr(), "data", cfg.Data, "embedded_nats", n.ns != nil, "mutual_tls", clusterTLS != nil)
+	n.log.Info("node started", "http", n.url, "raft", n.store.RaftAddr(), "data", cfg.Data, "embedded_nats", n.ns != nil, "mutual_tls", clusterTLS != nil, "cluster_key_file", n.keyFile)
 
 	if err := n.join(ctx); err != nil {
+		return err
+	}
+	if err := n.keepJoinKey(); err != nil {
 		return err
 	}
 	n.wg.Add(3)

@@ -39,7 +39,7 @@ func benchRecords(b *testing.B, def int) int {
 // benchNode starts a node through the same code as `coop serve`.
 func benchNode(b *testing.B, id, join string) *Node {
 	b.Helper()
-	cfg := Config{Data: b.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id, Join: join,
+	cfg := Config{Data: b.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id, Join: join, ClusterKey: testClusterKey,
 		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword}
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)

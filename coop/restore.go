@@ -18,6 +18,7 @@ const restoreUsage = `Usage: coop restore --in FILE --key-file KEY --data DIR
        coop restore --in FILE --shares SHARE1,SHARE2,... --data DIR
 
 Decrypts and checks a backup written by coop backup, and makes DIR (new, or
+<<<<<<< HEAD
 empty) the data directory of a new cluster serving the backup's state.
 A backup sealed to the operator's key opens with --key-file; one sealed to
 the members' custodians opens with the shares of any k of them, each
@@ -25,9 +26,17 @@ opened by its custodian on their own machine (coop custodian open-share).
 Then:
   coop serve --data DIR ...          starts it as a one-node cluster
   coop serve --join URL-of-it ...    adds the other nodes
+=======
+empty) the data directory of a new cluster serving the backup's state:
+  coop serve --data DIR ...          starts it as a one-node cluster, with
+                                     a new cluster key in DIR/cluster-key
+  coop serve --join URL-of-it --cluster-key-file DIR/cluster-key ...
+                                     adds the other nodes
 Accounts, tokens, rulebook and data are those of the backup; the bootstrap
-(--rules, operator account, --demo) does not run again. Nothing is written
-to DIR unless the whole backup decrypts and checks.
+(--rules, operator account, --demo) does not run again. The backup holds no
+cluster key: the restored cluster makes its own at its first start (or
+keeps the one --cluster-key or --cluster-key-file gives then). Nothing is
+written to DIR unless the whole backup decrypts and checks.
 
 Flags:`
 
@@ -77,7 +86,8 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	if err == nil {
 		var index uint64
 		if index, err = restoreBackup(ctx, *in, open, *data, stderr); err == nil {
-			fmt.Fprintf(stdout, "restored the backup of index %d into %s\nstart it with: coop serve --data %s (a new one-node cluster; other nodes join it with --join)\n", index, *data, *data)
+			fmt.Fprintf(stdout, "restored the backup of index %d into %s\nstart it with: coop serve --data %s (a new one-node cluster, with a new cluster key in %s; other nodes join it with --join and --cluster-key-file naming a copy of that key)\n",
+				index, *data, *data, filepath.Join(*data, clusterKeyFile))
 			return exitOK
 		}
 	}

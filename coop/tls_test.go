@@ -104,6 +104,7 @@ func (c apiClient) createPool(t *testing.T, n *Node, token, id string) {
 func tlsConfig(t *testing.T, id string, ca *raftdatatest.CA) Config {
 	t.Helper()
 	cfg := testConfig(t, id)
+	cfg.ClusterKey = "" // the CA's certificates prove the nodes
 	cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = ca.WriteFiles(t, t.TempDir(), id)
 	return cfg
 }

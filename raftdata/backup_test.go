@@ -211,13 +211,18 @@ func TestBackupRestoreStartsANewCluster(t *testing.T) {
 	base := t.TempDir()
 	joinerDir := filepath.Join(base, "as-joiner")
 	restore(joinerDir)
-	_, err = Open(Config{NodeID: "j", Dir: joinerDir, RaftBind: "127.0.0.1:0", HTTPURL: "http://127.0.0.1:1"}, testRegistry())
+	_, err = Open(Config{NodeID: "j", Dir: joinerDir, RaftBind: "127.0.0.1:0", HTTPURL: "http://127.0.0.1:1", ClusterKey: testClusterKey}, testRegistry())
 	if err == nil || !strings.Contains(err.Error(), "without --join") {
 		t.Fatalf("a restored directory opened as a joiner: %v", err)
 	}
 
 	dir := filepath.Join(base, "r1")
 	restore(dir)
+	// A restored directory is a new cluster: no Raft state yet (coop
+	// gives it a new cluster key).
+	if has, err := HasRaftState(dir); has || err != nil {
+		t.Fatalf("a restored directory has Raft state: %v %v", has, err)
+	}
 	r1 := startNode(t, "r1", dir, "", true)
 	defer r1.crash()
 	waitFor(t, 10*time.Second, func() error {
@@ -255,6 +260,9 @@ func TestBackupRestoreStartsANewCluster(t *testing.T) {
 	// Restarted, the restored node stays the same cluster (no second
 	// adoption), and the plaintext copy a crash left mid-backup is gone.
 	r1.stop()
+	if has, err := HasRaftState(dir); !has || err != nil {
+		t.Fatalf("a node that ran has no Raft state: %v %v", has, err)
+	}
 	stale := filepath.Join(dir, "backup-123.db")
 	if err := os.WriteFile(stale, []byte("member data"), 0o600); err != nil {
 		t.Fatal(err)

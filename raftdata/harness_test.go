@@ -84,6 +84,10 @@ type testNode struct {
 
 type nodeOption func(*Config)
 
+// testClusterKey is the cluster key every test node holds unless an option
+// changes it.
+const testClusterKey = "raftdata-test-cluster-key-0123456789"
+
 func startNode(t testing.TB, id, dir, raftAddr string, bootstrap bool, opts ...nodeOption) *testNode {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -94,7 +98,7 @@ func startNode(t testing.TB, id, dir, raftAddr string, bootstrap bool, opts ...n
 	if raftAddr == "" {
 		raftAddr = "127.0.0.1:0"
 	}
-	cfg := Config{NodeID: id, Dir: dir, RaftBind: raftAddr, HTTPURL: n.url, Bootstrap: bootstrap}
+	cfg := Config{NodeID: id, Dir: dir, RaftBind: raftAddr, HTTPURL: n.url, Bootstrap: bootstrap, ClusterKey: testClusterKey}
 	if os.Getenv("COOP_TEST_LOG") != "" {
 		cfg.RaftLogOutput = os.Stderr
 	}

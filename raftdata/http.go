@@ -3,12 +3,10 @@ package raftdata
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	neturl "net/url"
 	"strings"
@@ -27,14 +25,15 @@ const (
 	// InternalPrefix is the path prefix Handler serves.
 	InternalPrefix = "/internal/raft/"
 
-	headerClusterKey = "X-Coop-Cluster-Key"
-	maxCommandBytes  = 32 << 20
+	maxCommandBytes = 32 << 20
 )
 
 // Handler serves the node-to-node API: forwarded writes, joins, removals,
-// read indexes and this node's status. In a mutual TLS cluster it answers
-// only callers whose TLS certificate comes from the cluster's CA; otherwise
-// loopback callers and callers that present the cluster key.
+// read indexes, this node's status and state hash. It trusts no address:
+// in a mutual TLS cluster it answers only callers whose TLS certificate
+// comes from the cluster's CA; otherwise only calls signed with the
+// cluster key (clusterkey.go). Any other call gets 403 and reaches no
+// handler.
 func (s *Store) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+pathApply, s.handleApply)
@@ -53,29 +52,37 @@ func (s *Store) requireClusterCaller(next http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			writeError(w, Errorf(CodeForbidden, "this cluster runs mutual TLS: a node needs a certificate from the cluster's CA (--tls-cert, --tls-key, --tls-ca)"))
+			s.refuse(w, r, "this cluster runs mutual TLS: a node needs a certificate from the cluster's CA (--tls-cert, --tls-key, --tls-ca)")
 			return
 		}
-		if isLoopback(r.RemoteAddr) {
-			next.ServeHTTP(w, r)
+		if r.Header.Get(headerClusterAuth) == "" { // refused before its body is read
+			s.refuse(w, r, errNeedClusterKey+"; this one carries no signature")
 			return
 		}
-		key := r.Header.Get(headerClusterKey)
-		if s.cfg.ClusterKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.ClusterKey)) == 1 {
-			next.ServeHTTP(w, r)
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxCommandBytes+1))
+		if err != nil {
+			writeError(w, Errorf(CodeInvalid, "read the request: %v", err))
 			return
 		}
-		writeError(w, Errorf(CodeForbidden, "a node from another machine needs the cluster key (--cluster-key)"))
+		if len(body) > maxCommandBytes {
+			writeError(w, Errorf(CodeInvalid, "the request is over %d MiB", maxCommandBytes>>20))
+			return
+		}
+		if err := s.key.verify(r, body, time.Now()); err != nil {
+			s.refuse(w, r, err.Error())
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
 	})
 }
 
-func isLoopback(remoteAddr string) bool {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// refuse answers 403 to a caller that did not prove it is a node of this
+// cluster, and says so in the node's log (never the secret: there is none
+// in a request).
+func (s *Store) refuse(w http.ResponseWriter, r *http.Request, why string) {
+	s.denied.log("node-to-node call refused", r.RemoteAddr, r.Method+" "+r.URL.Path+": "+why)
+	writeError(w, Errorf(CodeForbidden, "%s", why))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -180,8 +187,8 @@ func (s *Store) call(ctx context.Context, method, url string, body []byte, out a
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if s.cfg.ClusterKey != "" {
-		req.Header.Set(headerClusterKey, s.cfg.ClusterKey)
+	if s.key != nil {
+		s.key.sign(req, body, time.Now())
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -66,7 +66,7 @@ func TestDamagedSnapshotStopsTheNodeNamingIt(t *testing.T) {
 			if err := os.WriteFile(path, tc.damage(data), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err = Open(Config{NodeID: "n1", Dir: dir, RaftBind: "127.0.0.1:0", HTTPURL: "http://127.0.0.1:1"}, testRegistry())
+			_, err = Open(Config{NodeID: "n1", Dir: dir, RaftBind: "127.0.0.1:0", HTTPURL: "http://127.0.0.1:1", ClusterKey: testClusterKey}, testRegistry())
 			if err == nil {
 				t.Fatal("a damaged snapshot was accepted")
 			}

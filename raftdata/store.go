@@ -30,8 +30,11 @@ type Config struct {
 	// HTTPURL is the base URL at which peers reach this node's HTTP server,
 	// where Handler is mounted (forwarded writes, joins, read index).
 	HTTPURL string
-	// ClusterKey, if set, lets nodes on other machines join and forward.
-	// From loopback no key is needed.
+	// ClusterKey is the secret every node of the cluster shares (at least
+	// MinClusterKeyLength bytes; NewClusterKey makes one). Without TLS it
+	// is required: every node-to-node HTTP call is signed with it and every
+	// Raft connection proves it when it opens (clusterkey.go); no address
+	// is trusted. With TLS it is not used.
 	ClusterKey string
 	// Bootstrap starts a new one-node cluster when the directory holds no
 	// Raft state. A node that joins an existing cluster leaves it false.
@@ -39,8 +42,8 @@ type Config struct {
 	// TLS, if set, makes the cluster run mutual TLS: Raft over TLS 1.3 with
 	// certificates from TLS.CA on both ends, node-to-node HTTP presenting
 	// this node's certificate, and the node-to-node API answering only
-	// peers with a certificate from the CA (the cluster key and loopback
-	// no longer suffice). HTTPURL is then an https URL.
+	// peers with a certificate from the CA (the cluster key is not used).
+	// HTTPURL is then an https URL.
 	TLS *TLS
 	// Network, if set, carries this node's connections to its peers: fault
 	// tests cut links with it. nil in production.
@@ -98,6 +101,8 @@ func (c *Config) validate() error {
 		return errors.New("a raft address is required")
 	case c.HTTPURL == "":
 		return errors.New("the node's HTTP URL is required")
+	case c.TLS == nil && c.ClusterKey == "":
+		return errors.New("a cluster key (or mutual TLS) is required: peers prove it on every node-to-node call and Raft connection, no address is trusted")
 	}
 	return nil
 }
@@ -108,6 +113,8 @@ type Store struct {
 	logger *slog.Logger
 	raft   *raft.Raft
 	trans  *raft.NetworkTransport
+	key    *clusterKey // nil under mutual TLS
+	denied *refusalLog // callers without the key or certificate (clusterkey.go)
 	logs   *logStore
 	state  *stateDB
 	client *http.Client
@@ -133,7 +140,13 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{}), opened: time.Now()}
+	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{}), opened: time.Now(), denied: &refusalLog{logger: cfg.Logger}}
+	if cfg.TLS == nil {
+		var err error
+		if s.key, err = deriveClusterKey(cfg.ClusterKey); err != nil {
+			return nil, err
+		}
+	}
 	dialPeer := dialTCP
 	if cfg.Network != nil {
 		dialPeer = cfg.Network.dialer(cfg.NodeID, dialTCP)
@@ -187,7 +200,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 			return nil, fmt.Errorf("raft advertise address %q: %w", cfg.RaftAdvertise, err)
 		}
 	}
-	stream, err := newStreamLayer(cfg.RaftBind, advertise, cfg.TLS, dialPeer)
+	stream, err := newStreamLayer(cfg.RaftBind, advertise, cfg.TLS, s.key, dialPeer, func(remote net.Addr, err error) {
+		s.denied.log("raft connection dropped", remote.String(), err.Error())
+	})
 	if err != nil {
 		return nil, fmt.Errorf("listen for raft on %s: %w", cfg.RaftBind, err)
 	}

@@ -101,7 +101,8 @@ func tlsHandshakeError(err error) bool {
 
 // streamLayer is the Raft transport's connections: TCP, or TLS over TCP
 // when the cluster runs mutual TLS, through the fault tests' Network when
-// one is set.
+// one is set. Without TLS every connection opens with the cluster key
+// handshake (clusterkey.go) both ways.
 type streamLayer struct {
 	net.Listener
 	advertise net.Addr
@@ -112,7 +113,9 @@ var _ raft.StreamLayer = (*streamLayer)(nil)
 
 // newStreamLayer listens on bind. The advertised address is the one peers
 // dial; it defaults to the bound address, which must then be a real one.
-func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP func(ctx context.Context, addr string) (net.Conn, error)) (*streamLayer, error) {
+// Peers prove themselves with clusterTLS when it is set, else with key.
+// A connection whose handshake fails is reported to refused.
+func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, key *clusterKey, dialTCP func(ctx context.Context, addr string) (net.Conn, error), refused func(net.Addr, error)) (*streamLayer, error) {
 	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return nil, err
@@ -124,9 +127,10 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP fu
 		ln.Close()
 		return nil, fmt.Errorf("%s is not an address peers can dial: give an advertise address", advertise)
 	}
-	l := &streamLayer{Listener: ln, advertise: advertise, dial: dialTCP}
-	if clusterTLS != nil {
-		l.Listener = handshakeBounded{tls.NewListener(ln, clusterTLS.raftServerConfig()), handshakeTimeout}
+	l := &streamLayer{Listener: ln, advertise: advertise}
+	switch {
+	case clusterTLS != nil:
+		l.Listener = newHandshakeListener(tls.NewListener(ln, clusterTLS.raftServerConfig()), handshakeTimeout, tlsHandshake, refused)
 		clientConfig := clusterTLS.clientConfig()
 		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			conn, err := dialTCP(ctx, addr)
@@ -140,60 +144,125 @@ func newStreamLayer(bind string, advertise net.Addr, clusterTLS *TLS, dialTCP fu
 			}
 			return tc, nil
 		}
+	case key != nil:
+		l.Listener = newHandshakeListener(ln, handshakeTimeout, func(ctx context.Context, c net.Conn) error {
+			deadline, _ := ctx.Deadline()
+			return key.acceptHandshake(c, deadline)
+		}, refused)
+		l.dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			conn, err := dialTCP(ctx, addr)
+			if err != nil {
+				return nil, err
+			}
+			deadline, ok := ctx.Deadline()
+			if !ok {
+				deadline = time.Now().Add(handshakeTimeout)
+			}
+			if err := key.dialHandshake(conn, deadline); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("raft connection to %s: %w", addr, err)
+			}
+			return conn, nil
+		}
+	default:
+		ln.Close()
+		return nil, errors.New("raft connections need the cluster key or mutual TLS")
 	}
 	return l, nil
 }
 
-// handshakeTimeout bounds the TLS handshake of an accepted Raft
-// connection: a peer that connects and says nothing is dropped.
+// handshakeTimeout bounds the handshake of an accepted Raft connection
+// (TLS, or the cluster key's): a peer that connects and says nothing is
+// dropped.
 const handshakeTimeout = 10 * time.Second
 
-// handshakeBounded accepts TLS connections whose handshake, run on their
-// first read or write (not in Accept, so one silent peer does not hold up
-// the others), must end within timeout.
-type handshakeBounded struct {
+// handshakeListener hands raft only the connections whose handshake
+// succeeded. Each accepted connection shakes hands on a goroutine of its
+// own, within timeout, so a silent peer holds up no one else; a failed one
+// is closed and reported to refused, and raft never sees a byte of it.
+// Closing the listener ends the handshakes under way.
+type handshakeListener struct {
 	net.Listener
-	timeout time.Duration
+	timeout   time.Duration
+	handshake func(ctx context.Context, conn net.Conn) error
+	refused   func(remote net.Addr, err error)
+
+	ready  chan net.Conn
+	errs   chan error
+	closed context.Context // done once Close is called
+	close  context.CancelFunc
 }
 
-func (l handshakeBounded) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &boundedHandshakeConn{Conn: c.(*tls.Conn), timeout: l.timeout}, nil
+func newHandshakeListener(ln net.Listener, timeout time.Duration, handshake func(ctx context.Context, conn net.Conn) error, refused func(net.Addr, error)) *handshakeListener {
+	l := &handshakeListener{Listener: ln, timeout: timeout, handshake: handshake, refused: refused,
+		ready: make(chan net.Conn), errs: make(chan error)}
+	l.closed, l.close = context.WithCancel(context.Background())
+	go l.acceptLoop()
+	return l
 }
 
-type boundedHandshakeConn struct {
-	*tls.Conn
-	timeout time.Duration
-	once    sync.Once
-	err     error
-}
-
-func (c *boundedHandshakeConn) handshake() error {
-	c.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-		defer cancel()
-		if c.err = c.Conn.HandshakeContext(ctx); c.err != nil {
-			c.Conn.Close()
+func (l *handshakeListener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			select {
+			case l.errs <- err:
+			case <-l.closed.Done():
+				return
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
 		}
-	})
-	return c.err
+		go l.shakeHands(c)
+	}
 }
 
-func (c *boundedHandshakeConn) Read(p []byte) (int, error) {
-	if err := c.handshake(); err != nil {
-		return 0, err
+func (l *handshakeListener) shakeHands(c net.Conn) {
+	ctx, cancel := context.WithTimeout(l.closed, l.timeout)
+	defer cancel()
+	// The time up or the listener closed: the connection closes, which
+	// ends a handshake blocked on it.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	err := l.handshake(ctx, c)
+	if !stop() && err == nil {
+		err = ctx.Err()
 	}
-	return c.Conn.Read(p)
+	if err != nil {
+		c.Close()
+		if l.refused != nil && l.closed.Err() == nil {
+			l.refused(c.RemoteAddr(), err)
+		}
+		return
+	}
+	select {
+	case l.ready <- c:
+	case <-l.closed.Done():
+		c.Close()
+	}
 }
 
-func (c *boundedHandshakeConn) Write(p []byte) (int, error) {
-	if err := c.handshake(); err != nil {
-		return 0, err
+// Accept returns the next connection whose handshake succeeded.
+func (l *handshakeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case err := <-l.errs:
+		return nil, err
+	case <-l.closed.Done():
+		return nil, net.ErrClosed
 	}
-	return c.Conn.Write(p)
+}
+
+func (l *handshakeListener) Close() error {
+	l.close()
+	return l.Listener.Close()
+}
+
+// tlsHandshake is the handshake of a connection from tls.NewListener.
+func tlsHandshake(ctx context.Context, c net.Conn) error {
+	return c.(*tls.Conn).HandshakeContext(ctx)
 }
 
 func withServerName(c *tls.Config, addr string) *tls.Config {

@@ -158,7 +158,7 @@ func TestTLS_RaftRefusesPlainAndForeignConnections(t *testing.T) {
 	})
 	term := n.Status().Term
 	vote := &raft.RequestVoteRequest{
-		RPCHeader: raft.RPCHeader{ID: []byte("intruder"), Addr: []byte("127.0.0.1:1")},
+		RPCHeader: raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte("intruder"), Addr: []byte("127.0.0.1:1")},
 		Term:      term + 100, LastLogIndex: 1 << 40, LastLogTerm: term + 99,
 	}
 

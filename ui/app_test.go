@@ -251,7 +251,8 @@ func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
 }
 
 // TestServe_InternalAPI serves the app on a real loopback listener: the
-// node-to-node API answers local callers and refuses remote ones.
+// node-to-node API answers calls signed with the cluster key and refuses
+// the others, loopback included.
 func TestServe_InternalAPI(t *testing.T) {
 	env := openEnv(t)
 	app := New(env.deps)
@@ -263,13 +264,22 @@ func TestServe_InternalAPI(t *testing.T) {
 	t.Cleanup(func() { app.ShutdownWithTimeout(time.Second) })
 	base := "http://" + ln.Addr().String()
 
+	req, _ := http.NewRequest("GET", base+raftdata.InternalPrefix+"status", nil)
+	if err := raftdata.SignRequest(req, raftdatatest.ClusterKey); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var self raftdata.NodeStatus
-	getJSON(t, base+raftdata.InternalPrefix+"status", &self)
-	if self.ID != "n1" || self.State != "leader" {
-		t.Fatalf("internal status: %+v", self)
+	json.NewDecoder(resp.Body).Decode(&self)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || self.ID != "n1" || self.State != "leader" {
+		t.Fatalf("internal status, signed: %d %+v", resp.StatusCode, self)
 	}
 	// Loopback gives no operator rights on the public API.
-	resp, err := http.Get(base + "/api/v1/cluster")
+	resp, err = http.Get(base + "/api/v1/cluster")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +287,16 @@ func TestServe_InternalAPI(t *testing.T) {
 	if resp.StatusCode != 401 {
 		t.Fatalf("cluster from loopback without credentials: %d", resp.StatusCode)
 	}
-	// From "another machine" the node-to-node API refuses.
+	// Nor on the node-to-node API: an unsigned call is refused from
+	// loopback as from anywhere.
+	resp, err = http.Get(base + raftdata.InternalPrefix + "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("internal API from loopback, unsigned: %d", resp.StatusCode)
+	}
 	r, body := call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
 	if r.StatusCode != 403 {
 		t.Fatalf("internal API from a remote caller: %d %s", r.StatusCode, body)

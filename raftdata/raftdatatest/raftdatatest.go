@@ -36,7 +36,14 @@ type Options struct {
 	// TLS gives each node, by id, its mutual TLS identity (see CA.NodeTLS);
 	// the node then serves HTTPS. nil: plain TCP and HTTP.
 	TLS func(id string) *raftdata.TLS
+	// ClusterKey is the nodes' cluster key; "": ClusterKey, which every
+	// node of every test shares.
+	ClusterKey string
 }
+
+// ClusterKey is the cluster key of the nodes tests start, unless an
+// Options says otherwise.
+const ClusterKey = "raftdatatest-cluster-key-0123456789abcdef"
 
 // Start starts a one-node cluster whose handlers come from register, and
 // waits until it leads. It is closed when the test ends.
@@ -96,7 +103,7 @@ func start(t testing.TB, id, dir, raftAddr string, register func(*raftdata.Regis
 	if raftAddr == "" {
 		raftAddr = "127.0.0.1:0"
 	}
-	cfg := raftdata.Config{NodeID: id, Dir: filepath.Join(dir, id), RaftBind: raftAddr, Bootstrap: id == "n1"}
+	cfg := raftdata.Config{NodeID: id, Dir: filepath.Join(dir, id), RaftBind: raftAddr, Bootstrap: id == "n1", ClusterKey: ClusterKey}
 	if os.Getenv("COOP_TEST_LOG") != "" {
 		cfg.RaftLogOutput = os.Stderr
 	}
@@ -109,6 +116,9 @@ func start(t testing.TB, id, dir, raftAddr string, register func(*raftdata.Regis
 		}
 		if o.TLS != nil {
 			cfg.TLS = o.TLS(id)
+		}
+		if o.ClusterKey != "" {
+			cfg.ClusterKey = o.ClusterKey
 		}
 	}
 	url := "http://" + ln.Addr().String()
