@@ -179,34 +179,19 @@ func TestAttack_ForwardedForFromAnUntrustedPeerIsIgnored(t *testing.T) {
 	direct.RequestsPerMinute = 5
 	n := startNode(t, direct)
 	waitReady(t, n)
-	rules := n.URL() + "/api/v1/governance/rules"
-	for i := range 6 {
-		resp, body := from(t, fmt.Sprintf("192.0.2.%d", i+1), "GET", rules, "", "")
-		want := http.StatusOK
-		if i == 5 {
-			want = http.StatusTooManyRequests
-		}
-		if resp.StatusCode != want {
-			t.Fatalf("request %d with a forged X-Forwarded-For: %d %s, want %d", i+1, resp.StatusCode, body, want)
-		}
-	}
+	sixthRefused(t, n.URL()+"/api/v1/governance/rules", "a forged X-Forwarded-For", func(i int) string {
+		return fmt.Sprintf("192.0.2.%d", i+1)
+	})
 
 	proxied := edgeConfig(t, "n1")
 	proxied.RequestsPerMinute = 5
 	p := startNode(t, proxied)
 	waitReady(t, p)
-	rules = p.URL() + "/api/v1/governance/rules"
-	for i := range 6 {
-		// The client wrote the first address; the proxy appended the real one.
-		resp, body := from(t, fmt.Sprintf("192.0.2.%d, 198.51.100.50", i+1), "GET", rules, "", "")
-		want := http.StatusOK
-		if i == 5 {
-			want = http.StatusTooManyRequests
-		}
-		if resp.StatusCode != want {
-			t.Fatalf("request %d behind the proxy with a forged first hop: %d %s, want %d", i+1, resp.StatusCode, body, want)
-		}
-	}
+	rules := p.URL() + "/api/v1/governance/rules"
+	// The client wrote the first address; the proxy appended the real one.
+	sixthRefused(t, rules, "a forged first hop behind the proxy", func(i int) string {
+		return fmt.Sprintf("192.0.2.%d, 198.51.100.50", i+1)
+	})
 	for i := range 6 {
 		if resp, body := from(t, fmt.Sprintf("198.51.100.%d", 100+i), "GET", rules, "", ""); resp.StatusCode != http.StatusOK {
 			t.Fatalf("visitor %d behind the proxy: %d %s, want 200 (each address has its own minute)", i+1, resp.StatusCode, body)
@@ -220,6 +205,23 @@ func TestAttack_ForwardedForFromAnUntrustedPeerIsIgnored(t *testing.T) {
 	for i := range 30 {
 		if resp, body := from(t, "", "GET", u.URL()+"/api/v1/governance/rules", "", ""); resp.StatusCode != http.StatusOK {
 			t.Fatalf("request %d with --requests-per-minute 0: %d %s", i+1, resp.StatusCode, body)
+		}
+	}
+}
+
+// sixthRefused sends six requests to url, the i-th with X-Forwarded-For
+// forwarded(i): the first five pass, the sixth is refused (a limit of 5 a
+// minute on one address).
+func sixthRefused(t *testing.T, url, what string, forwarded func(i int) string) {
+	t.Helper()
+	for i := range 6 {
+		resp, body := from(t, forwarded(i), "GET", url, "", "")
+		want := http.StatusOK
+		if i == 5 {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("request %d with %s: %d %s, want %d", i+1, what, resp.StatusCode, body, want)
 		}
 	}
 }
