@@ -141,4 +141,3 @@ func TestAttack_ExpiredAPITokenIsRefused(t *testing.T) {
 		t.Fatalf("a token a day and a second old: %d %s, want 401", resp.StatusCode, body)
 	}
 }
-
