@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"coop/ui"
 )
 
 // Config is everything `coop serve` can be told. Each field is a flag and
@@ -39,6 +42,12 @@ type Config struct {
 	// Data/cluster-key; a new cluster's first node without either makes a
 	// random one there.
 	ClusterKeyFile string
+	// The HTTP edge (ui.Deps): which peers are reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto the node believes (addresses or
+	// CIDR prefixes, comma-separated; empty: none), and how many requests
+	// one client address may send to this node in a minute (0: no limit).
+	TrustedProxies    string
+	RequestsPerMinute int
 
 	// Snapshots: every SnapshotThreshold new log entries (checked every
 	// SnapshotInterval) the state is snapshotted and the log before it
@@ -61,6 +70,8 @@ func DefaultConfig() Config {
 		Data: "./coop-data",
 		HTTP: "127.0.0.1:8080",
 		Raft: "127.0.0.1:7000",
+
+		RequestsPerMinute: ui.DefaultRequestsPerMinute,
 	}
 }
 
@@ -86,6 +97,8 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: the node serves HTTPS (and, with --tls-ca, presents it to its peers)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
 	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated `addresses or CIDR prefixes` (default: none)")
+	fs.IntVar(&cfg.RequestsPerMinute, "requests-per-minute", cfg.RequestsPerMinute, "requests one client address may send to this node in a minute; 0 turns the limit off")
 	return fs
 }
 
@@ -202,6 +215,12 @@ func (cfg Config) Validate() error {
 	if cfg.SnapshotInterval < 0 || (cfg.SnapshotInterval > 0 && cfg.SnapshotInterval < minSnapshotInterval) {
 		bad("--snapshot-interval %s is too short: use at least %s", cfg.SnapshotInterval, minSnapshotInterval)
 	}
+	if _, err := parseTrustedProxies(cfg.TrustedProxies); err != nil {
+		bad("--trusted-proxies %q: %v", cfg.TrustedProxies, err)
+	}
+	if cfg.RequestsPerMinute < 0 {
+		bad("--requests-per-minute %d: give a number of requests, or 0 for no limit", cfg.RequestsPerMinute)
+	}
 	_, tlsErrs := readTLSFiles(cfg)
 	errs = append(errs, tlsErrs...)
 	if cfg.TLSCert != "" && strings.HasPrefix(cfg.AdvertiseHTTP, "http://") {
@@ -211,6 +230,38 @@ func (cfg Config) Validate() error {
 		bad("--join %q starts with http://, but a cluster that runs mutual TLS (--tls-ca) serves HTTPS: use https://", cfg.Join)
 	}
 	return errors.Join(errs...)
+}
+
+// parseTrustedProxies reads --trusted-proxies: addresses (one host) or
+// CIDR prefixes, comma-separated.
+func parseTrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix (like 10.0.0.0/8 or 127.0.0.1)", item)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// requestsPerMinute is --requests-per-minute as ui.Deps takes it: 0 there
+// means the default, so no limit is ui.NoRequestLimit.
+func requestsPerMinute(n int) int {
+	if n == 0 {
+		return ui.NoRequestLimit
+	}
+	return n
 }
 
 // The smallest snapshot settings: below them a node would snapshot

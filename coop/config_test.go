@@ -33,6 +33,9 @@ func TestConfig_Precedence(t *testing.T) {
 			func(c Config) any { return c.ClusterKey + "|" + c.ClusterKeyFile }, "k|"},
 		{"key file from env", nil, map[string]string{"COOP_CLUSTER_KEY_FILE": "f"},
 			func(c Config) any { return c.ClusterKey + "|" + c.ClusterKeyFile }, "|f"},
+		{"trusted proxies from env", nil, map[string]string{"COOP_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/8"}, func(c Config) any { return c.TrustedProxies }, "127.0.0.1,10.0.0.0/8"},
+		{"requests per minute by default", nil, nil, func(c Config) any { return c.RequestsPerMinute }, 1200},
+		{"no request limit", []string{"--requests-per-minute", "0"}, map[string]string{"COOP_REQUESTS_PER_MINUTE": "60"}, func(c Config) any { return c.RequestsPerMinute }, 0},
 		{"every env name", nil, map[string]string{
 			"COOP_DATA": "d", "COOP_RAFT": "127.0.0.1:1", "COOP_JOIN": "http://x:1", "COOP_NATS": "nats://y:2",
 			"COOP_NATS_LISTEN": "127.0.0.1:3", "COOP_CLUSTER_KEY": "k", "COOP_RULES": "r.json",
@@ -119,6 +122,9 @@ func TestConfig_Validate(t *testing.T) {
 		{"rules is a directory", func(c *Config) { c.Rules = t.TempDir() }, "is a directory"},
 		{"advertise raft unspecified", func(c *Config) { c.AdvertiseRaft = "0.0.0.0:7000" }, "cannot dial an unspecified address"},
 		{"advertise http not a url", func(c *Config) { c.AdvertiseHTTP = "10.0.0.5:8080" }, "--advertise-http"},
+		{"trusted proxies", func(c *Config) { c.TrustedProxies = " 127.0.0.1, ::1 ,10.0.0.0/8,fd00::/8" }, ""},
+		{"a proxy that is no address", func(c *Config) { c.TrustedProxies = "127.0.0.1,proxy.example" }, `"proxy.example" is neither an address nor a CIDR prefix`},
+		{"negative request limit", func(c *Config) { c.RequestsPerMinute = -1 }, "--requests-per-minute -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

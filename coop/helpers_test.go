@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"coop/raftdata/raftdatatest"
+	"coop/ui"
 )
 
 // testLogs is where nodes started by tests log: nowhere, unless
@@ -30,7 +31,8 @@ func testLogs() io.Writer {
 func testConfig(t *testing.T, id string) Config {
 	t.Helper()
 	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id, ClusterKey: testClusterKey,
-		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword}
+		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword,
+		RequestsPerMinute: ui.DefaultRequestsPerMinute}
 }
 
 // testClusterKey is the cluster key of the nodes tests start with

@@ -132,6 +132,10 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	proxies, err := parseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	if n.ln, err = net.Listen("tcp", cfg.HTTP); err != nil {
 		return fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTP, err)
 	}
@@ -196,6 +200,9 @@ func (n *Node) start(ctx context.Context) error {
 		Backups:   n.store,
 		Done:      n.ctx.Done(),
 		Logger:    n.log.With("component", "http"),
+
+		TrustedProxies:    proxies,
+		RequestsPerMinute: requestsPerMinute(cfg.RequestsPerMinute),
 	})
 	go func() {
 		defer close(n.served)

@@ -76,3 +76,30 @@ func BenchmarkLoginParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLoginWrongPasswordKnownVsUnknown times wrong-password logins
+// for an email an account uses and for one none does, interleaved: the
+// ratio (known/unknown) should be 1, since both take the same path
+// (attempt written, account read locally, argon2id against the real or the
+// dummy hash, failure written).
+func BenchmarkLoginWrongPasswordKnownVsUnknown(b *testing.B) {
+	e := newEnv(b)
+	e.signUp(b, "Ann", "ann@example.org")
+	ctx := ctxT(b)
+	var took [2]time.Duration
+	i := 0
+	for b.Loop() {
+		email := []string{"ann@example.org", "nobody@example.org"}[i%2]
+		e.clock.Advance(DefaultFailureWindow) // no limit reached, no attempt left over
+		start := time.Now()
+		_, err := e.svc.Login(ctx, LoginInput{Email: email, Password: "not the password 1", Address: "192.0.2.1"})
+		took[i%2] += time.Since(start)
+		if err == nil {
+			b.Fatal("a wrong password logged in")
+		}
+		i++
+	}
+	if i >= 2 {
+		b.ReportMetric(float64(took[0])/float64(took[1]), "known/unknown")
+	}
+}

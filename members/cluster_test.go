@@ -28,18 +28,19 @@ func TestCluster3_LoginLimitHoldsAcrossNodes(t *testing.T) {
 	ctx := ctxT(t)
 	// Signed up through a follower; logged in through the others.
 	envs[1].signUp(t, "Ann", "ann@example.org")
-	for i := range DefaultPerAccount {
+	for i := range DefaultPerPair {
 		e := envs[i%3]
-		_, err := e.svc.Login(ctx, LoginInput{Email: "ann@example.org", Password: "wrong password here", Address: fmt.Sprintf("198.51.100.%d", i)})
+		_, err := e.svc.Login(ctx, LoginInput{Email: "ann@example.org", Password: "wrong password here", Address: "198.51.100.7"})
 		wantCode(t, err, raftdata.CodeUnauthorized)
 	}
-	// Ten failures spread over three nodes add up: every node refuses.
+	// Ten failures from one address spread over three nodes add up:
+	// every node refuses that address for this account.
 	for _, e := range envs {
-		_, err := e.svc.Login(ctx, LoginInput{Email: "ann@example.org", Password: goodPassword, Address: "203.0.113.1"})
+		_, err := e.svc.Login(ctx, LoginInput{Email: "ann@example.org", Password: goodPassword, Address: "198.51.100.7"})
 		wantCode(t, err, raftdata.CodeTooMany)
 	}
 	envs[0].clock.Advance(DefaultFailureWindow)
-	s := envs[2].login(t, "ann@example.org", goodPassword, "203.0.113.1")
+	s := envs[2].login(t, "ann@example.org", goodPassword, "198.51.100.7")
 	// A session opened on one node authenticates on the others at once.
 	for _, e := range envs {
 		if _, err := e.svc.Authenticate(ctx, s.Token); err != nil {

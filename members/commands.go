@@ -21,6 +21,7 @@ const (
 	CmdSessionEnded         = "member.session_ended"
 	CmdTokenCreated         = "member.token_created"
 	CmdTokenTouched         = "member.token_touched"
+	CmdTokenDated           = "member.token_dated"
 	CmdTokenRevoked         = "member.token_revoked"
 	CmdPasswordChanged      = "member.password_changed"
 	CmdProfileUpdated       = "member.profile_updated"
@@ -46,6 +47,7 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(CmdSessionEnded, applySessionEnded)
 	reg.Handle(CmdTokenCreated, applyTokenCreated)
 	reg.Handle(CmdTokenTouched, applyTokenTouched)
+	reg.Handle(CmdTokenDated, applyTokenDated)
 	reg.Handle(CmdTokenRevoked, applyTokenRevoked)
 	reg.Handle(CmdPasswordChanged, applyPasswordChanged)
 	reg.Handle(CmdProfileUpdated, applyProfileUpdated)
@@ -56,6 +58,7 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(CmdDeleted, applyDeleted)
 	reg.Handle(CmdCharterSigned, applyCharterSigned)
 	reg.Handle(CmdRetentionRun, applyRetentionRun)
+	reg.Upgrade("members tokens and login attempts", upgradeCredentials)
 }
 
 // decode reads a command's payload; a payload that does not decode is a

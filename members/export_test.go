@@ -20,7 +20,7 @@ func TestExport(t *testing.T) {
 	if _, err := e.svc.Login(ctx, LoginInput{Email: "ann@example.org", Password: "not the password", Address: "192.0.2.66"}); err == nil {
 		t.Fatal("wrong password accepted")
 	}
-	tok, err := e.svc.CreateToken(ctx, ann, "notebook")
+	tok, err := e.svc.CreateToken(ctx, ann, TokenRequest{Name: "notebook"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,9 @@ func attach(n *raftdatatest.Node, c *clock, opts ...Options) *env {
 		o = opts[0]
 	}
 	o.Now = c.Now
+	if o.Pause == nil { // the slow-down of an account under attack costs tests no time
+		o.Pause = func(context.Context, time.Duration) error { return nil }
+	}
 	return &env{node: n, svc: New(n.Store, o), clock: c, events: ev}
 }
 

@@ -1,8 +1,12 @@
 package members
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,36 +77,123 @@ func TestLogin(t *testing.T) {
 	}
 }
 
-func TestLoginLimitPerAccount(t *testing.T) {
+func TestLoginLimitPerAccountAndAddress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.signUp(t, "Ann", "ann@example.org")
 	start := e.clock.Now()
-	for i := range DefaultPerAccount {
-		// Spread over addresses and over the window: the account counts.
+	const guesser = "198.51.100.7"
+	for i := range DefaultPerPair {
+		// Spread over the window: the pair (account, address) counts.
 		e.clock.Set(start.Add(time.Duration(i) * time.Minute))
-		_, err := e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: "wrong password here", Address: fmt.Sprintf("198.51.100.%d", i)})
+		_, err := e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: "wrong password here", Address: guesser})
 		wantCode(t, err, raftdata.CodeUnauthorized)
 	}
-	// Successes do not count: another account is untouched.
-	// The 11th attempt is refused before the password is checked, even
-	// the right one, with a sentence saying when to retry.
-	_, err := e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: goodPassword, Address: "203.0.113.9"})
+	// The 11th attempt from that address is refused before the password is
+	// checked, even the right one, with a sentence saying when to retry.
+	_, err := e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: goodPassword, Address: guesser})
 	wantCode(t, err, raftdata.CodeTooMany)
 	le, ok := isLimit(err)
 	if !ok || !le.RetryAt.Equal(start.Add(DefaultFailureWindow)) {
 		t.Fatalf("limit error %#v", err)
 	}
-	if msg := raftdata.ErrorMessage(err); !strings.Contains(msg, "this account") || !strings.Contains(msg, "try again after 10:15 UTC") {
+	if msg := raftdata.ErrorMessage(err); !strings.Contains(msg, "this account from your network address") || !strings.Contains(msg, "try again after 10:15 UTC") {
 		t.Fatalf("message %q", msg)
 	}
+	// Another address, which has not failed, is never refused for it: a
+	// wrong password there is a 401, the right one logs in.
+	_, err = e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: "wrong password again", Address: "203.0.113.9"})
+	wantCode(t, err, raftdata.CodeUnauthorized)
+	e.login(t, "ann@example.org", goodPassword, "203.0.113.9")
 	// One second before the first failure leaves the window: still refused.
 	e.clock.Set(start.Add(DefaultFailureWindow - time.Second))
-	_, err = e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: goodPassword})
+	_, err = e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: goodPassword, Address: guesser})
 	wantCode(t, err, raftdata.CodeTooMany)
 	// Once it has left, one attempt is free again.
 	e.clock.Set(start.Add(DefaultFailureWindow))
+	e.login(t, "ann@example.org", goodPassword, guesser)
+}
+
+// An account under attack from many addresses slows down for everyone,
+// the member too, by a growing delay of at most 2 s; an unknown email
+// slows down the same way, and the member still logs in.
+func TestLoginSlowsDownAnAccountUnderAttack(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var waits []time.Duration
+	e := newEnv(t, Options{Pause: func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return nil
+	}})
+	e.signUp(t, "Ann", "ann@example.org")
+	delays := func(email string) []time.Duration {
+		mu.Lock()
+		waits = nil
+		mu.Unlock()
+		var out []time.Duration
+		for i := range 12 {
+			_, err := e.svc.Login(ctxT(t), LoginInput{Email: email, Password: "wrong password here", Address: fmt.Sprintf("198.51.100.%d", i)})
+			wantCode(t, err, raftdata.CodeUnauthorized)
+			mu.Lock()
+			var d time.Duration
+			if len(waits) > 0 {
+				d = waits[len(waits)-1]
+			}
+			waits = nil
+			mu.Unlock()
+			out = append(out, d)
+		}
+		return out
+	}
+	ms := time.Millisecond
+	want := []time.Duration{0, 0, 0, 0, 0, 125 * ms, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms, 2000 * ms, 2000 * ms}
+	if got := delays("ann@example.org"); !slices.Equal(got, want) {
+		t.Fatalf("delays for a known email %v, want %v", got, want)
+	}
+	if got := delays("nobody@example.org"); !slices.Equal(got, want) {
+		t.Fatalf("delays for an unknown email %v, want %v (the same as a known one)", got, want)
+	}
 	e.login(t, "ann@example.org", goodPassword, "203.0.113.9")
+	if len(waits) != 1 || waits[0] != DefaultMaxDelay {
+		t.Fatalf("the member's own login waited %v, want one wait of %v", waits, DefaultMaxDelay)
+	}
+}
+
+// An attempt from an older log (before the limits counted per account and
+// address) is replayed as it was decided then: per account, whatever the
+// address.
+func TestLoginAttemptOfAnOlderLogReplaysItsRule(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ann := e.signUp(t, "Ann", "ann@example.org")
+	old := LoginLimits{PerAccount: 3, PerAddress: 50, Window: DefaultFailureWindow}
+	apply := func(i int) attemptResult {
+		t.Helper()
+		cmd, err := raftdata.NewCommand(CmdLoginAttempted, map[string]any{"attempt": fmt.Sprintf("old-%d", i), "account": ann.ID,
+			"address_key": fmt.Sprintf("198.51.100.%d", i), "limits": old}, e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := e.node.Store.ApplyCommand(ctxT(t), cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res attemptResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for i := range 3 {
+		if res := apply(i); !res.Allowed {
+			t.Fatalf("old attempt %d refused: %+v", i, res)
+		}
+	}
+	if res := apply(3); res.Allowed || res.Scope != scopeAccount {
+		t.Fatalf("the 4th old attempt on the account: %+v, want refused per account", res)
+	}
 }
 
 func TestLoginLimitPerAddress(t *testing.T) {
@@ -186,11 +277,11 @@ func TestLoginLimitUnderConcurrency(t *testing.T) {
 	// Twice the limit of guesses at once: the attempt is reserved in the
 	// replicated state before the hash is checked, so exactly the limit
 	// gets through to a password check.
-	const n = 2 * DefaultPerAccount
+	const n = 2 * DefaultPerPair
 	codes := make(chan raftdata.Code, n)
-	for i := range n {
+	for range n {
 		go func() {
-			_, err := e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: "wrong password here", Address: fmt.Sprintf("198.51.100.%d", i)})
+			_, err := e.svc.Login(ctxT(t), LoginInput{Email: "ann@example.org", Password: "wrong password here", Address: "198.51.100.7"})
 			codes <- raftdata.ErrorCode(err)
 		}()
 	}
@@ -198,7 +289,7 @@ func TestLoginLimitUnderConcurrency(t *testing.T) {
 	for range n {
 		got[<-codes]++
 	}
-	if got[raftdata.CodeUnauthorized] != DefaultPerAccount || got[raftdata.CodeTooMany] != n-DefaultPerAccount {
+	if got[raftdata.CodeUnauthorized] != DefaultPerPair || got[raftdata.CodeTooMany] != n-DefaultPerPair {
 		t.Fatalf("outcomes %v", got)
 	}
 }

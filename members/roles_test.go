@@ -77,7 +77,7 @@ func TestRolesAndSuspension(t *testing.T) {
 
 	// Suspension: sessions and tokens stop at once; login is refused.
 	s := e.login(t, "ann@example.org", goodPassword, "")
-	tok, err := e.svc.CreateToken(ctx, ann, "script")
+	tok, err := e.svc.CreateToken(ctx, ann, TokenRequest{Name: "script"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,9 @@ CREATE TABLE IF NOT EXISTS members_tokens (
 	name         TEXT NOT NULL,
 	hash         TEXT NOT NULL UNIQUE,   -- hex SHA-256 of the token
 	created_at   INTEGER NOT NULL,
-	last_used_at INTEGER
+	last_used_at INTEGER,
+	scopes       TEXT NOT NULL DEFAULT '',    -- sorted, space-separated; '' before scopes (read, vote, contribute)
+	expires_at   INTEGER NOT NULL DEFAULT 0   -- 0 before expiries: set at the first use since
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_tokens_account ON members_tokens(account_id);
 
@@ -72,10 +74,11 @@ CREATE INDEX IF NOT EXISTS members_journal_at ON members_journal(at);
 -- short by a crash counts as a failure.
 CREATE TABLE IF NOT EXISTS members_login_attempts (
 	id          TEXT PRIMARY KEY,
-	account_id  TEXT NOT NULL,           -- '' for an unknown email
+	account_id  TEXT NOT NULL,           -- the account, once the attempt failed; '' for an unknown email
 	address_key TEXT NOT NULL,           -- IPv4 address or IPv6 /64
 	at          INTEGER NOT NULL,
-	expires_at  INTEGER NOT NULL
+	expires_at  INTEGER NOT NULL,
+	email_key   TEXT NOT NULL DEFAULT '' -- loginKey of the email ('' in older logs); indexed by upgradeCredentials
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_login_attempts_account ON members_login_attempts(account_id, expires_at);
 CREATE INDEX IF NOT EXISTS members_login_attempts_address ON members_login_attempts(address_key, expires_at);

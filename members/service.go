@@ -26,8 +26,17 @@ const (
 	DefaultSessionIdle     = 2 * time.Hour  // a session unused this long ends
 	DefaultSessionAbsolute = 12 * time.Hour // a session ends this long after login, used or not
 	DefaultFailureWindow   = 15 * time.Minute
-	DefaultPerAccount      = 10 // failed logins per account in the window
-	DefaultPerAddress      = 50 // failed logins per client address in the window
+	DefaultPerPair         = 10 // failed logins for one account from one client address in the window
+	DefaultPerAddress      = 50 // failed logins from one client address, whatever the accounts, in the window
+
+	// An account whose failures in the window reach DefaultSlowAfter
+	// answers every login, right or wrong, from any address, after a
+	// delay: DefaultFirstDelay, doubling with each further failure, at
+	// most DefaultMaxDelay. It slows a guesser spread over many addresses
+	// and never locks the member out.
+	DefaultSlowAfter  = 5
+	DefaultFirstDelay = 125 * time.Millisecond
+	DefaultMaxDelay   = 2 * time.Second
 
 	// TouchInterval is how often, at most, the last use of a session or a
 	// token is written to the replicated state: idle expiry needs it, but
@@ -51,6 +60,11 @@ type Options struct {
 	SessionAbsolute time.Duration
 	Limits          LoginLimits
 
+	// Pause waits d, or until ctx ends: the slow-down of an account
+	// under attack (LoginLimits). Tests record it instead. Default: a
+	// timer.
+	Pause func(ctx context.Context, d time.Duration) error
+
 	// MaxConcurrentHashes bounds the argon2id computations running at once
 	// (each takes 19 MiB): a burst of logins waits instead of exhausting
 	// memory. Default GOMAXPROCS.
@@ -58,11 +72,21 @@ type Options struct {
 }
 
 // LoginLimits bound failed logins, counted in the replicated state so that
-// the limit holds for the whole cluster.
+// the limit holds for the whole cluster. They travel in each attempt's
+// payload, so that every node decides with the same numbers.
 type LoginLimits struct {
-	PerAccount int           `json:"per_account"`
+	PerPair    int           `json:"per_pair,omitempty"` // per account and address
 	PerAddress int           `json:"per_address"`
 	Window     time.Duration `json:"window"`
+	// PerAccount is the limit of an older log, which counted failures per
+	// account whatever the address (a lock-out): kept to replay it.
+	PerAccount int `json:"per_account,omitempty"`
+
+	// The slow-down of an account under attack (not in the log: each
+	// node waits, the state does not change).
+	SlowAfter  int           `json:"-"`
+	FirstDelay time.Duration `json:"-"`
+	MaxDelay   time.Duration `json:"-"`
 }
 
 func (o *Options) setDefaults() {
@@ -81,14 +105,26 @@ func (o *Options) setDefaults() {
 	if o.SessionAbsolute <= 0 {
 		o.SessionAbsolute = DefaultSessionAbsolute
 	}
-	if o.Limits.PerAccount <= 0 {
-		o.Limits.PerAccount = DefaultPerAccount
+	if o.Limits.PerPair <= 0 {
+		o.Limits.PerPair = DefaultPerPair
+	}
+	if o.Limits.SlowAfter <= 0 {
+		o.Limits.SlowAfter = DefaultSlowAfter
+	}
+	if o.Limits.FirstDelay <= 0 {
+		o.Limits.FirstDelay = DefaultFirstDelay
+	}
+	if o.Limits.MaxDelay <= 0 {
+		o.Limits.MaxDelay = DefaultMaxDelay
 	}
 	if o.Limits.PerAddress <= 0 {
 		o.Limits.PerAddress = DefaultPerAddress
 	}
 	if o.Limits.Window <= 0 {
 		o.Limits.Window = DefaultFailureWindow
+	}
+	if o.Pause == nil {
+		o.Pause = pause
 	}
 	if o.MaxConcurrentHashes <= 0 {
 		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)

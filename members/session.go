@@ -97,16 +97,23 @@ func applySessionCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	return map[string]any{"expires_at": expires, "charter_current": current}, nil
 }
 
-// Authenticate returns the account behind a session or API token (told
-// apart by their prefix). The hash is looked up in the local copy; if this
-// node does not know it yet (the client logged in through another node), it
+// Authenticate returns the account behind a session or API token: Access
+// without the scopes, for callers that act as the account itself.
+func (s *Service) Authenticate(ctx context.Context, token string) (Account, error) {
+	a, err := s.Access(ctx, token)
+	return a.Account, err
+}
+
+// Access tells what a session or API token (told apart by their prefix)
+// lets a request do. The hash is looked up in the local copy; if this node
+// does not know it yet (the client logged in through another node), it
 // catches up with the leader once and looks again. An unknown, ended,
 // expired or revoked credential, or one whose account is no longer active,
 // is CodeUnauthorized. Last use is written at most once a minute.
-func (s *Service) Authenticate(ctx context.Context, token string) (Account, error) {
+func (s *Service) Access(ctx context.Context, token string) (Access, error) {
 	prefix, ok := parseSecret(token)
 	if !ok {
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this is not a coop session or API token")
+		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this is not a coop session or API token")
 	}
 	if prefix == SessionPrefix {
 		return s.authSession(ctx, hashSecret(token))
@@ -118,7 +125,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Account, erro
 type credential struct {
 	id, account         string
 	createdAt, lastUsed int64
-	expiresAt, idle     int64 // sessions only
+	expiresAt           int64  // 0: an API token from before expiries
+	idle                int64  // sessions only
+	scopes              string // API tokens only
 }
 
 var errNoCredential = errors.New("no such credential")
@@ -137,7 +146,7 @@ func (s *Service) lookupCredential(ctx context.Context, find func(querier) (cred
 	return c, err
 }
 
-func (s *Service) authSession(ctx context.Context, hash string) (Account, error) {
+func (s *Service) authSession(ctx context.Context, hash string) (Access, error) {
 	c, err := s.lookupCredential(ctx, func(q querier) (credential, error) {
 		var c credential
 		err := q.QueryRow(`SELECT hash, account_id, created_at, last_used_at, expires_at, idle_ns FROM members_sessions WHERE hash = ?`, hash).
@@ -148,26 +157,26 @@ func (s *Service) authSession(ctx context.Context, hash string) (Account, error)
 		return c, err
 	})
 	if errors.Is(err, errNoCredential) {
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has ended: log in again")
+		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has ended: log in again")
 	}
 	if err != nil {
-		return Account{}, fmt.Errorf("read session: %w", err)
+		return Access{}, fmt.Errorf("read session: %w", err)
 	}
 	now := s.now().UnixNano()
 	switch {
 	case now >= c.expiresAt:
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired: log in again")
+		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired: log in again")
 	case now >= c.lastUsed+c.idle:
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired after a time without use: log in again")
+		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired after a time without use: log in again")
 	}
 	a, err := s.activeAccount(ctx, c.account)
 	if err != nil {
-		return Account{}, err
+		return Access{}, err
 	}
 	if now-c.lastUsed >= int64(TouchInterval) {
 		s.touch(ctx, CmdSessionTouched, SessionRef{Hash: hash})
 	}
-	return a, nil
+	return Access{Account: a, Session: true, ExpiresAt: time.Unix(0, c.expiresAt).UTC()}, nil
 }
 
 // activeAccount loads the account a credential belongs to; a suspended or

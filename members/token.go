@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"coop/raftdata"
@@ -14,13 +15,30 @@ import (
 const (
 	MaxTokensPerAccount = 20
 	MaxTokenNameChars   = 64
+
+	// DefaultTokenDays is the lifetime of a token whose request names
+	// none, and the lifetime a token from before expiries gets at its
+	// first use; MaxTokenDays the longest a token may be asked for.
+	DefaultTokenDays = 90
+	MaxTokenDays     = 365
 )
+
+// TokenRequest is the body of POST /me/tokens: a name the owner will
+// recognise, the scopes (default: read only) and the lifetime in days
+// (default DefaultTokenDays, at most MaxTokenDays).
+type TokenRequest struct {
+	Name          string   `json:"name"`
+	Scopes        []string `json:"scopes"`
+	ExpiresInDays int      `json:"expires_in_days"`
+}
 
 // TokenInfo describes an API token without its secret.
 type TokenInfo struct {
 	ID         string     `json:"id"`
 	Name       string     `json:"name"`
+	Scopes     []Scope    `json:"scopes"`
 	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`   // nil: a token from before expiries, not used since (it gets DefaultTokenDays at its first use)
 	LastUsedAt *time.Time `json:"last_used_at"` // nil: never used
 }
 
@@ -30,12 +48,24 @@ type NewToken struct {
 	Token string `json:"token"`
 }
 
-// TokenCreated is the payload of CmdTokenCreated.
+// TokenCreated is the payload of CmdTokenCreated. Scopes and Lifetime
+// came with scoped tokens: an entry without them (an older log) makes a
+// token of legacyScopes, dated at its first use, as the upgrade of the
+// table does.
 type TokenCreated struct {
-	ID      string `json:"id"`
-	Account string `json:"account"`
-	Name    string `json:"name"`
-	Hash    string `json:"hash"`
+	ID       string        `json:"id"`
+	Account  string        `json:"account"`
+	Name     string        `json:"name"`
+	Hash     string        `json:"hash"`
+	Scopes   string        `json:"scopes,omitempty"`
+	Lifetime time.Duration `json:"lifetime,omitempty"`
+}
+
+// TokenDated is the payload of CmdTokenDated: a token from before
+// expiries, used for the first time since, ends Lifetime after that use.
+type TokenDated struct {
+	ID       string        `json:"id"`
+	Lifetime time.Duration `json:"lifetime"`
 }
 
 // TokenRef names a token: the payload of CmdTokenTouched and
@@ -46,28 +76,50 @@ type TokenRef struct {
 }
 
 // CreateToken creates an API token for scripts, named so that its owner
-// recognises it in the list. The token is returned once; only its SHA-256
-// is stored.
-func (s *Service) CreateToken(ctx context.Context, actor Account, name string) (NewToken, error) {
+// recognises it in the list, with the scopes and lifetime asked for. The
+// token is returned once; only its SHA-256 is stored. Only a login
+// session may mint a token: the ui refuses the route to API tokens.
+func (s *Service) CreateToken(ctx context.Context, actor Account, in TokenRequest) (NewToken, error) {
 	if err := actor.Require(); err != nil {
 		return NewToken{}, err
 	}
-	name, err := CheckName(name)
+	name, err := CheckName(in.Name)
 	if err != nil {
 		return NewToken{}, raftdata.Errorf(raftdata.CodeInvalid, "token name: %s", raftdata.ErrorMessage(err))
 	}
 	if len([]rune(name)) > MaxTokenNameChars {
 		return NewToken{}, raftdata.Errorf(raftdata.CodeInvalid, "the token name is too long: at most %d characters", MaxTokenNameChars)
 	}
+	if in.Scopes == nil {
+		in.Scopes = []string{string(ScopeRead)}
+	}
+	scopes, err := ParseScopes(in.Scopes)
+	if err != nil {
+		return NewToken{}, err
+	}
+	if slices.Contains(scopes, ScopeOperate) && !actor.Has(RoleOperator) {
+		return NewToken{}, raftdata.Errorf(raftdata.CodeForbidden, "only an operator may mint a token with the operate scope")
+	}
+	days := in.ExpiresInDays
+	if days == 0 {
+		days = DefaultTokenDays
+	}
+	if days < 1 || days > MaxTokenDays {
+		return NewToken{}, raftdata.Errorf(raftdata.CodeInvalid, "a token lasts 1 to %d days", MaxTokenDays)
+	}
 	token, hash := newSecret(TokenPrefix)
-	p := TokenCreated{ID: raftdata.NewID(), Account: actor.ID, Name: name, Hash: hash}
+	p := TokenCreated{ID: raftdata.NewID(), Account: actor.ID, Name: name, Hash: hash,
+		Scopes: scopesText(scopes), Lifetime: time.Duration(days) * 24 * time.Hour}
 	var res struct {
 		CreatedAt int64 `json:"created_at"`
+		ExpiresAt int64 `json:"expires_at"`
 	}
 	if err := s.apply(ctx, CmdTokenCreated, p, &res); err != nil {
 		return NewToken{}, fmt.Errorf("create token: %w", err)
 	}
-	return NewToken{TokenInfo: TokenInfo{ID: p.ID, Name: name, CreatedAt: time.Unix(0, res.CreatedAt).UTC()}, Token: token}, nil
+	expires := time.Unix(0, res.ExpiresAt).UTC()
+	return NewToken{TokenInfo: TokenInfo{ID: p.ID, Name: name, Scopes: scopes,
+		CreatedAt: time.Unix(0, res.CreatedAt).UTC(), ExpiresAt: &expires}, Token: token}, nil
 }
 
 func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -78,12 +130,24 @@ func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if p.ID == "" || p.Name == "" || len(p.Hash) != 64 {
 		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a token needs an id, a name and a hash")
 	}
+	if (p.Scopes == "") != (p.Lifetime == 0) || p.Lifetime < 0 || p.Lifetime > MaxTokenDays*24*time.Hour {
+		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a token needs scopes and a lifetime of 1 to %d days", MaxTokenDays)
+	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if row.status != StatusActive {
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+	}
+	if slices.Contains(scopesOf(p.Scopes), ScopeOperate) {
+		roles, err := rolesOf(tx, p.Account)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(roles, RoleOperator) {
+			return nil, raftdata.Errorf(raftdata.CodeForbidden, "only an operator may mint a token with the operate scope")
+		}
 	}
 	var n int
 	if err := tx.QueryRow(`SELECT COUNT(*) FROM members_tokens WHERE account_id = ?`, p.Account).Scan(&n); err != nil {
@@ -93,22 +157,26 @@ func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "an account holds at most %d API tokens: revoke one first", MaxTokensPerAccount)
 	}
 	now := nanos(cmd)
-	if _, err := tx.Exec(`INSERT INTO members_tokens(id, account_id, name, hash, created_at) VALUES(?,?,?,?,?)`,
-		p.ID, p.Account, p.Name, p.Hash, now); err != nil {
+	var expires int64 // 0: from an older log, dated at its first use
+	if p.Lifetime > 0 {
+		expires = now + int64(p.Lifetime)
+	}
+	if _, err := tx.Exec(`INSERT INTO members_tokens(id, account_id, name, hash, created_at, scopes, expires_at) VALUES(?,?,?,?,?,?,?)`,
+		p.ID, p.Account, p.Name, p.Hash, now, p.Scopes, expires); err != nil {
 		return nil, fmt.Errorf("create token: %w", err)
 	}
 	if err := emit(tx, "token_created", map[string]any{"id": p.Account, "token": p.ID}); err != nil {
 		return nil, err
 	}
-	return map[string]int64{"created_at": now}, nil
+	return map[string]int64{"created_at": now, "expires_at": expires}, nil
 }
 
-func (s *Service) authToken(ctx context.Context, hash string) (Account, error) {
+func (s *Service) authToken(ctx context.Context, hash string) (Access, error) {
 	c, err := s.lookupCredential(ctx, func(q querier) (credential, error) {
 		var c credential
 		var last sql.NullInt64
-		err := q.QueryRow(`SELECT id, account_id, created_at, last_used_at FROM members_tokens WHERE hash = ?`, hash).
-			Scan(&c.id, &c.account, &c.createdAt, &last)
+		err := q.QueryRow(`SELECT id, account_id, created_at, last_used_at, scopes, expires_at FROM members_tokens WHERE hash = ?`, hash).
+			Scan(&c.id, &c.account, &c.createdAt, &last, &c.scopes, &c.expiresAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, errNoCredential
 		}
@@ -116,19 +184,47 @@ func (s *Service) authToken(ctx context.Context, hash string) (Account, error) {
 		return c, err
 	})
 	if errors.Is(err, errNoCredential) {
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this API token is unknown or revoked")
+		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this API token is unknown or revoked")
 	}
 	if err != nil {
-		return Account{}, fmt.Errorf("read token: %w", err)
+		return Access{}, fmt.Errorf("read token: %w", err)
+	}
+	now := s.now()
+	if c.expiresAt != 0 && now.UnixNano() >= c.expiresAt {
+		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this API token expired on %s: mint a new one",
+			time.Unix(0, c.expiresAt).UTC().Format(time.DateOnly))
 	}
 	a, err := s.activeAccount(ctx, c.account)
 	if err != nil {
-		return Account{}, err
+		return Access{}, err
 	}
-	if s.now().UnixNano()-c.lastUsed >= int64(TouchInterval) {
+	if c.expiresAt == 0 {
+		// A token from before expiries: its first use dates it.
+		lifetime := DefaultTokenDays * 24 * time.Hour
+		if err := s.apply(ctx, CmdTokenDated, TokenDated{ID: c.id, Lifetime: lifetime}, nil); err != nil {
+			return Access{}, fmt.Errorf("date token: %w", err)
+		}
+		c.expiresAt = now.Add(lifetime).UnixNano()
+	}
+	if now.UnixNano()-c.lastUsed >= int64(TouchInterval) {
 		s.touch(ctx, CmdTokenTouched, TokenRef{ID: c.id})
 	}
-	return a, nil
+	return Access{Account: a, TokenID: c.id, Scopes: scopesOf(c.scopes), ExpiresAt: time.Unix(0, c.expiresAt).UTC()}, nil
+}
+
+func applyTokenDated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	var p TokenDated
+	if err := decode(cmd, &p); err != nil {
+		return nil, err
+	}
+	if p.Lifetime <= 0 || p.Lifetime > MaxTokenDays*24*time.Hour {
+		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a token lasts 1 to %d days", MaxTokenDays)
+	}
+	_, err := tx.Exec(`UPDATE members_tokens SET expires_at = ? WHERE id = ? AND expires_at = 0`, nanos(cmd)+int64(p.Lifetime), p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("date token: %w", err)
+	}
+	return nil, nil
 }
 
 func applyTokenTouched(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -153,7 +249,7 @@ func (s *Service) Tokens(ctx context.Context, accountID string) ([]TokenInfo, er
 }
 
 func tokensOf(q querier, id string) ([]TokenInfo, error) {
-	rows, err := q.Query(`SELECT id, name, created_at, last_used_at FROM members_tokens WHERE account_id = ? ORDER BY created_at, id`, id)
+	rows, err := q.Query(`SELECT id, name, scopes, created_at, expires_at, last_used_at FROM members_tokens WHERE account_id = ? ORDER BY created_at, id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
@@ -161,12 +257,18 @@ func tokensOf(q querier, id string) ([]TokenInfo, error) {
 	out := []TokenInfo{}
 	for rows.Next() {
 		var t TokenInfo
-		var created int64
+		var scopes string
+		var created, expires int64
 		var last sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Name, &created, &last); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &scopes, &created, &expires, &last); err != nil {
 			return nil, fmt.Errorf("list tokens: %w", err)
 		}
+		t.Scopes = scopesOf(scopes)
 		t.CreatedAt = time.Unix(0, created).UTC()
+		if expires != 0 {
+			at := time.Unix(0, expires).UTC()
+			t.ExpiresAt = &at
+		}
 		if last.Valid {
 			at := time.Unix(0, last.Int64).UTC()
 			t.LastUsedAt = &at

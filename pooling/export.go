@@ -38,7 +38,7 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 }
 
 // WriteCSV writes the member's records of one pool as CSV: a header of the
-// pool's fields, then one row per record.
+// pool's fields, then one row per record. Text cells go through CSVText.
 func (s *Service) WriteCSV(ctx context.Context, w io.Writer, accountID, poolID string) error {
 	p, err := s.Pool(ctx, poolID)
 	if err != nil {
@@ -51,19 +51,19 @@ func (s *Service) WriteCSV(ctx context.Context, w io.Writer, accountID, poolID s
 	cw := csv.NewWriter(w)
 	header := make([]string, len(p.Fields))
 	for i, f := range p.Fields {
-		header[i] = f.Name
+		header[i] = CSVText(f.Name)
 	}
 	cw.Write(header)
 	for _, r := range recs {
 		row := make([]string, len(p.Fields))
 		for i, f := range p.Fields {
 			switch v := r.Values[f.Name].(type) {
-			case float64:
+			case float64: // a number, written by coop: it stays one, negative or not
 				row[i] = strconv.FormatFloat(v, 'g', -1, 64)
 			case string:
-				row[i] = v
+				row[i] = CSVText(v)
 			default:
-				row[i] = fmt.Sprint(v)
+				row[i] = CSVText(fmt.Sprint(v))
 			}
 		}
 		cw.Write(row)

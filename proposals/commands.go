@@ -334,6 +334,10 @@ type commentPayload struct {
 	Proposal string `json:"proposal"`
 	Author   string `json:"author"`
 	Body     string `json:"body"`
+	// Key is a random secret drawn by the proposing node: the first
+	// comment that carries one fixes the proposal's pseudonym key
+	// (discussion.go). Older logs carry none.
+	Key string `json:"key,omitempty"`
 }
 
 const maxComment = 4000
@@ -365,6 +369,9 @@ func applyCommented(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	_, err = tx.Exec(`INSERT INTO proposals_comments(id, proposal, author, requester, body, at) VALUES(?,?,?,?,?,?)`,
 		p.ID, p.Proposal, p.Author, isRequester, p.Body, cmd.Time.UnixNano())
 	if err != nil {
+		return nil, err
+	}
+	if err := keepPseudonymKey(tx, p.Proposal, p.Key); err != nil {
 		return nil, err
 	}
 	return nil, tx.Emit("coop.proposal.commented", map[string]any{"proposal": p.Proposal})

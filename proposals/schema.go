@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS proposals_comments (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS proposals_comments_proposal ON proposals_comments(proposal, at);
 
+-- The secret each proposal's comment pseudonyms are derived from
+-- (discussion.go): random, fixed by the first comment that carried one,
+-- never shown.
+CREATE TABLE IF NOT EXISTS proposals_comment_keys (
+	proposal TEXT PRIMARY KEY,
+	key      TEXT NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS proposals_grants (
 	proposal          TEXT PRIMARY KEY,
 	pool              TEXT NOT NULL,

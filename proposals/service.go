@@ -215,43 +215,6 @@ func (s *Service) Ballots(ctx context.Context, id string) ([]PublishedBallot, er
 	return out, rows.Err()
 }
 
-// Comment adds to a proposal's discussion.
-func (s *Service) Comment(ctx context.Context, actor members.Account, id, body string) error {
-	if err := requireActive(actor); err != nil {
-		return err
-	}
-	_, err := s.store.Apply(ctx, cmdCommented, commentPayload{ID: raftdata.NewID(), Proposal: id, Author: actor.ID, Body: strings.TrimSpace(body)})
-	return err
-}
-
-// Comment is one message of a discussion.
-type Comment struct {
-	Author    string    `json:"author"`
-	Requester bool      `json:"requester"`
-	Body      string    `json:"body"`
-	At        time.Time `json:"at"`
-}
-
-// Comments lists a proposal's discussion, oldest first.
-func (s *Service) Comments(ctx context.Context, id string) ([]Comment, error) {
-	rows, err := s.store.DB().QueryContext(ctx, `SELECT author, requester, body, at FROM proposals_comments WHERE proposal = ? ORDER BY at, id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Comment{}
-	for rows.Next() {
-		var c Comment
-		var at int64
-		if err := rows.Scan(&c.Author, &c.Requester, &c.Body, &at); err != nil {
-			return nil, err
-		}
-		c.At = time.Unix(0, at).UTC()
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
 // Object excludes (or includes again) the member's data from a proposal's
 // grant: the GDPR right to object, whatever the vote said.
 func (s *Service) Object(ctx context.Context, actor members.Account, id string, object bool) error {

@@ -23,20 +23,20 @@ func (s *server) signup(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": a.ID})
 }
 
-// login answers POST /api/v1/login: the token for scripts, and the same
-// session as an HttpOnly cookie for browsers, with its CSRF token.
+// login answers POST /api/v1/login: a session token, for Authorization:
+// Bearer, and no cookie (browsers log in through the login page, whose
+// form cannot be posted from another site).
 func (s *server) login(c *fiber.Ctx) error {
 	var in members.LoginInput // the address comes from the connection, never the body
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	in.Address = c.IP()
+	in.Address = s.clientIP(c)
 	sess, err := s.deps.Members.Login(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
-	setSessionCookie(c, sess.Token, sess.ExpiresAt)
-	return c.JSON(fiber.Map{"token": sess.Token, "expires_at": sess.ExpiresAt, "charter_current": sess.CharterCurrent, "csrf": csrfToken(sess.Token)})
+	return c.JSON(fiber.Map{"token": sess.Token, "expires_at": sess.ExpiresAt, "charter_current": sess.CharterCurrent})
 }
 
 // logout answers POST /api/v1/logout.
@@ -147,20 +147,19 @@ func (s *server) listTokens(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"tokens": toks})
 }
 
-// createToken answers POST /api/v1/me/tokens {"name"}: the token is shown
-// this once.
+// createToken answers POST /api/v1/me/tokens {"name","scopes",
+// "expires_in_days"} (a login session only: apiRoutes): the token is
+// shown this once.
 func (s *server) createToken(c *fiber.Ctx) error {
 	a, err := requireAccount(c)
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in members.TokenRequest
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	tok, err := s.deps.Members.CreateToken(c.UserContext(), a, in.Name)
+	tok, err := s.deps.Members.CreateToken(c.UserContext(), a, in)
 	if err != nil {
 		return err
 	}

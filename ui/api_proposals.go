@@ -8,7 +8,6 @@ import (
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
-	"coop/raftdata"
 )
 
 // Proposals is what ui needs from the proposals service.
@@ -22,7 +21,7 @@ type Proposals interface {
 	Vote(ctx context.Context, actor members.Account, id, choice string) (string, error)
 	Ballots(ctx context.Context, id string) ([]proposals.PublishedBallot, error)
 	Comment(ctx context.Context, actor members.Account, id, body string) error
-	Comments(ctx context.Context, id string) ([]proposals.Comment, error)
+	Comments(ctx context.Context, reader, id string) ([]proposals.Comment, error)
 	Object(ctx context.Context, actor members.Account, id string, object bool) error
 	Objecting(ctx context.Context, id, accountID string) (bool, error)
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
@@ -112,35 +111,22 @@ func (s *server) ballotList(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"ballots": list})
 }
 
-// comments answers GET /api/v1/proposals/{id}/comments (members and the
-// requester).
+// comments answers GET /api/v1/proposals/{id}/comments: every signed-in
+// account reads a discussion; its authors show as pseudonyms, to everyone.
 func (s *server) comments(c *fiber.Ctx) error {
 	a, err := requireAccount(c)
 	if err != nil {
 		return err
 	}
-	if err := s.canDiscuss(c, a); err != nil {
+	prop, err := s.deps.Proposals.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
 		return err
 	}
-	list, err := s.deps.Proposals.Comments(c.UserContext(), c.Params("id"))
+	list, err := s.deps.Proposals.Comments(c.UserContext(), a.ID, prop.ID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"comments": list})
-}
-
-func (s *server) canDiscuss(c *fiber.Ctx, a members.Account) error {
-	if a.Has(members.RoleMember) {
-		return nil
-	}
-	p, err := s.deps.Proposals.Get(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	if p.Requester != a.ID {
-		return raftdata.Errorf(raftdata.CodeForbidden, "discussions are for members and the proposal's requester")
-	}
-	return nil
 }
 
 // addComment answers POST /api/v1/proposals/{id}/comments {"body"}.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/pooling"
 	"coop/proposals"
 )
 
@@ -37,7 +38,8 @@ func (s *server) resultsCSV(c *fiber.Ctx) error {
 
 // writeResultsCSV writes the columns run, at, one per key of the groups
 // (the query's groupings first, in order, then any other, such as a
-// histogram's bin), value, suppressed, cohort, epsilon_spent.
+// histogram's bin), value, suppressed, cohort, epsilon_spent. Keys are
+// text (pooling.CSVText); the figures are numbers coop writes.
 func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []proposals.Result) error {
 	var keys []string
 	if prop.Query != nil {
@@ -56,15 +58,19 @@ func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []propo
 	slices.Sort(extra)
 	keys = append(keys, extra...)
 	w := csv.NewWriter(buf)
-	header := append(append([]string{"run", "at"}, keys...), "value", "suppressed", "cohort", "epsilon_spent")
+	header := []string{"run", "at"}
+	for _, k := range keys {
+		header = append(header, pooling.CSVText(k))
+	}
+	header = append(header, "value", "suppressed", "cohort", "epsilon_spent")
 	if err := w.Write(header); err != nil {
 		return err
 	}
 	for _, r := range results {
 		for _, g := range r.Groups {
-			line := []string{r.Run, r.At.UTC().Format(time.RFC3339)}
+			line := []string{pooling.CSVText(r.Run), r.At.UTC().Format(time.RFC3339)}
 			for _, k := range keys {
-				line = append(line, g.Key[k])
+				line = append(line, pooling.CSVText(g.Key[k])) // a category or a bin: text
 			}
 			value := ""
 			if g.Value != nil && !g.Suppressed {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,9 +64,14 @@ type Deps struct {
 	Done   <-chan struct{}
 	Logger *slog.Logger // optional; nil discards
 	// RequestsPerMinute bounds each client address on this node (0: the
-	// default, DefaultRequestsPerMinute). Failed logins have their own,
-	// cluster-wide limit in members.
+	// default, DefaultRequestsPerMinute; NoRequestLimit: none). Failed
+	// logins have their own, cluster-wide limit in members.
 	RequestsPerMinute int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto this node believes (none when empty): the client's
+	// address and scheme come from those headers only when such a proxy
+	// sent them (edge.go).
+	TrustedProxies []netip.Prefix
 }
 
 // Limits of the HTTP server.
@@ -86,12 +92,15 @@ type server struct {
 	// context, so a write still waiting for its commit answers 503 at
 	// once instead of holding the server's shutdown.
 	stopping context.Context
+	proxies  proxies    // deps.TrustedProxies
+	routes   routeTable // apiRoutes, to find a request's route before routing
 }
 
 // New builds the fiber app of one node. The caller serves it
 // (app.Listener) and shuts it down (app.ShutdownWithTimeout).
 func New(deps Deps) *fiber.App {
-	s := &server{deps: deps, log: deps.Logger, metrics: newMetrics(), stopping: contextUntil(deps.Done)}
+	s := &server{deps: deps, log: deps.Logger, metrics: newMetrics(), stopping: contextUntil(deps.Done),
+		proxies: deps.TrustedProxies, routes: newRouteTable(apiRoutes)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -103,10 +112,17 @@ func New(deps Deps) *fiber.App {
 		IdleTimeout:           IdleTimeout,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
+		// A body is parsed when a handler asks for it, never before the
+		// middleware: a JSON route refuses a multipart body with 415.
+		DisablePreParseMultipartForm: true,
+		// c.Protocol() believes X-Forwarded-Proto from these peers only;
+		// c.IP() is never used (see clientIP).
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          s.proxies.strings(),
 	})
 	// One middleware route, so that observe can tell a request no route
 	// matched (see routeLabel).
-	app.Use(requestID, s.observe, s.bindContext, securityHeaders, s.markStale, s.rateLimit(), s.authenticate)
+	app.Use(requestID, s.observe, s.bindContext, securityHeaders, s.edgeHeaders, s.markStale, s.rateLimit(), s.requireJSON, refuseCrossSite, s.authenticate)
 
 	s.mountPages(app) // the web pages and their assets: web*.go
 	app.Get("/healthz", healthz)

@@ -13,18 +13,20 @@ import (
 
 	"coop/members"
 	"coop/raftdata"
+	"coop/ui/static"
 )
 
 // Members is what ui needs from the members service.
 type Members interface {
 	Authenticate(ctx context.Context, token string) (members.Account, error)
+	Access(ctx context.Context, token string) (members.Access, error)
 	SignUp(ctx context.Context, in members.SignupInput) (members.Account, error)
 	Login(ctx context.Context, in members.LoginInput) (members.Session, error)
 	Logout(ctx context.Context, token string) error
 	Export(ctx context.Context, accountID string) (members.Export, error)
 	Journal(ctx context.Context, accountID string) ([]members.JournalEntry, error)
 	DeleteAccount(ctx context.Context, actor members.Account, accountID string) error
-	CreateToken(ctx context.Context, actor members.Account, name string) (members.NewToken, error)
+	CreateToken(ctx context.Context, actor members.Account, in members.TokenRequest) (members.NewToken, error)
 	Tokens(ctx context.Context, accountID string) ([]members.TokenInfo, error)
 	RevokeToken(ctx context.Context, actor members.Account, tokenID string) error
 	GrantRole(ctx context.Context, actor members.Account, accountID, role string) error
@@ -43,6 +45,7 @@ const (
 	csrfHeader      = "X-CSRF-Token"
 	csrfField       = "_csrf"
 	localAccount    = "account"
+	localAccess     = "access"
 	localToken      = "token"
 	localViaBrowser = "cookie"
 )
@@ -50,38 +53,58 @@ const (
 // authenticate identifies the caller, once per request: a Bearer token
 // (scripts) or the session cookie (browsers). A credential that does not
 // authenticate is a 401 for a Bearer call; a stale cookie is dropped and
-// the visitor continues anonymous. Cookie calls that change something must
-// carry the CSRF token of their session.
+// the visitor continues anonymous. An API token may call only the routes
+// of the JSON API its scopes allow (apiRoutes). Cookie calls that change
+// something must carry the CSRF token of their session. Assets, probes
+// and node-to-node calls carry no account.
 func (s *server) authenticate(c *fiber.Ctx) error {
-	if strings.HasPrefix(c.Path(), raftdata.InternalPrefix) {
+	if !needsAccount(c.Path()) {
 		return c.Next()
 	}
 	if bearer, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok {
-		acct, err := s.deps.Members.Authenticate(c.UserContext(), strings.TrimSpace(bearer))
+		bearer = strings.TrimSpace(bearer)
+		acc, err := s.deps.Members.Access(c.UserContext(), bearer)
 		if err != nil {
 			return err
 		}
-		c.Locals(localAccount, acct)
-		c.Locals(localToken, strings.TrimSpace(bearer))
+		as, err := s.tokenMay(c, acc)
+		if err != nil {
+			return err
+		}
+		if as {
+			setAccess(c, acc, bearer)
+		}
 		return c.Next()
 	}
 	if cookie := c.Cookies(sessionCookie); cookie != "" {
-		acct, err := s.deps.Members.Authenticate(c.UserContext(), cookie)
-		if err != nil {
-			if raftdata.ErrorCode(err) != raftdata.CodeUnauthorized {
-				return err
-			}
+		acc, err := s.deps.Members.Access(c.UserContext(), cookie)
+		if err != nil && raftdata.ErrorCode(err) != raftdata.CodeUnauthorized {
+			return err
+		}
+		if err != nil || !acc.Session { // the cookie holds sessions only
 			c.ClearCookie(sessionCookie)
 			return c.Next()
 		}
-		c.Locals(localAccount, acct)
-		c.Locals(localToken, cookie)
+		setAccess(c, acc, cookie)
 		c.Locals(localViaBrowser, true)
 		if unsafeMethod(c.Method()) && !s.validCSRF(c, cookie) {
 			return csrfRefused()
 		}
 	}
 	return c.Next()
+}
+
+func setAccess(c *fiber.Ctx, acc members.Access, token string) {
+	c.Locals(localAccount, acc.Account)
+	c.Locals(localAccess, acc)
+	c.Locals(localToken, token)
+}
+
+// needsAccount tells the paths that may act as an account: not the
+// assets, probes, metrics or the node-to-node API.
+func needsAccount(path string) bool {
+	return !strings.HasPrefix(path, raftdata.InternalPrefix) && !strings.HasPrefix(path, static.Prefix) &&
+		path != "/healthz" && path != "/readyz" && path != "/metrics"
 }
 
 // csrfRefused is the error of a form or call posted without its token.

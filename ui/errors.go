@@ -39,7 +39,16 @@ func writeError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &le) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(le.RetryAt).Seconds()+0.5))))
 	}
-	return c.Status(e.Code.HTTPStatus()).JSON(body)
+	return c.Status(statusOf(e.Code)).JSON(body)
+}
+
+// statusOf is the HTTP status of an error code: raftdata's, and the one
+// code of the edge alone (415).
+func statusOf(code raftdata.Code) int {
+	if code == codeUnsupportedMedia {
+		return fiber.StatusUnsupportedMediaType
+	}
+	return code.HTTPStatus()
 }
 
 // asCoded turns err into a code and a message fit for the caller. fiber's
@@ -68,6 +77,8 @@ func codeOfStatus(status int) raftdata.Code {
 		return raftdata.CodeConflict
 	case fiber.StatusTooManyRequests:
 		return raftdata.CodeTooMany
+	case fiber.StatusUnsupportedMediaType:
+		return codeUnsupportedMedia
 	case fiber.StatusServiceUnavailable, fiber.StatusRequestTimeout, fiber.StatusGatewayTimeout:
 		return raftdata.CodeUnavailable
 	}
@@ -93,6 +104,6 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 // (a browser on a page route) rather than the JSON error body.
 func wantsPage(c *fiber.Ctx) bool {
 	p := c.Path()
-	return !strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, raftdata.InternalPrefix) &&
+	return !strings.HasPrefix(strings.ToLower(p), "/api/") && !strings.HasPrefix(p, raftdata.InternalPrefix) &&
 		p != "/healthz" && p != "/readyz" && p != "/metrics"
 }

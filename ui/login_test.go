@@ -15,7 +15,7 @@ func TestLoginLimitAnswers429WithRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	wrong := `{"email":"ann@coop.test","password":"not the right one at all"}`
-	for i := 0; i < members.DefaultPerAccount; i++ {
+	for i := 0; i < members.DefaultPerPair; i++ {
 		resp, body := call(t, app, jsonRequest("POST", "/api/v1/login", wrong))
 		if resp.StatusCode != 401 {
 			t.Fatalf("failure %d: %d %s", i+1, resp.StatusCode, body)
@@ -23,7 +23,7 @@ func TestLoginLimitAnswers429WithRetryAfter(t *testing.T) {
 	}
 	resp, body := call(t, app, jsonRequest("POST", "/api/v1/login", `{"email":"ann@coop.test","password":"`+testPassword+`"}`))
 	if resp.StatusCode != 429 {
-		t.Fatalf("after %d failures the right password got %d %s, want 429", members.DefaultPerAccount, resp.StatusCode, body)
+		t.Fatalf("after %d failures the right password got %d %s, want 429", members.DefaultPerPair, resp.StatusCode, body)
 	}
 	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
 	if err != nil || secs < 1 || secs > 15*60 {

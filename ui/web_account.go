@@ -56,7 +56,7 @@ func (w *web) loginSubmit(c *fiber.Ctx) error {
 	if !formAllowed(c) {
 		return w.renderLogin(c, email, next, csrfRefused())
 	}
-	sess, err := w.deps.Members.Login(c.UserContext(), members.LoginInput{Email: email, Password: c.FormValue("password"), Address: c.IP()})
+	sess, err := w.deps.Members.Login(c.UserContext(), members.LoginInput{Email: email, Password: c.FormValue("password"), Address: w.clientIP(c)})
 	if err != nil {
 		return w.renderLogin(c, email, next, err)
 	}

@@ -22,7 +22,7 @@ func (w *web) formError(c *fiber.Ctx, tr i18n.Tr, err error) (int, components.Fo
 		w.log.Error("page request failed", "route", routeLabel(c), "request_id", requestIDOf(c), "error", err)
 		return fiber.StatusInternalServerError, components.FormError{Text: tr.T("err.internal")}
 	}
-	status := e.Code.HTTPStatus()
+	status := statusOf(e.Code)
 	if tr.Lang == i18n.English {
 		return status, components.FormError{Text: e.Message}
 	}
@@ -78,6 +78,8 @@ func knownError(msg string) string {
 		return "err.members_only"
 	case strings.HasPrefix(msg, "the form's security token"):
 		return "err.csrf"
+	case strings.HasPrefix(msg, "an API token works on the JSON API"):
+		return "err.token_pages"
 	case strings.HasPrefix(msg, "no pool"):
 		return "err.no_pool"
 	case strings.HasPrefix(msg, "to erase your account"):

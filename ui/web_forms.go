@@ -9,9 +9,13 @@ import (
 )
 
 // formCookie holds a random seed for the forms of visitors who are not
-// logged in (sign-up, login): their _csrf field must match it, so another
-// site cannot post them (login CSRF). Logged-in forms use the session's
-// token, which the authenticate middleware checks.
+// logged in (sign-up, login): their _csrf field must match it (a
+// double-submit cookie: HttpOnly, SameSite=Lax, so another site can
+// neither read it nor send it with a cross-site post), so another site
+// cannot post them (login CSRF). refuseCrossSite also refuses any page form
+// a browser says comes from another site, which covers a cookie planted
+// by a sibling subdomain. Logged-in forms use the session's token, which
+// the authenticate middleware checks.
 const (
 	formCookie     = "coop_form"
 	localFormToken = "ui.form_token"

@@ -7,7 +7,6 @@ import (
 
 	"coop/members"
 	"coop/proposals"
-	"coop/raftdata"
 	"coop/ui/components"
 	"coop/ui/pages"
 )
@@ -41,8 +40,8 @@ func proposalHead(p proposals.Proposal) pages.ProposalHead {
 	return pages.ProposalHead{ID: p.ID, Title: p.Title, Status: string(p.Status), Kind: string(p.Kind)}
 }
 
-// discussionPage answers GET /proposals/{id}/discussion: members and the
-// proposal's requester.
+// discussionPage answers GET /proposals/{id}/discussion: every signed-in
+// account reads it; members and the proposal's requester write.
 func (w *web) discussionPage(c *fiber.Ctx) error {
 	a, prop, ok, err := w.proposalFor(c, "discussion")
 	if !ok {
@@ -66,25 +65,23 @@ func (w *web) commentSubmit(c *fiber.Ctx) error {
 }
 
 func (w *web) renderDiscussion(c *fiber.Ctx, a members.Account, prop proposals.Proposal, body string, formErr error) error {
-	if !a.Has(members.RoleMember) && a.ID != prop.Requester {
-		return w.errorPage(c, raftdata.Errorf(raftdata.CodeForbidden, "discussions are for members and the proposal's requester"))
-	}
-	list, err := w.deps.Proposals.Comments(c.UserContext(), prop.ID)
+	list, err := w.deps.Proposals.Comments(c.UserContext(), a.ID, prop.ID)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
 	p := w.page(c, "proposals", "discussion.title")
 	p.Title = p.Tr.F("discussion.page_title", prop.Title)
-	v := pages.Discussion{Page: p, Proposal: proposalHead(prop), CanPost: prop.Status != proposals.StatusDraft, Body: body}
+	canWrite := a.Has(members.RoleMember) || a.ID == prop.Requester
+	v := pages.Discussion{Page: p, Proposal: proposalHead(prop), CanPost: canWrite && prop.Status != proposals.StatusDraft, Body: body}
 	for _, cm := range list {
 		author := "member"
 		switch {
-		case cm.Author == a.ID:
+		case cm.Mine:
 			author = "you"
 		case cm.Requester:
 			author = "requester"
 		}
-		v.Comments = append(v.Comments, pages.CommentView{Author: author, Paragraphs: paragraphs(cm.Body), At: cm.At})
+		v.Comments = append(v.Comments, pages.CommentView{Author: author, Pseudonym: cm.Pseudonym, Paragraphs: paragraphs(cm.Body), At: cm.At})
 	}
 	status := fiber.StatusOK
 	if formErr != nil {

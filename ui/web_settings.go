@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,10 +24,10 @@ func (w *web) settingsPage(c *fiber.Ctx) error {
 // settingsForm is what a form of the account page leaves for the page
 // drawn after it: a new token to show once, or a refusal.
 type settingsForm struct {
-	newToken  *members.NewToken
-	tokenName string
-	tokenErr  error
-	eraseErr  error
+	newToken *members.NewToken
+	token    *pages.TokenForm // the refused token form, kept; nil: the defaults
+	tokenErr error
+	eraseErr error
 }
 
 func (w *web) renderSettings(c *fiber.Ctx, a members.Account, f settingsForm) error {
@@ -35,7 +36,12 @@ func (w *web) renderSettings(c *fiber.Ctx, a members.Account, f settingsForm) er
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Settings{Page: p, Account: a, Tokens: toks, NewToken: f.newToken, TokenName: f.tokenName}
+	form := pages.TokenForm{Scopes: []members.Scope{members.ScopeRead}, Days: members.DefaultTokenDays}
+	if f.token != nil {
+		form = *f.token
+	}
+	form.Operator = a.Has(members.RoleOperator)
+	v := pages.Settings{Page: p, Account: a, Tokens: toks, NewToken: f.newToken, TokenForm: form}
 	status := fiber.StatusOK
 	if f.newToken != nil {
 		status = fiber.StatusCreated
@@ -49,17 +55,29 @@ func (w *web) renderSettings(c *fiber.Ctx, a members.Account, f settingsForm) er
 	return w.render(c, status, pages.SettingsPage(v))
 }
 
-// tokenSubmit answers POST /me/tokens (name): the new token is shown on
-// the page this once; coop keeps only its hash.
+// tokenSubmit answers POST /me/tokens (name, scope..., expires_in_days):
+// the new token is shown on the page this once; coop keeps only its hash.
 func (w *web) tokenSubmit(c *fiber.Ctx) error {
 	a, ok := actor(c)
 	if !ok {
 		return toLogin(c, "/me/account")
 	}
-	name := c.FormValue("name")
-	tok, err := w.deps.Members.CreateToken(c.UserContext(), a, name)
+	in := members.TokenRequest{Name: c.FormValue("name"), Scopes: []string{}}
+	for _, s := range c.Context().PostArgs().PeekMulti("scope") {
+		in.Scopes = append(in.Scopes, string(s))
+	}
+	days, err := strconv.Atoi(c.FormValue("expires_in_days", strconv.Itoa(members.DefaultTokenDays)))
 	if err != nil {
-		return w.renderSettings(c, a, settingsForm{tokenName: name, tokenErr: err})
+		days = -1 // refused with the sentence of the service
+	}
+	in.ExpiresInDays = days
+	tok, err := w.deps.Members.CreateToken(c.UserContext(), a, in)
+	if err != nil {
+		kept := pages.TokenForm{Name: in.Name, Days: days}
+		for _, s := range in.Scopes {
+			kept.Scopes = append(kept.Scopes, members.Scope(s))
+		}
+		return w.renderSettings(c, a, settingsForm{token: &kept, tokenErr: err})
 	}
 	return w.renderSettings(c, a, settingsForm{newToken: &tok})
 }

@@ -15,8 +15,9 @@ import (
 	"coop/ui/i18n"
 )
 
-// A member creates an API token (shown once, then usable as a Bearer
-// token), sees it listed without its value, and revokes it.
+// A member creates an API token with the scopes and lifetime the form
+// offers (shown once, then usable as a Bearer token within its scopes),
+// sees it listed without its value, and revokes it.
 func TestPagesAccount_Tokens(t *testing.T) {
 	t.Parallel()
 	w := newWebCoop(t)
@@ -29,10 +30,17 @@ func TestPagesAccount_Tokens(t *testing.T) {
 		if p.resp.StatusCode != 200 || p.testID("tokens-empty").Length() != 1 && lang == "en" {
 			t.Fatalf("%s: account page %d\n%s", lang, p.resp.StatusCode, p.body)
 		}
-		if r := b.post("/me/tokens", url.Values{"_csrf": {p.csrf()}, "name": {""}}); r.resp.StatusCode != 400 || r.testID("form-error").Length() != 1 {
+		if _, checked := p.testID("token-scope-read").Attr("checked"); !checked || p.testID("token-scope-operate").Length() != 0 ||
+			p.testID("token-days").Find("option[selected]").AttrOr("value", "") != "90" {
+			t.Fatalf("%s: the token form offers %q", lang, text(p.testID("token-form")))
+		}
+		if r := b.post("/me/tokens", url.Values{"_csrf": {p.csrf()}, "name": {""}, "scope": {"read"}}); r.resp.StatusCode != 400 || r.testID("form-error").Length() != 1 {
 			t.Fatalf("%s: a nameless token: %d", lang, r.resp.StatusCode)
 		}
-		created := b.post("/me/tokens", url.Values{"_csrf": {p.csrf()}, "name": {"upload " + lang}})
+		if r := b.post("/me/tokens", url.Values{"_csrf": {p.csrf()}, "name": {"nothing"}, "expires_in_days": {"30"}}); r.resp.StatusCode != 400 || r.testID("form-error").Length() != 1 {
+			t.Fatalf("%s: a token without scopes: %d", lang, r.resp.StatusCode)
+		}
+		created := b.post("/me/tokens", url.Values{"_csrf": {p.csrf()}, "name": {"upload " + lang}, "scope": {"read", "contribute"}, "expires_in_days": {"30"}})
 		if created.resp.StatusCode != 201 {
 			t.Fatalf("%s: create: %d\n%s", lang, created.resp.StatusCode, created.body)
 		}
@@ -45,11 +53,24 @@ func TestPagesAccount_Tokens(t *testing.T) {
 		if resp, body := call(t, w.app, req); resp.StatusCode != 200 || !strings.Contains(body, "ada@coop.test") {
 			t.Fatalf("%s: the new token does not open the API: %d %s", lang, resp.StatusCode, body)
 		}
+		mint := jsonRequest("POST", "/api/v1/me/tokens", `{"name":"child","scopes":["read"]}`)
+		mint.Header.Set("Authorization", "Bearer "+token)
+		if resp, body := call(t, w.app, mint); resp.StatusCode != 403 {
+			t.Fatalf("%s: the new token minted a token: %d %s", lang, resp.StatusCode, body)
+		}
 		p = b.get("/me/account")
 		if p.testID("new-token").Length() != 0 || strings.Contains(p.body, token) {
 			t.Fatalf("%s: the token is shown again", lang)
 		}
 		row := p.testID("token").FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Text(), "upload "+lang) })
+		wantScopes := tr.T("tokens.scope.short.contribute") + ", " + tr.T("tokens.scope.short.read")
+		if got := text(row.Find(`[data-testid="token-scopes"]`)); got != wantScopes {
+			t.Errorf("%s: scopes shown %q, want %q", lang, got, wantScopes)
+		}
+		if got := text(row.Find(`[data-testid="token-expires"]`)); got != tr.Date(time.Now().UTC().AddDate(0, 0, 30)) &&
+			got != tr.Date(time.Now().UTC().AddDate(0, 0, 30).Add(-time.Minute)) {
+			t.Errorf("%s: expiry shown %q, want 30 days from now", lang, got)
+		}
 		action, _ := row.Find("form").Attr("action")
 		if r := b.post(action, url.Values{"_csrf": {p.csrf()}}); r.resp.StatusCode != 303 {
 			t.Fatalf("%s: revoke %s: %d", lang, action, r.resp.StatusCode)

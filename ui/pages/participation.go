@@ -21,15 +21,17 @@ type Discussion struct {
 	Page     components.Page
 	Proposal ProposalHead
 	Comments []CommentView
-	CanPost  bool   // not a draft
+	CanPost  bool   // not a draft, and the reader is a member or the requester
 	Body     string // the refused comment, kept in the form
 	Error    components.FormError
 }
 
-// CommentView is one comment, its author said in words (the member's
-// name never appears: "a member", "you", "the requester").
+// CommentView is one comment, its author said in words and by the
+// pseudonym of this proposal (the member's name never appears: "member
+// K7QF2", "you", "the requester").
 type CommentView struct {
 	Author     string // "you", "requester" or "member"
+	Pseudonym  string // "" for a comment older than pseudonyms
 	Paragraphs []string
 	At         time.Time
 }

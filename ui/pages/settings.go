@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"slices"
+
 	"coop/members"
 	"coop/pooling"
 	"coop/ui/components"
@@ -13,11 +15,34 @@ type Settings struct {
 	Account  members.Account
 	Tokens   []members.TokenInfo
 	NewToken *members.NewToken // the token just created, shown this once
-	// TokenName is the refused token form's name, kept in the form.
-	TokenName  string
+	// TokenForm is what the token form shows: the refused form's values
+	// kept, or the defaults (read only, DefaultTokenDays).
+	TokenForm  TokenForm
 	TokenError components.FormError
 	EraseError components.FormError
 }
+
+// TokenForm is the state of the form that mints an API token.
+type TokenForm struct {
+	Name     string
+	Scopes   []members.Scope
+	Days     int
+	Operator bool // the operate scope is offered to operators only
+}
+
+// Has tells whether the form ticks scope s.
+func (f TokenForm) Has(s members.Scope) bool { return slices.Contains(f.Scopes, s) }
+
+// Offered lists the scopes the form offers.
+func (f TokenForm) Offered() []members.Scope {
+	if f.Operator {
+		return members.AllScopes
+	}
+	return slices.DeleteFunc(slices.Clone(members.AllScopes), func(s members.Scope) bool { return s == members.ScopeOperate })
+}
+
+// TokenDays are the lifetimes the form offers, in days.
+var TokenDays = []int{7, 30, members.DefaultTokenDays, 180, members.MaxTokenDays}
 
 // Charters is the page where a member reads and signs the current version
 // of the charters their roles call for.

@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"coop/members"
+)
+
+// Every route of the JSON API says what an API token needs to call it; a
+// route missing from apiRoutes refuses every token and fails here, and so
+// does an entry no route answers.
+func TestAPIRoutesAllHaveAScope(t *testing.T) {
+	app := New(openEnv(t).deps)
+	table := newRouteTable(apiRoutes)
+	seen := map[string]bool{}
+	for _, r := range app.GetRoutes(true) {
+		path, ok := strings.CutPrefix(r.Path, apiPrefix)
+		if !ok || r.Method == "HEAD" || path == "" {
+			continue
+		}
+		key := r.Method + " " + path
+		seen[key] = true
+		if _, ok := apiRoutes[key]; !ok {
+			t.Errorf("%s /api/v1%s is missing from apiRoutes (ui/access.go): give it the scope an API token needs", r.Method, path)
+			continue
+		}
+		// The table finds the route from a request's path, parameters filled in.
+		concrete := strings.NewReplacer(":pool", "energy", ":id", "x1", ":file", "energy.csv", ":role", "researcher").Replace(r.Path)
+		if got, ok := table.lookup(r.Method, strings.ToUpper(concrete[:8])+concrete[8:]); !ok || got != apiRoutes[key] {
+			t.Errorf("lookup %s %s: %+v %v, want %+v", r.Method, concrete, got, ok, apiRoutes[key])
+		}
+	}
+	for key := range apiRoutes {
+		if !seen[key] {
+			t.Errorf("apiRoutes lists %q, which no route answers", key)
+		}
+	}
+}
+
+// docs/api.md's table of scopes says what apiRoutes says.
+func TestAPIDocScopesMatchTheTable(t *testing.T) {
+	doc, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "## API tokens and their scopes")
+	if !ok {
+		t.Fatal("docs/api.md has no section on API tokens and their scopes")
+	}
+	names := map[string]members.Scope{"nothing": scopePublic, "`read`": members.ScopeRead, "`vote`": members.ScopeVote,
+		"`contribute`": members.ScopeContribute, "`operate`": members.ScopeOperate, "a login session": scopeSession}
+	route := regexp.MustCompile("`((?:GET|POST|PUT|DELETE) /[^`]*)`")
+	listed := map[string]members.Scope{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		for prefix, scope := range names {
+			if strings.HasPrefix(strings.TrimSpace(cells[1]), prefix) {
+				for _, m := range route.FindAllStringSubmatch(cells[2], -1) {
+					listed[m[1]] = scope
+				}
+			}
+		}
+	}
+	for key, r := range apiRoutes {
+		if got, ok := listed[key]; !ok || got != r.scope {
+			t.Errorf("docs/api.md puts %q under %q, apiRoutes under %q", key, got, r.scope)
+		}
+	}
+	if len(listed) != len(apiRoutes) {
+		t.Errorf("docs/api.md lists %d routes in its scope table, apiRoutes %d", len(listed), len(apiRoutes))
+	}
+}
