@@ -112,7 +112,9 @@ func TestParseMergesPartialRulebooks(t *testing.T) {
 		{"wrapped as the API answers it", `{"version":3,"rules":{"voting":{"reuse":{"max_voting_minutes":2880}}},"hard_limits":{"min_cohort_floor":5,"max_epsilon_per_proposal":4,"max_epsilon_per_pool_per_year":20,"min_epsilon_per_query":0.01}}`,
 			func(r Rulebook) bool { return r.Voting[Reuse].MaxMinutes == 2880 && r.Voting[Reuse].MinMinutes == Day }, ""},
 		{"wrapped without the read-only parts", `{"rules":{"membership":{"admission":"sponsors","sponsors_required":3}}}`,
-			func(r Rulebook) bool { return r.Membership == Membership{Admission: AdmitBySponsors, SponsorsRequired: 3} }, ""},
+			func(r Rulebook) bool {
+				return r.Membership == Membership{Admission: AdmitBySponsors, SponsorsRequired: 3}
+			}, ""},
 		{"wrapped with other hard limits", `{"rules":{},"hard_limits":{"min_cohort_floor":2,"max_epsilon_per_proposal":4,"max_epsilon_per_pool_per_year":20,"min_epsilon_per_query":0.01}}`,
 			nil, "hard_limits are fixed in code"},
 		{"wrapped, unknown field beside rules", `{"rules":{},"colour":"red"}`, nil, "unknown field"},
