@@ -33,6 +33,10 @@ type Config struct {
 	TLSKey        string // PEM private key file of TLSCert
 	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
 
+	// SignupsPerHour bounds the sign-ups one client address gets from this
+	// node in an hour (0: no limit).
+	SignupsPerHour int
+
 	// Snapshots: every SnapshotThreshold new log entries (checked every
 	// SnapshotInterval) the state is snapshotted and the log before it
 	// dropped, keeping SnapshotThreshold/2 entries for slow followers; a
@@ -48,12 +52,17 @@ type Config struct {
 	OperatorPassword string
 }
 
+// DefaultSignupsPerHour is how many sign-ups one client address gets from
+// a node in an hour, unless --signups-per-hour says otherwise.
+const DefaultSignupsPerHour = 20
+
 // DefaultConfig is the configuration of a single node on a laptop.
 func DefaultConfig() Config {
 	return Config{
-		Data: "./coop-data",
-		HTTP: "127.0.0.1:8080",
-		Raft: "127.0.0.1:7000",
+		Data:           "./coop-data",
+		HTTP:           "127.0.0.1:8080",
+		Raft:           "127.0.0.1:7000",
+		SignupsPerHour: DefaultSignupsPerHour,
 	}
 }
 
@@ -78,6 +87,7 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: the node serves HTTPS (and, with --tls-ca, presents it to its peers)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
 	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
+	fs.IntVar(&cfg.SignupsPerHour, "signups-per-hour", cfg.SignupsPerHour, "sign-ups one client address gets from this node in an hour (0: no limit)")
 	return fs
 }
 
@@ -190,6 +200,9 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.SnapshotInterval < 0 || (cfg.SnapshotInterval > 0 && cfg.SnapshotInterval < minSnapshotInterval) {
 		bad("--snapshot-interval %s is too short: use at least %s", cfg.SnapshotInterval, minSnapshotInterval)
+	}
+	if cfg.SignupsPerHour < 0 {
+		bad("--signups-per-hour %d: use 0 (no limit) or a positive number", cfg.SignupsPerHour)
 	}
 	_, tlsErrs := readTLSFiles(cfg)
 	errs = append(errs, tlsErrs...)

@@ -138,9 +138,12 @@ func (n *Node) start(ctx context.Context) error {
 	}
 
 	rules := governance.Default()
+	if cfg.Demo {
+		rules = demoRules()
+	}
 	if cfg.Rules != "" {
 		if rules, err = governance.Load(cfg.Rules); err != nil {
-			return err
+			return fmt.Errorf("--rules: %w", err)
 		}
 	}
 	reg := raftdata.NewRegistry()
@@ -188,6 +191,8 @@ func (n *Node) start(ctx context.Context) error {
 		Backups:   n.store,
 		Done:      n.ctx.Done(),
 		Logger:    n.log.With("component", "http"),
+
+		SignupsPerHour: cfg.SignupsPerHour,
 	})
 	go func() {
 		defer close(n.served)

@@ -66,6 +66,9 @@ type Deps struct {
 	// default, DefaultRequestsPerMinute). Failed logins have their own,
 	// cluster-wide limit in members.
 	RequestsPerMinute int
+	// SignupsPerHour bounds the sign-ups of each client address on this
+	// node (0: no limit; coop serve's default is 20).
+	SignupsPerHour int
 }
 
 // Limits of the HTTP server.
@@ -86,6 +89,9 @@ type server struct {
 	// context, so a write still waiting for its commit answers 503 at
 	// once instead of holding the server's shutdown.
 	stopping context.Context
+	// signups limits sign-ups per client address, on the API and the page
+	// alike (one count).
+	signups fiber.Handler
 }
 
 // New builds the fiber app of one node. The caller serves it
@@ -95,6 +101,7 @@ func New(deps Deps) *fiber.App {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	s.signups = s.signupLimit()
 	app := fiber.New(fiber.Config{
 		Immutable:             true,
 		BodyLimit:             BodyLimit,
@@ -118,7 +125,7 @@ func New(deps Deps) *fiber.App {
 	api.Post("/backup", s.backup)
 	api.Get("/governance/rules", s.rules)
 
-	api.Post("/signup", s.signup)
+	api.Post("/signup", s.signups, s.signup)
 	api.Post("/login", s.login)
 	api.Post("/logout", s.logout)
 	api.Get("/me", s.me)
@@ -137,6 +144,10 @@ func New(deps Deps) *fiber.App {
 	api.Get("/me/proposals", s.myProposals)
 
 	api.Get("/members", s.listMembers)
+	api.Get("/members/applicants", s.listApplicants)
+	api.Get("/members/journal", s.membershipJournal)
+	api.Post("/members/:id/admit", s.admit)
+	api.Post("/members/:id/sponsor", s.sponsor)
 	api.Post("/members/:id/roles", s.grantRole)
 	api.Delete("/members/:id/roles/:role", s.revokeRole)
 	api.Post("/members/:id/suspend", s.setAccountStatus(true))

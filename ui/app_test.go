@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"coop/governance"
+	"coop/governance/governancetest"
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
@@ -54,7 +55,7 @@ func envOn(t testing.TB, n *raftdatatest.Node) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	gov := governance.New(n.Store)
-	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := gov.Bootstrap(ctx, governancetest.Rules()); err != nil {
 		t.Fatal(err)
 	}
 	e := &testEnv{store: n.Store, members: members.New(n.Store, members.Options{Rulebook: gov})}

@@ -34,6 +34,11 @@ type Members interface {
 	Accounts(ctx context.Context, actor members.Account) ([]members.Account, error)
 	SignCharter(ctx context.Context, actor members.Account, kind members.CharterKind, lang string) error
 	RunRetention(ctx context.Context) (members.RetentionReport, error)
+	Admit(ctx context.Context, actor members.Account, accountID string) error
+	Sponsor(ctx context.Context, actor members.Account, accountID string) (members.Sponsorship, error)
+	Applicants(ctx context.Context, actor members.Account) ([]members.Applicant, error)
+	MembershipJournal(ctx context.Context, actor members.Account, page int) (members.MembershipJournal, error)
+	MonthlyCounts(ctx context.Context) ([]members.MonthCount, error)
 }
 
 const (

@@ -50,7 +50,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/proposals/:id/objection", w.objectionPage)
 	app.Post("/proposals/:id/objection", w.objectionSubmit)
 	app.Get("/signup", w.signupPage)
-	app.Post("/signup", w.signupSubmit)
+	app.Post("/signup", s.signups, w.signupSubmit)
 	app.Get("/login", w.loginPage)
 	app.Post("/login", w.loginSubmit)
 	app.Post("/logout", w.logoutSubmit)
