@@ -53,9 +53,15 @@ func openEnv(t testing.TB) *testEnv {
 // envOn is openEnv on a node already started (the leader of a cluster).
 func envOn(t testing.TB, n *raftdatatest.Node) *testEnv {
 	t.Helper()
+	return envOnRules(t, n, governancetest.Rules())
+}
+
+// envOnRules is envOn under another rulebook than the tests' own.
+func envOnRules(t testing.TB, n *raftdatatest.Node, rules governance.Rulebook) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	gov := governance.New(n.Store)
-	if err := gov.Bootstrap(ctx, governancetest.Rules()); err != nil {
+	if err := gov.Bootstrap(ctx, rules); err != nil {
 		t.Fatal(err)
 	}
 	e := &testEnv{store: n.Store, members: members.New(n.Store, members.Options{Rulebook: gov})}

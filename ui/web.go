@@ -77,6 +77,8 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/ops/nodes/:id/remove", w.opsRemoveNodeSubmit)
 	app.Post("/ops/members/:id/role", w.opsRoleSubmit)
 	app.Post("/ops/members/:id/status", w.opsStatusSubmit)
+	app.Post("/ops/applicants/:id/admit", w.opsAdmitSubmit)
+	app.Post("/me/applicants/:id/sponsor", w.sponsorSubmit)
 }
 
 // page is the frame of a page: language, account, CSRF token, assets, and

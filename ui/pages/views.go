@@ -45,6 +45,9 @@ type Rules struct {
 	Kinds      []KindRule
 	Disclosure governance.Disclosure
 	Retention  governance.Retention
+	Membership governance.Membership
+	Limits     governance.HardLimits
+	Journal    MembershipJournal
 }
 
 // Pools is the list of pools.
@@ -180,6 +183,8 @@ type Me struct {
 	Ledger      float64              // the privacy loss (ε) charged to the member so far
 	Votes       MeVotes
 	Titles      map[string]string // proposal id -> title, for the journal's links
+	Membership  governance.Membership
+	Applicants  *Applicants // the applicants a member may sponsor; nil when none to show
 }
 
 // Records is the member's records page: one section per pool they
