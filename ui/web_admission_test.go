@@ -168,7 +168,9 @@ func TestSignupLimit_PerAddressAcrossAPIAndPage(t *testing.T) {
 		t.Fatalf("second sign-up, on the page: %d %q", p.resp.StatusCode, text(p.testID("form-error")))
 	}
 	status, retry, body := signup(2)
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	json.Unmarshal([]byte(body), &e)
 	if status != 429 || retry == "" || e.Error.Code != "too_many" || !strings.Contains(e.Error.Message, "at most 2 an hour") {
 		t.Fatalf("third sign-up: %d Retry-After %q %s", status, retry, body)
