@@ -27,6 +27,9 @@ func TestConfig_Precedence(t *testing.T) {
 		{"dashed name as flag", []string{"--node-id=beta"}, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "beta"},
 		{"bool from env", nil, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, true},
 		{"bool flag over env", []string{"--demo=false"}, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, false},
+		{"sign-ups per hour by default", nil, nil, func(c Config) any { return c.SignupsPerHour }, 20},
+		{"sign-ups per hour from env", nil, map[string]string{"COOP_SIGNUPS_PER_HOUR": "0"}, func(c Config) any { return c.SignupsPerHour }, 0},
+		{"sign-ups per hour flag over env", []string{"--signups-per-hour", "5"}, map[string]string{"COOP_SIGNUPS_PER_HOUR": "0"}, func(c Config) any { return c.SignupsPerHour }, 5},
 		{"every env name", nil, map[string]string{
 			"COOP_DATA": "d", "COOP_RAFT": "127.0.0.1:1", "COOP_JOIN": "http://x:1", "COOP_NATS": "nats://y:2",
 			"COOP_NATS_LISTEN": "127.0.0.1:3", "COOP_CLUSTER_KEY": "k", "COOP_RULES": "r.json",
@@ -104,6 +107,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"rules is a directory", func(c *Config) { c.Rules = t.TempDir() }, "is a directory"},
 		{"advertise raft unspecified", func(c *Config) { c.AdvertiseRaft = "0.0.0.0:7000" }, "cannot dial an unspecified address"},
 		{"advertise http not a url", func(c *Config) { c.AdvertiseHTTP = "10.0.0.5:8080" }, "--advertise-http"},
+		{"negative sign-ups per hour", func(c *Config) { c.SignupsPerHour = -1 }, "--signups-per-hour -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"context"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -53,12 +53,10 @@ func TestBrowser_AdmissionOnAPhone(t *testing.T) {
 	}
 }
 
-// evalInt is the value of a JavaScript expression on the page.
+// evalInt is the whole number a JavaScript expression gives on the page.
 func (b *browserTab) evalInt(expr string) int {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-	defer cancel()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr))
+	n, err := strconv.Atoi(b.eval("String(" + expr + ")"))
 	if err != nil {
 		b.t.Fatalf("evaluate %s: %v", expr, err)
 	}
