@@ -15,10 +15,14 @@ import (
 )
 
 // admissionCoop is a web coop under the default rulebook (an operator
-// admits) or another one.
+// admits) with votes of a minute or more, or changed by change.
 func admissionCoop(t *testing.T, change func(*governance.Rulebook)) *webCoop {
 	t.Helper()
 	r := governance.Default().Clone()
+	for k, rule := range r.Voting {
+		rule.MinMinutes = 1
+		r.Voting[k] = rule
+	}
 	if change != nil {
 		change(&r)
 	}
@@ -45,6 +49,13 @@ func TestPagesAdmission_OperatorAdmits(t *testing.T) {
 		}
 		if got := text(p.testID("me-roles")); got != tr.T("role.applicant") {
 			t.Errorf("%s: roles %q", lang, got)
+		}
+		if lang == "en" {
+			prop := w.propose(t, "Winter energy by region")
+			p := b.get("/proposals/" + prop.ID)
+			if text(p.testID("vote-waiting")) != tr.T("vote.waiting") || p.testID("vote-submit").Length() != 0 {
+				t.Errorf("an applicant on an open proposal: %q", text(p.testID("vote-waiting")))
+			}
 		}
 	}
 

@@ -566,6 +566,7 @@ func english() map[string]string {
 		"ops.applicants":               "Applicants awaiting admission",
 		"ops.applicants.lead.operator": "People who signed up and wait to be admitted. Admit only people you know to be real, distinct persons: each member has one vote. Every admission is written in the membership journal that every member reads.",
 		"ops.applicants.lead.sponsors": "In this cooperative, %d members vouch for each applicant; an operator admits only the founders, while the cooperative has fewer members than that.",
+		"vote.waiting":                 "You will vote once admitted as a member, on the proposals that open after your admission.",
 		"applicants.table":             "Applicants",
 		"applicants.empty":             "Nobody is waiting for admission.",
 		"applicants.col.person":        "Person",

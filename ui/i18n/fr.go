@@ -566,6 +566,7 @@ func french() map[string]string {
 		"ops.applicants":               "Candidatures en attente d'admission",
 		"ops.applicants.lead.operator": "Les personnes inscrites qui attendent d'être admises. N'admettez que des personnes que vous savez réelles et distinctes : chaque membre a une voix. Chaque admission est inscrite au journal des adhésions, que tout membre lit.",
 		"ops.applicants.lead.sponsors": "Dans cette coopérative, %d membres parrainent chaque candidature ; un·e opérateur·rice n'admet que les membres fondateurs, tant que la coopérative compte moins de membres que cela.",
+		"vote.waiting":                 "Vous voterez une fois admis·e comme membre, sur les propositions ouvertes après votre admission.",
 		"applicants.table":             "Candidatures",
 		"applicants.empty":             "Personne n'attend d'admission.",
 		"applicants.col.person":        "Personne",

@@ -139,6 +139,7 @@ type GrantView struct {
 type VoteForm struct {
 	Show    bool   // the vote is open and the visitor is a member
 	Login   bool   // the vote is open and the visitor is anonymous
+	Waiting bool   // the vote is open and the visitor is an applicant, not admitted yet
 	Choice  string // the choice just cast (from the receipt notice)
 	Receipt string // the receipt just given, shown once
 	Hash    string // what the published ballot list will show of it
