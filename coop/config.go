@@ -48,6 +48,9 @@ type Config struct {
 	// one client address may send to this node in a minute (0: no limit).
 	TrustedProxies    string
 	RequestsPerMinute int
+	// SignupsPerHour bounds the sign-ups one client address gets from this
+	// node in an hour (0: no limit).
+	SignupsPerHour int
 
 	// Snapshots: every SnapshotThreshold new log entries (checked every
 	// SnapshotInterval) the state is snapshotted and the log before it
@@ -64,6 +67,10 @@ type Config struct {
 	OperatorPassword string
 }
 
+// DefaultSignupsPerHour is how many sign-ups one client address gets from
+// a node in an hour, unless --signups-per-hour says otherwise.
+const DefaultSignupsPerHour = 20
+
 // DefaultConfig is the configuration of a single node on a laptop.
 func DefaultConfig() Config {
 	return Config{
@@ -72,6 +79,7 @@ func DefaultConfig() Config {
 		Raft: "127.0.0.1:7000",
 
 		RequestsPerMinute: ui.DefaultRequestsPerMinute,
+		SignupsPerHour:    DefaultSignupsPerHour,
 	}
 }
 
@@ -99,6 +107,7 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated `addresses or CIDR prefixes` (default: none)")
 	fs.IntVar(&cfg.RequestsPerMinute, "requests-per-minute", cfg.RequestsPerMinute, "requests one client address may send to this node in a minute; 0 turns the limit off")
+	fs.IntVar(&cfg.SignupsPerHour, "signups-per-hour", cfg.SignupsPerHour, "sign-ups one client address gets from this node in an hour (0: no limit)")
 	return fs
 }
 
@@ -220,6 +229,9 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.RequestsPerMinute < 0 {
 		bad("--requests-per-minute %d: give a number of requests, or 0 for no limit", cfg.RequestsPerMinute)
+	}
+	if cfg.SignupsPerHour < 0 {
+		bad("--signups-per-hour %d: use 0 (no limit) or a positive number", cfg.SignupsPerHour)
 	}
 	_, tlsErrs := readTLSFiles(cfg)
 	errs = append(errs, tlsErrs...)

@@ -36,6 +36,9 @@ func TestConfig_Precedence(t *testing.T) {
 		{"trusted proxies from env", nil, map[string]string{"COOP_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/8"}, func(c Config) any { return c.TrustedProxies }, "127.0.0.1,10.0.0.0/8"},
 		{"requests per minute by default", nil, nil, func(c Config) any { return c.RequestsPerMinute }, 1200},
 		{"no request limit", []string{"--requests-per-minute", "0"}, map[string]string{"COOP_REQUESTS_PER_MINUTE": "60"}, func(c Config) any { return c.RequestsPerMinute }, 0},
+		{"sign-ups per hour by default", nil, nil, func(c Config) any { return c.SignupsPerHour }, 20},
+		{"sign-ups per hour from env", nil, map[string]string{"COOP_SIGNUPS_PER_HOUR": "0"}, func(c Config) any { return c.SignupsPerHour }, 0},
+		{"sign-ups per hour flag over env", []string{"--signups-per-hour", "5"}, map[string]string{"COOP_SIGNUPS_PER_HOUR": "0"}, func(c Config) any { return c.SignupsPerHour }, 5},
 		{"every env name", nil, map[string]string{
 			"COOP_DATA": "d", "COOP_RAFT": "127.0.0.1:1", "COOP_JOIN": "http://x:1", "COOP_NATS": "nats://y:2",
 			"COOP_NATS_LISTEN": "127.0.0.1:3", "COOP_CLUSTER_KEY": "k", "COOP_RULES": "r.json",
@@ -125,6 +128,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"trusted proxies", func(c *Config) { c.TrustedProxies = " 127.0.0.1, ::1 ,10.0.0.0/8,fd00::/8" }, ""},
 		{"a proxy that is no address", func(c *Config) { c.TrustedProxies = "127.0.0.1,proxy.example" }, `"proxy.example" is neither an address nor a CIDR prefix`},
 		{"negative request limit", func(c *Config) { c.RequestsPerMinute = -1 }, "--requests-per-minute -1"},
+		{"negative sign-ups per hour", func(c *Config) { c.SignupsPerHour = -1 }, "--signups-per-hour -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,6 +19,11 @@ import (
 // researcher, an open proposal to vote on, and one that passes a minute
 // after the start. Every name, email and value is made up. The members'
 // shared password goes to an owner-only file beside the operator's.
+//
+// Its rulebook (demoRules, unless --rules gives one) allows votes of a
+// minute; admission stays with an operator, as in a real cooperative: the
+// demo admits its own synthetic members, and a visitor who signs up waits
+// on /ops like any applicant.
 const (
 	demoMembers      = 12
 	demoAccountsFile = "demo-accounts"
@@ -26,6 +31,17 @@ const (
 )
 
 func ptr(f float64) *float64 { return &f }
+
+// demoRules is the default rulebook with votes of 1 minute or more for
+// every kind, so that a demo shows a vote closing.
+func demoRules() governance.Rulebook {
+	r := governance.Default().Clone()
+	for k, rule := range r.Voting {
+		rule.MinMinutes = 1
+		r.Voting[k] = rule
+	}
+	return r
+}
 
 func demoPools() []pooling.Pool {
 	doc := func(provenance, method string) pooling.Documentation {
@@ -89,6 +105,11 @@ func (n *Node) bootstrapDemo(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if !a.Admitted {
+			if err := n.members.Admit(ctx, op, a.ID); err != nil && raftdata.ErrorCode(err) != raftdata.CodeConflict {
+				return fmt.Errorf("demo: admit %s: %w", a.Email, err)
+			}
+		}
 		voters[i] = a
 		if _, err := n.pooling.SetConsent(ctx, a.ID, "home-energy", true); err != nil {
 			return fmt.Errorf("demo: consent: %w", err)
@@ -127,7 +148,9 @@ func (n *Node) bootstrapDemo(ctx context.Context) error {
 		return fmt.Errorf("demo: proposal: %w", err)
 	}
 	for _, v := range voters[:8] {
-		if _, err := n.proposals.Vote(ctx, v, p.ID, proposals.ChoiceYes); err != nil {
+		// A member --rules left unadmitted (sponsorship) is not in the
+		// electorate: the demo goes on without their vote.
+		if _, err := n.proposals.Vote(ctx, v, p.ID, proposals.ChoiceYes); err != nil && raftdata.ErrorCode(err) != raftdata.CodeForbidden {
 			return fmt.Errorf("demo: vote: %w", err)
 		}
 	}

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"coop/governance"
 )
 
 // coop serve --demo seeds a coop a person can try at once; the step is
 // idempotent (a new leader may run it again): a second run adds nothing.
 func TestDemoSeedsACoopOnce(t *testing.T) {
 	cfg := testConfig(t, "n1")
-	cfg.Demo = true
+	cfg.Demo, cfg.Rules = true, "" // the demo's own rulebook
 	n := startNode(t, cfg)
 	waitReady(t, n)
 	count := func(path, key string) int {
@@ -35,8 +37,20 @@ func TestDemoSeedsACoopOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	password, _ := field(string(data), "password")
-	if tok := loginAs(t, n.URL(), "member1@"+demoEmailDomain, password); tok == "" {
-		t.Fatal("a demo member cannot log in")
+	tok := loginAs(t, n.URL(), "member1@"+demoEmailDomain, password)
+	if m := me(t, n.URL(), tok); !m.Admitted {
+		t.Fatalf("a demo member is not admitted: %+v", m)
+	}
+	// Short votes, and admission by an operator: a visitor waits.
+	var rules struct{ Rules governance.Rulebook }
+	jsonDecode(t, must(t, 200, "GET", n.URL()+"/api/v1/governance/rules", "", ""), &rules)
+	if rules.Rules.Voting[governance.Knowledge].MinMinutes != 1 || rules.Rules.Voting[governance.Amendment].ApprovalPercent != 66 ||
+		rules.Rules.Membership.Admission != governance.AdmitByOperator {
+		t.Fatalf("the demo rulebook: %+v", rules.Rules)
+	}
+	_, visitor := mustSignup(t, n.URL(), "Visitor")
+	if m := me(t, n.URL(), visitor); m.Admitted {
+		t.Fatalf("a visitor of the demo is admitted at once: %+v", m)
 	}
 	if info, _ := os.Stat(filepath.Join(cfg.Data, demoAccountsFile)); info.Mode().Perm() != 0o600 {
 		t.Fatalf("demo accounts file mode %v", info.Mode().Perm())

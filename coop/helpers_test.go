@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"coop/governance/governancetest"
 	"coop/raftdata/raftdatatest"
 	"coop/ui"
 )
@@ -27,11 +28,14 @@ func testLogs() io.Writer {
 }
 
 // testConfig is a node on free loopback ports with its own data directory,
-// holding the tests' cluster key.
+// holding the tests' cluster key, under the tests' rulebook (votes of a
+// minute, open admission: see governancetest) and without a sign-up limit.
+// Tests of the default rulebook or the limit set Rules and SignupsPerHour
+// themselves.
 func testConfig(t *testing.T, id string) Config {
 	t.Helper()
 	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id, ClusterKey: testClusterKey,
-		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword,
+		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword, Rules: governancetest.File(t),
 		RequestsPerMinute: ui.DefaultRequestsPerMinute}
 }
 

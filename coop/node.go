@@ -150,9 +150,12 @@ func (n *Node) start(ctx context.Context) error {
 	}
 
 	rules := governance.Default()
+	if cfg.Demo {
+		rules = demoRules()
+	}
 	if cfg.Rules != "" {
 		if rules, err = governance.Load(cfg.Rules); err != nil {
-			return err
+			return fmt.Errorf("--rules: %w", err)
 		}
 	}
 	reg := raftdata.NewRegistry()
@@ -203,6 +206,7 @@ func (n *Node) start(ctx context.Context) error {
 
 		TrustedProxies:    proxies,
 		RequestsPerMinute: requestsPerMinute(cfg.RequestsPerMinute),
+		SignupsPerHour:    cfg.SignupsPerHour,
 	})
 	go func() {
 		defer close(n.served)

@@ -18,16 +18,11 @@ const restoreUsage = `Usage: coop restore --in FILE --key-file KEY --data DIR
        coop restore --in FILE --shares SHARE1,SHARE2,... --data DIR
 
 Decrypts and checks a backup written by coop backup, and makes DIR (new, or
-<<<<<<< HEAD
 empty) the data directory of a new cluster serving the backup's state.
 A backup sealed to the operator's key opens with --key-file; one sealed to
 the members' custodians opens with the shares of any k of them, each
 opened by its custodian on their own machine (coop custodian open-share).
 Then:
-  coop serve --data DIR ...          starts it as a one-node cluster
-  coop serve --join URL-of-it ...    adds the other nodes
-=======
-empty) the data directory of a new cluster serving the backup's state:
   coop serve --data DIR ...          starts it as a one-node cluster, with
                                      a new cluster key in DIR/cluster-key
   coop serve --join URL-of-it --cluster-key-file DIR/cluster-key ...

@@ -5,8 +5,10 @@
 package governance
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -81,30 +83,108 @@ type Retention struct {
 	ConnectionLogMonths         int `json:"connection_log_months"`
 }
 
-// Rulebook is the whole set of rules in force.
-type Rulebook struct {
-	Voting     map[Kind]VotingRule `json:"voting"`
-	Disclosure Disclosure          `json:"disclosure"`
-	Retention  Retention           `json:"retention"`
+// Admission modes: who turns an applicant into a member who votes.
+const (
+	AdmitByOperator = "operator" // an operator admits, as a cooperative's board does
+	AdmitBySponsors = "sponsors" // SponsorsRequired admitted members vouch
+	AdmitOpen       = "open"     // a sign-up admits at once (demos and tests)
+)
+
+// Membership says how applicants become members.
+type Membership struct {
+	Admission string `json:"admission"`
+	// SponsorsRequired is how many admitted members must sponsor an
+	// applicant under AdmitBySponsors.
+	SponsorsRequired int `json:"sponsors_required"`
 }
 
-// Default is the rulebook of a new cooperative (DESIGN.md): 1 to 43,200
-// minutes of voting for every kind, quorum 25 %, more yes than no, early
-// close when everyone voted (a custodians election: at least 7 days and
-// more than 2/3 of yes+no); cohort floor 5, epsilon 2 per proposal and 10
-// per pool per year; identity kept 3 months after deletion, the charter
-// signature 12 months, connection logs 12 months.
+// Rulebook is the whole set of rules in force.
+type Rulebook struct {
+	Voting     Voting     `json:"voting"`
+	Disclosure Disclosure `json:"disclosure"`
+	Retention  Retention  `json:"retention"`
+	Membership Membership `json:"membership"`
+}
+
+// Voting maps each kind of proposal to its rule.
+type Voting map[Kind]VotingRule
+
+// Default voting durations, in minutes.
+const (
+	Day           = 1440
+	MaxVoteLength = 30 * Day // every kind: at most 30 days
+)
+
+// Default is the rulebook of a new cooperative (DESIGN.md): knowledge and
+// reuse votes last 1 to 30 days, amendments 7 to 30 days and need more
+// than 66 % yes of yes+no (two thirds); quorum 25 %, early close when
+// everyone voted; cohort floor 5, epsilon 2 per proposal and 10 per pool
+// per year; identity kept 3 months after deletion, the charter signature
+// 12 months, connection logs 12 months; an operator admits applicants
+// (two sponsors when an amendment chooses sponsorship); a custodians
+// election is decided like an amendment (7 days, two thirds).
 func Default() Rulebook {
-	rule := VotingRule{MinMinutes: 1, MaxMinutes: 43200, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: CloseWhenAllVoted}
+	rule := VotingRule{MinMinutes: Day, MaxMinutes: MaxVoteLength, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: CloseWhenAllVoted}
+	amend := rule
+	amend.MinMinutes, amend.ApprovalPercent = 7*Day, 66
 	return Rulebook{
-		Voting: map[Kind]VotingRule{Knowledge: rule, Reuse: rule, Amendment: rule,
-			// Electing custodians decides who can read every member's
-			// data in a backup: like an amendment, at least 7 days and
-			// more than two thirds of yes+no.
-			Custodians: {MinMinutes: 7 * 1440, MaxMinutes: 43200, QuorumPercent: 25, ApprovalPercent: 66, EarlyClose: CloseWhenAllVoted}},
+		Voting:     Voting{Knowledge: rule, Reuse: rule, Amendment: amend, Custodians: amend},
 		Disclosure: Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
+		Membership: Membership{Admission: AdmitByOperator, SponsorsRequired: 2},
 	}
+}
+
+// Clone is a copy of r that shares no map with it.
+func (r Rulebook) Clone() Rulebook {
+	r.Voting = maps.Clone(r.Voting)
+	return r
+}
+
+// UnmarshalJSON reads a rulebook that may name only some of its fields:
+// every field left out keeps its value in Default(), at any depth (inside
+// each voting.<kind> too), so a rulebook written before a field existed
+// reads with that field's default. Unknown fields are refused.
+func (r *Rulebook) UnmarshalJSON(data []byte) error {
+	type plain Rulebook // without this method
+	p := plain(Default())
+	if err := strictDecode(data, &p); err != nil {
+		return err
+	}
+	*r = Rulebook(p)
+	return nil
+}
+
+// UnmarshalJSON merges the kinds named in data into v: a kind's fields
+// left out keep their value (the default when decoding a Rulebook).
+func (v *Voting) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil
+	}
+	var kinds map[Kind]json.RawMessage
+	if err := json.Unmarshal(data, &kinds); err != nil {
+		return err
+	}
+	merged := maps.Clone(*v)
+	if merged == nil {
+		merged = Voting{}
+	}
+	for k, raw := range kinds {
+		rule := merged[k]
+		if err := strictDecode(raw, &rule); err != nil {
+			return fmt.Errorf("voting.%s: %w", k, err)
+		}
+		merged[k] = rule
+	}
+	*v = merged
+	return nil
+}
+
+// strictDecode decodes one JSON value into v, refusing unknown fields.
+func strictDecode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 // Validate lists every rule that does not make sense, in one error.
@@ -138,11 +218,16 @@ func (r Rulebook) Validate() error {
 		}
 	}
 	d := r.Disclosure
-	if d.MinCohortFloor < 2 {
-		bad("min_cohort_floor must be at least 2, got %d", d.MinCohortFloor)
-	}
+	problems = append(problems, Limits().check(d)...)
 	if !(d.MaxEpsilonPerProposal > 0) || !(d.MaxEpsilonPerPoolYear >= d.MaxEpsilonPerProposal) {
 		bad("epsilon limits must satisfy 0 < per proposal (%g) <= per pool per year (%g)", d.MaxEpsilonPerProposal, d.MaxEpsilonPerPoolYear)
+	}
+	m := r.Membership
+	if !slices.Contains([]string{AdmitByOperator, AdmitBySponsors, AdmitOpen}, m.Admission) {
+		bad("membership.admission must be %q, %q or %q, got %q", AdmitByOperator, AdmitBySponsors, AdmitOpen, m.Admission)
+	}
+	if m.SponsorsRequired < 1 || m.SponsorsRequired > maxSponsors {
+		bad("membership.sponsors_required must be within 1..%d, got %d", maxSponsors, m.SponsorsRequired)
 	}
 	t := r.Retention
 	if t.IdentityMonthsAfterDeletion < 0 || t.CharterMonthsAfterDeletion < 0 || t.ConnectionLogMonths < 1 {
@@ -154,13 +239,37 @@ func (r Rulebook) Validate() error {
 	return nil
 }
 
-// Parse reads a rulebook from JSON. Fields left out keep their default
-// value, unknown fields are refused, and the result is validated.
+// maxSponsors bounds membership.sponsors_required.
+const maxSponsors = 100
+
+// Parse reads a rulebook from JSON, bare or wrapped as GET
+// /api/v1/governance/rules answers it ({"version","rules","hard_limits"}).
+// Fields left out keep their default value at any depth, unknown fields
+// are refused, and the result is validated, hard limits included. The
+// read-only parts of the wrapped form are ignored, except hard limits
+// that differ from the code's: they cannot be set, and saying otherwise
+// is refused.
 func Parse(data []byte) (Rulebook, error) {
-	r := Default()
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return Rulebook{}, fmt.Errorf("rulebook: %w", err)
+	}
+	if raw, wrapped := top["rules"]; wrapped {
+		var w struct {
+			Version    int             `json:"version"`
+			Rules      json.RawMessage `json:"rules"`
+			HardLimits *HardLimits     `json:"hard_limits"`
+		}
+		if err := strictDecode(data, &w); err != nil {
+			return Rulebook{}, fmt.Errorf("rulebook: %w", err)
+		}
+		if w.HardLimits != nil && *w.HardLimits != Limits() {
+			return Rulebook{}, fmt.Errorf("rulebook: hard_limits are fixed in code (%+v) and no rulebook sets them: leave them out", Limits())
+		}
+		data = raw
+	}
+	var r Rulebook
+	if err := strictDecode(data, &r); err != nil {
 		return Rulebook{}, fmt.Errorf("rulebook: %w", err)
 	}
 	if err := r.Validate(); err != nil {

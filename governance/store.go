@@ -96,10 +96,12 @@ type Service struct {
 // New returns the governance service over store.
 func New(store *raftdata.Store) *Service { return &Service{store: store} }
 
-// Versioned is a rulebook with its version number.
+// Versioned is a rulebook with its version number, and the hard limits
+// that bind it (read-only: set in code, never by a rulebook).
 type Versioned struct {
-	Version int      `json:"version"`
-	Rules   Rulebook `json:"rules"`
+	Version    int        `json:"version"`
+	Rules      Rulebook   `json:"rules"`
+	HardLimits HardLimits `json:"hard_limits"`
 }
 
 // Current returns the rulebook in force on this node; before bootstrap
@@ -109,7 +111,7 @@ func (s *Service) Current(ctx context.Context) (Versioned, error) {
 	if err != nil {
 		return Versioned{}, err
 	}
-	return Versioned{Version: v, Rules: r}, nil
+	return Versioned{Version: v, Rules: r, HardLimits: Limits()}, nil
 }
 
 func current(queryRow func(string, ...any) *sql.Row) (Rulebook, int, error) {

@@ -32,6 +32,9 @@ type Account struct {
 	// CharterCurrent is true when the account signed the current version
 	// of every charter its roles call for (CharterCurrent).
 	CharterCurrent bool `json:"charter_current"`
+	// Admitted is true for a member who votes (the member role); an
+	// applicant waits for admission (membership.admission).
+	Admitted bool `json:"admitted"`
 }
 
 // Active tells whether the account may act.
@@ -124,7 +127,7 @@ func loadAccount(q querier, row accountRow, versions map[CharterKind]int) (Accou
 	}
 	return Account{
 		ID: row.id, Name: row.name, Email: row.email, Roles: roles, Status: row.status,
-		CreatedAt: time.Unix(0, row.createdAt).UTC(), CharterCurrent: current,
+		CreatedAt: time.Unix(0, row.createdAt).UTC(), CharterCurrent: current, Admitted: slices.Contains(roles, RoleMember),
 	}, nil
 }
 
@@ -203,7 +206,7 @@ func LookupIn(tx *raftdata.Tx, id string, versions map[CharterKind]int) (Account
 }
 
 // ElectorateIn lists, inside a handler's transaction, the ids of the
-// accounts that may vote: active, with the member role, having signed
+// accounts that may vote: active, admitted (the member role), having signed
 // version memberCharter of the member charter; except is left out (a
 // proposal's requester). The handler takes memberCharter from its payload
 // (CharterVersion(CharterMember) at the proposing node). The list is

@@ -74,5 +74,8 @@ func applyOperatorBootstrapped(tx *raftdata.Tx, cmd raftdata.Command) (any, erro
 	if err := createAccount(tx, cmd, p, "bootstrap"); err != nil {
 		return nil, err
 	}
+	if err := journalRoleIn(tx, cmd, p.ID, ChangeRoleGranted, RoleOperator, "", "bootstrap"); err != nil {
+		return nil, err
+	}
 	return map[string]bool{"created": true}, emit(tx, "operator_bootstrapped", map[string]any{"id": p.ID})
 }

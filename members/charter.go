@@ -114,7 +114,7 @@ func charterLang(kind CharterKind, lang string) string {
 // chartersFor lists the charters an account with roles must have signed.
 func chartersFor(roles []Role) []CharterKind {
 	var kinds []CharterKind
-	if slices.Contains(roles, RoleMember) || slices.Contains(roles, RoleResearcher) {
+	if slices.Contains(roles, RoleMember) || slices.Contains(roles, RoleApplicant) || slices.Contains(roles, RoleResearcher) {
 		kinds = append(kinds, CharterMember)
 	}
 	if slices.Contains(roles, RoleOperator) {

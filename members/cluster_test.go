@@ -13,7 +13,7 @@ import (
 // sharing one fake clock.
 func cluster3(t *testing.T) []*env {
 	t.Helper()
-	nodes := raftdatatest.Cluster(t, 3, Register)
+	nodes := raftdatatest.Cluster(t, 3, register)
 	c := newClock()
 	envs := make([]*env, len(nodes))
 	for i, n := range nodes {

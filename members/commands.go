@@ -27,6 +27,8 @@ const (
 	CmdProfileUpdated       = "member.profile_updated"
 	CmdRoleGranted          = "member.role_granted"
 	CmdRoleRevoked          = "member.role_revoked"
+	CmdAdmitted             = "member.admitted"
+	CmdSponsored            = "member.sponsored"
 	CmdSuspended            = "member.suspended"
 	CmdReinstated           = "member.reinstated"
 	CmdDeleted              = "member.deleted"
@@ -53,6 +55,8 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(CmdProfileUpdated, applyProfileUpdated)
 	reg.Handle(CmdRoleGranted, applyRoleGranted)
 	reg.Handle(CmdRoleRevoked, applyRoleRevoked)
+	reg.Handle(CmdAdmitted, applyAdmitted)
+	reg.Handle(CmdSponsored, applySponsored)
 	reg.Handle(CmdSuspended, applySuspended)
 	reg.Handle(CmdReinstated, applyReinstated)
 	reg.Handle(CmdDeleted, applyDeleted)

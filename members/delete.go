@@ -75,6 +75,9 @@ func applyDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if _, err := tx.Exec(`DELETE FROM members_login_attempts WHERE account_id = ?`, p.Account); err != nil {
 		return nil, fmt.Errorf("forget attempts: %w", err)
 	}
+	if _, err := tx.Exec(`DELETE FROM members_sponsorships WHERE account_id = ? OR sponsor_id = ?`, p.Account, p.Account); err != nil {
+		return nil, fmt.Errorf("forget sponsorships: %w", err)
+	}
 	// The password hash leaves the log and snapshots at the compaction.
 	tx.RequestCompaction()
 	return nil, emit(tx, "deleted", map[string]any{"id": p.Account})

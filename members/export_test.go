@@ -32,7 +32,7 @@ func TestExport(t *testing.T) {
 	if x.Account.ID != ann.ID || x.Account.Name != "Ann Martin" || x.Account.Email != "ann@example.org" || x.Account.Status != StatusActive {
 		t.Fatalf("account %+v", x.Account)
 	}
-	if len(x.Roles) != 2 || x.Roles[0].Role != RoleMember || x.Roles[0].GrantedBy != "signup" || x.Roles[1].Role != RoleResearcher || x.Roles[1].GrantedBy != op.ID {
+	if len(x.Roles) != 2 || x.Roles[0].Role != RoleApplicant || x.Roles[0].GrantedBy != "signup" || x.Roles[1].Role != RoleResearcher || x.Roles[1].GrantedBy != op.ID {
 		t.Fatalf("roles %+v", x.Roles)
 	}
 	if len(x.CharterSignatures) != 1 || x.CharterSignatures[0].Charter != CharterMember || x.CharterSignatures[0].Lang != "en" {

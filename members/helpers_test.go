@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"coop/governance"
 	"coop/raftdata"
 	"coop/raftdata/raftdatatest"
 )
@@ -86,8 +87,14 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...Options) *env {
 	t.Helper()
-	n := raftdatatest.Start(t, Register)
+	n := raftdatatest.Start(t, register)
 	return attach(n, newClock(), opts...)
+}
+
+// register adds members and the rulebook it reads (admission) to a store.
+func register(reg *raftdata.Registry) {
+	Register(reg)
+	governance.Register(reg)
 }
 
 // attach builds a service over a running node.

@@ -13,7 +13,11 @@ import (
 type Role string
 
 const (
-	// RoleMember comes with sign-up: pools data, votes.
+	// RoleApplicant comes with sign-up: signs the charter, consents,
+	// contributes, exports and erases, but does not vote.
+	RoleApplicant Role = "applicant"
+	// RoleMember comes with admission (membership.admission in the
+	// rulebook): everything an applicant does, and votes.
 	RoleMember Role = "member"
 	// RoleResearcher, granted by an operator, submits proposals.
 	RoleResearcher Role = "researcher"
@@ -25,24 +29,41 @@ const (
 // ParseRole reads a role name; an unknown one is a CodeInvalid error.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleMember, RoleResearcher, RoleOperator:
+	case RoleApplicant, RoleMember, RoleResearcher, RoleOperator:
 		return r, nil
 	}
-	return "", raftdata.Errorf(raftdata.CodeInvalid, "unknown role %q: the roles are member, researcher and operator", s)
+	return "", raftdata.Errorf(raftdata.CodeInvalid, "unknown role %q: the roles are applicant, member, researcher and operator", s)
 }
 
-// grantable checks that an operator may grant or revoke r: member comes
-// with sign-up only.
+// grantable checks that an operator may grant or revoke r: applicant
+// comes with sign-up, member with admission.
 func grantable(s string) (Role, error) {
 	r, err := ParseRole(s)
 	if err != nil {
 		return "", err
 	}
-	if r == RoleMember {
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "the member role comes with sign-up; an operator grants researcher or operator")
+	if r == RoleMember || r == RoleApplicant {
+		return "", raftdata.Errorf(raftdata.CodeInvalid, "the %s role comes with sign-up and admission (POST /api/v1/members/{id}/admit); an operator grants researcher or operator", r)
 	}
 	return r, nil
 }
+
+// exclusive is the role no account holds together with r (separation of
+// duties: whoever runs the system does not query members' data, and
+// whoever queries it does not run the system); "" when there is none.
+func exclusive(r Role) Role {
+	switch r {
+	case RoleOperator:
+		return RoleResearcher
+	case RoleResearcher:
+		return RoleOperator
+	}
+	return ""
+}
+
+// Contributes tells whether the account may consent and contribute to
+// pools: an applicant or an admitted member.
+func (a Account) Contributes() bool { return a.Has(RoleMember) || a.Has(RoleApplicant) }
 
 // Has tells whether the account holds role r (whatever its status).
 func (a Account) Has(r Role) bool { return slices.Contains(a.Roles, r) }
@@ -75,7 +96,10 @@ type RoleChange struct {
 }
 
 // GrantRole gives role (researcher or operator) to an account. Only an
-// operator may; granting a role the account holds changes nothing.
+// operator may, never to their own account; no account holds operator and
+// researcher together. Granting a role the account holds changes
+// nothing. Applicants may be researchers (researchers need not be
+// members).
 func (s *Service) GrantRole(ctx context.Context, actor Account, accountID, role string) error {
 	r, err := grantable(role)
 	if err != nil {
@@ -83,6 +107,9 @@ func (s *Service) GrantRole(ctx context.Context, actor Account, accountID, role 
 	}
 	if err := actor.Require(RoleOperator); err != nil {
 		return err
+	}
+	if actor.ID == accountID {
+		return errOwnRoles()
 	}
 	if err := s.apply(ctx, CmdRoleGranted, RoleChange{Account: accountID, Role: r, Actor: actor.ID}, nil); err != nil {
 		return fmt.Errorf("grant role: %w", err)
@@ -100,15 +127,22 @@ func (s *Service) RevokeRole(ctx context.Context, actor Account, accountID, role
 	if err := actor.Require(RoleOperator); err != nil {
 		return err
 	}
+	if actor.ID == accountID {
+		return errOwnRoles()
+	}
 	if err := s.apply(ctx, CmdRoleRevoked, RoleChange{Account: accountID, Role: r, Actor: actor.ID}, nil); err != nil {
 		return fmt.Errorf("revoke role: %w", err)
 	}
 	return nil
 }
 
+func errOwnRoles() error {
+	return raftdata.Errorf(raftdata.CodeForbidden, "no one changes their own roles: another operator must")
+}
+
 // roleChangeIn decodes a role change and checks what granting and revoking
 // both need: a role that can be granted, an active operator doing it, an
-// account to change.
+// account to change that is not the operator's own.
 func roleChangeIn(tx *raftdata.Tx, cmd raftdata.Command) (RoleChange, error) {
 	var p RoleChange
 	if err := decode(cmd, &p); err != nil {
@@ -120,6 +154,9 @@ func roleChangeIn(tx *raftdata.Tx, cmd raftdata.Command) (RoleChange, error) {
 	if err := activeOperatorIn(tx, p.Actor); err != nil {
 		return p, err
 	}
+	if p.Actor == p.Account {
+		return p, errOwnRoles()
+	}
 	_, err := targetIn(tx, p.Account)
 	return p, err
 }
@@ -129,6 +166,14 @@ func applyRoleGranted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	roles, err := rolesOf(tx, p.Account)
+	if err != nil {
+		return nil, err
+	}
+	if other := exclusive(p.Role); other != "" && slices.Contains(roles, other) {
+		return nil, raftdata.Errorf(raftdata.CodeConflict,
+			"no account holds the operator and researcher roles together: this account is a %s, so it cannot be made a %s (revoke %s first)", other, p.Role, other)
+	}
 	res, err := tx.Exec(`INSERT OR IGNORE INTO members_roles(account_id, role, granted_at, granted_by) VALUES(?,?,?,?)`,
 		p.Account, p.Role, nanos(cmd), p.Actor)
 	if err != nil {
@@ -136,6 +181,9 @@ func applyRoleGranted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, nil
+	}
+	if err := journalRoleIn(tx, cmd, p.Account, ChangeRoleGranted, p.Role, p.Actor, ""); err != nil {
+		return nil, err
 	}
 	return nil, emit(tx, "role_granted", map[string]any{"id": p.Account, "role": p.Role, "by": p.Actor})
 }
@@ -160,6 +208,9 @@ func applyRoleRevoked(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, nil
+	}
+	if err := journalRoleIn(tx, cmd, p.Account, ChangeRoleRevoked, p.Role, p.Actor, ""); err != nil {
+		return nil, err
 	}
 	return nil, emit(tx, "role_revoked", map[string]any{"id": p.Account, "role": p.Role, "by": p.Actor})
 }

@@ -30,7 +30,9 @@ func TestRolesAndSuspension(t *testing.T) {
 		{"member role is not granted", op, ann.ID, "member", raftdata.CodeInvalid, true, false},
 		{"unknown account", op, "nobody", "researcher", raftdata.CodeNotFound, true, false},
 		{"operator revokes researcher", op, ann.ID, "researcher", "", false, false},
-		{"last operator keeps the role", op, op.ID, "operator", raftdata.CodeConflict, false, true},
+		{"no one revokes their own role", op, op.ID, "operator", raftdata.CodeForbidden, false, true},
+		{"no one grants themselves a role", op, op.ID, "researcher", raftdata.CodeForbidden, true, false},
+		{"applicant role is not granted", op, ann.ID, "applicant", raftdata.CodeInvalid, true, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS members_roles (
 	account_id TEXT NOT NULL,
 	role       TEXT NOT NULL,
 	granted_at INTEGER NOT NULL,
-	granted_by TEXT NOT NULL,            -- account id, or 'signup' / 'bootstrap'
+	granted_by TEXT NOT NULL,            -- account id, or 'signup' / 'bootstrap' / 'sponsors' / 'open'
 	PRIMARY KEY (account_id, role)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_roles_role ON members_roles(role);
@@ -83,4 +83,26 @@ CREATE TABLE IF NOT EXISTS members_login_attempts (
 CREATE INDEX IF NOT EXISTS members_login_attempts_account ON members_login_attempts(account_id, expires_at);
 CREATE INDEX IF NOT EXISTS members_login_attempts_address ON members_login_attempts(address_key, expires_at);
 CREATE INDEX IF NOT EXISTS members_login_attempts_expires ON members_login_attempts(expires_at);
+
+-- Who vouches for an applicant (membership.admission "sponsors"): one row
+-- per sponsor, until the applicant is admitted or either account erased.
+CREATE TABLE IF NOT EXISTS members_sponsorships (
+	account_id TEXT NOT NULL,            -- the applicant
+	sponsor_id TEXT NOT NULL,            -- an admitted member
+	at         INTEGER NOT NULL,
+	PRIMARY KEY (account_id, sponsor_id)
+) WITHOUT ROWID;
+
+-- The membership journal every member reads: each admission, sponsorship
+-- and role change, who made it and when, so that a wave is seen.
+CREATE TABLE IF NOT EXISTS members_role_journal (
+	id         INTEGER PRIMARY KEY,
+	at         INTEGER NOT NULL,
+	account_id TEXT NOT NULL,            -- whose membership or role changed
+	change     TEXT NOT NULL,            -- admitted | sponsored | role_granted | role_revoked
+	role       TEXT NOT NULL DEFAULT '',
+	actor      TEXT NOT NULL,            -- account id; '' when the rulebook admitted (open) or the sponsors did
+	via        TEXT NOT NULL DEFAULT ''  -- for an admission: operator | sponsors | open
+);
+CREATE INDEX IF NOT EXISTS members_role_journal_at ON members_role_journal(at);
 `

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"coop/governance"
 	"coop/raftdata"
 )
 
@@ -76,9 +77,10 @@ type SignedUp struct {
 	Lang           string      `json:"lang"`
 }
 
-// SignUp creates a member account: role member, the current member charter
-// signed now. A taken email is CodeConflict, decided by the handler so
-// that two sign-ups racing on two nodes cannot both win.
+// SignUp creates an applicant's account, the current member charter signed
+// now; the handler admits them at once when the rulebook's admission is
+// "open". A taken email is CodeConflict, decided by the handler so that
+// two sign-ups racing on two nodes cannot both win.
 func (s *Service) SignUp(ctx context.Context, in SignupInput) (Account, error) {
 	in, err := in.Validate()
 	if err != nil {
@@ -89,16 +91,27 @@ func (s *Service) SignUp(ctx context.Context, in SignupInput) (Account, error) {
 		return Account{}, fmt.Errorf("sign up: %w", err)
 	}
 	p := SignedUp{
-		ID: raftdata.NewID(), Name: in.Name, Email: in.Email, PasswordHash: hash, Role: RoleMember,
+		ID: raftdata.NewID(), Name: in.Name, Email: in.Email, PasswordHash: hash, Role: RoleApplicant,
 		Charter: CharterMember, CharterVersion: CharterVersion(CharterMember), Lang: in.Lang,
 	}
-	if err := s.apply(ctx, CmdSignedUp, p, nil); err != nil {
+	var res signedUpResult
+	if err := s.apply(ctx, CmdSignedUp, p, &res); err != nil {
 		return Account{}, fmt.Errorf("sign up: %w", err)
 	}
+	role := RoleApplicant
+	if res.Admitted {
+		role = RoleMember
+	}
 	return Account{
-		ID: p.ID, Name: p.Name, Email: p.Email, Roles: []Role{RoleMember}, Status: StatusActive,
-		CreatedAt: s.now(), CharterCurrent: true,
+		ID: p.ID, Name: p.Name, Email: p.Email, Roles: []Role{role}, Status: StatusActive,
+		CreatedAt: s.now(), CharterCurrent: true, Admitted: res.Admitted,
 	}, nil
+}
+
+// signedUpResult is what the sign-up handler answers.
+type signedUpResult struct {
+	ID       string `json:"id"`
+	Admitted bool   `json:"admitted"`
 }
 
 func applySignedUp(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -106,13 +119,29 @@ func applySignedUp(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := decode(cmd, &p); err != nil {
 		return nil, err
 	}
-	if p.Role != RoleMember || p.Charter != CharterMember {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a sign-up creates a member who signs the member charter")
+	// A sign-up from before admission existed carries the member role: its
+	// account stays admitted when an old log is replayed.
+	if (p.Role != RoleApplicant && p.Role != RoleMember) || p.Charter != CharterMember {
+		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a sign-up creates an applicant who signs the member charter")
 	}
 	if err := createAccount(tx, cmd, p, "signup"); err != nil {
 		return nil, err
 	}
-	return map[string]string{"id": p.ID}, emit(tx, "signed_up", map[string]any{"id": p.ID})
+	res := signedUpResult{ID: p.ID, Admitted: p.Role == RoleMember}
+	if err := emit(tx, "signed_up", map[string]any{"id": p.ID}); err != nil {
+		return nil, err
+	}
+	if p.Role == RoleApplicant {
+		rules, _, err := governance.CurrentIn(tx)
+		if err != nil {
+			return nil, err
+		}
+		if rules.Membership.Admission == governance.AdmitOpen {
+			res.Admitted = true
+			return res, admitIn(tx, cmd, p.ID, "", governance.AdmitOpen)
+		}
+	}
+	return res, nil
 }
 
 // createAccount inserts an account with its one role and its charter

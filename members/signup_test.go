@@ -42,7 +42,7 @@ func TestSignUpValidation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if a.ID == "" || !a.Has(RoleMember) || !a.CharterCurrent {
+				if a.ID == "" || !a.Has(RoleApplicant) || a.Admitted || !a.CharterCurrent {
 					t.Fatalf("account %+v", a)
 				}
 				return
@@ -59,7 +59,7 @@ func TestSignUpValidation(t *testing.T) {
 	}
 }
 
-func TestSignUpStoresMemberAndCharter(t *testing.T) {
+func TestSignUpStoresApplicantAndCharter(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a := e.signUp(t, "  Ann Martin ", " Ann@Example.ORG ")
@@ -68,7 +68,7 @@ func TestSignUpStoresMemberAndCharter(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Name != "Ann Martin" || got.Email != "ann@example.org" || got.Status != StatusActive ||
-		len(got.Roles) != 1 || got.Roles[0] != RoleMember || !got.CharterCurrent || !got.CreatedAt.Equal(e.clock.Now()) {
+		len(got.Roles) != 1 || got.Roles[0] != RoleApplicant || got.Admitted || !got.CharterCurrent || !got.CreatedAt.Equal(e.clock.Now()) {
 		t.Fatalf("account %+v", got)
 	}
 	var version int

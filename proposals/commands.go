@@ -44,6 +44,26 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(members.CmdDeleted, votes.forgetAfter(applyMemberDeleted))
 }
 
+// errOperatorQueries is the refusal of a proposal or a query by an
+// account that holds the operator role (an account granted both before
+// separation of duties existed keeps neither power over pooled data).
+func errOperatorQueries() error {
+	return raftdata.Errorf(raftdata.CodeForbidden, "operators run the system and never query members' data: an account holding the operator role submits no proposal to use pooled data and runs no query")
+}
+
+// notOperatorIn refuses, in a handler, an account that holds the operator
+// role.
+func notOperatorIn(tx *raftdata.Tx, account string) error {
+	acct, err := members.LookupIn(tx, account, nil)
+	if err != nil {
+		return err
+	}
+	if acct.Has(members.RoleOperator) {
+		return errOperatorQueries()
+	}
+	return nil
+}
+
 func invalid(format string, args ...any) error {
 	return raftdata.Errorf(raftdata.CodeInvalid, format, args...)
 }
@@ -88,6 +108,8 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		if !acct.Has(members.RoleMember) {
 			return nil, raftdata.Errorf(raftdata.CodeForbidden, "custodians are proposed by members")
 		}
+	case acct.Has(members.RoleOperator):
+		return nil, errOperatorQueries()
 	case !acct.Has(members.RoleResearcher):
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "proposals to use pooled data are submitted by researchers")
 	}
@@ -293,6 +315,13 @@ func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) er
 			d = governance.Decision{Outcome: governance.Rejected, Reason: "approved, but the set cannot take office: " + raftdata.ErrorMessage(err)}
 		} else if err != nil {
 			return err
+		}
+	}
+	if d.Outcome == governance.Passed && row.draft.Kind == governance.Amendment {
+		// Checked again when adopted: the hard limits of this release bind
+		// a rulebook proposed under an older one.
+		if err := row.draft.Rules.Validate(); err != nil {
+			d = governance.Decision{Outcome: governance.Rejected, Reason: fmt.Sprintf("approved, but the rulebook it proposes is refused: %v", err)}
 		}
 	}
 	status := StatusRejected

@@ -27,6 +27,7 @@ func custodianRules() governance.Rulebook {
 			governance.Amendment: strict, governance.Custodians: strict},
 		Disclosure: governance.Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  governance.Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
+		Membership: governance.Membership{Admission: governance.AdmitOpen, SponsorsRequired: 2},
 	}
 }
 

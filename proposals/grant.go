@@ -81,6 +81,9 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if row.requester != p.Account {
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only the proposal's requester runs its query")
 	}
+	if err := notOperatorIn(tx, p.Account); err != nil {
+		return nil, err
+	}
 	g, err := grantIn(tx, p.Proposal)
 	if err != nil {
 		return nil, err
@@ -104,9 +107,10 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		WHERE g.pool = ? AND r.at > ?`, g.Pool, yearAgo).Scan(&poolYear); err != nil {
 		return nil, err
 	}
-	if roundEps(poolYear+g.EpsilonPerQuery) > roundEps(rules.Disclosure.MaxEpsilonPerPoolYear) {
+	yearly := rules.Disclosure.Bounded().MaxEpsilonPerPoolYear
+	if roundEps(poolYear+g.EpsilonPerQuery) > roundEps(yearly) {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "the yearly privacy budget of the pool %q is spent (%g of %g in the last 12 months)",
-			g.Pool, poolYear, rules.Disclosure.MaxEpsilonPerPoolYear)
+			g.Pool, poolYear, yearly)
 	}
 	if _, err := tx.Exec(`UPDATE proposals_grants SET epsilon_spent = ? WHERE proposal = ?`, roundEps(g.EpsilonSpent+g.EpsilonPerQuery), p.Proposal); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"coop/governance"
+	"coop/governance/governancetest"
 	"coop/members"
 	"coop/pooling"
 	"coop/raftdata"
@@ -53,10 +54,10 @@ type coop struct {
 
 func startCoop(t *testing.T) *coop {
 	t.Helper()
-	return startCoopWith(t, governance.Default())
+	return startCoopWith(t, governancetest.Rules())
 }
 
-// startCoopWith is startCoop under the rulebook rules.
+// startCoopWith is startCoop under another rulebook.
 func startCoopWith(t *testing.T, rules governance.Rulebook) *coop {
 	t.Helper()
 	c := &coop{t: t, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}

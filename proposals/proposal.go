@@ -50,6 +50,10 @@ type Draft struct {
 	Draft      bool                     `json:"draft,omitempty"` // keep as a draft, open later
 }
 
+// Runs is how many times the query may run on its budget (without
+// overflow, whatever the numbers).
+func (p Privacy) Runs() int { return governance.Runs(p.EpsilonTotal, p.EpsilonPerQuery) }
+
 // Tally is the count of ballots.
 type Tally = governance.Tally
 
@@ -143,15 +147,15 @@ func (d Draft) validate(rules governance.Rulebook, pool *pooling.Pool) error {
 		if d.Privacy == nil {
 			bad("privacy parameters are required (min_cohort, epsilon_total, epsilon_per_query)")
 		} else {
-			p, disc := d.Privacy, rules.Disclosure
+			p, disc := d.Privacy, rules.Disclosure.Bounded()
 			if p.MinCohort < disc.MinCohortFloor {
 				bad("min_cohort must be at least %d (the rulebook's floor), got %d", disc.MinCohortFloor, p.MinCohort)
 			}
 			if !(p.EpsilonTotal > 0) || math.IsInf(p.EpsilonTotal, 0) || p.EpsilonTotal > disc.MaxEpsilonPerProposal {
 				bad("epsilon_total must be above 0 and at most %g (the rulebook's limit per proposal), got %g", disc.MaxEpsilonPerProposal, p.EpsilonTotal)
 			}
-			if !(p.EpsilonPerQuery > 0) || p.EpsilonPerQuery > p.EpsilonTotal {
-				bad("epsilon_per_query must be above 0 and at most epsilon_total, got %g", p.EpsilonPerQuery)
+			if least := governance.Limits().MinEpsilonPerQuery; !(p.EpsilonPerQuery >= least) || p.EpsilonPerQuery > p.EpsilonTotal {
+				bad("epsilon_per_query must be at least %g (a hard limit: a grant runs a bounded number of times) and at most epsilon_total, got %g", least, p.EpsilonPerQuery)
 			}
 		}
 		if d.GrantDays < 1 || d.GrantDays > maxGrant {

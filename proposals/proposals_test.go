@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"coop/governance"
+	"coop/governance/governancetest"
 	"coop/members"
 	"coop/pooling"
 	"coop/raftdata"
@@ -108,6 +109,13 @@ func TestBadBallotsAndProposals(t *testing.T) {
 	badField.Query = &pooling.Query{Aggregate: "mean", Field: "litres"}
 	tooLong := knowledgeDraft()
 	tooLong.VotingMinutes = 43201
+	cheapQuery := knowledgeDraft()
+	cheapQuery.Privacy = &Privacy{MinCohort: 5, EpsilonTotal: 1, EpsilonPerQuery: 1e-300}
+	justUnder := knowledgeDraft()
+	justUnder.Privacy = &Privacy{MinCohort: 5, EpsilonTotal: 1, EpsilonPerQuery: 0.0099}
+	crossing := governancetest.Rules()
+	crossing.Disclosure.MinCohortFloor = 2
+	lowerFloor := Draft{Title: "Smaller groups", Purpose: "Show groups of two.", Kind: governance.Amendment, Rules: &crossing, VotingMinutes: 10}
 	cases := []struct {
 		name string
 		err  func() error
@@ -123,6 +131,9 @@ func TestBadBallotsAndProposals(t *testing.T) {
 		{"unknown pool", func() error { _, err := c.props.Create(ctx, c.researcher, noPool); return err }, raftdata.CodeInvalid, `no pool "water"`},
 		{"unknown field", func() error { _, err := c.props.Create(ctx, c.researcher, badField); return err }, raftdata.CodeInvalid, `unknown field "litres"`},
 		{"voting too long", func() error { _, err := c.props.Create(ctx, c.researcher, tooLong); return err }, raftdata.CodeInvalid, "1..43200"},
+		{"query priced at nothing", func() error { _, err := c.props.Create(ctx, c.researcher, cheapQuery); return err }, raftdata.CodeInvalid, "epsilon_per_query must be at least 0.01"},
+		{"query just under the hard limit", func() error { _, err := c.props.Create(ctx, c.researcher, justUnder); return err }, raftdata.CodeInvalid, "epsilon_per_query must be at least 0.01"},
+		{"amendment past a hard limit", func() error { _, err := c.props.Create(ctx, voters[0], lowerFloor); return err }, raftdata.CodeInvalid, "min_cohort_floor must be at least 5"},
 		{"member is no researcher", func() error { _, err := c.props.Create(ctx, voters[0], knowledgeDraft()); return err }, raftdata.CodeForbidden, "researchers"},
 		{"operator is no researcher", func() error { _, err := c.props.Create(ctx, c.operator, knowledgeDraft()); return err }, raftdata.CodeForbidden, "researchers"},
 		{"query before the vote", func() error { _, err := c.props.RunQuery(ctx, c.researcher, p.ID, nil); return err }, raftdata.CodeForbidden, "passed"},
@@ -191,7 +202,7 @@ func TestAmendmentChangesTheRuleForTheNextVote(t *testing.T) {
 	c := startCoop(t)
 	ctx := context.Background()
 	voters := c.contributors(4)
-	rules := governance.Default()
+	rules := governancetest.Rules()
 	q := rules.Voting[governance.Knowledge]
 	q.QuorumPercent = 100
 	q.EarlyClose = governance.CloseAtDeadline

@@ -372,5 +372,5 @@ func (s *Service) Preview(ctx context.Context, id string) (Preview, error) {
 		return Preview{}, err
 	}
 	return Preview{MembersInScope: inScope, Twin: twin, MinCohort: p.Privacy.MinCohort, EpsilonTotal: p.Privacy.EpsilonTotal,
-		EpsilonPerRun: p.Privacy.EpsilonPerQuery, Runs: int(roundEps(p.Privacy.EpsilonTotal/p.Privacy.EpsilonPerQuery) + 1e-9)}, nil
+		EpsilonPerRun: p.Privacy.EpsilonPerQuery, Runs: p.Privacy.Runs()}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"coop/governance"
+	"coop/governance/governancetest"
 	"coop/members"
 	"coop/pooling"
 	"coop/raftdata"
@@ -24,7 +25,7 @@ func TestCluster3_SnapshotInstallDropsTheOpenVotesHeldInMemory(t *testing.T) {
 	ctx := context.Background()
 	leader, follower := nodes[0], nodes[2]
 	gov := governance.New(leader.Store)
-	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := gov.Bootstrap(ctx, governancetest.Rules()); err != nil {
 		t.Fatal(err)
 	}
 	m := members.New(leader.Store, members.Options{Now: clk.Now, Rulebook: gov})
@@ -109,5 +110,52 @@ func TestCluster3_SnapshotInstallDropsTheOpenVotesHeldInMemory(t *testing.T) {
 		if participation != 5 {
 			t.Fatalf("node %d: participation %d, want 5", i, participation)
 		}
+	}
+}
+
+// TestElectorateIsTheAdmittedMembers: under the default rulebook a
+// sign-up is an applicant, outside every electorate; a member admitted
+// after a proposal opened stays outside its electorate, and is in the
+// next one.
+func TestElectorateIsTheAdmittedMembers(t *testing.T) {
+	c := startCoopWith(t, governance.Default())
+	ctx := context.Background()
+	people := c.contributors(3)
+	for _, a := range people[:2] {
+		if err := c.members.Admit(ctx, c.operator, a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := knowledgeDraft()
+	d.VotingMinutes = governance.Day
+	p, err := c.props.Create(ctx, c.researcher, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.props.Vote(ctx, people[2], p.ID, ChoiceYes); raftdata.ErrorCode(err) != raftdata.CodeForbidden {
+		t.Fatalf("an applicant voted: %v", err)
+	}
+	if err := c.members.Admit(ctx, c.operator, people[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.props.Vote(ctx, people[2], p.ID, ChoiceYes); raftdata.ErrorCode(err) != raftdata.CodeForbidden {
+		t.Fatalf("a member admitted after the opening voted: %v", err)
+	}
+	for _, a := range people[:2] {
+		if _, err := c.props.Vote(ctx, a, p.ID, ChoiceYes); err != nil {
+			t.Fatalf("an admitted member: %v", err)
+		}
+	}
+	// Both admitted members voted: the whole electorate, so it closed.
+	got, err := c.props.Get(ctx, p.ID)
+	if err != nil || got.Tally == nil || got.Tally.Electorate != 2 || got.Status != StatusPassed {
+		t.Fatalf("after the electorate voted: %+v, %v", got, err)
+	}
+	next, err := c.props.Create(ctx, c.researcher, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.props.Vote(ctx, people[2], next.ID, ChoiceYes); err != nil {
+		t.Fatalf("the member admitted before the next proposal: %v", err)
 	}
 }

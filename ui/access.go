@@ -33,6 +33,7 @@ type apiRoute struct {
 // too).
 var apiRoutes = map[string]apiRoute{
 	"GET /governance/rules":          {scope: scopePublic},
+	"GET /governance/custodians":     {scope: scopePublic},
 	"POST /signup":                   {scope: scopePublic},
 	"POST /login":                    {scope: scopePublic},
 	"GET /pools":                     {scope: scopePublic},
@@ -50,6 +51,9 @@ var apiRoutes = map[string]apiRoute{
 	"POST /members/:id/roles":         {scope: scopeSession},
 	"DELETE /members/:id/roles/:role": {scope: scopeSession},
 	"DELETE /members/:id":             {scope: scopeSession},
+	"POST /members/:id/admit":         {scope: scopeSession},
+	"POST /members/:id/sponsor":       {scope: scopeSession},
+	"PUT /me/custodian-key":           {scope: scopeSession},
 
 	"GET /me":                     {scope: members.ScopeRead},
 	"GET /me/export":              {scope: members.ScopeRead},
@@ -59,6 +63,8 @@ var apiRoutes = map[string]apiRoute{
 	"GET /me/consents":            {scope: members.ScopeRead},
 	"GET /me/records":             {scope: members.ScopeRead},
 	"GET /me/proposals":           {scope: members.ScopeRead},
+	"GET /members/applicants":     {scope: members.ScopeRead},
+	"GET /members/journal":        {scope: members.ScopeRead},
 	"GET /proposals/:id/ballots":  {scope: members.ScopeRead},
 	"GET /proposals/:id/comments": {scope: members.ScopeRead},
 	"GET /proposals/:id/preview":  {scope: members.ScopeRead},

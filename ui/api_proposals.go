@@ -149,7 +149,7 @@ func (s *server) addComment(c *fiber.Ctx) error {
 
 // setObjection answers PUT /api/v1/proposals/{id}/objection {"object"}.
 func (s *server) setObjection(c *fiber.Ctx) error {
-	a, err := requireRole(c, members.RoleMember)
+	a, err := requireContributor(c)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,9 @@ type Deps struct {
 	// address and scheme come from those headers only when such a proxy
 	// sent them (edge.go).
 	TrustedProxies []netip.Prefix
+	// SignupsPerHour bounds the sign-ups of each client address on this
+	// node (0: no limit; coop serve's default is 20).
+	SignupsPerHour int
 }
 
 // Limits of the HTTP server.
@@ -94,6 +97,9 @@ type server struct {
 	stopping context.Context
 	proxies  proxies    // deps.TrustedProxies
 	routes   routeTable // apiRoutes, to find a request's route before routing
+	// signups limits sign-ups per client address, on the API and the page
+	// alike (one count).
+	signups fiber.Handler
 }
 
 // New builds the fiber app of one node. The caller serves it
@@ -104,6 +110,7 @@ func New(deps Deps) *fiber.App {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	s.signups = s.signupLimit()
 	app := fiber.New(fiber.Config{
 		Immutable:             true,
 		BodyLimit:             BodyLimit,
@@ -136,7 +143,7 @@ func New(deps Deps) *fiber.App {
 	api.Get("/governance/custodians", s.custodians)
 	api.Put("/me/custodian-key", s.setCustodianKey)
 
-	api.Post("/signup", s.signup)
+	api.Post("/signup", s.signups, s.signup)
 	api.Post("/login", s.login)
 	api.Post("/logout", s.logout)
 	api.Get("/me", s.me)
@@ -155,6 +162,10 @@ func New(deps Deps) *fiber.App {
 	api.Get("/me/proposals", s.myProposals)
 
 	api.Get("/members", s.listMembers)
+	api.Get("/members/applicants", s.listApplicants)
+	api.Get("/members/journal", s.membershipJournal)
+	api.Post("/members/:id/admit", s.admit)
+	api.Post("/members/:id/sponsor", s.sponsor)
 	api.Post("/members/:id/roles", s.grantRole)
 	api.Delete("/members/:id/roles/:role", s.revokeRole)
 	api.Post("/members/:id/suspend", s.setAccountStatus(true))

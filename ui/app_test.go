@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"coop/governance"
+	"coop/governance/governancetest"
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
@@ -52,11 +53,11 @@ func openEnv(t testing.TB) *testEnv {
 // envOn is openEnv on a node already started (the leader of a cluster).
 func envOn(t testing.TB, n *raftdatatest.Node) *testEnv {
 	t.Helper()
-	return envWithRules(t, n, governance.Default())
+	return envOnRules(t, n, governancetest.Rules())
 }
 
-// envWithRules is envOn under the rulebook rules.
-func envWithRules(t testing.TB, n *raftdatatest.Node, rules governance.Rulebook) *testEnv {
+// envOnRules is envOn under another rulebook than the tests' own.
+func envOnRules(t testing.TB, n *raftdatatest.Node, rules governance.Rulebook) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	gov := governance.New(n.Store)

@@ -38,6 +38,11 @@ type Members interface {
 	RunRetention(ctx context.Context) (members.RetentionReport, error)
 	Get(ctx context.Context, id string) (members.Account, error)
 	MemberByEmail(ctx context.Context, actor members.Account, email string) (members.Account, error)
+	Admit(ctx context.Context, actor members.Account, accountID string) error
+	Sponsor(ctx context.Context, actor members.Account, accountID string) (members.Sponsorship, error)
+	Applicants(ctx context.Context, actor members.Account) ([]members.Applicant, error)
+	MembershipJournal(ctx context.Context, actor members.Account, page int) (members.MembershipJournal, error)
+	MonthlyCounts(ctx context.Context) ([]members.MonthCount, error)
 }
 
 const (

@@ -100,6 +100,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/me/tokens", fixed(`{"name":"script"}`), [5]int{401, 201, 201, 201, 401}},
 		{"GET", "/api/v1/members", nil, [5]int{401, 403, 403, 200, 401}},
 		{"POST", "/api/v1/members/" + other.ID + "/roles", fixed(`{"role":"researcher"}`), [5]int{401, 403, 403, 200, 401}},
+		{"GET", "/api/v1/members/journal", nil, [5]int{401, 200, 200, 200, 401}},
+		{"GET", "/api/v1/members/applicants", nil, [5]int{401, 403, 403, 200, 401}},                        // members see them under sponsorship only
+		{"POST", "/api/v1/members/" + other.ID + "/admit", fixed(`{}`), [5]int{401, 403, 403, 200, 401}},   // admitted already (open admission): nothing changes
+		{"POST", "/api/v1/members/" + other.ID + "/sponsor", fixed(`{}`), [5]int{401, 409, 409, 403, 401}}, // open admission: no sponsorship
 		{"GET", "/api/v1/cluster", nil, [5]int{401, 403, 403, 200, 401}},
 		{"DELETE", "/api/v1/cluster/nodes/n1", nil, [5]int{401, 403, 403, 409, 401}}, // the last node stays
 		{"POST", "/api/v1/backup", fixed(`{"key":"` + strings.Repeat("ab", 96) + `"}`), [5]int{401, 403, 403, 200, 401}},

@@ -68,7 +68,7 @@ func (s *server) createPool(c *fiber.Ctx) error {
 
 // setConsent answers PUT /api/v1/pools/{pool}/consent {"granted"}.
 func (s *server) setConsent(c *fiber.Ctx) error {
-	a, err := requireRole(c, members.RoleMember)
+	a, err := requireContributor(c)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *server) setConsent(c *fiber.Ctx) error {
 // header makes a retried upload harmless. A batch with a bad row is
 // refused whole, each bad row listed.
 func (s *server) contribute(c *fiber.Ctx) error {
-	a, err := requireRole(c, members.RoleMember)
+	a, err := requireContributor(c)
 	if err != nil {
 		return err
 	}

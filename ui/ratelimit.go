@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
+	"coop/members"
 	"coop/raftdata"
 )
 
@@ -41,6 +42,30 @@ func (s *server) rateLimit() fiber.Handler {
 		},
 		LimitReached: func(c *fiber.Ctx) error {
 			return raftdata.Errorf(raftdata.CodeTooMany, "too many requests from your address: wait a minute and try again")
+		},
+	})
+}
+
+// signupLimit bounds the sign-up answers one client address gets from this
+// node: SignupsPerHour in a sliding hour (0: no limit). Every answer
+// counts, refusals included ("this email is taken" is an answer worth
+// hiding from a script), whether the API or the page asked. The count is
+// this node's, in memory: a sign-up is a replicated write, but a refused
+// one is not, and counting refusals cluster-wide would make every probe a
+// write. A client spreading its sign-ups over N nodes gets N times the
+// limit; admission, not this limit, is what keeps voters real.
+func (s *server) signupLimit() fiber.Handler {
+	per := s.deps.SignupsPerHour
+	if per <= 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return limiter.New(limiter.Config{
+		Max:               per,
+		Expiration:        time.Hour,
+		LimiterMiddleware: limiter.SlidingWindow{},
+		KeyGenerator:      func(c *fiber.Ctx) string { return members.AddressKey(s.clientIP(c)) },
+		LimitReached: func(c *fiber.Ctx) error {
+			return raftdata.Errorf(raftdata.CodeTooMany, "too many sign-ups from your address: at most %d an hour; try again later", per)
 		},
 	})
 }

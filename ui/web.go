@@ -50,7 +50,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/proposals/:id/objection", w.objectionPage)
 	app.Post("/proposals/:id/objection", w.objectionSubmit)
 	app.Get("/signup", w.signupPage)
-	app.Post("/signup", w.signupSubmit)
+	app.Post("/signup", s.signups, w.signupSubmit)
 	app.Get("/login", w.loginPage)
 	app.Post("/login", w.loginSubmit)
 	app.Post("/logout", w.logoutSubmit)
@@ -81,6 +81,8 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/ops/nodes/:id/remove", w.opsRemoveNodeSubmit)
 	app.Post("/ops/members/:id/role", w.opsRoleSubmit)
 	app.Post("/ops/members/:id/status", w.opsStatusSubmit)
+	app.Post("/ops/applicants/:id/admit", w.opsAdmitSubmit)
+	app.Post("/me/applicants/:id/sponsor", w.sponsorSubmit)
 }
 
 // page is the frame of a page: language, account, CSRF token, assets, and

@@ -28,6 +28,7 @@ func custodianRules() governance.Rulebook {
 			governance.Amendment: strict, governance.Custodians: strict},
 		Disclosure: governance.Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  governance.Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
+		Membership: governance.Membership{Admission: governance.AdmitOpen, SponsorsRequired: 2},
 	}
 }
 
@@ -35,7 +36,7 @@ func custodianRules() governance.Rulebook {
 // and three members to elect (Bob, Cleo, Dan).
 func custodianCoop(t *testing.T) *webCoop {
 	t.Helper()
-	w := webCoopOn(t, envWithRules(t, raftdatatest.Start(t, registerAll), custodianRules()))
+	w := webCoopOn(t, envOnRules(t, raftdatatest.Start(t, registerAll), custodianRules()))
 	for _, n := range []string{"Ann", "Bob", "Cleo", "Dan"} {
 		w.member(t, n, strings.ToLower(n)+"@coop.test")
 	}

@@ -54,8 +54,8 @@ func describePrivacy(tr i18n.Tr, p proposals.Proposal, maxEpsilon float64) []str
 		tr.T("privacy.noise"),
 		tr.F("privacy.epsilon", tr.Num(pr.EpsilonTotal), tr.Num(pr.EpsilonPerQuery), tr.Num(maxEpsilon)),
 	}
-	if pr.EpsilonPerQuery > 0 {
-		out = append(out, tr.N("privacy.runs", int(pr.EpsilonTotal/pr.EpsilonPerQuery+1e-9)))
+	if runs := pr.Runs(); runs > 0 {
+		out = append(out, tr.N("privacy.runs", runs))
 	}
 	if p.GrantDays > 0 {
 		out = append(out, tr.F("privacy.days", tr.N("unit.day", p.GrantDays)))

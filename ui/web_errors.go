@@ -90,6 +90,22 @@ func knownError(msg string) string {
 		return "err.ops_erase_confirm"
 	case strings.HasPrefix(msg, "a comment has 1 to"):
 		return "err.comment_length"
+	case strings.HasPrefix(msg, "too many sign-ups from your address"):
+		return "err.too_many_signups"
+	case strings.HasPrefix(msg, "no one changes their own roles"):
+		return "err.own_roles"
+	case strings.HasPrefix(msg, "no account holds the operator and researcher roles together"):
+		return "err.duties"
+	case strings.HasPrefix(msg, "no one admits or sponsors themselves"):
+		return "err.self_admission"
+	case strings.HasPrefix(msg, "in this cooperative, applicants are admitted when"):
+		return "err.admission_by_sponsors"
+	case strings.HasPrefix(msg, "this cooperative's rulebook admits members by"):
+		return "err.not_by_sponsors"
+	case strings.HasPrefix(msg, "only an active, admitted member sponsors"):
+		return "err.sponsor_member"
+	case strings.HasPrefix(msg, "this is for members and applicants"):
+		return "err.contributors_only"
 	}
 	return ""
 }

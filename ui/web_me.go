@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/governance"
 	"coop/members"
 	"coop/pooling"
 	"coop/ui/components"
@@ -51,6 +52,18 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 	}
 	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns,
 		Ledger: pooling.PrivacyLoss(uses), Votes: votes, Titles: w.proposalTitles(ctx, uses)}
+	rules, err := w.deps.Rules.Current(ctx)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	view.Membership = rules.Rules.Membership
+	if a.Admitted && view.Membership.Admission == governance.AdmitBySponsors {
+		q, err := w.applicantsFor(ctx, a)
+		if err != nil {
+			return w.errorPage(c, err)
+		}
+		view.Applicants = &q
+	}
 
 	status := fiber.StatusOK
 	if formErr != nil {

@@ -51,7 +51,10 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, Backups: backups}
+	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, Backups: backups, Self: a.ID}
+	if v.Applicants, err = w.applicantsFor(ctx, a); err != nil {
+		return w.errorPage(c, err)
+	}
 	if cs, err := w.deps.Cluster.Cluster(ctx); err != nil {
 		v.ClusterError = asCoded(err).Message
 	} else {

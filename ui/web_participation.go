@@ -160,7 +160,7 @@ func (w *web) objectionSubmit(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireContributor(c); err != nil {
 		return w.errorPage(c, err)
 	}
 	var object bool
@@ -183,7 +183,7 @@ func (w *web) objectionSubmit(c *fiber.Ctx) error {
 }
 
 func (w *web) renderObjection(c *fiber.Ctx, a members.Account, prop proposals.Proposal, formErr error) error {
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireContributor(c); err != nil {
 		return w.errorPage(c, err)
 	}
 	objecting, err := w.deps.Proposals.Objecting(c.UserContext(), prop.ID, a.ID)

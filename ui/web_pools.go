@@ -3,7 +3,6 @@ package ui
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"coop/members"
 	"coop/ui/pages"
 )
 
@@ -44,7 +43,7 @@ func (w *web) consentSubmit(c *fiber.Ctx) error {
 	default:
 		return w.renderMe(c, a, pool, invalidf("granted (true or false) is required"))
 	}
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireContributor(c); err != nil {
 		return w.renderMe(c, a, pool, err)
 	}
 	if _, err := w.deps.Pools.SetConsent(c.UserContext(), a.ID, pool, granted); err != nil {

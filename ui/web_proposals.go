@@ -115,6 +115,7 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 	a, logged := actor(c)
 	v.Vote.Show = open && logged && a.Has(members.RoleMember)
 	v.Vote.Login = open && !logged
+	v.Vote.Waiting = open && logged && a.Has(members.RoleApplicant)
 	if err := w.proposalData(c, prop, &v); err != nil {
 		return w.errorPage(c, err)
 	}

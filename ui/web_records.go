@@ -113,7 +113,7 @@ func (w *web) uploadSubmit(c *fiber.Ctx) error {
 		return toLogin(c, "/me/records")
 	}
 	poolID := c.Params("id")
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireContributor(c); err != nil {
 		return w.renderRecords(c, a, poolID, err)
 	}
 	ctx := c.UserContext()

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"coop/governance"
+	"coop/members"
 	"coop/ui/i18n"
 	"coop/ui/pages"
 )
@@ -19,7 +20,11 @@ func (w *web) rulesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	view := pages.Rules{Page: p, Version: v.Version, Disclosure: v.Rules.Disclosure, Retention: v.Rules.Retention, Backups: backups}
+	view := pages.Rules{Page: p, Version: v.Version, Disclosure: v.Rules.Disclosure, Retention: v.Rules.Retention,
+		Membership: v.Rules.Membership, Limits: v.HardLimits, Backups: backups}
+	if view.Journal, err = w.membershipJournal(c); err != nil {
+		return w.errorPage(c, err)
+	}
 	for _, k := range governance.Kinds {
 		rule, ok := v.Rules.Rule(k)
 		if !ok {
@@ -29,6 +34,26 @@ func (w *web) rulesPage(c *fiber.Ctx) error {
 			MinDuration: duration(p.Tr, rule.MinMinutes), MaxDuration: duration(p.Tr, rule.MaxMinutes)})
 	}
 	return w.render(c, fiber.StatusOK, pages.RulesPage(view))
+}
+
+// rulesJournalShown bounds the membership journal's entries on /rules;
+// the API pages through the rest (GET /api/v1/members/journal).
+const rulesJournalShown = 20
+
+// membershipJournal is what /rules shows of the membership journal: the
+// monthly counts to everyone, the latest entries to members and
+// operators.
+func (w *web) membershipJournal(c *fiber.Ctx) (pages.MembershipJournal, error) {
+	ctx := c.UserContext()
+	if a, ok := actor(c); ok && a.Require(members.RoleMember, members.RoleOperator) == nil {
+		j, err := w.deps.Members.MembershipJournal(ctx, a, 1)
+		if err != nil {
+			return pages.MembershipJournal{}, err
+		}
+		return pages.MembershipJournal{Months: j.Months, Entries: j.Entries[:min(len(j.Entries), rulesJournalShown)], CanRead: true}, nil
+	}
+	months, err := w.deps.Members.MonthlyCounts(ctx)
+	return pages.MembershipJournal{Months: months}, err
 }
 
 // duration writes a number of minutes in the largest whole unit.

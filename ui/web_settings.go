@@ -144,7 +144,7 @@ func (w *web) renderCharters(c *fiber.Ctx, a members.Account, formErr error) err
 // chartersOf lists the charters an account's roles call for.
 func chartersOf(a members.Account) []members.CharterKind {
 	var out []members.CharterKind
-	if a.Has(members.RoleMember) || a.Has(members.RoleResearcher) {
+	if a.Contributes() || a.Has(members.RoleResearcher) {
 		out = append(out, members.CharterMember)
 	}
 	if a.Has(members.RoleOperator) {

@@ -19,6 +19,8 @@ type Ops struct {
 	Error        components.FormError
 	Accesses     []pooling.AccessEvent // the access journal, newest first
 	Backups      Backups
+	Applicants   Applicants            // the accounts awaiting admission
+	Self         string                // the operator's own account: no role buttons (no one changes their own roles)
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied
@@ -31,6 +33,18 @@ type OpsNode struct {
 	Lag      uint64
 	IsLeader bool
 	Error    string
+}
+
+// grantable tells whether an operator may grant role to a: no account
+// holds operator and researcher together.
+func grantable(a members.Account, role members.Role) bool {
+	switch role {
+	case members.RoleResearcher:
+		return !a.Has(members.RoleOperator)
+	case members.RoleOperator:
+		return !a.Has(members.RoleResearcher)
+	}
+	return true
 }
 
 // hasRole tells whether an account holds role.

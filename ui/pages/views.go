@@ -46,6 +46,9 @@ type Rules struct {
 	Disclosure governance.Disclosure
 	Retention  governance.Retention
 	Backups    Backups
+	Membership governance.Membership
+	Limits     governance.HardLimits
+	Journal    MembershipJournal
 }
 
 // Pools is the list of pools.
@@ -138,6 +141,7 @@ type GrantView struct {
 type VoteForm struct {
 	Show    bool   // the vote is open and the visitor is a member
 	Login   bool   // the vote is open and the visitor is anonymous
+	Waiting bool   // the vote is open and the visitor is an applicant, not admitted yet
 	Choice  string // the choice just cast (from the receipt notice)
 	Receipt string // the receipt just given, shown once
 	Hash    string // what the published ballot list will show of it
@@ -182,6 +186,8 @@ type Me struct {
 	Ledger      float64              // the privacy loss (ε) charged to the member so far
 	Votes       MeVotes
 	Titles      map[string]string // proposal id -> title, for the journal's links
+	Membership  governance.Membership
+	Applicants  *Applicants // the applicants a member may sponsor; nil when none to show
 }
 
 // Records is the member's records page: one section per pool they

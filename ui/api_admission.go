@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/raftdata"
+)
+
+// admit answers POST /api/v1/members/{id}/admit (operators): the
+// applicant becomes a member who votes, as the rulebook's
+// membership.admission allows.
+func (s *server) admit(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Members.Admit(c.UserContext(), a, c.Params("id")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"admitted": true})
+}
+
+// sponsor answers POST /api/v1/members/{id}/sponsor (admitted members,
+// under membership.admission "sponsors"): how many sponsors the applicant
+// has now, how many admission needs, and whether they are admitted.
+func (s *server) sponsor(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	got, err := s.deps.Members.Sponsor(c.UserContext(), a, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(got)
+}
+
+// listApplicants answers GET /api/v1/members/applicants: to operators, and
+// to members when the rulebook admits by sponsorship.
+func (s *server) listApplicants(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Members.Applicants(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"applicants": list})
+}
+
+// membershipJournal answers GET /api/v1/members/journal?page=N (members
+// and operators): every admission, sponsorship and role change, who made
+// it and when, newest first, with the counts of each month.
+func (s *server) membershipJournal(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	j, err := s.deps.Members.MembershipJournal(c.UserContext(), a, c.QueryInt("page", 1))
+	if err != nil {
+		return err
+	}
+	return c.JSON(j)
+}
+
+// requireContributor lets through an account that may consent,
+// contribute and object to a use of its data: an applicant as well as an
+// admitted member (only voting waits for admission).
+func requireContributor(c *fiber.Ctx) (members.Account, error) {
+	a, err := requireAccount(c)
+	if err != nil {
+		return a, err
+	}
+	if !a.Contributes() {
+		return a, raftdata.Errorf(raftdata.CodeForbidden, "this is for members and applicants: sign up to contribute your data")
+	}
+	return a, nil
+}
