@@ -19,8 +19,8 @@ type Ops struct {
 	Error        components.FormError
 	Accesses     []pooling.AccessEvent // the access journal, newest first
 	Backups      Backups
-	Applicants   Applicants            // the accounts awaiting admission
-	Self         string                // the operator's own account: no role buttons (no one changes their own roles)
+	Applicants   Applicants // the accounts awaiting admission
+	Self         string     // the operator's own account: no role buttons (no one changes their own roles)
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied
