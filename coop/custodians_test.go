@@ -24,7 +24,8 @@ const custodianTestRules = `{
 		"custodians": {"min_voting_minutes":1,"max_voting_minutes":600,"quorum_percent":25,"approval_percent":66,"early_close":"all_voted"}
 	},
 	"disclosure": {"min_cohort_floor":5,"max_epsilon_per_proposal":2,"max_epsilon_per_pool_per_year":10},
-	"retention": {"identity_months_after_deletion":3,"charter_months_after_deletion":12,"connection_log_months":12}
+	"retention": {"identity_months_after_deletion":3,"charter_months_after_deletion":12,"connection_log_months":12},
+	"membership": {"admission":"open"}
 }`
 
 // coopMember is a member of the test coop, with the marks their data

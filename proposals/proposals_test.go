@@ -135,7 +135,7 @@ func TestBadBallotsAndProposals(t *testing.T) {
 		{"query just under the hard limit", func() error { _, err := c.props.Create(ctx, c.researcher, justUnder); return err }, raftdata.CodeInvalid, "epsilon_per_query must be at least 0.01"},
 		{"amendment past a hard limit", func() error { _, err := c.props.Create(ctx, voters[0], lowerFloor); return err }, raftdata.CodeInvalid, "min_cohort_floor must be at least 5"},
 		{"member is no researcher", func() error { _, err := c.props.Create(ctx, voters[0], knowledgeDraft()); return err }, raftdata.CodeForbidden, "researchers"},
-		{"operator is no researcher", func() error { _, err := c.props.Create(ctx, c.operator, knowledgeDraft()); return err }, raftdata.CodeForbidden, "researchers"},
+		{"operator is no researcher", func() error { _, err := c.props.Create(ctx, c.operator, knowledgeDraft()); return err }, raftdata.CodeForbidden, "operators run the system"},
 		{"query before the vote", func() error { _, err := c.props.RunQuery(ctx, c.researcher, p.ID, nil); return err }, raftdata.CodeForbidden, "passed"},
 	}
 	for _, tc := range cases {
