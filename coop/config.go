@@ -32,6 +32,9 @@ type Config struct {
 	TLSCert       string // PEM certificate file: the node serves HTTPS
 	TLSKey        string // PEM private key file of TLSCert
 	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
+	// Timezone is the coop's time zone (IANA name): pages show dates in
+	// it. Default: the TZ variable when it names a zone, else Europe/Paris.
+	Timezone string
 
 	// Snapshots: every SnapshotThreshold new log entries (checked every
 	// SnapshotInterval) the state is snapshotted and the log before it
@@ -54,6 +57,8 @@ func DefaultConfig() Config {
 		Data: "./coop-data",
 		HTTP: "127.0.0.1:8080",
 		Raft: "127.0.0.1:7000",
+		// The TZ variable, when set, comes before it (parseServeConfig).
+		Timezone: DefaultTimezone,
 	}
 }
 
@@ -77,6 +82,7 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", cfg.SnapshotInterval, "how often to check the snapshot threshold, like 30s (default 30s)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: the node serves HTTPS (and, with --tls-ca, presents it to its peers)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.Timezone, "timezone", cfg.Timezone, "the coop's time `zone`, like Europe/Paris: pages show dates in it (default: $TZ, else Europe/Paris)")
 	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
 	return fs
 }
@@ -115,6 +121,9 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, *flag.
 			}
 		}
 	})
+	if !given["timezone"] && getenv(envName("timezone")) == "" {
+		cfg.Timezone = defaultTimezone(getenv("TZ"))
+	}
 	cfg.OperatorEmail = getenv("COOP_OPERATOR_EMAIL")
 	cfg.OperatorPassword = getenv("COOP_OPERATOR_PASSWORD")
 	return cfg, fs, errors.Join(errs...)
@@ -191,6 +200,9 @@ func (cfg Config) Validate() error {
 	if cfg.SnapshotInterval < 0 || (cfg.SnapshotInterval > 0 && cfg.SnapshotInterval < minSnapshotInterval) {
 		bad("--snapshot-interval %s is too short: use at least %s", cfg.SnapshotInterval, minSnapshotInterval)
 	}
+	if _, err := cfg.Location(); err != nil {
+		bad("--timezone %q is not a time zone: use an IANA name like Europe/Paris or UTC", cfg.Timezone)
+	}
 	_, tlsErrs := readTLSFiles(cfg)
 	errs = append(errs, tlsErrs...)
 	if cfg.TLSCert != "" && strings.HasPrefix(cfg.AdvertiseHTTP, "http://") {
@@ -200,6 +212,28 @@ func (cfg Config) Validate() error {
 		bad("--join %q starts with http://, but a cluster that runs mutual TLS (--tls-ca) serves HTTPS: use https://", cfg.Join)
 	}
 	return errors.Join(errs...)
+}
+
+// Location is the coop's time zone (UTC when Timezone is empty).
+func (cfg Config) Location() (*time.Location, error) {
+	return time.LoadLocation(cfg.Timezone)
+}
+
+// DefaultTimezone is the coop's time zone when neither --timezone nor TZ
+// names one.
+const DefaultTimezone = "Europe/Paris"
+
+// defaultTimezone is the zone TZ names (":Europe/Paris" too), when it is
+// one Go knows, else DefaultTimezone.
+func defaultTimezone(tz string) string {
+	tz = strings.TrimPrefix(strings.TrimSpace(tz), ":")
+	if tz == "" || strings.HasPrefix(tz, "/") {
+		return DefaultTimezone
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return DefaultTimezone
+	}
+	return tz
 }
 
 // The smallest snapshot settings: below them a node would snapshot

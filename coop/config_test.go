@@ -26,6 +26,11 @@ func TestConfig_Precedence(t *testing.T) {
 		{"dashed name in env", nil, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "alpha"},
 		{"dashed name as flag", []string{"--node-id=beta"}, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "beta"},
 		{"bool from env", nil, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, true},
+		{"timezone default", nil, nil, func(c Config) any { return c.Timezone }, "Europe/Paris"},
+		{"timezone from TZ", nil, map[string]string{"TZ": "America/Montreal"}, func(c Config) any { return c.Timezone }, "America/Montreal"},
+		{"TZ as a path is not a zone name", nil, map[string]string{"TZ": ":/etc/localtime"}, func(c Config) any { return c.Timezone }, "Europe/Paris"},
+		{"COOP_TIMEZONE over TZ", nil, map[string]string{"TZ": "America/Montreal", "COOP_TIMEZONE": "UTC"}, func(c Config) any { return c.Timezone }, "UTC"},
+		{"timezone flag over env", []string{"--timezone", "Asia/Tokyo"}, map[string]string{"COOP_TIMEZONE": "UTC"}, func(c Config) any { return c.Timezone }, "Asia/Tokyo"},
 		{"bool flag over env", []string{"--demo=false"}, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, false},
 		{"every env name", nil, map[string]string{
 			"COOP_DATA": "d", "COOP_RAFT": "127.0.0.1:1", "COOP_JOIN": "http://x:1", "COOP_NATS": "nats://y:2",
@@ -104,6 +109,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"rules is a directory", func(c *Config) { c.Rules = t.TempDir() }, "is a directory"},
 		{"advertise raft unspecified", func(c *Config) { c.AdvertiseRaft = "0.0.0.0:7000" }, "cannot dial an unspecified address"},
 		{"advertise http not a url", func(c *Config) { c.AdvertiseHTTP = "10.0.0.5:8080" }, "--advertise-http"},
+		{"unknown time zone", func(c *Config) { c.Timezone = "Mars/Olympus" }, "--timezone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

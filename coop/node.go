@@ -177,7 +177,12 @@ func (n *Node) start(ctx context.Context) error {
 	n.members = members.New(n.store, members.Options{Logger: n.log.With("component", "members"), Rulebook: n.governance})
 	n.pooling = pooling.New(n.store)
 	n.proposals = proposals.New(n.store, proposals.Options{Logger: n.log.With("component", "proposals"), Pooling: n.pooling})
+	zone, err := cfg.Location()
+	if err != nil {
+		return fmt.Errorf("--timezone %q: %w", cfg.Timezone, err)
+	}
 	n.app = ui.New(ui.Deps{
+		Location:  zone,
 		Cluster:   n.store,
 		Members:   n.members,
 		Rules:     n.governance,

@@ -62,6 +62,9 @@ type Deps struct {
 	// so that the HTTP server's shutdown does not wait for them.
 	Done   <-chan struct{}
 	Logger *slog.Logger // optional; nil discards
+	// Location is the coop's time zone: pages write dates in it, with
+	// the zone (nil: UTC). The API always answers in UTC (RFC 3339).
+	Location *time.Location
 	// RequestsPerMinute bounds each client address on this node (0: the
 	// default, DefaultRequestsPerMinute). Failed logins have their own,
 	// cluster-wide limit in members.

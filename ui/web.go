@@ -25,7 +25,7 @@ type web struct {
 
 // mountPages adds the web pages and their assets to app.
 func (s *server) mountPages(app *fiber.App) {
-	w := &web{server: s, cat: i18n.New(), assets: static.Load()}
+	w := &web{server: s, cat: i18n.NewIn(s.deps.Location), assets: static.Load()}
 	s.pages = w
 	app.Get(static.Prefix+":file", w.asset)
 	app.Get("/lang/:lang", w.switchLang)
@@ -69,6 +69,8 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/me/charter", w.chartersPage)
 	app.Post("/me/charter", w.charterSubmit)
 	app.Post("/pools/:id/upload", w.uploadSubmit)
+	app.Post("/pools/:id/records", w.readingSubmit)
+	app.Get("/pools/:id/template.csv", w.templateCSV)
 	app.Get("/ops", w.opsPage)
 	app.Get("/ops/pools", w.opsPoolsPage)
 	app.Post("/ops/pools", w.opsPoolSubmit)

@@ -326,13 +326,10 @@ func english() map[string]string {
 		"records.delete":               "Delete",
 		"records.delete.which":         "record %d of “%s”",
 		"upload.label":                 "A CSV file of records for “%s”",
-		"upload.hint":                  "The first line names the columns: %s. The whole file is added, or nothing if a row is wrong.",
 		"upload.submit":                "Upload",
 		"upload.errors":                "Nothing was added: fix these rows and upload the file again.",
-		"upload.col.row":               "Row",
 		"upload.col.field":             "Field",
 		"upload.col.reason":            "Problem",
-		"upload.header":                "header",
 
 		// Researchers and operators.
 		"nav.sandbox":                     "Sandbox",
@@ -479,7 +476,6 @@ func english() map[string]string {
 		"rectify.title":           "Correct a record",
 		"rectify.back":            "Back to your records",
 		"rectify.lead":            "Change the values of this record in “%s”; the next uses of the pool see the corrected values.",
-		"rectify.month.hint":      "A month as YYYY-MM, for example 2025-01.",
 		"rectify.submit":          "Save the correction",
 		"records.edit":            "Correct",
 		"notice.token_revoked":    "The token is revoked: it no longer opens the API.",

@@ -326,13 +326,10 @@ func french() map[string]string {
 		"records.delete":               "Supprimer",
 		"records.delete.which":         "l'enregistrement %d de « %s »",
 		"upload.label":                 "Un fichier CSV d'enregistrements pour « %s »",
-		"upload.hint":                  "La première ligne nomme les colonnes : %s. Le fichier est ajouté en entier, ou pas du tout si une ligne est fausse.",
 		"upload.submit":                "Envoyer",
 		"upload.errors":                "Rien n'a été ajouté : corrigez ces lignes et envoyez de nouveau le fichier.",
-		"upload.col.row":               "Ligne",
 		"upload.col.field":             "Champ",
 		"upload.col.reason":            "Problème",
-		"upload.header":                "en-tête",
 
 		// Researchers and operators.
 		"nav.sandbox":                     "Bac à sable",
@@ -479,7 +476,6 @@ func french() map[string]string {
 		"rectify.title":           "Corriger un enregistrement",
 		"rectify.back":            "Retour à vos enregistrements",
 		"rectify.lead":            "Modifiez les valeurs de cet enregistrement dans « %s » ; les prochains usages du bassin verront les valeurs corrigées.",
-		"rectify.month.hint":      "Un mois au format AAAA-MM, par exemple 2025-01.",
 		"rectify.submit":          "Enregistrer la correction",
 		"records.edit":            "Corriger",
 		"notice.token_revoked":    "Le jeton est révoqué : il n'ouvre plus l'API.",

@@ -35,12 +35,10 @@ type CharterView struct {
 	Text    []components.Block
 }
 
-// Rectify is the form that corrects one record; Values holds a string per
-// field of the pool, in the pool's order.
+// Rectify is the form that corrects one record.
 type Rectify struct {
 	Page     components.Page
 	Pool     pooling.Pool
 	RecordID string
-	Values   []string
-	Error    components.FormError
+	Form     ReadingForm
 }

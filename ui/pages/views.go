@@ -195,9 +195,12 @@ type Records struct {
 type PoolRecords struct {
 	Pool    pooling.Pool
 	Records []RecordRow
-	IdemKey string               // the upload form's idempotency key, fresh per rendering
+	IdemKey string               // the forms' idempotency key, fresh per rendering
 	Error   components.FormError // a refused upload or deletion
-	Rows    []pooling.RowError   // the bad rows of a refused upload
+	Rows    []RowErrorView       // the problems of a refused upload
+	Reading ReadingForm          // the form of one reading
+	// TemplateURL is the CSV template of the pool, in the page's language.
+	TemplateURL string
 }
 
 // RecordRow is one record, its values in the order of the pool's fields.
