@@ -37,6 +37,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/proposals", w.proposalsPage)
 	app.Get("/results", w.publishedPage)
 	app.Get("/sandbox", w.sandboxPage)
+	app.Get("/sandbox.csv", w.sandboxCSV)
 	app.Get("/proposals/new", w.proposalNewPage)
 	app.Post("/proposals/new", w.proposalNewSubmit)
 	app.Get("/proposals/:id", w.proposalPage)

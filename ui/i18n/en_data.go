@@ -26,6 +26,14 @@ func englishData() map[string]string {
 		"notice.records_added_semicolon.one":  "%s record added (a file separated by semicolons: decimal commas were read, 12,5 as 12.5).",
 		"notice.records_added_semicolon.many": "%s records added (a file separated by semicolons: decimal commas were read, 12,5 as 12.5).",
 
+		"chart.table":        "The figures as a table",
+		"chart.bin":          "Range",
+		"chart.axis.members": "Members",
+		"chart.axis.mean":    "Mean of %s",
+		"chart.axis.sum":     "Total of %s",
+		"sandbox.csv":        "Download these synthetic figures (CSV)",
+		"sandbox.csv.file":   "sandbox",
+
 		"rowerr.empty_file":           "The file is empty: its first line must name the columns.",
 		"rowerr.no_rows":              "The file has a header but no record after it.",
 		"rowerr.too_many_rows":        "At most %s lines per file: split it in several files.",

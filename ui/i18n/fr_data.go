@@ -26,6 +26,14 @@ func frenchData() map[string]string {
 		"notice.records_added_semicolon.one":  "%s enregistrement ajouté (fichier séparé par des points-virgules : les virgules décimales ont été lues, 12,5 comme 12.5).",
 		"notice.records_added_semicolon.many": "%s enregistrements ajoutés (fichier séparé par des points-virgules : les virgules décimales ont été lues, 12,5 comme 12.5).",
 
+		"chart.table":        "Les chiffres en tableau",
+		"chart.bin":          "Tranche",
+		"chart.axis.members": "Membres",
+		"chart.axis.mean":    "Moyenne de %s",
+		"chart.axis.sum":     "Total de %s",
+		"sandbox.csv":        "Télécharger ces chiffres synthétiques (CSV)",
+		"sandbox.csv.file":   "bac-a-sable",
+
 		"rowerr.empty_file":           "Le fichier est vide : sa première ligne doit nommer les colonnes.",
 		"rowerr.no_rows":              "Le fichier a un en-tête mais aucun enregistrement après lui.",
 		"rowerr.too_many_rows":        "Au plus %s lignes par fichier : découpez-le en plusieurs fichiers.",

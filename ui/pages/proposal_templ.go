@@ -975,7 +975,7 @@ func resultsSection(p components.Page, results []ResultView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Chart(r.Chart).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.FigureView(r.Chart).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

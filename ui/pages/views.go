@@ -115,7 +115,7 @@ type ResultView struct {
 	At      time.Time
 	Cohort  int
 	Epsilon float64
-	Chart   components.BarChart
+	Chart   components.Figure
 }
 
 // RunForm is the requester's button to run the query a passed proposal
