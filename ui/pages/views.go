@@ -217,3 +217,14 @@ type Error struct {
 	Status  int
 	Message components.FormError
 }
+
+// PoolTitle is the title in the page's language of the pool id names,
+// among the dashboard's pools (the id when it is not one of them).
+func (v Me) PoolTitle(id string) string {
+	for _, pc := range v.Pools {
+		if pc.Pool.ID == id {
+			return pc.Pool.TitleIn(v.Page.Tr.Lang)
+		}
+	}
+	return id
+}
