@@ -34,6 +34,10 @@ func englishData() map[string]string {
 		"sandbox.csv":        "Download these synthetic figures (CSV)",
 		"sandbox.csv.file":   "sandbox",
 
+		"error.title.not_found": "Page not found",
+		"error.title.server":    "Something went wrong",
+		"error.no_page":         "No page lives at this address. Check the link, or start again from the home page.",
+
 		"rowerr.empty_file":           "The file is empty: its first line must name the columns.",
 		"rowerr.no_rows":              "The file has a header but no record after it.",
 		"rowerr.too_many_rows":        "At most %s lines per file: split it in several files.",

@@ -34,6 +34,10 @@ func frenchData() map[string]string {
 		"sandbox.csv":        "Télécharger ces chiffres synthétiques (CSV)",
 		"sandbox.csv.file":   "bac-a-sable",
 
+		"error.title.not_found": "Page introuvable",
+		"error.title.server":    "Un problème est survenu",
+		"error.no_page":         "Aucune page ne se trouve à cette adresse. Vérifiez le lien, ou repartez de l'accueil.",
+
 		"rowerr.empty_file":           "Le fichier est vide : sa première ligne doit nommer les colonnes.",
 		"rowerr.no_rows":              "Le fichier a un en-tête mais aucun enregistrement après lui.",
 		"rowerr.too_many_rows":        "Au plus %s lignes par fichier : découpez-le en plusieurs fichiers.",
