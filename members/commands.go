@@ -56,6 +56,7 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(CmdDeleted, applyDeleted)
 	reg.Handle(CmdCharterSigned, applyCharterSigned)
 	reg.Handle(CmdRetentionRun, applyRetentionRun)
+	registerLinks(reg)
 }
 
 // decode reads a command's payload; a payload that does not decode is a
