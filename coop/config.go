@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"coop/ui/mail"
 )
 
 // Config is everything `coop serve` can be told. Each field is a flag and
@@ -32,6 +34,14 @@ type Config struct {
 	TLSCert       string // PEM certificate file: the node serves HTTPS
 	TLSKey        string // PEM private key file of TLSCert
 	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
+	// SMTP is the URL of the mail server that sends reset and verification
+	// links (smtp://user:password@host:587?from=ADDRESS, or smtps://…);
+	// empty: no email, operators hand out reset links. It may hold a
+	// password: prefer COOP_SMTP to the flag (flags show in ps).
+	SMTP string
+	// PublicURL is the address people reach the coop at, for the links
+	// of emails; empty: the advertised HTTP URL.
+	PublicURL string
 	// Timezone is the coop's time zone (IANA name): pages show dates in
 	// it. Default: the TZ variable when it names a zone, else Europe/Paris.
 	Timezone string
@@ -82,6 +92,8 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", cfg.SnapshotInterval, "how often to check the snapshot threshold, like 30s (default 30s)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: the node serves HTTPS (and, with --tls-ca, presents it to its peers)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.SMTP, "smtp", cfg.SMTP, "`URL` of the mail server for reset and verification links, like smtp://user:password@mail.example.org:587?from=coop@example.org (better in COOP_SMTP: it holds a password)")
+	fs.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "`URL` people reach the coop at, for the links of emails (default: the advertised HTTP URL)")
 	fs.StringVar(&cfg.Timezone, "timezone", cfg.Timezone, "the coop's time `zone`, like Europe/Paris: pages show dates in it (default: $TZ, else Europe/Paris)")
 	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
 	return fs
@@ -199,6 +211,16 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.SnapshotInterval < 0 || (cfg.SnapshotInterval > 0 && cfg.SnapshotInterval < minSnapshotInterval) {
 		bad("--snapshot-interval %s is too short: use at least %s", cfg.SnapshotInterval, minSnapshotInterval)
+	}
+	if cfg.SMTP != "" {
+		if _, err := mail.Parse(cfg.SMTP); err != nil {
+			bad("--smtp: %v", err) // the error never repeats the password
+		}
+	}
+	if cfg.PublicURL != "" {
+		if err := checkURL(cfg.PublicURL, "http", "https"); err != nil {
+			bad("--public-url %q: %v (like https://coop.example.org)", cfg.PublicURL, err)
+		}
 	}
 	if _, err := cfg.Location(); err != nil {
 		bad("--timezone %q is not a time zone: use an IANA name like Europe/Paris or UTC", cfg.Timezone)

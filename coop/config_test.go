@@ -202,3 +202,19 @@ func TestConfig_ValidateTLS(t *testing.T) {
 		})
 	}
 }
+
+// A bad --smtp URL is refused with a sentence that never repeats its
+// password; a bad --public-url too.
+func TestConfig_SMTPAndPublicURL(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.SMTP = "http://coop:hunter2-secret@mail.example.org"
+	cfg.PublicURL = "coop.example.org"
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "--smtp") || !strings.Contains(err.Error(), "--public-url") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
+	cfg.SMTP, cfg.PublicURL = "smtps://coop:hunter2-secret@mail.example.org?from=coop@example.org", "https://coop.example.org"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -20,7 +20,11 @@ func (s *server) signup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": a.ID})
+	sess, err := s.signedUp(c, in, a)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": a.ID, "token": sess.Token, "expires_at": sess.ExpiresAt, "csrf": csrfToken(sess.Token)})
 }
 
 // login answers POST /api/v1/login: the token for scripts, and the same

@@ -89,6 +89,12 @@ func knownError(msg string) string {
 		return "err.ops_erase_confirm"
 	case strings.HasPrefix(msg, "a comment has 1 to"):
 		return "err.comment_length"
+	case msg == "the current password is wrong":
+		return "err.current_password"
+	case strings.HasPrefix(msg, "this link is not valid"):
+		return "err.bad_link"
+	case strings.HasPrefix(msg, "this coop sends no email"):
+		return "err.no_mail"
 	}
 	return ""
 }

@@ -47,7 +47,7 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses}
+	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, ResetLinks: w.deps.Mailer == nil}
 	if cs, err := w.deps.Cluster.Cluster(ctx); err != nil {
 		v.ClusterError = asCoded(err).Message
 	} else {

@@ -17,7 +17,7 @@ func english() map[string]string {
 		"nav.logout":      "Log out",
 
 		// Notices after a redirect.
-		"notice.signed_up":         "Welcome! Your account is created and the charter signed. Log in to continue.",
+		"notice.signed_up":         "Welcome! Your account is created, the charter signed, and you are logged in.",
 		"notice.consent_granted":   "Your consent is recorded: your data in this pool may serve the uses members vote for.",
 		"notice.consent_withdrawn": "Your consent is withdrawn: no future use will include your data from this pool.",
 		"notice.logged_out":        "You are logged out.",

@@ -17,7 +17,7 @@ func french() map[string]string {
 		"nav.logout":      "Se déconnecter",
 
 		// Notices after a redirect.
-		"notice.signed_up":         "Bienvenue ! Votre compte est créé et la charte signée. Connectez-vous pour continuer.",
+		"notice.signed_up":         "Bienvenue ! Votre compte est créé, la charte signée, et vous êtes connecté·e.",
 		"notice.consent_granted":   "Votre consentement est enregistré : vos données de ce bassin peuvent servir aux usages votés par les membres.",
 		"notice.consent_withdrawn": "Votre consentement est retiré : aucun usage futur n'inclura vos données de ce bassin.",
 		"notice.logged_out":        "Vous êtes déconnecté·e.",

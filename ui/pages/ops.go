@@ -18,6 +18,9 @@ type Ops struct {
 	Accounts     []members.Account
 	Error        components.FormError
 	Accesses     []pooling.AccessEvent // the access journal, newest first
+	// ResetLinks offers a one-time reset link per account: the coop
+	// sends no email, so an operator hands the link over.
+	ResetLinks bool
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied

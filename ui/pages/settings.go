@@ -6,8 +6,8 @@ import (
 	"coop/ui/components"
 )
 
-// Settings is the member's account page: API tokens, the charters to
-// sign, and the erasure of the account.
+// Settings is the member's account page: name and email, password, the
+// export and erasure of the account, and (advanced) API tokens.
 type Settings struct {
 	Page     components.Page
 	Account  members.Account
@@ -17,6 +17,12 @@ type Settings struct {
 	TokenName  string
 	TokenError components.FormError
 	EraseError components.FormError
+	// EmailVerified tells whether the account's address is verified;
+	// MailEnabled whether the coop sends email (a link can be resent).
+	EmailVerified bool
+	MailEnabled   bool
+	ProfileError  components.FormError
+	PasswordError components.FormError
 }
 
 // Charters is the page where a member reads and signs the current version
