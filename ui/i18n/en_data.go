@@ -34,6 +34,7 @@ func englishData() map[string]string {
 		"sandbox.csv":        "Download these synthetic figures (CSV)",
 		"sandbox.csv.file":   "sandbox",
 
+		"layout.zone":           "Times are shown in the %s time zone.",
 		"error.title.not_found": "Page not found",
 		"error.title.server":    "Something went wrong",
 		"error.no_page":         "No page lives at this address. Check the link, or start again from the home page.",

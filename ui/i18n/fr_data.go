@@ -34,6 +34,7 @@ func frenchData() map[string]string {
 		"sandbox.csv":        "Télécharger ces chiffres synthétiques (CSV)",
 		"sandbox.csv.file":   "bac-a-sable",
 
+		"layout.zone":           "Les heures sont données dans le fuseau %s.",
 		"error.title.not_found": "Page introuvable",
 		"error.title.server":    "Un problème est survenu",
 		"error.no_page":         "Aucune page ne se trouve à cette adresse. Vérifiez le lien, ou repartez de l'accueil.",

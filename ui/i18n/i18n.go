@@ -73,6 +73,16 @@ func (c *Catalog) For(lang string) Tr {
 	return Tr{Lang: lang, msgs: m, Zone: c.zone}
 }
 
+// Messages is a copy of every message of lang (tests look for one
+// language's sentences on another's pages).
+func (c *Catalog) Messages(lang string) map[string]string {
+	out := make(map[string]string, len(c.msgs[lang]))
+	for k, v := range c.msgs[lang] {
+		out[k] = v
+	}
+	return out
+}
+
 // Problems lists what is wrong with the catalogue: a key missing from a
 // language, an empty message, or messages whose formatting verbs differ.
 func (c *Catalog) Problems() []string {
