@@ -108,9 +108,9 @@ func roundTick(v float64) float64 { return math.Round(v*1e9) / 1e9 }
 
 // Geometry of a panel, in SVG user units.
 const (
-	figWidth  = 640
-	figLabelW = 190
-	figBarMax = 340
+	figWidth  = 500 // narrow enough that text stays legible on a phone
+	figLabelW = 150
+	figBarMax = 240
 	figRowH   = 34
 	figBarH   = 22
 	figPadTop = 6

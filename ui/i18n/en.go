@@ -322,7 +322,7 @@ func english() map[string]string {
 		"records.count.many":           "%s records",
 		"records.col.added":            "Added",
 		"records.col.updated":          "Last changed",
-		"records.col.action":           "Delete",
+		"records.col.action":           "Actions",
 		"records.delete":               "Delete",
 		"records.delete.which":         "record %d of “%s”",
 		"upload.label":                 "A CSV file of records for “%s”",
