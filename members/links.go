@@ -210,12 +210,21 @@ func errBadLink() error {
 	return raftdata.Errorf(raftdata.CodeInvalid, "this link is not valid (any more): links work once and expire; ask for a new one")
 }
 
-// linkIn finds a live link of purpose by its hash in a handler.
-func linkIn(tx *raftdata.Tx, cmd raftdata.Command, hash, purpose string) (account, email string, err error) {
+// spendLink finds a live link of purpose by its hash in a handler, checks
+// that its account is active and still uses the address it went to, and
+// deletes it: a link works once.
+func spendLink(tx *raftdata.Tx, cmd raftdata.Command, hash, purpose string) (account, email string, err error) {
 	err = tx.QueryRow(`SELECT account_id, email FROM members_links WHERE hash = ? AND purpose = ? AND expires_at > ?`,
 		hash, purpose, nanos(cmd)).Scan(&account, &email)
 	if err != nil {
 		return "", "", errBadLink()
+	}
+	row, err := targetIn(tx, account)
+	if err != nil || row.status != StatusActive || row.email != email {
+		return "", "", errBadLink()
+	}
+	if _, err := tx.Exec(`DELETE FROM members_links WHERE hash = ?`, hash); err != nil {
+		return "", "", fmt.Errorf("spend link: %w", err)
 	}
 	return account, email, nil
 }
@@ -262,16 +271,9 @@ func applyPasswordReset(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if _, err := parsePHC(p.PasswordHash); err != nil {
 		return nil, raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
 	}
-	account, email, err := linkIn(tx, cmd, p.Hash, LinkReset)
+	account, email, err := spendLink(tx, cmd, p.Hash, LinkReset)
 	if err != nil {
 		return nil, err
-	}
-	row, err := targetIn(tx, account)
-	if err != nil || row.status != StatusActive || row.email != email {
-		return nil, errBadLink()
-	}
-	if _, err := tx.Exec(`DELETE FROM members_links WHERE hash = ?`, p.Hash); err != nil {
-		return nil, fmt.Errorf("spend link: %w", err)
 	}
 	if _, err := tx.Exec(`UPDATE members_accounts SET password_hash = ? WHERE id = ?`, p.PasswordHash, account); err != nil {
 		return nil, fmt.Errorf("reset password: %w", err)
@@ -301,16 +303,9 @@ func applyEmailVerified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err := decode(cmd, &p); err != nil {
 		return nil, err
 	}
-	account, email, err := linkIn(tx, cmd, p.Hash, LinkVerify)
+	account, email, err := spendLink(tx, cmd, p.Hash, LinkVerify)
 	if err != nil {
 		return nil, err
-	}
-	row, err := targetIn(tx, account)
-	if err != nil || row.status != StatusActive || row.email != email {
-		return nil, errBadLink()
-	}
-	if _, err := tx.Exec(`DELETE FROM members_links WHERE hash = ?`, p.Hash); err != nil {
-		return nil, fmt.Errorf("spend link: %w", err)
 	}
 	if err := markVerified(tx, cmd, account, email); err != nil {
 		return nil, err
