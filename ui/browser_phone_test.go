@@ -83,10 +83,14 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 		b.t.Helper()
 		name := fmt.Sprintf("phone-%s-%s", who, strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(strings.Trim(path, "/")))
 		b.step(name, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
-		if got := b.eval(`String(document.documentElement.scrollWidth)`); got > "" && atoi(got) > phoneWidth {
-			wide := b.eval(`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > ` +
+		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatalf("%s: scrollWidth: %v", path, err)
+		}
+		if wide > phoneWidth {
+			culprits := b.eval(`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > ` +
 				fmt.Sprint(phoneWidth) + ` + 0.5).slice(-3).map(e => e.tagName + "." + e.className + "#" + (e.dataset.testid || "")).join(", ")`)
-			failures = append(failures, fmt.Sprintf("%s %s is %s px wide (%s)", who, path, got, wide))
+			failures = append(failures, fmt.Sprintf("%s %s is %d px wide (%s)", who, path, wide, culprits))
 		}
 		// Ids in <code> are for scripts and CSV headers: not prose.
 		visible := b.eval(`(() => { const codes = [...document.querySelectorAll("code")];
@@ -127,17 +131,6 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 	if len(failures) > 0 {
 		t.Fatalf("%d problems at %d px in French:\n%s", len(failures), phoneWidth, strings.Join(failures, "\n"))
 	}
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			break
-		}
-		n = n*10 + int(r-'0')
-	}
-	return n
 }
 
 // containsWord tells whether text holds word with no letter around it.
