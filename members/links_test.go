@@ -1,6 +1,9 @@
 package members
 
 import (
+	"bytes"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -128,5 +131,39 @@ func TestLinks_OperatorResetLink(t *testing.T) {
 	e.node.Store.DB().QueryRow(`SELECT COUNT(*) FROM members_links WHERE account_id = ?`, ann.ID).Scan(&left)
 	if left != 0 {
 		t.Fatalf("%d links left after the erasure", left)
+	}
+}
+
+// testdata/*_v1.json are the payloads of the one-time link commands as
+// their first version wrote them to the log: every later version must
+// still read them.
+func TestLinks_PayloadsV1Golden(t *testing.T) {
+	const hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	read := func(name string, v any) {
+		t.Helper()
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	var issued LinkIssued
+	read("link_issued_v1.json", &issued)
+	if issued.Hash != hash || issued.Purpose != LinkReset || issued.Email != "ann@example.org" || issued.ExpiresAt != 1768474800000000000 {
+		t.Errorf("link_issued: %+v", issued)
+	}
+	var reset PasswordReset
+	read("password_reset_v1.json", &reset)
+	if _, err := parsePHC(reset.PasswordHash); reset.Hash != hash || err != nil {
+		t.Errorf("password_reset: %+v %v", reset, err)
+	}
+	var verified EmailVerified
+	read("email_verified_v1.json", &verified)
+	if verified.Hash != hash {
+		t.Errorf("email_verified: %+v", verified)
 	}
 }
