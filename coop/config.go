@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"coop/ui"
+	"coop/ui/mail"
 )
 
 // Config is everything `coop serve` can be told. Each field is a flag and
@@ -35,6 +36,17 @@ type Config struct {
 	TLSCert       string // PEM certificate file: the node serves HTTPS
 	TLSKey        string // PEM private key file of TLSCert
 	TLSCA         string // PEM CA file: mutual TLS between nodes, signed by this CA
+	// SMTP is the URL of the mail server that sends reset and verification
+	// links (smtp://user:password@host:587?from=ADDRESS, or smtps://…);
+	// empty: no email, operators hand out reset links. It may hold a
+	// password: prefer COOP_SMTP to the flag (flags show in ps).
+	SMTP string
+	// PublicURL is the address people reach the coop at, for the links
+	// of emails; empty: the advertised HTTP URL.
+	PublicURL string
+	// Timezone is the coop's time zone (IANA name): pages show dates in
+	// it. Default: the TZ variable when it names a zone, else Europe/Paris.
+	Timezone string
 
 	// ClusterKeyFile names a file holding the cluster key, the secret
 	// every node proves to its peers (unless --tls-ca): a joining node is
@@ -80,6 +92,8 @@ func DefaultConfig() Config {
 
 		RequestsPerMinute: ui.DefaultRequestsPerMinute,
 		SignupsPerHour:    DefaultSignupsPerHour,
+		// The TZ variable, when set, comes before it (parseServeConfig).
+		Timezone: DefaultTimezone,
 	}
 }
 
@@ -104,6 +118,9 @@ func (cfg *Config) flagSet() *flag.FlagSet {
 	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", cfg.SnapshotInterval, "how often to check the snapshot threshold, like 30s (default 30s)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate `file`: the node serves HTTPS (and, with --tls-ca, presents it to its peers)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.SMTP, "smtp", cfg.SMTP, "`URL` of the mail server for reset and verification links, like smtp://user:password@mail.example.org:587?from=coop@example.org (better in COOP_SMTP: it holds a password)")
+	fs.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "`URL` people reach the coop at, for the links of emails (default: the advertised HTTP URL)")
+	fs.StringVar(&cfg.Timezone, "timezone", cfg.Timezone, "the coop's time `zone`, like Europe/Paris: pages show dates in it (default: $TZ, else Europe/Paris)")
 	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM `file` of the cluster's CA: mutual TLS between nodes; only a node with a certificate from it can join")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated `addresses or CIDR prefixes` (default: none)")
 	fs.IntVar(&cfg.RequestsPerMinute, "requests-per-minute", cfg.RequestsPerMinute, "requests one client address may send to this node in a minute; 0 turns the limit off")
@@ -150,6 +167,9 @@ func parseServeConfig(args []string, getenv func(string) string) (Config, *flag.
 			}
 		}
 	})
+	if !given["timezone"] && getenv(envName("timezone")) == "" {
+		cfg.Timezone = defaultTimezone(getenv("TZ"))
+	}
 	cfg.OperatorEmail = getenv("COOP_OPERATOR_EMAIL")
 	cfg.OperatorPassword = getenv("COOP_OPERATOR_PASSWORD")
 	return cfg, fs, errors.Join(errs...)
@@ -233,6 +253,19 @@ func (cfg Config) Validate() error {
 	if cfg.SignupsPerHour < 0 {
 		bad("--signups-per-hour %d: use 0 (no limit) or a positive number", cfg.SignupsPerHour)
 	}
+	if cfg.SMTP != "" {
+		if _, err := mail.Parse(cfg.SMTP); err != nil {
+			bad("--smtp: %v", err) // the error never repeats the password
+		}
+	}
+	if cfg.PublicURL != "" {
+		if err := checkURL(cfg.PublicURL, "http", "https"); err != nil {
+			bad("--public-url %q: %v (like https://coop.example.org)", cfg.PublicURL, err)
+		}
+	}
+	if _, err := cfg.Location(); err != nil {
+		bad("--timezone %q is not a time zone: use an IANA name like Europe/Paris or UTC", cfg.Timezone)
+	}
 	_, tlsErrs := readTLSFiles(cfg)
 	errs = append(errs, tlsErrs...)
 	if cfg.TLSCert != "" && strings.HasPrefix(cfg.AdvertiseHTTP, "http://") {
@@ -274,6 +307,28 @@ func requestsPerMinute(n int) int {
 		return ui.NoRequestLimit
 	}
 	return n
+}
+
+// Location is the coop's time zone (UTC when Timezone is empty).
+func (cfg Config) Location() (*time.Location, error) {
+	return time.LoadLocation(cfg.Timezone)
+}
+
+// DefaultTimezone is the coop's time zone when neither --timezone nor TZ
+// names one.
+const DefaultTimezone = "Europe/Paris"
+
+// defaultTimezone is the zone TZ names (":Europe/Paris" too), when it is
+// one Go knows, else DefaultTimezone.
+func defaultTimezone(tz string) string {
+	tz = strings.TrimPrefix(strings.TrimSpace(tz), ":")
+	if tz == "" || strings.HasPrefix(tz, "/") {
+		return DefaultTimezone
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return DefaultTimezone
+	}
+	return tz
 }
 
 // The smallest snapshot settings: below them a node would snapshot

@@ -26,6 +26,11 @@ func TestConfig_Precedence(t *testing.T) {
 		{"dashed name in env", nil, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "alpha"},
 		{"dashed name as flag", []string{"--node-id=beta"}, map[string]string{"COOP_NODE_ID": "alpha"}, func(c Config) any { return c.NodeID }, "beta"},
 		{"bool from env", nil, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, true},
+		{"timezone default", nil, nil, func(c Config) any { return c.Timezone }, "Europe/Paris"},
+		{"timezone from TZ", nil, map[string]string{"TZ": "America/Montreal"}, func(c Config) any { return c.Timezone }, "America/Montreal"},
+		{"TZ as a path is not a zone name", nil, map[string]string{"TZ": ":/etc/localtime"}, func(c Config) any { return c.Timezone }, "Europe/Paris"},
+		{"COOP_TIMEZONE over TZ", nil, map[string]string{"TZ": "America/Montreal", "COOP_TIMEZONE": "UTC"}, func(c Config) any { return c.Timezone }, "UTC"},
+		{"timezone flag over env", []string{"--timezone", "Asia/Tokyo"}, map[string]string{"COOP_TIMEZONE": "UTC"}, func(c Config) any { return c.Timezone }, "Asia/Tokyo"},
 		{"bool flag over env", []string{"--demo=false"}, map[string]string{"COOP_DEMO": "true"}, func(c Config) any { return c.Demo }, false},
 		{"key file flag over key env", []string{"--cluster-key-file", "f"}, map[string]string{"COOP_CLUSTER_KEY": "k"},
 			func(c Config) any { return c.ClusterKey + "|" + c.ClusterKeyFile }, "|f"},
@@ -129,6 +134,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"a proxy that is no address", func(c *Config) { c.TrustedProxies = "127.0.0.1,proxy.example" }, `"proxy.example" is neither an address nor a CIDR prefix`},
 		{"negative request limit", func(c *Config) { c.RequestsPerMinute = -1 }, "--requests-per-minute -1"},
 		{"negative sign-ups per hour", func(c *Config) { c.SignupsPerHour = -1 }, "--signups-per-hour -1"},
+		{"unknown time zone", func(c *Config) { c.Timezone = "Mars/Olympus" }, "--timezone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,5 +233,21 @@ func TestConfig_ValidateTLS(t *testing.T) {
 				t.Fatalf("one problem, several sentences: %v", err)
 			}
 		})
+	}
+}
+
+// A bad --smtp URL is refused with a sentence that never repeats its
+// password; a bad --public-url too.
+func TestConfig_SMTPAndPublicURL(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.SMTP = "http://coop:hunter2-secret@mail.example.org"
+	cfg.PublicURL = "coop.example.org"
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "--smtp") || !strings.Contains(err.Error(), "--public-url") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
+	cfg.SMTP, cfg.PublicURL = "smtps://coop:hunter2-secret@mail.example.org?from=coop@example.org", "https://coop.example.org"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

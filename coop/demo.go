@@ -45,20 +45,31 @@ func demoRules() governance.Rulebook {
 
 func demoPools() []pooling.Pool {
 	doc := func(provenance, method string) pooling.Documentation {
-		return pooling.Documentation{Provenance: provenance, CollectionMethod: method, UpdateFrequency: "monthly",
-			Format: "one record per member and month", Pseudonymisation: "records keyed by a random member key, apart from identities"}
+		return pooling.Documentation{Provenance: provenance, CollectionMethod: method,
+			UpdateFrequency: "mensuelle / monthly",
+			Format:          "un enregistrement par membre et par mois / one record per member and month",
+			Pseudonymisation: "enregistrements liés à une clé de membre aléatoire, à part des identités / " +
+				"records keyed by a random member key, apart from identities"}
 	}
+	l := func(fr, en string) pooling.Labels { return pooling.Labels{"fr": fr, "en": en} }
+	month := pooling.Field{Name: "month", Type: pooling.TypeMonth, Labels: l("Mois", "Month")}
 	return []pooling.Pool{
-		{ID: "home-energy", Title: "Home energy use", Fields: []pooling.Field{
-			{Name: "kwh", Type: pooling.TypeNumber, Min: ptr(0), Max: ptr(2000), Unit: "kWh", Bins: 10},
-			{Name: "heating", Type: pooling.TypeCategory, Values: []string{"gas", "electric", "heat pump", "wood"}},
-			{Name: "month", Type: pooling.TypeMonth},
-		}, Documentation: doc("members' electricity and gas meters", "monthly self-reading, entered by the member")},
-		{ID: "mobility", Title: "Everyday mobility", Fields: []pooling.Field{
-			{Name: "km", Type: pooling.TypeNumber, Min: ptr(0), Max: ptr(3000), Unit: "km", Bins: 10},
-			{Name: "mode", Type: pooling.TypeCategory, Values: []string{"walk", "bike", "bus", "car"}},
-			{Name: "month", Type: pooling.TypeMonth},
-		}, Documentation: doc("members' trip diaries", "main mode and distance per month, entered by the member")},
+		{ID: "home-energy", Title: "Home energy use", Labels: l("Énergie du foyer", "Home energy use"), Fields: []pooling.Field{
+			{Name: "kwh", Type: pooling.TypeNumber, Min: ptr(0), Max: ptr(2000), Unit: "kWh", Bins: 10, Labels: l("Consommation", "Energy use")},
+			{Name: "heating", Type: pooling.TypeCategory, Values: []string{"gas", "electric", "heat pump", "wood"}, Labels: l("Chauffage", "Heating"),
+				ValueLabels: map[string]pooling.Labels{"gas": l("gaz", "gas"), "electric": l("électrique", "electric"),
+					"heat pump": l("pompe à chaleur", "heat pump"), "wood": l("bois", "wood")}},
+			month,
+		}, Documentation: doc("compteurs d'électricité et de gaz des membres / members' electricity and gas meters",
+			"relevé mensuel saisi par le membre / monthly self-reading, entered by the member")},
+		{ID: "mobility", Title: "Everyday mobility", Labels: l("Déplacements du quotidien", "Everyday mobility"), Fields: []pooling.Field{
+			{Name: "km", Type: pooling.TypeNumber, Min: ptr(0), Max: ptr(3000), Unit: "km", Bins: 10, Labels: l("Distance", "Distance")},
+			{Name: "mode", Type: pooling.TypeCategory, Values: []string{"walk", "bike", "bus", "car"}, Labels: l("Mode de transport", "Mode of transport"),
+				ValueLabels: map[string]pooling.Labels{"walk": l("marche", "walk"), "bike": l("vélo", "bike"),
+					"bus": l("bus", "bus"), "car": l("voiture", "car")}},
+			month,
+		}, Documentation: doc("carnets de trajets des membres / members' trip diaries",
+			"mode principal et distance par mois, saisis par le membre / main mode and distance per month, entered by the member")},
 	}
 }
 
@@ -128,9 +139,10 @@ func (n *Node) bootstrapDemo(ctx context.Context) error {
 		return err
 	}
 	open := proposals.Draft{
-		Title:   "Does the heating system change winter energy use?",
-		Purpose: "Compare the average monthly energy use of homes by heating system, to guide the coop's advice on renovation.",
-		Kind:    governance.Knowledge, Pool: "home-energy",
+		Title: "Le mode de chauffage change-t-il la consommation d'hiver ? / Does the heating system change winter energy use?",
+		Purpose: "Comparer la consommation mensuelle moyenne des foyers selon leur chauffage, pour guider les conseils de la coopérative sur la rénovation.\n\n" +
+			"Compare the average monthly energy use of homes by heating system, to guide the coop's advice on renovation.",
+		Kind: governance.Knowledge, Pool: "home-energy",
 		Query:         &pooling.Query{Aggregate: pooling.AggMean, Field: "kwh", GroupBy: []string{"heating"}},
 		Privacy:       &proposals.Privacy{MinCohort: 5, EpsilonTotal: 1, EpsilonPerQuery: 0.5},
 		VotingMinutes: 7 * 24 * 60, GrantDays: 90,
@@ -139,8 +151,9 @@ func (n *Node) bootstrapDemo(ctx context.Context) error {
 		return fmt.Errorf("demo: proposal: %w", err)
 	}
 	quick := open
-	quick.Title = "How many members per heating system?"
-	quick.Purpose = "Count the members by heating system, to size the coop's group purchase of heat pumps."
+	quick.Title = "Combien de membres par mode de chauffage ? / How many members per heating system?"
+	quick.Purpose = "Compter les membres par mode de chauffage, pour dimensionner l'achat groupé de pompes à chaleur.\n\n" +
+		"Count the members by heating system, to size the coop's group purchase of heat pumps."
 	quick.Query = &pooling.Query{Aggregate: pooling.AggCount, GroupBy: []string{"heating"}}
 	quick.VotingMinutes = 1
 	p, err := n.proposals.Create(ctx, researcher, quick)

@@ -65,3 +65,29 @@ func TestDemoSeedsACoopOnce(t *testing.T) {
 		t.Fatal("the demo file names the operator")
 	}
 }
+
+// The demo's pools speak French and English: a label in both for each
+// pool, field and category value, so that no English id shows on a
+// French page ("pour chaque heating").
+func TestDemo_PoolsAreLabelledInBothLanguages(t *testing.T) {
+	for _, p := range demoPools() {
+		if err := p.Validate(); err != nil {
+			t.Fatalf("%s: %v", p.ID, err)
+		}
+		for _, lang := range []string{"fr", "en"} {
+			if p.Labels[lang] == "" {
+				t.Errorf("%s: no %s title", p.ID, lang)
+			}
+			for _, f := range p.Fields {
+				if f.Labels[lang] == "" {
+					t.Errorf("%s.%s: no %s label", p.ID, f.Name, lang)
+				}
+				for _, v := range f.Values {
+					if f.ValueLabels[v][lang] == "" {
+						t.Errorf("%s.%s=%s: no %s label", p.ID, f.Name, v, lang)
+					}
+				}
+			}
+		}
+	}
+}

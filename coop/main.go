@@ -20,6 +20,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // --timezone works on a machine without a zone database
 )
 
 func main() {

@@ -25,6 +25,7 @@ import (
 	"coop/proposals"
 	"coop/raftdata"
 	"coop/ui"
+	"coop/ui/mail"
 )
 
 // Node is one running coop node: the data directory's lock, the replicated
@@ -192,7 +193,27 @@ func (n *Node) start(ctx context.Context) error {
 	n.members = members.New(n.store, members.Options{Logger: n.log.With("component", "members"), Rulebook: n.governance})
 	n.pooling = pooling.New(n.store)
 	n.proposals = proposals.New(n.store, proposals.Options{Logger: n.log.With("component", "proposals"), Pooling: n.pooling})
+	zone, err := cfg.Location()
+	if err != nil {
+		return fmt.Errorf("--timezone %q: %w", cfg.Timezone, err)
+	}
+	var mailer ui.Mailer
+	if cfg.SMTP != "" {
+		sender, err := mail.Parse(cfg.SMTP)
+		if err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+		mailer = sender
+		n.log.Info("emails go through the mail server", "smtp", sender.String())
+	}
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = n.url
+	}
 	n.app = ui.New(ui.Deps{
+		Location:  zone,
+		Mailer:    mailer,
+		PublicURL: publicURL,
 		Cluster:   n.store,
 		Members:   n.members,
 		Rules:     n.governance,

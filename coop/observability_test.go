@@ -67,7 +67,7 @@ func TestObservability_MetricsAndLogs(t *testing.T) {
 		}
 		_, b := apiCall(t, "GET", url+"/api/v1/proposals/"+p.ID, "", "application/json", "")
 		json.Unmarshal([]byte(b), &full)
-		if strings.HasPrefix(full.Title, "How many members") {
+		if strings.HasPrefix(full.Title, "Combien de membres") {
 			quick = p.ID
 		}
 	}

@@ -63,6 +63,7 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(CmdCharterSigned, applyCharterSigned)
 	reg.Handle(CmdRetentionRun, applyRetentionRun)
 	reg.Upgrade("members tokens and login attempts", upgradeCredentials)
+	registerLinks(reg)
 }
 
 // decode reads a command's payload; a payload that does not decode is a

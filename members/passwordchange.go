@@ -20,19 +20,12 @@ func (s *Service) ChangePassword(ctx context.Context, actor Account, current, ne
 	if err := actor.Require(); err != nil {
 		return err
 	}
-	if err := s.sync(ctx); err != nil {
+	if err := s.checkCurrentPassword(ctx, actor.ID, current); err != nil {
 		return err
 	}
 	row, err := accountByID(s.local(ctx), actor.ID)
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
-	}
-	ok, err := s.verify(ctx, current, row.hash)
-	if err != nil {
-		return fmt.Errorf("change password: %w", err)
-	}
-	if !ok {
-		return raftdata.Errorf(raftdata.CodeForbidden, "the current password is wrong")
 	}
 	if err := CheckPassword(next, row.email, row.name); err != nil {
 		return err
@@ -43,6 +36,26 @@ func (s *Service) ChangePassword(ctx context.Context, actor Account, current, ne
 	}
 	if err := s.apply(ctx, CmdPasswordChanged, PasswordChanged{Account: actor.ID, PasswordHash: hash}, nil); err != nil {
 		return fmt.Errorf("change password: %w", err)
+	}
+	return nil
+}
+
+// checkCurrentPassword refuses a change that needs the account's current
+// password when current is not it.
+func (s *Service) checkCurrentPassword(ctx context.Context, accountID, current string) error {
+	if err := s.sync(ctx); err != nil {
+		return err
+	}
+	row, err := accountByID(s.local(ctx), accountID)
+	if err != nil {
+		return fmt.Errorf("check the current password: %w", err)
+	}
+	ok, err := s.verify(ctx, current, row.hash)
+	if err != nil {
+		return fmt.Errorf("check the current password: %w", err)
+	}
+	if !ok || current == "" {
+		return raftdata.Errorf(raftdata.CodeForbidden, "the current password is wrong")
 	}
 	return nil
 }

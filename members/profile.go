@@ -16,8 +16,10 @@ type ProfileUpdated struct {
 
 // UpdateProfile rectifies the actor's name and email (the right to
 // rectification). Empty values keep the current ones; an email another
-// account uses is CodeConflict.
-func (s *Service) UpdateProfile(ctx context.Context, actor Account, name, email string) (Account, error) {
+// account uses is CodeConflict. A new email needs the current password
+// (CodeForbidden when it is wrong): whoever holds an open session must not
+// take the account over by moving its resets to their own mailbox.
+func (s *Service) UpdateProfile(ctx context.Context, actor Account, name, email, currentPassword string) (Account, error) {
 	if err := actor.Require(); err != nil {
 		return Account{}, err
 	}
@@ -30,6 +32,11 @@ func (s *Service) UpdateProfile(ctx context.Context, actor Account, name, email 
 	}
 	if email != "" {
 		if p.Email, err = NormalizeEmail(email); err != nil {
+			return Account{}, err
+		}
+	}
+	if p.Email != actor.Email {
+		if err := s.checkCurrentPassword(ctx, actor.ID, currentPassword); err != nil {
 			return Account{}, err
 		}
 	}

@@ -13,11 +13,19 @@ func TestUpdateProfileAndPassword(t *testing.T) {
 	ann := e.signUp(t, "Ann", "ann@example.org")
 	e.signUp(t, "Bob", "bob@example.org")
 
-	_, err := e.svc.UpdateProfile(ctx, ann, "", "BOB@example.org")
+	_, err := e.svc.UpdateProfile(ctx, ann, "", "BOB@example.org", goodPassword)
 	wantCode(t, err, raftdata.CodeConflict)
-	_, err = e.svc.UpdateProfile(ctx, ann, "", "not an email")
+	_, err = e.svc.UpdateProfile(ctx, ann, "", "not an email", goodPassword)
 	wantCode(t, err, raftdata.CodeInvalid)
-	ann, err = e.svc.UpdateProfile(ctx, ann, "Ann Martin", "Ann.Martin@example.org")
+	// A new address needs the current password; a new name does not.
+	_, err = e.svc.UpdateProfile(ctx, ann, "", "ann.martin@example.org", "")
+	wantCode(t, err, raftdata.CodeForbidden)
+	_, err = e.svc.UpdateProfile(ctx, ann, "", "ann.martin@example.org", "wrong current one")
+	wantCode(t, err, raftdata.CodeForbidden)
+	if ann, err = e.svc.UpdateProfile(ctx, ann, "Annie", "", ""); err != nil || ann.Name != "Annie" {
+		t.Fatalf("rename without the password: %+v %v", ann, err)
+	}
+	ann, err = e.svc.UpdateProfile(ctx, ann, "Ann Martin", "Ann.Martin@example.org", goodPassword)
 	if err != nil || ann.Email != "ann.martin@example.org" || ann.Name != "Ann Martin" {
 		t.Fatalf("%+v %v", ann, err)
 	}

@@ -24,12 +24,7 @@ type BatchError struct {
 func NewBatchError(rows []RowError) *BatchError {
 	msg := fmt.Sprintf("%d problem(s) in the rows; nothing was imported", len(rows))
 	if len(rows) > 0 {
-		r := rows[0]
-		msg += fmt.Sprintf(" (row %d", r.Row)
-		if r.Field != "" {
-			msg += ", " + r.Field
-		}
-		msg += ": " + r.Reason + ")"
+		msg += " (" + rows[0].String() + ")"
 	}
 	return &BatchError{Rows: rows, err: raftdata.Errorf(raftdata.CodeInvalid, "%s", msg)}
 }

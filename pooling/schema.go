@@ -30,6 +30,10 @@ type Field struct {
 	Unit   string   `json:"unit,omitempty"`
 	Bins   int      `json:"bins,omitempty"`
 	Values []string `json:"values,omitempty"`
+	// Labels name the field per language; ValueLabels name a category's
+	// values per language (value -> labels). Both optional.
+	Labels      Labels            `json:"labels,omitempty"`
+	ValueLabels map[string]Labels `json:"value_labels,omitempty"`
 }
 
 // Documentation is what data holders owe reusers about a data set (CNIL
@@ -48,6 +52,7 @@ type Documentation struct {
 type Pool struct {
 	ID            string        `json:"id"`
 	Title         string        `json:"title"`
+	Labels        Labels        `json:"labels,omitempty"` // the title per language
 	Fields        []Field       `json:"fields"`
 	Documentation Documentation `json:"documentation"`
 	CreatedAt     time.Time     `json:"created_at,omitempty"`
@@ -121,6 +126,7 @@ func (p Pool) Validate() error {
 			bad("%s: type must be number, category or month, got %q", where, f.Type)
 		}
 	}
+	validateSchemaLabels(p, bad)
 	d := p.Documentation
 	for name, v := range map[string]string{"provenance": d.Provenance, "collection_method": d.CollectionMethod,
 		"update_frequency": d.UpdateFrequency, "format": d.Format, "pseudonymisation": d.Pseudonymisation} {
@@ -159,12 +165,46 @@ func (f Field) BinCount() int {
 // categories and months strings.
 type Record map[string]any
 
-// RowError says what is wrong with one row of a contribution (1-based).
+// RowError says what is wrong with one row of a contribution: Row counts
+// the records from 1 (0: the CSV header), Line is the line of a CSV file
+// where the record starts (the header is line 1). Reason is an English
+// sentence; Code and Params say the same for pages to translate (see
+// the Err* codes).
 type RowError struct {
-	Row    int    `json:"row"`
-	Field  string `json:"field,omitempty"`
-	Reason string `json:"reason"`
+	Row    int               `json:"row"`
+	Line   int               `json:"line,omitempty"`
+	Field  string            `json:"field,omitempty"`
+	Reason string            `json:"reason"`
+	Code   string            `json:"code"`
+	Params map[string]string `json:"params,omitempty"`
 }
+
+// Codes of RowError, and the Params each carries.
+const (
+	ErrEmptyFile       = "empty_file"       // no header
+	ErrNoRows          = "no_rows"          // a header and no record
+	ErrTooManyRows     = "too_many_rows"    // max
+	ErrCSVQuote        = "csv_quote"        // a quote out of place
+	ErrCSVFieldCount   = "csv_field_count"  // want, got
+	ErrCSVSyntax       = "csv_syntax"       // detail (English)
+	ErrUnknownColumn   = "unknown_column"   // column
+	ErrDuplicateColumn = "duplicate_column" // column
+	ErrMissingColumn   = "missing_column"   // (Field)
+	ErrValueTooLong    = "value_too_long"   // max
+	ErrUnknownField    = "unknown_field"    // (Field)
+	ErrMissingValue    = "missing_value"    // (Field)
+	ErrNotNumber       = "not_number"       // value
+	ErrOutOfRange      = "out_of_range"     // value, min, max
+	ErrNotInCategory   = "not_in_category"  // value
+	ErrNotMonth        = "not_month"        // value
+)
+
+// rowError is a RowError of field with its code, params and sentence.
+func rowError(field, code string, params map[string]string, format string, args ...any) RowError {
+	return RowError{Field: field, Code: code, Params: params, Reason: fmt.Sprintf(format, args...)}
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // ValidateRecord checks one record against the schema and returns it in
 // canonical form: every field present, numbers as float64, months YYYY-MM.
@@ -173,18 +213,18 @@ func (p Pool) ValidateRecord(in map[string]any) (Record, []RowError) {
 	out := Record{}
 	for name := range in {
 		if _, ok := p.Field(name); !ok {
-			errs = append(errs, RowError{Field: name, Reason: "unknown field"})
+			errs = append(errs, rowError(name, ErrUnknownField, nil, "unknown field"))
 		}
 	}
 	for _, f := range p.Fields {
 		raw, ok := in[f.Name]
 		if !ok || raw == nil {
-			errs = append(errs, RowError{Field: f.Name, Reason: "missing value"})
+			errs = append(errs, rowError(f.Name, ErrMissingValue, nil, "missing value"))
 			continue
 		}
-		v, reason := f.parse(raw)
-		if reason != "" {
-			errs = append(errs, RowError{Field: f.Name, Reason: reason})
+		v, bad := f.parse(raw)
+		if bad != nil {
+			errs = append(errs, *bad)
 			continue
 		}
 		out[f.Name] = v
@@ -194,7 +234,11 @@ func (p Pool) ValidateRecord(in map[string]any) (Record, []RowError) {
 }
 
 // parse reads one value (from JSON or from CSV text) for the field.
-func (f Field) parse(raw any) (any, string) {
+func (f Field) parse(raw any) (any, *RowError) {
+	fail := func(code string, params map[string]string, format string, args ...any) (any, *RowError) {
+		e := rowError(f.Name, code, params, format, args...)
+		return nil, &e
+	}
 	switch f.Type {
 	case TypeNumber:
 		var x float64
@@ -204,40 +248,41 @@ func (f Field) parse(raw any) (any, string) {
 		case string:
 			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil {
-				return nil, fmt.Sprintf("%q is not a number", truncate(v))
+				return fail(ErrNotNumber, map[string]string{"value": truncate(v)}, "%q is not a number", truncate(v))
 			}
 			x = n
 		default:
-			return nil, "expected a number"
+			return fail(ErrNotNumber, nil, "expected a number")
 		}
 		if !finite(x) {
-			return nil, "not a finite number"
+			return fail(ErrNotNumber, map[string]string{"value": num(x)}, "not a finite number")
 		}
 		if x < *f.Min || x > *f.Max {
-			return nil, fmt.Sprintf("%g is outside %g..%g", x, *f.Min, *f.Max)
+			return fail(ErrOutOfRange, map[string]string{"value": num(x), "min": num(*f.Min), "max": num(*f.Max)},
+				"%g is outside %g..%g", x, *f.Min, *f.Max)
 		}
-		return x, ""
+		return x, nil
 	case TypeCategory:
 		s, ok := raw.(string)
 		if !ok {
-			return nil, "expected one of the category's values"
+			return fail(ErrNotInCategory, nil, "expected one of the category's values")
 		}
 		if !slices.Contains(f.Values, s) {
-			return nil, fmt.Sprintf("%q is not one of %s", truncate(s), strings.Join(f.Values, ", "))
+			return fail(ErrNotInCategory, map[string]string{"value": truncate(s)}, "%q is not one of %s", truncate(s), strings.Join(f.Values, ", "))
 		}
-		return s, ""
+		return s, nil
 	case TypeMonth:
 		s, ok := raw.(string)
 		if !ok {
-			return nil, "expected a month as YYYY-MM"
+			return fail(ErrNotMonth, nil, "expected a month as YYYY-MM")
 		}
 		m, err := time.Parse("2006-01", s)
 		if err != nil || m.Year() < 1900 || m.Year() > 2200 {
-			return nil, fmt.Sprintf("%q is not a month as YYYY-MM", truncate(s))
+			return fail(ErrNotMonth, map[string]string{"value": truncate(s)}, "%q is not a month as YYYY-MM", truncate(s))
 		}
-		return m.Format("2006-01"), ""
+		return m.Format("2006-01"), nil
 	}
-	return nil, "unknown field type"
+	return fail(ErrUnknownField, nil, "unknown field type")
 }
 
 func truncate(s string) string {

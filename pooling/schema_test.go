@@ -103,12 +103,15 @@ func TestParseCSV(t *testing.T) {
 		{"unknown column", "kwh,heating,month,name\n1,gas,2026-01,Ann\n", 0, "unknown column"},
 		{"missing column", "kwh,heating\n1,gas\n", 0, "column missing"},
 		{"wrong field count", "kwh,heating,month\n1,gas\n", 0, "wrong number of fields"},
+		{"semicolons and decimal commas", "kwh;heating;month\n12,5;gas;2026-01\n", 1, ""},
+		{"decimal comma needs semicolons", "kwh,heating,month\n12,5,gas,2026-01\n", 0, "wrong number of fields"},
 		{"10 MB line", "kwh,heating,month\n" + long + ",gas,2026-01\n", 0, "longer than"},
 		{"bad quote", "kwh,heating,month\n1,\"gas,2026-01\n", 0, "quote"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, errs := ParseCSV(p, strings.NewReader(tc.data))
+			file, errs := ParseCSV(p, strings.NewReader(tc.data))
+			rows := file.Rows
 			if tc.wantErr == "" {
 				if len(errs) > 0 || len(rows) != tc.rows {
 					t.Fatalf("rows %d errs %v", len(rows), errs)
@@ -138,7 +141,8 @@ func FuzzParseCSV(f *testing.F) {
 	f.Add("kwh,heating,month\n\"1\",\"gas\"\"\",2026-01\n")
 	p := energyPool()
 	f.Fuzz(func(t *testing.T, data string) {
-		rows, errs := ParseCSV(p, strings.NewReader(data))
+		file, errs := ParseCSV(p, strings.NewReader(data))
+		rows := file.Rows
 		if rows == nil {
 			if len(errs) == 0 {
 				t.Fatal("no rows and no error")

@@ -34,6 +34,9 @@ type apiRoute struct {
 var apiRoutes = map[string]apiRoute{
 	"GET /governance/rules":          {scope: scopePublic},
 	"GET /governance/custodians":     {scope: scopePublic},
+	"POST /email/verify":             {scope: scopePublic},
+	"POST /password/reset":           {scope: scopePublic},
+	"POST /password/reset/confirm":   {scope: scopePublic},
 	"POST /signup":                   {scope: scopePublic},
 	"POST /login":                    {scope: scopePublic},
 	"GET /pools":                     {scope: scopePublic},
@@ -54,6 +57,10 @@ var apiRoutes = map[string]apiRoute{
 	"POST /members/:id/admit":         {scope: scopeSession},
 	"POST /members/:id/sponsor":       {scope: scopeSession},
 	"PUT /me/custodian-key":           {scope: scopeSession},
+	"PATCH /me":                       {scope: scopeSession},
+	"POST /me/password":               {scope: scopeSession},
+	"POST /me/email/verification":     {scope: scopeSession},
+	"POST /members/:id/reset-link":    {scope: scopeSession},
 
 	"GET /me":                     {scope: members.ScopeRead},
 	"GET /me/export":              {scope: members.ScopeRead},

@@ -20,7 +20,13 @@ func (s *server) signup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": a.ID})
+	sess, err := s.signedUp(c, in, a)
+	if err != nil {
+		return err
+	}
+	// A session token for Authorization: Bearer, and no cookie, as the API
+	// login (browsers sign up through the page).
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": a.ID, "token": sess.Token, "expires_at": sess.ExpiresAt})
 }
 
 // login answers POST /api/v1/login: a session token, for Authorization:

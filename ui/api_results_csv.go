@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"encoding/csv"
-	"slices"
 	"strconv"
 	"time"
 
@@ -41,22 +40,15 @@ func (s *server) resultsCSV(c *fiber.Ctx) error {
 // histogram's bin), value, suppressed, cohort, epsilon_spent. Keys are
 // text (pooling.CSVText); the figures are numbers coop writes.
 func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []proposals.Result) error {
-	var keys []string
+	var q pooling.Query
 	if prop.Query != nil {
-		keys = append(keys, prop.Query.GroupBy...)
+		q = *prop.Query
 	}
-	var extra []string
+	var all []pooling.Group
 	for _, r := range results {
-		for _, g := range r.Groups {
-			for k := range g.Key {
-				if !slices.Contains(keys, k) && !slices.Contains(extra, k) {
-					extra = append(extra, k)
-				}
-			}
-		}
+		all = append(all, r.Groups...)
 	}
-	slices.Sort(extra)
-	keys = append(keys, extra...)
+	keys := groupDims(q, all)
 	w := csv.NewWriter(buf)
 	header := []string{"run", "at"}
 	for _, k := range keys {
@@ -72,15 +64,41 @@ func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []propo
 			for _, k := range keys {
 				line = append(line, pooling.CSVText(g.Key[k])) // a category or a bin: text
 			}
-			value := ""
-			if g.Value != nil && !g.Suppressed {
-				value = strconv.FormatFloat(*g.Value, 'f', -1, 64)
-			}
-			line = append(line, value, strconv.FormatBool(g.Suppressed), strconv.Itoa(r.Cohort),
+			line = append(line, csvValue(g), strconv.FormatBool(g.Suppressed), strconv.Itoa(r.Cohort),
 				strconv.FormatFloat(r.EpsilonSpent, 'f', -1, 64))
 			if err := w.Write(line); err != nil {
 				return err
 			}
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvValue is a group's figure for a CSV cell: empty when suppressed.
+func csvValue(g pooling.Group) string {
+	if g.Value == nil || g.Suppressed {
+		return ""
+	}
+	return strconv.FormatFloat(*g.Value, 'f', -1, 64)
+}
+
+// writeGroupsCSV writes the groups of one answer: a column per key (the
+// query's groupings first, then any other, such as a histogram's bin),
+// value and suppressed.
+func writeGroupsCSV(buf *bytes.Buffer, q pooling.Query, groups []pooling.Group) error {
+	keys := groupDims(q, groups)
+	w := csv.NewWriter(buf)
+	if err := w.Write(append(append([]string(nil), keys...), "value", "suppressed")); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		var line []string
+		for _, k := range keys {
+			line = append(line, g.Key[k])
+		}
+		if err := w.Write(append(line, csvValue(g), strconv.FormatBool(g.Suppressed))); err != nil {
+			return err
 		}
 	}
 	w.Flush()

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"coop/raftdata"
+	"coop/ui/i18n"
 )
 
 // Cluster is what ui needs from the replicated store (*raftdata.Store).
@@ -63,6 +64,15 @@ type Deps struct {
 	// so that the HTTP server's shutdown does not wait for them.
 	Done   <-chan struct{}
 	Logger *slog.Logger // optional; nil discards
+	// Mailer sends the emails of accounts (reset and verification links);
+	// nil: no email, and an operator hands out reset links instead.
+	Mailer Mailer
+	// PublicURL is the address people reach the coop at, for the links
+	// of emails (never taken from a request's Host header).
+	PublicURL string
+	// Location is the coop's time zone: pages write dates in it, with
+	// the zone (nil: UTC). The API always answers in UTC (RFC 3339).
+	Location *time.Location
 	// RequestsPerMinute bounds each client address on this node (0: the
 	// default, DefaultRequestsPerMinute; NoRequestLimit: none). Failed
 	// logins have their own, cluster-wide limit in members.
@@ -100,13 +110,20 @@ type server struct {
 	// signups limits sign-ups per client address, on the API and the page
 	// alike (one count).
 	signups fiber.Handler
+	catalog  *i18n.Catalog // the messages of pages and emails
+	// mailSlots bounds the emails being sent at once (mailer.go).
+	mailSlots chan struct{}
+	// resetSlots bounds the reset requests being handled at once.
+	resetSlots chan struct{}
 }
 
 // New builds the fiber app of one node. The caller serves it
 // (app.Listener) and shuts it down (app.ShutdownWithTimeout).
 func New(deps Deps) *fiber.App {
 	s := &server{deps: deps, log: deps.Logger, metrics: newMetrics(), stopping: contextUntil(deps.Done),
-		proxies: deps.TrustedProxies, routes: newRouteTable(apiRoutes)}
+		proxies: deps.TrustedProxies, routes: newRouteTable(apiRoutes),
+		catalog: i18n.NewIn(deps.Location), mailSlots: make(chan struct{}, maxMailsInFlight),
+		resetSlots: make(chan struct{}, maxMailsInFlight)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -147,6 +164,13 @@ func New(deps Deps) *fiber.App {
 	api.Post("/login", s.login)
 	api.Post("/logout", s.logout)
 	api.Get("/me", s.me)
+	api.Patch("/me", s.updateMe)
+	api.Post("/me/password", s.changePassword)
+	api.Post("/me/email/verification", s.resendVerification)
+	api.Post("/email/verify", s.verifyEmail)
+	api.Post("/password/reset", s.requestReset)
+	api.Post("/password/reset/confirm", s.resetPassword)
+	api.Post("/members/:id/reset-link", s.resetLink)
 	api.Delete("/me", s.deleteMe)
 	api.Get("/me/export", s.exportMe)
 	api.Get("/me/export/:file", s.exportPoolCSV)

@@ -43,6 +43,14 @@ type Members interface {
 	Applicants(ctx context.Context, actor members.Account) ([]members.Applicant, error)
 	MembershipJournal(ctx context.Context, actor members.Account, page int) (members.MembershipJournal, error)
 	MonthlyCounts(ctx context.Context) ([]members.MonthCount, error)
+	UpdateProfile(ctx context.Context, actor members.Account, name, email, currentPassword string) (members.Account, error)
+	ChangePassword(ctx context.Context, actor members.Account, current, next string) error
+	IssueReset(ctx context.Context, email string) (members.Link, bool, error)
+	IssueResetFor(ctx context.Context, actor members.Account, accountID string) (members.Link, error)
+	ResetPassword(ctx context.Context, token, password string) error
+	IssueVerification(ctx context.Context, actor members.Account) (members.Link, error)
+	VerifyEmail(ctx context.Context, token string) error
+	EmailVerified(ctx context.Context, a members.Account) (bool, error)
 }
 
 const (

@@ -90,13 +90,13 @@ func fullFlow(t *testing.T, lang string) {
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.ScrollIntoView(css(`[data-testid="charter"]`)),
 		chromedp.Click(chromedp.ID("accept_charter")))
-	b.step("03-signed-up", chromedp.Click(css(`[data-testid="signup-submit"]`)), chromedp.WaitVisible(css(`[data-testid="login-form"]`)))
+	// She is logged in at once, on her dashboard.
+	b.step("03-signed-up", chromedp.Click(css(`[data-testid="signup-submit"]`)), chromedp.WaitVisible(css(`[data-testid="me-account"]`)))
 	if got := b.text(`[data-testid="notice"]`); got != tr.T("notice.signed_up") {
 		t.Fatalf("after sign-up: %q", got)
 	}
 
 	// 2. She consents to the pool and uploads her records.
-	b.loginHere("ada@coop.test")
 	b.step("04-dashboard")
 	b.step("05-consent", chromedp.Click(css(`[data-testid="pool-energy"] [data-testid="consent-grant"]`)),
 		chromedp.WaitVisible(css(`[data-testid="pool-energy"] [data-testid="consent-withdraw"]`)))

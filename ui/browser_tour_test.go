@@ -48,7 +48,8 @@ func TestBrowser_AxeTour(t *testing.T) {
 		visit("tour-"+lang+"-ballots-unpublished", "/proposals/"+prop.ID+"/ballots", `[data-testid="ballots-unpublished"]`)
 		visit("tour-"+lang+"-rectify", "/me/records/"+recs[0].ID+"/edit", `[data-testid="rectify-form"]`)
 		visit("tour-"+lang+"-account", "/me/account", `[data-testid="token-form"]`)
-		b.step("tour-"+lang+"-token-created", chromedp.SendKeys(chromedp.ID("token-name"), "script "+lang),
+		b.step("tour-"+lang+"-token-created", chromedp.Click(chromedp.CSS(`[data-testid="tokens-section"] summary`)),
+			chromedp.WaitVisible(chromedp.ID("token-name")), chromedp.SendKeys(chromedp.ID("token-name"), "script "+lang),
 			chromedp.Click(chromedp.CSS(`[data-testid="token-submit"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-token"]`)))
 		visit("tour-"+lang+"-charters", "/me/charter", `[data-testid="charter-member"]`)
 		visit("tour-"+lang+"-my-proposals", "/me/proposals", `[data-testid="mine-empty"]`)

@@ -107,7 +107,7 @@ func (s *server) contribute(c *fiber.Ctx) error {
 		if len(rowErrs) > 0 {
 			return pooling.NewBatchError(rowErrs)
 		}
-		rows = parsed
+		rows = parsed.Rows
 	} else {
 		dec := json.NewDecoder(bytes.NewReader(c.Body()))
 		if err := dec.Decode(&rows); err != nil {

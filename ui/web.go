@@ -25,7 +25,7 @@ type web struct {
 
 // mountPages adds the web pages and their assets to app.
 func (s *server) mountPages(app *fiber.App) {
-	w := &web{server: s, cat: i18n.New(), assets: static.Load()}
+	w := &web{server: s, cat: s.catalog, assets: static.Load()}
 	s.pages = w
 	app.Get(static.Prefix+":file", w.asset)
 	app.Get("/lang/:lang", w.switchLang)
@@ -37,6 +37,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/proposals", w.proposalsPage)
 	app.Get("/results", w.publishedPage)
 	app.Get("/sandbox", w.sandboxPage)
+	app.Get("/sandbox.csv", w.sandboxCSV)
 	app.Get("/proposals/new", w.proposalNewPage)
 	app.Post("/proposals/new", w.proposalNewSubmit)
 	app.Get("/proposals/:id", w.proposalPage)
@@ -54,6 +55,12 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/login", w.loginPage)
 	app.Post("/login", w.loginSubmit)
 	app.Post("/logout", w.logoutSubmit)
+	app.Get("/password/forgot", w.forgotPage)
+	app.Post("/password/forgot", w.forgotSubmit)
+	app.Get("/password/reset", w.resetPage)
+	app.Post("/password/reset", w.resetSubmit)
+	app.Get("/email/verify", w.verifyPage)
+	app.Post("/email/verify", w.verifySubmit)
 	app.Get("/me", w.mePage)
 	app.Get("/live/proposals/:id", s.liveProposal)
 	app.Get("/live/me", s.liveMe)
@@ -64,6 +71,9 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/me/proposals", w.myProposalsPage)
 	app.Get("/me/account", w.settingsPage)
 	app.Post("/me/tokens", w.tokenSubmit)
+	app.Post("/me/profile", w.profileSubmit)
+	app.Post("/me/password", w.passwordSubmit)
+	app.Post("/me/email/verification", w.verifyResendSubmit)
 	app.Post("/me/tokens/:id/revoke", w.tokenRevokeSubmit)
 	app.Post("/me/delete", w.eraseSubmit)
 	app.Get("/me/charter", w.chartersPage)
@@ -73,6 +83,8 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/custodians/new", w.custodiansNewSubmit)
 	app.Post("/me/charter", w.charterSubmit)
 	app.Post("/pools/:id/upload", w.uploadSubmit)
+	app.Post("/pools/:id/records", w.readingSubmit)
+	app.Get("/pools/:id/template.csv", w.templateCSV)
 	app.Get("/ops", w.opsPage)
 	app.Get("/ops/pools", w.opsPoolsPage)
 	app.Post("/ops/pools", w.opsPoolSubmit)
@@ -83,6 +95,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/ops/members/:id/status", w.opsStatusSubmit)
 	app.Post("/ops/applicants/:id/admit", w.opsAdmitSubmit)
 	app.Post("/me/applicants/:id/sponsor", w.sponsorSubmit)
+	app.Post("/ops/members/:id/reset-link", w.opsResetLinkSubmit)
 }
 
 // page is the frame of a page: language, account, CSRF token, assets, and

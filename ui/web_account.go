@@ -15,7 +15,8 @@ func (w *web) signupPage(c *fiber.Ctx) error {
 	return w.renderSignup(c, "", "", nil)
 }
 
-// signupSubmit answers POST /signup: on success, to the login page.
+// signupSubmit answers POST /signup: on success the person is logged in
+// and lands on their dashboard.
 func (w *web) signupSubmit(c *fiber.Ctx) error {
 	name, email := c.FormValue("name"), c.FormValue("email")
 	if !formAllowed(c) {
@@ -23,11 +24,23 @@ func (w *web) signupSubmit(c *fiber.Ctx) error {
 	}
 	in := members.SignupInput{Name: name, Email: email, Password: c.FormValue("password"),
 		AcceptCharter: c.FormValue("accept_charter") != "", Lang: lang(c)}
-	if _, err := w.deps.Members.SignUp(c.UserContext(), in); err != nil {
+	a, err := w.deps.Members.SignUp(c.UserContext(), in)
+	if err != nil {
 		return w.renderSignup(c, name, email, err)
 	}
-	setFlash(c, flash{Notice: "signed_up"})
-	return seeOther(c, "/login")
+	sess, err := w.signedUp(c, in, a)
+	if err != nil {
+		// The account exists: the login page is the way on.
+		setFlash(c, flash{Notice: "signed_up_login"})
+		return seeOther(c, "/login")
+	}
+	setSessionCookie(c, sess.Token, sess.ExpiresAt)
+	notice := "signed_up"
+	if w.deps.Mailer != nil {
+		notice = "signed_up_verify"
+	}
+	setFlash(c, flash{Notice: notice})
+	return seeOther(c, "/me")
 }
 
 func (w *web) renderSignup(c *fiber.Ctx, name, email string, formErr error) error {

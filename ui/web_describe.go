@@ -13,11 +13,10 @@ import (
 
 // describeQuery says in plain words what a query will reveal.
 func describeQuery(tr i18n.Tr, pool *pooling.Pool, poolTitle string, q pooling.Query) string {
-	field := q.Field
-	if pool != nil {
-		if f, ok := pool.Field(q.Field); ok && f.Unit != "" {
-			field += " (" + f.Unit + ")"
-		}
+	lp := labelsOf(pool)
+	field := lp.field(tr.Lang, q.Field)
+	if f, ok := lp.Field(q.Field); ok && f.Unit != "" {
+		field += " (" + f.Unit + ")"
 	}
 	var what string
 	switch q.Aggregate {
@@ -31,18 +30,49 @@ func describeQuery(tr i18n.Tr, pool *pooling.Pool, poolTitle string, q pooling.Q
 	var b strings.Builder
 	b.WriteString(tr.F("query.sentence", what, poolTitle))
 	if len(q.GroupBy) > 0 {
-		b.WriteString(tr.F("query.group_by", strings.Join(q.GroupBy, tr.T("query.and"))))
+		names := make([]string, len(q.GroupBy))
+		for i, g := range q.GroupBy {
+			names[i] = lp.field(tr.Lang, g)
+		}
+		b.WriteString(tr.F("query.group_by", strings.Join(names, tr.T("query.and"))))
 	}
 	if len(q.Filters) > 0 {
 		var conds []string
 		for _, k := range slices.Sorted(maps.Keys(q.Filters)) {
-			conds = append(conds, tr.F("query.filter", k, q.Filters[k]))
+			conds = append(conds, tr.F("query.filter", lp.field(tr.Lang, k), lp.value(tr.Lang, k, q.Filters[k])))
 		}
 		b.WriteString(tr.F("query.only", strings.Join(conds, tr.T("query.and"))))
 	}
 	b.WriteString(". ")
 	b.WriteString(tr.T("query.never_rows"))
 	return b.String()
+}
+
+// labelled is a pool seen for its labels; a nil pool (one that could not
+// be read) names everything by its id.
+type labelled struct{ pooling.Pool }
+
+func labelsOf(p *pooling.Pool) labelled {
+	if p == nil {
+		return labelled{}
+	}
+	return labelled{*p}
+}
+
+// field is a field's label in lang, or its id.
+func (l labelled) field(lang, name string) string {
+	if f, ok := l.Field(name); ok {
+		return f.Label(lang)
+	}
+	return name
+}
+
+// value is a category value's label in lang, or the value itself.
+func (l labelled) value(lang, field, v string) string {
+	if f, ok := l.Field(field); ok {
+		return f.ValueLabel(lang, v)
+	}
+	return v
 }
 
 // describePrivacy explains a proposal's privacy parameters to someone

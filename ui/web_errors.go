@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -106,6 +107,12 @@ func knownError(msg string) string {
 		return "err.sponsor_member"
 	case strings.HasPrefix(msg, "this is for members and applicants"):
 		return "err.contributors_only"
+	case msg == "the current password is wrong":
+		return "err.current_password"
+	case strings.HasPrefix(msg, "this link is not valid"):
+		return "err.bad_link"
+	case strings.HasPrefix(msg, "this coop sends no email"):
+		return "err.no_mail"
 	}
 	return ""
 }
@@ -113,8 +120,22 @@ func knownError(msg string) string {
 // errorPage answers a page that cannot be shown (an unknown proposal, a
 // service down) with a page in the visitor's language and the error's
 // status.
+//
+// A path no page answers is "page not found", and a failure of the server
+// "something went wrong", both in the visitor's language, never fiber's
+// English ("Cannot GET /nope").
 func (w *web) errorPage(c *fiber.Ctx, err error) error {
 	p := w.page(c, "", "error.title")
 	status, msg := w.formError(c, p.Tr, err)
+	var fe *fiber.Error
+	switch {
+	case status >= 500:
+		p.Title, msg = p.Tr.T("error.title.server"), components.FormError{Text: p.Tr.T("err.internal")}
+		if status == fiber.StatusServiceUnavailable {
+			msg = components.FormError{Text: p.Tr.T("err.code.unavailable")}
+		}
+	case errors.As(err, &fe) && (status == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed):
+		p.Title, msg = p.Tr.T("error.title.not_found"), components.FormError{Text: p.Tr.T("error.no_page")}
+	}
 	return w.render(c, status, pages.ErrorPage(pages.Error{Page: p, Status: status, Message: msg}))
 }

@@ -322,7 +322,7 @@ func TestPagesMore_RecordsUploadAndDelete(t *testing.T) {
 	seen := map[string]bool{}
 	for i := range rows.Length() {
 		cells := rows.Eq(i).Find("td")
-		if text(cells.Eq(0)) != "2" || text(cells.Eq(2)) == "" {
+		if text(cells.Eq(0)) != "3" || text(cells.Eq(2)) == "" { // the file's line: the header is line 1
 			t.Errorf("row error %d: %q", i, text(rows.Eq(i)))
 		}
 		seen[text(cells.Eq(1))] = true
@@ -335,7 +335,7 @@ func TestPagesMore_RecordsUploadAndDelete(t *testing.T) {
 	}
 	missing := b.postFile("/pools/energy/upload", fields, "file", "r.csv", "month,region\n2025-01,north\n")
 	if cells := missing.testID("row-error").Find("td"); missing.resp.StatusCode != 400 || cells.Length() != 3 ||
-		text(cells.Eq(0)) != "header" || text(cells.Eq(1)) != "kwh" || text(cells.Eq(2)) != "column missing" {
+		text(cells.Eq(0)) != "1" || text(cells.Eq(1)) != "kwh" || text(cells.Eq(2)) != en.T("rowerr.missing_column") {
 		t.Fatalf("missing column: %d %q", missing.resp.StatusCode, text(missing.testID("row-error")))
 	}
 

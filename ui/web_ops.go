@@ -51,7 +51,8 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, Backups: backups, Self: a.ID}
+	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, Backups: backups, Self: a.ID,
+		ResetLinks: w.deps.Mailer == nil}
 	if v.Applicants, err = w.applicantsFor(ctx, a); err != nil {
 		return w.errorPage(c, err)
 	}

@@ -210,12 +210,12 @@ func TestPagesOps_ChartHidesSuppressedGroups(t *testing.T) {
 	tr := i18n.New().For("en")
 	v := 12.5
 	q := pooling.Query{Aggregate: "count", GroupBy: []string{"region"}}
-	chart := groupsChart(tr, q, []pooling.Group{
+	chart := groupsFigure(tr, nil, q, []pooling.Group{
 		{Key: map[string]string{"region": "north"}, Value: &v},
 		{Key: map[string]string{"region": "south"}, Suppressed: true},
 	}, "sandbox-chart", "t")
 	var buf bytes.Buffer
-	if err := components.Chart(chart).Render(context.Background(), &buf); err != nil {
+	if err := components.FigureView(chart).Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

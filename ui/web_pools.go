@@ -23,7 +23,7 @@ func (w *web) poolPage(c *fiber.Ctx) error {
 		return w.errorPage(c, err)
 	}
 	p := w.page(c, "pools", "pools.title")
-	p.Title = pool.Title
+	p.Title = pool.TitleIn(p.Tr.Lang)
 	return w.render(c, fiber.StatusOK, pages.PoolPage(pages.Pool{Page: p, Pool: pool}))
 }
 

@@ -160,7 +160,7 @@ func (w *web) drawProposal(ctx context.Context, tr i18n.Tr, id string) (proposal
 	if prop.Pool != "" {
 		v.PoolTitle = prop.Pool
 		if pl, err := w.deps.Pools.Pool(ctx, prop.Pool); err == nil {
-			pool, v.PoolTitle = &pl, pl.Title
+			pool, v.PoolTitle = &pl, pl.TitleIn(tr.Lang)
 		}
 	}
 	if prop.Query != nil {

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
@@ -24,7 +22,7 @@ func (w *web) rectifyPage(c *fiber.Ctx) error {
 	}
 	p := w.page(c, "me", "rectify.title")
 	return w.render(c, fiber.StatusOK, pages.RectifyPage(pages.Rectify{Page: p, Pool: pool, RecordID: rec.ID,
-		Values: recordRow(p.Tr, pool, rec).Values}))
+		Form: pages.ReadingForm{Values: formValues(pool, rec)}}))
 }
 
 // rectifySubmit answers POST /me/records/{id} (f.FIELD=value for each
@@ -39,19 +37,17 @@ func (w *web) rectifySubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	values := map[string]any{}
-	shown := make([]string, len(pool.Fields))
-	for i, f := range pool.Fields {
-		v := strings.TrimSpace(c.FormValue("f." + f.Name))
-		shown[i] = v
-		if v != "" {
-			values[f.Name] = v
-		}
+	typed, values := readReadingForm(c, pool)
+	if _, rowErrs := pool.ValidateRecord(values); len(rowErrs) > 0 {
+		err = pooling.NewBatchError(rowErrs) // each problem shown next to its field
+	} else {
+		err = w.deps.Pools.Rectify(c.UserContext(), a.ID, rec.ID, values)
 	}
-	if err := w.deps.Pools.Rectify(c.UserContext(), a.ID, rec.ID, values); err != nil {
+	if err != nil {
 		p := w.page(c, "me", "rectify.title")
 		status, fe := w.formError(c, p.Tr, err)
-		return w.render(c, status, pages.RectifyPage(pages.Rectify{Page: p, Pool: pool, RecordID: rec.ID, Values: shown, Error: fe}))
+		return w.render(c, status, pages.RectifyPage(pages.Rectify{Page: p, Pool: pool, RecordID: rec.ID,
+			Form: readingForm(p.Tr, pool, typed, err, fe)}))
 	}
 	setFlash(c, flash{Notice: "record_rectified"})
 	return seeOther(c, "/me/records#records-"+pool.ID)

@@ -1,8 +1,7 @@
 package ui
 
 import (
-	"math"
-	"slices"
+	"context"
 	"strconv"
 	"strings"
 
@@ -30,12 +29,13 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 	}
 	ctx := c.UserContext()
 	tr := v.Page.Tr
+	pool := w.poolOf(ctx, prop.Pool)
 	if logged && prop.Status == proposals.StatusOpen && a.Has(members.RoleMember) && prop.Privacy != nil {
 		pv, err := w.deps.Proposals.Preview(ctx, prop.ID)
 		if err != nil {
 			return err
 		}
-		v.Preview = previewView(tr, *prop.Query, pv)
+		v.Preview = previewView(tr, pool, *prop.Query, pv)
 	}
 	if prop.Status == proposals.StatusPassed || prop.Status == proposals.StatusExpired {
 		results, err := w.deps.Proposals.Results(ctx, a, prop.ID)
@@ -46,7 +46,7 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 			return err
 		default:
 			for i, r := range results {
-				v.Results = append(v.Results, resultView(tr, *prop.Query, r, i))
+				v.Results = append(v.Results, resultView(tr, pool, *prop.Query, r, i))
 			}
 		}
 		v.Run.Show = logged && prop.Status == proposals.StatusPassed && a.ID == prop.Requester
@@ -72,12 +72,26 @@ func (w *web) runSubmit(c *fiber.Ctx) error {
 	return seeOther(c, "/proposals/"+id+"#results")
 }
 
-func previewView(tr i18n.Tr, q pooling.Query, pv proposals.Preview) *pages.PreviewView {
+func previewView(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, pv proposals.Preview) *pages.PreviewView {
 	out := &pages.PreviewView{MembersInScope: pv.MembersInScope, TwinMembers: pv.Twin.Members, MinCohort: pv.MinCohort}
+	lp := labelsOf(pool)
+	dims := groupDims(q, pv.Twin.Groups)
+	binUnit := ""
+	if f, ok := lp.Field(q.Field); ok && q.Aggregate == pooling.AggHistogram {
+		binUnit = f.Unit
+	}
+	unit := figureUnit(lp, q)
 	for _, g := range pv.Twin.Groups {
-		pg := pages.PreviewGroup{Label: groupLabel(tr, q, g), Suppressed: g.Suppressed || g.Value == nil}
+		var parts []string
+		for _, d := range dims {
+			parts = append(parts, keyLabel(tr, lp, binUnit, d, g.Key[d]))
+		}
+		pg := pages.PreviewGroup{Label: tr.T("results.all"), Suppressed: g.Suppressed || g.Value == nil}
+		if len(parts) > 0 {
+			pg.Label = strings.Join(parts, " · ")
+		}
 		if !pg.Suppressed {
-			pg.Value = tr.Num(round2(*g.Value))
+			pg.Value = pages.WithUnit(tr.Num(round2(*g.Value)), unit)
 		}
 		out.Groups = append(out.Groups, pg)
 	}
@@ -87,46 +101,32 @@ func previewView(tr i18n.Tr, q pooling.Query, pv proposals.Preview) *pages.Previ
 // resultView draws one released run as a bar chart: a bar per group with
 // its label and figure in text; a suppressed group has no bar, only the
 // words that say why.
-func resultView(tr i18n.Tr, q pooling.Query, r proposals.Result, i int) pages.ResultView {
+func resultView(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, r proposals.Result, i int) pages.ResultView {
 	id := "result-chart-" + strconv.Itoa(i+1)
 	return pages.ResultView{Run: r.Run, At: r.At, Cohort: r.Cohort, Epsilon: r.EpsilonSpent,
-		Chart: groupsChart(tr, q, r.Groups, id, tr.F("results.chart.title", tr.Date(r.At)))}
+		Chart: groupsFigure(tr, pool, q, r.Groups, id, tr.F("results.chart.title", tr.Date(r.At)))}
 }
 
 // describeAggregate names what a figure of the query is, in a few words.
-func describeAggregate(tr i18n.Tr, q pooling.Query) string {
+func describeAggregate(tr i18n.Tr, lp labelled, q pooling.Query) string {
 	if q.Aggregate == "count" {
 		return tr.T("query.count")
 	}
 	if tr.Has("query." + q.Aggregate) {
-		return tr.F("query."+q.Aggregate, q.Field)
+		return tr.F("query."+q.Aggregate, lp.field(tr.Lang, q.Field))
 	}
 	return q.Aggregate
 }
 
-// groupLabel joins a group's key values: the grouping fields first, in
-// the query's order, then any other key (a histogram's bin) by name.
-func groupLabel(tr i18n.Tr, q pooling.Query, g pooling.Group) string {
-	var parts []string
-	for _, f := range q.GroupBy {
-		if v, ok := g.Key[f]; ok {
-			parts = append(parts, v)
-		}
+// poolOf is the pool id names, for its labels and units; nil when it
+// cannot be read (the pages then show ids).
+func (w *web) poolOf(ctx context.Context, id string) *pooling.Pool {
+	if id == "" {
+		return nil
 	}
-	var rest []string
-	for k := range g.Key {
-		if !slices.Contains(q.GroupBy, k) {
-			rest = append(rest, k)
-		}
+	p, err := w.deps.Pools.Pool(ctx, id)
+	if err != nil {
+		return nil
 	}
-	slices.Sort(rest)
-	for _, k := range rest {
-		parts = append(parts, g.Key[k])
-	}
-	if len(parts) == 0 {
-		return tr.T("results.all")
-	}
-	return strings.Join(parts, " · ")
+	return &p
 }
-
-func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -1,17 +1,14 @@
 package ui
 
 import (
-	"math"
+	"bytes"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
 	"coop/pooling"
-	"coop/ui/components"
-	"coop/ui/i18n"
 	"coop/ui/pages"
 )
 
@@ -119,34 +116,38 @@ func (w *web) sandboxPage(c *fiber.Ctx) error {
 		v.Error = fe
 		return w.render(c, status, pages.SandboxPage(v))
 	}
-	v.Answer = &pages.SandboxAnswer{Members: ans.Members, MinCohort: floor,
-		Chart: groupsChart(p.Tr, *q, ans.Groups, "sandbox-chart", p.Tr.T("sandbox.chart.title"))}
+	v.Answer = &pages.SandboxAnswer{Members: ans.Members, MinCohort: floor, CSVURL: "/sandbox.csv?" + queryValues(form).Encode(),
+		Chart: groupsFigure(p.Tr, w.poolOf(ctx, form.Pool), *q, ans.Groups, "sandbox-chart", p.Tr.T("sandbox.chart.title"))}
 	v.ProposeURL = "/proposals/new?" + queryValues(form).Encode()
 	return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
 }
 
-// groupsChart draws groups as a bar chart: a bar per group with its label
-// and figure in text; a suppressed group has no bar, only the words that
-// say why.
-func groupsChart(tr i18n.Tr, q pooling.Query, groups []pooling.Group, id, title string) components.BarChart {
-	bars := make([]components.Bar, 0, len(groups))
-	shown, hidden := 0, 0
-	scale := 1
-	for j, g := range groups {
-		b := components.Bar{Key: id + "-" + strconv.Itoa(j+1), Label: groupLabel(tr, q, g), Class: "bar-group"}
-		if g.Suppressed || g.Value == nil {
-			b.Hidden, b.Text = true, tr.T("results.hidden")
-			hidden++
-		} else {
-			v := round2(*g.Value)
-			// Bars are whole numbers: hundredths keep two decimals of length.
-			b.Value = int(math.Round(max(v, 0) * 100))
-			b.Text = tr.Num(v)
-			scale = max(scale, b.Value)
-			shown++
-		}
-		bars = append(bars, b)
+// sandboxCSV answers GET /sandbox.csv?pool=&aggregate=… (researchers):
+// the sandbox's synthetic answer as CSV, a line per group.
+func (w *web) sandboxCSV(c *fiber.Ctx) error {
+	if _, err := requireRole(c, members.RoleResearcher); err != nil {
+		return err
 	}
-	desc := tr.F("results.chart.desc", describeAggregate(tr, q), shown, hidden)
-	return components.NewBarChart(id, title, desc, scale, bars)
+	ctx := c.UserContext()
+	form := queryForm(c)
+	q := toQuery(form)
+	if form.Pool == "" || q == nil {
+		return invalidf("choose a pool and an aggregate")
+	}
+	rules, err := w.deps.Rules.Current(ctx)
+	if err != nil {
+		return err
+	}
+	ans, err := w.deps.Pools.Sandbox(ctx, form.Pool, *q, rules.Rules.Disclosure.MinCohortFloor)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := writeGroupsCSV(&buf, *q, ans.Groups); err != nil {
+		return err
+	}
+	tr := w.cat.For(lang(c))
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+tr.T("sandbox.csv.file")+"-"+form.Pool+`.csv"`)
+	return c.Send(buf.Bytes())
 }

@@ -24,10 +24,14 @@ func (w *web) settingsPage(c *fiber.Ctx) error {
 // settingsForm is what a form of the account page leaves for the page
 // drawn after it: a new token to show once, or a refusal.
 type settingsForm struct {
-	newToken *members.NewToken
-	token    *pages.TokenForm // the refused token form, kept; nil: the defaults
-	tokenErr error
-	eraseErr error
+	newToken    *members.NewToken
+	token       *pages.TokenForm // the refused token form, kept; nil: the defaults
+	tokenErr    error
+	eraseErr    error
+	profileErr  error
+	passwordErr error
+	// typed is the refused profile form's name and email, kept.
+	typedName, typedEmail string
 }
 
 func (w *web) renderSettings(c *fiber.Ctx, a members.Account, f settingsForm) error {
@@ -41,8 +45,20 @@ func (w *web) renderSettings(c *fiber.Ctx, a members.Account, f settingsForm) er
 		form = *f.token
 	}
 	form.Operator = a.Has(members.RoleOperator)
-	v := pages.Settings{Page: p, Account: a, Tokens: toks, NewToken: f.newToken, TokenForm: form}
+	verified, err := w.deps.Members.EmailVerified(c.UserContext(), a)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	v := pages.Settings{Page: p, Account: a, Tokens: toks, NewToken: f.newToken, TokenForm: form,
+		EmailVerified: verified, MailEnabled: w.deps.Mailer != nil}
 	status := fiber.StatusOK
+	if f.profileErr != nil {
+		status, v.ProfileError = w.formError(c, p.Tr, f.profileErr)
+		v.Account.Name, v.Account.Email = f.typedName, f.typedEmail
+	}
+	if f.passwordErr != nil {
+		status, v.PasswordError = w.formError(c, p.Tr, f.passwordErr)
+	}
 	if f.newToken != nil {
 		status = fiber.StatusCreated
 	}
@@ -93,6 +109,61 @@ func (w *web) tokenRevokeSubmit(c *fiber.Ctx) error {
 	}
 	setFlash(c, flash{Notice: "token_revoked"})
 	return seeOther(c, "/me/account#tokens")
+}
+
+// profileSubmit answers POST /me/profile (name, email, current_password):
+// the member's name and email, as PATCH /api/v1/me.
+func (w *web) profileSubmit(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/account")
+	}
+	name, email := c.FormValue("name"), c.FormValue("email")
+	updated, err := w.deps.Members.UpdateProfile(c.UserContext(), a, name, email, c.FormValue("current_password"))
+	if err == nil && updated.Email != a.Email {
+		err = w.sendVerification(c.UserContext(), updated, lang(c))
+	}
+	if err != nil {
+		return w.renderSettings(c, a, settingsForm{profileErr: err, typedName: name, typedEmail: email})
+	}
+	notice := "profile_saved"
+	if updated.Email != a.Email && w.deps.Mailer != nil {
+		notice = "profile_saved_verify"
+	}
+	setFlash(c, flash{Notice: notice})
+	return seeOther(c, "/me/account#profile")
+}
+
+// passwordSubmit answers POST /me/password (current_password,
+// new_password): the sessions end and this browser gets a new one.
+func (w *web) passwordSubmit(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/account")
+	}
+	if err := w.relogin(c, a, c.FormValue("current_password"), c.FormValue("new_password")); err != nil {
+		return w.renderSettings(c, a, settingsForm{passwordErr: err})
+	}
+	setFlash(c, flash{Notice: "password_changed"})
+	return seeOther(c, "/me/account#password")
+}
+
+// verifyResendSubmit answers POST /me/email/verification: a new link to
+// the member's address.
+func (w *web) verifyResendSubmit(c *fiber.Ctx) error {
+	a, ok := actor(c)
+	if !ok {
+		return toLogin(c, "/me/account")
+	}
+	err := errNoMail()
+	if w.deps.Mailer != nil {
+		err = w.sendVerification(c.UserContext(), a, lang(c))
+	}
+	if err != nil {
+		return w.renderSettings(c, a, settingsForm{profileErr: err, typedName: a.Name, typedEmail: a.Email})
+	}
+	setFlash(c, flash{Notice: "verification_sent"})
+	return seeOther(c, "/me/account#profile")
 }
 
 // eraseSubmit answers POST /me/delete (email=the account's address,

@@ -189,16 +189,17 @@ func TestPages_SignupLoginConsentVote(t *testing.T) {
 		t.Fatalf("charter not ticked: %d %q", p.resp.StatusCode, p.testID("form-error").Text())
 	}
 	form.Set("accept_charter", "yes")
-	if p := b.post("/signup", form); p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/login" {
+	if p := b.post("/signup", form); p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/me" {
 		t.Fatalf("sign-up: %d %q %s", p.resp.StatusCode, p.resp.Header.Get("Location"), p.body)
 	}
+	if me := b.get("/me"); me.resp.StatusCode != 200 || me.testID("notice").Text() != fr.T("notice.signed_up") {
+		t.Fatalf("not logged in after the sign-up, or no welcome: %d %q", me.resp.StatusCode, me.testID("notice").Text())
+	}
+	b.post("/logout", url.Values{"_csrf": {csrfToken(b.cookies[sessionCookie])}})
 	w.member(t, "Other", "other@coop.test") // two voters: the vote stays open after one ballot
 	prop := w.propose(t, "Winter energy")
 
 	login := b.get("/login?next=/proposals/" + prop.ID)
-	if login.testID("notice").Text() != fr.T("notice.signed_up") {
-		t.Fatalf("no welcome notice: %q", login.testID("notice").Text())
-	}
 	bad := b.post("/login", url.Values{"_csrf": {login.csrf()}, "email": {"marie@coop.test"}, "password": {"wrong password here"}})
 	if bad.resp.StatusCode != 401 || strings.TrimSpace(bad.testID("form-error").Text()) != fr.T("err.login") {
 		t.Fatalf("wrong password: %d %q", bad.resp.StatusCode, bad.testID("form-error").Text())

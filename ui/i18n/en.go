@@ -17,7 +17,7 @@ func english() map[string]string {
 		"nav.logout":      "Log out",
 
 		// Notices after a redirect.
-		"notice.signed_up":         "Welcome! Your account is created and the charter signed. Log in to continue.",
+		"notice.signed_up":         "Welcome! Your account is created, the charter signed, and you are logged in.",
 		"notice.consent_granted":   "Your consent is recorded: your data in this pool may serve the uses members vote for.",
 		"notice.consent_withdrawn": "Your consent is withdrawn: no future use will include your data from this pool.",
 		"notice.logged_out":        "You are logged out.",
@@ -323,17 +323,14 @@ func english() map[string]string {
 		"records.count.many":           "%s records",
 		"records.col.added":            "Added",
 		"records.col.updated":          "Last changed",
-		"records.col.action":           "Delete",
+		"records.col.action":           "Actions",
 		"records.delete":               "Delete",
 		"records.delete.which":         "record %d of “%s”",
 		"upload.label":                 "A CSV file of records for “%s”",
-		"upload.hint":                  "The first line names the columns: %s. The whole file is added, or nothing if a row is wrong.",
 		"upload.submit":                "Upload",
 		"upload.errors":                "Nothing was added: fix these rows and upload the file again.",
-		"upload.col.row":               "Row",
 		"upload.col.field":             "Field",
 		"upload.col.reason":            "Problem",
-		"upload.header":                "header",
 
 		// Researchers and operators.
 		"nav.sandbox":                     "Sandbox",
@@ -498,7 +495,6 @@ func english() map[string]string {
 		"rectify.title":                 "Correct a record",
 		"rectify.back":                  "Back to your records",
 		"rectify.lead":                  "Change the values of this record in “%s”; the next uses of the pool see the corrected values.",
-		"rectify.month.hint":            "A month as YYYY-MM, for example 2025-01.",
 		"rectify.submit":                "Save the correction",
 		"records.edit":                  "Correct",
 		"notice.token_revoked":          "The token is revoked: it no longer opens the API.",

@@ -18,14 +18,40 @@ const (
 	Default = English
 )
 
-// Catalog is every message in every language.
+// Catalog is every message in every language, and the time zone dates
+// are written in.
 type Catalog struct {
 	msgs map[string]map[string]string
+	zone *time.Location
 }
 
-// New builds the catalogue.
-func New() *Catalog {
-	return &Catalog{msgs: map[string]map[string]string{English: english(), French: french()}}
+// New builds the catalogue; its dates are in UTC.
+func New() *Catalog { return NewIn(time.UTC) }
+
+// NewIn builds the catalogue with dates written in zone (UTC when nil).
+func NewIn(zone *time.Location) *Catalog {
+	if zone == nil {
+		zone = time.UTC
+	}
+	return &Catalog{msgs: map[string]map[string]string{
+		English: merge(english(), englishData(), englishAccount()),
+		French:  merge(french(), frenchData(), frenchAccount()),
+	}, zone: zone}
+}
+
+// merge gathers the catalogue's parts (one file per part of the pages) in
+// one map; a key defined twice is a mistake the catalogue test reports.
+func merge(parts ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range parts {
+		for k, v := range p {
+			if _, dup := out[k]; dup {
+				out["duplicate key: "+k] = v
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // Langs lists the languages of the catalogue, sorted.
@@ -44,7 +70,17 @@ func (c *Catalog) For(lang string) Tr {
 	if !ok {
 		lang, m = Default, c.msgs[Default]
 	}
-	return Tr{Lang: lang, msgs: m}
+	return Tr{Lang: lang, msgs: m, Zone: c.zone}
+}
+
+// Messages is a copy of every message of lang (tests look for one
+// language's sentences on another's pages).
+func (c *Catalog) Messages(lang string) map[string]string {
+	out := make(map[string]string, len(c.msgs[lang]))
+	for k, v := range c.msgs[lang] {
+		out[k] = v
+	}
+	return out
 }
 
 // Problems lists what is wrong with the catalogue: a key missing from a
@@ -66,6 +102,9 @@ func (c *Catalog) Problems() []string {
 			}
 		}
 		for k := range m {
+			if strings.HasPrefix(k, "duplicate key: ") {
+				out = append(out, fmt.Sprintf("%s: %s", lang, k))
+			}
 			if _, ok := ref[k]; !ok {
 				out = append(out, fmt.Sprintf("%s: %q is not in %s", lang, k, Default))
 			}
@@ -95,6 +134,9 @@ func verbs(s string) []string {
 type Tr struct {
 	Lang string
 	msgs map[string]string
+	// Zone is the coop's time zone: dates are written in it, with its
+	// abbreviation (nil: UTC).
+	Zone *time.Location
 }
 
 // T is the message of key; the key itself when it is missing, so that a
@@ -127,13 +169,24 @@ func (t Tr) Has(key string) bool {
 	return ok
 }
 
-// Date writes a time, always in UTC.
+// Date writes a time in the coop's time zone, with the zone's
+// abbreviation (CET, CEST, UTC…).
 func (t Tr) Date(tm time.Time) string {
-	tm = tm.UTC()
+	tm = tm.In(t.zone())
 	if t.Lang == French {
-		return tm.Format("02/01/2006 15:04") + " UTC"
+		return tm.Format("02/01/2006 15:04 MST")
 	}
-	return tm.Format("2 Jan 2006, 15:04") + " UTC"
+	return tm.Format("2 Jan 2006, 15:04 MST")
+}
+
+// ZoneName is the name of the coop's time zone, like Europe/Paris.
+func (t Tr) ZoneName() string { return t.zone().String() }
+
+func (t Tr) zone() *time.Location {
+	if t.Zone == nil {
+		return time.UTC
+	}
+	return t.Zone
 }
 
 // Num writes a decimal number, with a decimal comma in French.

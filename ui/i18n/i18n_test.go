@@ -3,6 +3,7 @@ package i18n
 import (
 	"testing"
 	"time"
+	_ "time/tzdata"
 )
 
 func TestCatalog_SameKeysEveryLanguage(t *testing.T) {
@@ -15,6 +16,11 @@ func TestTr_Formats(t *testing.T) {
 	c := New()
 	en, fr := c.For("en"), c.For("fr")
 	at := time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)
+	zone, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris := NewIn(zone)
 	tests := []struct{ got, want string }{
 		{en.Date(at), "4 Mar 2026, 05:06 UTC"},
 		{fr.Date(at), "04/03/2026 05:06 UTC"},
@@ -25,6 +31,10 @@ func TestTr_Formats(t *testing.T) {
 		{en.Int(-1000), "-1,000"},
 		{c.For("de").Lang, "en"},
 		{fr.T("no.such.key"), "no.such.key"},
+		{paris.For("fr").Date(at), "04/03/2026 06:06 CET"},
+		{paris.For("en").Date(at.AddDate(0, 4, 0)), "4 Jul 2026, 07:06 CEST"},
+		{paris.For("fr").ZoneName(), "Europe/Paris"},
+		{NewIn(nil).For("fr").ZoneName(), "UTC"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -2,8 +2,6 @@ package pages
 
 import (
 	"strings"
-
-	"coop/pooling"
 )
 
 // statusURL is the list of proposals filtered by status ("" for all).
@@ -25,13 +23,4 @@ func statusKey(status string) string {
 // joinValues lists a category's values.
 func joinValues(values []string) string {
 	return strings.Join(values, ", ")
-}
-
-// fieldNames lists a pool's field names, as a CSV header would.
-func fieldNames(p pooling.Pool) string {
-	names := make([]string, 0, len(p.Fields))
-	for _, f := range p.Fields {
-		names = append(names, f.Name)
-	}
-	return strings.Join(names, ",")
 }

@@ -21,6 +21,9 @@ type Ops struct {
 	Backups      Backups
 	Applicants   Applicants // the accounts awaiting admission
 	Self         string     // the operator's own account: no role buttons (no one changes their own roles)
+	// ResetLinks offers a one-time reset link per account: the coop
+	// sends no email, so an operator hands the link over.
+	ResetLinks bool
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied

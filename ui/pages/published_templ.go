@@ -177,7 +177,7 @@ func PublishedPage(v Published) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Chart(it.Latest.Chart).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.FigureView(it.Latest.Chart).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -32,7 +32,8 @@ type Sandbox struct {
 type SandboxAnswer struct {
 	Members   int
 	MinCohort int
-	Chart     components.BarChart
+	Chart     components.Figure
+	CSVURL    string // the same answer as CSV
 }
 
 // ProposalNew is the form of a new proposal, with what was typed.

@@ -8,8 +8,8 @@ import (
 	"coop/ui/components"
 )
 
-// Settings is the member's account page: API tokens, the charters to
-// sign, and the erasure of the account.
+// Settings is the member's account page: name and email, password, the
+// export and erasure of the account, and (advanced) API tokens.
 type Settings struct {
 	Page     components.Page
 	Account  members.Account
@@ -20,6 +20,12 @@ type Settings struct {
 	TokenForm  TokenForm
 	TokenError components.FormError
 	EraseError components.FormError
+	// EmailVerified tells whether the account's address is verified;
+	// MailEnabled whether the coop sends email (a link can be resent).
+	EmailVerified bool
+	MailEnabled   bool
+	ProfileError  components.FormError
+	PasswordError components.FormError
 }
 
 // TokenForm is the state of the form that mints an API token.
@@ -60,12 +66,10 @@ type CharterView struct {
 	Text    []components.Block
 }
 
-// Rectify is the form that corrects one record; Values holds a string per
-// field of the pool, in the pool's order.
+// Rectify is the form that corrects one record.
 type Rectify struct {
 	Page     components.Page
 	Pool     pooling.Pool
 	RecordID string
-	Values   []string
-	Error    components.FormError
+	Form     ReadingForm
 }

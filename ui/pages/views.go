@@ -120,7 +120,7 @@ type ResultView struct {
 	At      time.Time
 	Cohort  int
 	Epsilon float64
-	Chart   components.BarChart
+	Chart   components.Figure
 }
 
 // RunForm is the requester's button to run the query a passed proposal
@@ -203,9 +203,12 @@ type Records struct {
 type PoolRecords struct {
 	Pool    pooling.Pool
 	Records []RecordRow
-	IdemKey string               // the upload form's idempotency key, fresh per rendering
+	IdemKey string               // the forms' idempotency key, fresh per rendering
 	Error   components.FormError // a refused upload or deletion
-	Rows    []pooling.RowError   // the bad rows of a refused upload
+	Rows    []RowErrorView       // the problems of a refused upload
+	Reading ReadingForm          // the form of one reading
+	// TemplateURL is the CSV template of the pool, in the page's language.
+	TemplateURL string
 }
 
 // RecordRow is one record, its values in the order of the pool's fields.
@@ -221,4 +224,15 @@ type Error struct {
 	Page    components.Page
 	Status  int
 	Message components.FormError
+}
+
+// PoolTitle is the title in the page's language of the pool id names,
+// among the dashboard's pools (the id when it is not one of them).
+func (v Me) PoolTitle(id string) string {
+	for _, pc := range v.Pools {
+		if pc.Pool.ID == id {
+			return pc.Pool.TitleIn(v.Page.Tr.Lang)
+		}
+	}
+	return id
 }

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"coop/members"
+	"coop/ui/i18n"
+)
+
+// Pages write dates in the coop's time zone, with the zone; the API
+// keeps UTC (RFC 3339).
+func TestPages_DatesInTheCoopsTimeZone(t *testing.T) {
+	t.Parallel()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := openEnv(t)
+	env.deps.Location = paris
+	w := webCoopOn(t, env)
+	tok := w.login(t, "rosalind@coop.test")
+	if _, err := w.members.CreateToken(t.Context(), w.session(t, "rosalind@coop.test"), members.TokenRequest{Name: "script", Scopes: []string{"read"}}); err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := w.members.Tokens(t.Context(), w.researcher.ID)
+	if err != nil || len(tokens) != 1 {
+		t.Fatal(tokens, err)
+	}
+	b := newBrowser(t, w.app, "fr")
+	b.cookies[sessionCookie] = tok
+	p := b.get("/me/account")
+	fr := i18n.NewIn(paris).For("fr")
+	if got := text(p.testID("time-zone")); got != fr.F("layout.zone", "Europe/Paris") {
+		t.Fatalf("footer %q", got)
+	}
+	want := fr.Date(tokens[0].CreatedAt)
+	if !strings.HasSuffix(want, " CET") && !strings.HasSuffix(want, " CEST") {
+		t.Fatalf("a Paris date without its zone: %q", want)
+	}
+	if !strings.Contains(p.body, want) {
+		t.Fatalf("the token's date is not written %q on the page", want)
+	}
+	req := jsonRequest("GET", "/api/v1/me/tokens", "")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	_, body := call(t, w.app, req)
+	if !strings.Contains(body, tokens[0].CreatedAt.UTC().Format(time.RFC3339Nano)) {
+		t.Fatalf("the API's date is not UTC RFC 3339: %s", body)
+	}
+}
