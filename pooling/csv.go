@@ -216,7 +216,7 @@ func Template(p Pool, lang string, sep rune) []byte {
 	header := make([]string, len(p.Fields))
 	example := make([]string, len(p.Fields))
 	for i, f := range p.Fields {
-		header[i] = f.Label(lang)
+		header[i] = CSVText(f.Label(lang))
 		example[i] = f.example(lang, sep == ';')
 	}
 	w.Write(header)
@@ -235,7 +235,7 @@ func (f Field) example(lang string, decimalComma bool) string {
 		}
 		return s
 	case TypeCategory:
-		return f.ValueLabel(lang, f.Values[0])
+		return CSVText(f.ValueLabel(lang, f.Values[0]))
 	case TypeMonth:
 		return "2026-01"
 	}

@@ -52,7 +52,7 @@ func TestAPIDocScopesMatchTheTable(t *testing.T) {
 	}
 	names := map[string]members.Scope{"nothing": scopePublic, "`read`": members.ScopeRead, "`vote`": members.ScopeVote,
 		"`contribute`": members.ScopeContribute, "`operate`": members.ScopeOperate, "a login session": scopeSession}
-	route := regexp.MustCompile("`((?:GET|POST|PUT|DELETE) /[^`]*)`")
+	route := regexp.MustCompile("`((?:GET|POST|PUT|PATCH|DELETE) /[^`]*)`")
 	listed := map[string]members.Scope{}
 	for _, line := range strings.Split(section, "\n") {
 		cells := strings.Split(line, "|")

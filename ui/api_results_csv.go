@@ -89,13 +89,17 @@ func csvValue(g pooling.Group) string {
 func writeGroupsCSV(buf *bytes.Buffer, q pooling.Query, groups []pooling.Group) error {
 	keys := groupDims(q, groups)
 	w := csv.NewWriter(buf)
-	if err := w.Write(append(append([]string(nil), keys...), "value", "suppressed")); err != nil {
+	var header []string
+	for _, k := range keys {
+		header = append(header, pooling.CSVText(k))
+	}
+	if err := w.Write(append(header, "value", "suppressed")); err != nil {
 		return err
 	}
 	for _, g := range groups {
 		var line []string
 		for _, k := range keys {
-			line = append(line, g.Key[k])
+			line = append(line, pooling.CSVText(g.Key[k])) // a category or a bin: text
 		}
 		if err := w.Write(append(line, csvValue(g), strconv.FormatBool(g.Suppressed))); err != nil {
 			return err

@@ -186,6 +186,10 @@ func TestSignupLimit_PerAddressAcrossAPIAndPage(t *testing.T) {
 	if status != 429 || retry == "" || e.Error.Code != "too_many" || !strings.Contains(e.Error.Message, "at most 2 an hour") {
 		t.Fatalf("third sign-up: %d Retry-After %q %s", status, retry, body)
 	}
+	// The second sign-up logged that browser in: the fourth comes from a
+	// new visitor at the same address.
+	b = newBrowser(t, app, "fr")
+	form = b.get("/signup")
 	p = b.post("/signup", url.Values{"_csrf": {form.csrf()}, "name": {"Pd"}, "email": {"pd@coop.test"}, "password": {testPassword}})
 	if got := text(p.testID("form-error")); p.resp.StatusCode != 429 || got != i18n.New().For("fr").T("err.too_many_signups") {
 		t.Fatalf("fourth sign-up, on the page: %d %q", p.resp.StatusCode, got)

@@ -35,7 +35,10 @@ func TestPages_DatesInTheCoopsTimeZone(t *testing.T) {
 	if got := text(p.testID("time-zone")); got != fr.F("layout.zone", "Europe/Paris") {
 		t.Fatalf("footer %q", got)
 	}
-	want := fr.Date(tokens[0].CreatedAt)
+	if tokens[0].ExpiresAt == nil {
+		t.Fatal("a new token without an expiry")
+	}
+	want := fr.Date(*tokens[0].ExpiresAt)
 	if !strings.HasSuffix(want, " CET") && !strings.HasSuffix(want, " CEST") {
 		t.Fatalf("a Paris date without its zone: %q", want)
 	}
