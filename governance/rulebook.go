@@ -49,6 +49,10 @@ type Disclosure struct {
 	MinCohortFloor        int     `json:"min_cohort_floor"`
 	MaxEpsilonPerProposal float64 `json:"max_epsilon_per_proposal"`
 	MaxEpsilonPerPoolYear float64 `json:"max_epsilon_per_pool_per_year"`
+	// The privacy accountant (privacy.go; zero: the default).
+	MaxEpsilonPerMemberPerYear      float64 `json:"max_epsilon_per_member_per_year,omitempty"`
+	PreviewEpsilon                  float64 `json:"preview_epsilon,omitempty"`
+	MaxPreviewEpsilonPerPoolPerYear float64 `json:"max_preview_epsilon_per_pool_per_year,omitempty"`
 }
 
 // Retention says how long personal data is kept (seed 003).
@@ -56,6 +60,9 @@ type Retention struct {
 	IdentityMonthsAfterDeletion int `json:"identity_months_after_deletion"`
 	CharterMonthsAfterDeletion  int `json:"charter_months_after_deletion"`
 	ConnectionLogMonths         int `json:"connection_log_months"`
+	// OutputRetentionDays: how long a reuse grant's results are kept
+	// (privacy.go; zero: the default).
+	OutputRetentionDays int `json:"output_retention_days,omitempty"`
 }
 
 // Rulebook is the whole set of rules in force.
@@ -72,11 +79,13 @@ type Rulebook struct {
 // signature 12 months, connection logs 12 months.
 func Default() Rulebook {
 	rule := VotingRule{MinMinutes: 1, MaxMinutes: 43200, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: CloseWhenAllVoted}
-	return Rulebook{
+	r := Rulebook{
 		Voting:     map[Kind]VotingRule{Knowledge: rule, Reuse: rule, Amendment: rule},
 		Disclosure: Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
 	}
+	r.fillPrivacyDefaults()
+	return r
 }
 
 // Validate lists every rule that does not make sense, in one error.
@@ -118,6 +127,7 @@ func (r Rulebook) Validate() error {
 	if t.IdentityMonthsAfterDeletion < 0 || t.CharterMonthsAfterDeletion < 0 || t.ConnectionLogMonths < 1 {
 		bad("retention periods must be positive months (connection logs at least 1)")
 	}
+	problems = append(problems, r.privacyProblems()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("rulebook: %s", strings.Join(problems, "; "))
 	}
