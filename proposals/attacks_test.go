@@ -80,7 +80,7 @@ func TestCluster3_ConcurrentQueriesSpendTheBudgetOnce(t *testing.T) {
 	nodes := raftdatatest.Cluster(t, 3, register, raftdatatest.Options{Now: clk.Now})
 	ctx := context.Background()
 	gov := governance.New(nodes[0].Store)
-	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := gov.Bootstrap(ctx, testRules()); err != nil {
 		t.Fatal(err)
 	}
 	c := &coop{t: t, clock: clk, node: nodes[0], gov: gov,

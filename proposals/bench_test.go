@@ -65,7 +65,7 @@ func startBenchCoop(b *testing.B, voters int) (*benchCoop, []members.Account) {
 	c.nodes = raftdatatest.Cluster(b, 3, benchRegister, raftdatatest.Options{Now: c.clock.Now})
 	ctx := context.Background()
 	gov := governance.New(c.nodes[0].Store)
-	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := gov.Bootstrap(ctx, testRules()); err != nil {
 		b.Fatal(err)
 	}
 	c.members = members.New(c.nodes[0].Store, members.Options{Now: c.clock.Now, Rulebook: gov})

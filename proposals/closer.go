@@ -3,6 +3,8 @@ package proposals
 import (
 	"context"
 	"time"
+
+	"coop/raftdata"
 )
 
 // closeEvery is how often the leader looks for votes past their deadline
@@ -30,8 +32,9 @@ func (s *Service) RunCloser(ctx context.Context) {
 	}
 }
 
-// CloseDue closes every open vote whose deadline has passed and expires
-// every grant past its end, by the service's clock.
+// CloseDue closes every open vote whose deadline has passed, expires
+// every grant past its end and deletes the reuse results past their
+// retention, by the service's clock.
 func (s *Service) CloseDue(ctx context.Context) error {
 	now := s.now().UnixNano()
 	due, err := s.ids(ctx, `SELECT id FROM proposals WHERE status = 'open' AND deadline <= ?`, now)
@@ -50,6 +53,18 @@ func (s *Service) CloseDue(ctx context.Context) error {
 	}
 	for _, id := range expired {
 		if _, err := s.store.Apply(ctx, cmdGrantExpired, expiredPayload{ID: id}); err != nil {
+			return err
+		}
+	}
+	// Reuse results past their retention (the handler checks again on the
+	// committed clock).
+	kept, err := s.ids(ctx, `SELECT DISTINCT r.proposal FROM proposals_runs r JOIN proposals_grants g ON g.proposal = r.proposal
+		WHERE g.retention_days > 0 AND r.result <> '' AND r.deleted_at IS NULL AND r.at + g.retention_days * ? <= ?`, int64(day), now)
+	if err != nil {
+		return err
+	}
+	for _, id := range kept {
+		if _, err := s.store.Apply(ctx, cmdOutputsDeleted, outputsDeletedPayload{ID: id}); err != nil && raftdata.ErrorCode(err) != raftdata.CodeConflict {
 			return err
 		}
 	}

@@ -57,7 +57,7 @@ func startCoop(t *testing.T) *coop {
 	c.node = raftdatatest.Start(t, register, raftdatatest.Options{Now: c.clock.Now})
 	ctx := context.Background()
 	c.gov = governance.New(c.node.Store)
-	if err := c.gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := c.gov.Bootstrap(ctx, testRules()); err != nil {
 		t.Fatal(err)
 	}
 	c.members = members.New(c.node.Store, members.Options{Now: c.clock.Now, Rulebook: c.gov})
@@ -81,6 +81,21 @@ func startCoop(t *testing.T) *coop {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// testRules is the rulebook of these tests, named in full (the default
+// may become stricter): votes of 1 minute to 30 days that close when
+// everyone voted, quorum 25 %, more yes than no; cohort floor 5, epsilon 2
+// per proposal, 10 per pool and year, 10 per member and year; reuse
+// results kept 365 days.
+func testRules() governance.Rulebook {
+	rule := governance.VotingRule{MinMinutes: 1, MaxMinutes: 43200, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: governance.CloseWhenAllVoted}
+	return governance.Rulebook{
+		Voting: map[governance.Kind]governance.VotingRule{governance.Knowledge: rule, governance.Reuse: rule, governance.Amendment: rule},
+		Disclosure: governance.Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10,
+			MaxEpsilonPerMemberPerYear: 10, PreviewEpsilon: 0.1, MaxPreviewEpsilonPerPoolPerYear: 2},
+		Retention: governance.Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12, OutputRetentionDays: 365},
+	}
 }
 
 func (c *coop) signup(name string) members.Account {

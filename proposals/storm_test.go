@@ -30,7 +30,7 @@ func TestCluster3_VotingStorm(t *testing.T) {
 	for i, n := range nodes {
 		svcs[i] = services{members.New(n.Store, members.Options{Now: clk.Now, Rulebook: gov}), New(n.Store, Options{Now: clk.Now})}
 	}
-	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := gov.Bootstrap(ctx, testRules()); err != nil {
 		t.Fatal(err)
 	}
 	m := svcs[0].members

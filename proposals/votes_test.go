@@ -24,7 +24,7 @@ func TestCluster3_SnapshotInstallDropsTheOpenVotesHeldInMemory(t *testing.T) {
 	ctx := context.Background()
 	leader, follower := nodes[0], nodes[2]
 	gov := governance.New(leader.Store)
-	if err := gov.Bootstrap(ctx, governance.Default()); err != nil {
+	if err := gov.Bootstrap(ctx, testRules()); err != nil {
 		t.Fatal(err)
 	}
 	m := members.New(leader.Store, members.Options{Now: clk.Now, Rulebook: gov})

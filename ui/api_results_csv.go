@@ -37,7 +37,10 @@ func (s *server) resultsCSV(c *fiber.Ctx) error {
 
 // writeResultsCSV writes the columns run, at, one per key of the groups
 // (the query's groupings first, in order, then any other, such as a
-// histogram's bin), value, suppressed, cohort, epsilon_spent.
+// histogram's bin), value, ci_low, ci_high (its 95 % interval),
+// members_noisy (a sum's or a mean's noisy count), suppressed,
+// epsilon_spent, consent_set_index, consent_set_hash. A reuse result
+// deleted past its retention is one line with deleted_at and no group.
 func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []proposals.Result) error {
 	var keys []string
 	if prop.Query != nil {
@@ -56,23 +59,41 @@ func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []propo
 	slices.Sort(extra)
 	keys = append(keys, extra...)
 	w := csv.NewWriter(buf)
-	header := append(append([]string{"run", "at"}, keys...), "value", "suppressed", "cohort", "epsilon_spent")
+	header := append(append([]string{"run", "at"}, keys...), "value", "ci_low", "ci_high", "members_noisy", "suppressed",
+		"epsilon_spent", "consent_set_index", "consent_set_hash", "deleted_at")
 	if err := w.Write(header); err != nil {
 		return err
 	}
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	for _, r := range results {
+		tail := []string{num(r.EpsilonSpent), "", "", ""}
+		if r.ConsentSet != nil {
+			tail[1], tail[2] = strconv.FormatUint(r.ConsentSet.Index, 10), r.ConsentSet.Hash
+		}
+		if r.DeletedAt != nil {
+			tail[3] = r.DeletedAt.UTC().Format(time.RFC3339)
+			line := append(append([]string{r.Run, r.At.UTC().Format(time.RFC3339)}, make([]string, len(keys)+5)...), tail...)
+			if err := w.Write(line); err != nil {
+				return err
+			}
+		}
 		for _, g := range r.Groups {
 			line := []string{r.Run, r.At.UTC().Format(time.RFC3339)}
 			for _, k := range keys {
 				line = append(line, g.Key[k])
 			}
-			value := ""
+			value, lo, hi, members := "", "", "", ""
 			if g.Value != nil && !g.Suppressed {
-				value = strconv.FormatFloat(*g.Value, 'f', -1, 64)
+				value = num(*g.Value)
 			}
-			line = append(line, value, strconv.FormatBool(g.Suppressed), strconv.Itoa(r.Cohort),
-				strconv.FormatFloat(r.EpsilonSpent, 'f', -1, 64))
-			if err := w.Write(line); err != nil {
+			if g.CI != nil {
+				lo, hi = num(g.CI[0]), num(g.CI[1])
+			}
+			if g.MembersNoisy != nil {
+				members = strconv.FormatInt(*g.MembersNoisy, 10)
+			}
+			line = append(line, value, lo, hi, members, strconv.FormatBool(g.Suppressed))
+			if err := w.Write(append(line, tail...)); err != nil {
 				return err
 			}
 		}

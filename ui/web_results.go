@@ -28,7 +28,7 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 	ctx := c.UserContext()
 	tr := v.Page.Tr
 	if logged && prop.Status == proposals.StatusOpen && a.Has(members.RoleMember) && prop.Privacy != nil {
-		pv, err := w.deps.Proposals.Preview(ctx, prop.ID)
+		pv, err := w.deps.Proposals.Preview(ctx, a, prop.ID)
 		if err != nil {
 			return err
 		}
@@ -43,7 +43,7 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 			return err
 		default:
 			for i, r := range results {
-				v.Results = append(v.Results, resultView(tr, *prop.Query, r, i))
+				v.Results = append(v.Results, resultView(tr, prop, r, i))
 			}
 		}
 		v.Run.Show = logged && prop.Status == proposals.StatusPassed && a.ID == prop.Requester
@@ -70,24 +70,36 @@ func (w *web) runSubmit(c *fiber.Ctx) error {
 }
 
 func previewView(tr i18n.Tr, q pooling.Query, pv proposals.Preview) *pages.PreviewView {
-	out := &pages.PreviewView{MembersInScope: pv.MembersInScope, TwinMembers: pv.Twin.Members, MinCohort: pv.MinCohort}
+	out := &pages.PreviewView{MembersNoisy: pv.MembersInScopeNoisy, CountedOn: pv.CountedOn, TwinMembers: pv.Twin.Members,
+		MinCohort: pv.MinCohort, Epsilon: pv.EpsilonPerRun}
+	if pv.MembersInScopeNoisy != nil { // the twin is sized like the pool
+		out.TwinMembers = int(*pv.MembersInScopeNoisy)
+	}
 	for _, g := range pv.Twin.Groups {
 		pg := pages.PreviewGroup{Label: groupLabel(tr, q, g), Suppressed: g.Suppressed || g.Value == nil}
 		if !pg.Suppressed {
-			pg.Value = tr.Num(round2(*g.Value))
+			pg.Value = figureText(tr, g)
 		}
 		out.Groups = append(out.Groups, pg)
+	}
+	for _, w := range pv.Warnings {
+		g := pooling.Group{Key: w.Key}
+		out.Warnings = append(out.Warnings, tr.F("preview.warning."+q.Aggregate, groupLabel(tr, q, g), tr.Num(round2(w.PlusMinus))))
 	}
 	return out
 }
 
 // resultView draws one released run as a bar chart: a bar per group with
-// its label and figure in text; a suppressed group has no bar, only the
-// words that say why.
-func resultView(tr i18n.Tr, q pooling.Query, r proposals.Result, i int) pages.ResultView {
+// its label, figure and interval; a suppressed group has no bar, only the
+// words that say why. A reuse result deleted past its retention has none.
+func resultView(tr i18n.Tr, prop proposals.Proposal, r proposals.Result, i int) pages.ResultView {
 	id := "result-chart-" + strconv.Itoa(i+1)
-	return pages.ResultView{Run: r.Run, At: r.At, Cohort: r.Cohort, Epsilon: r.EpsilonSpent,
-		Chart: groupsChart(tr, q, r.Groups, id, tr.F("results.chart.title", tr.Date(r.At)))}
+	v := pages.ResultView{Run: r.Run, At: r.At, Epsilon: r.EpsilonSpent, KeptUntil: r.KeptUntil, DeletedAt: r.DeletedAt,
+		Organisation: prop.Organisation, Chart: groupsChart(tr, *prop.Query, r.Groups, id, tr.F("results.chart.title", tr.Date(r.At)))}
+	if r.ConsentSet != nil {
+		v.ConsentHash, v.ConsentIndex = r.ConsentSet.Hash, r.ConsentSet.Index
+	}
+	return v
 }
 
 // describeAggregate names what a figure of the query is, in a few words.

@@ -10,6 +10,7 @@ import (
 
 	"coop/members"
 	"coop/pooling"
+	"coop/raftdata"
 	"coop/ui/components"
 	"coop/ui/i18n"
 	"coop/ui/pages"
@@ -103,7 +104,7 @@ func (w *web) sandboxPage(c *fiber.Ctx) error {
 		return w.errorPage(c, err)
 	}
 	form := queryForm(c)
-	v := pages.Sandbox{Page: p, Pools: pools, Query: form}
+	v := pages.Sandbox{Page: p, Pools: pools, Query: form, Epsilon: strings.TrimSpace(c.Query("epsilon"))}
 	q := toQuery(form)
 	if form.Pool == "" || q == nil {
 		return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
@@ -113,25 +114,44 @@ func (w *web) sandboxPage(c *fiber.Ctx) error {
 		return w.errorPage(c, err)
 	}
 	floor := rules.Rules.Disclosure.MinCohortFloor
-	ans, err := w.deps.Pools.Sandbox(ctx, form.Pool, *q, floor)
+	eps, err := sandboxEpsilon(v.Epsilon)
+	var ans pooling.SandboxAnswer
+	if err == nil {
+		ans, err = w.deps.Pools.Sandbox(ctx, form.Pool, *q, pooling.SandboxOptions{MinCohort: floor, Epsilon: eps})
+	}
 	if err != nil {
 		status, fe := w.formError(c, p.Tr, err)
 		v.Error = fe
 		return w.render(c, status, pages.SandboxPage(v))
 	}
-	v.Answer = &pages.SandboxAnswer{Members: ans.Members, MinCohort: floor,
+	v.Answer = &pages.SandboxAnswer{Members: ans.Members, MinCohort: floor, Epsilon: ans.Epsilon,
 		Chart: groupsChart(p.Tr, *q, ans.Groups, "sandbox-chart", p.Tr.T("sandbox.chart.title"))}
 	v.ProposeURL = "/proposals/new?" + queryValues(form).Encode()
 	return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
 }
 
+// sandboxEpsilon reads the epsilon a sandbox answer shows the noise of:
+// empty for none (the twin's exact figures).
+func sandboxEpsilon(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	eps, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(eps > 0) {
+		return 0, raftdata.Errorf(raftdata.CodeInvalid, "epsilon must be a number above 0, got %q", s)
+	}
+	return eps, nil
+}
+
 // groupsChart draws groups as a bar chart: a bar per group with its label
-// and figure in text; a suppressed group has no bar, only the words that
-// say why.
+// and figure in text, and its 95 % interval drawn over the bar and written
+// as ±; a suppressed group has no bar, only the words that say why.
 func groupsChart(tr i18n.Tr, q pooling.Query, groups []pooling.Group, id, title string) components.BarChart {
 	bars := make([]components.Bar, 0, len(groups))
 	shown, hidden := 0, 0
 	scale := 1
+	// Bars are whole numbers: hundredths keep two decimals of length.
+	length := func(v float64) int { return int(math.Round(max(v, 0) * 100)) }
 	for j, g := range groups {
 		b := components.Bar{Key: id + "-" + strconv.Itoa(j+1), Label: groupLabel(tr, q, g), Class: "bar-group"}
 		if g.Suppressed || g.Value == nil {
@@ -139,9 +159,11 @@ func groupsChart(tr i18n.Tr, q pooling.Query, groups []pooling.Group, id, title 
 			hidden++
 		} else {
 			v := round2(*g.Value)
-			// Bars are whole numbers: hundredths keep two decimals of length.
-			b.Value = int(math.Round(max(v, 0) * 100))
-			b.Text = tr.Num(v)
+			b.Value = length(v)
+			b.Text = figureText(tr, g)
+			if g.CI != nil {
+				b.CI = &[2]int{length(g.CI[0]), length(g.CI[1])}
+			}
 			scale = max(scale, b.Value)
 			shown++
 		}
@@ -149,4 +171,15 @@ func groupsChart(tr i18n.Tr, q pooling.Query, groups []pooling.Group, id, title 
 	}
 	desc := tr.F("results.chart.desc", describeAggregate(tr, q), shown, hidden)
 	return components.NewBarChart(id, title, desc, scale, bars)
+}
+
+// figureText writes a released figure with the reach of its 95 % interval
+// ("7 ± 25"), or the figure alone when it has none.
+func figureText(tr i18n.Tr, g pooling.Group) string {
+	v := round2(*g.Value)
+	reach, _ := pooling.Swamped(g)
+	if g.CI == nil {
+		return tr.Num(v)
+	}
+	return tr.F("results.figure_ci", tr.Num(v), tr.Num(round2(reach)))
 }
