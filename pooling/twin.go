@@ -18,8 +18,8 @@ import (
 // fictitious data lets reusers experiment before asking for real data).
 // It is generated from the pool's schema alone — bounds, categories,
 // months — never fitted to members' data, so it reveals nothing about
-// them. Its answers carry no noise and spend no budget; every answer is
-// labelled synthetic.
+// them. Its answers spend no budget and carry noise only when asked (the
+// noise of a chosen epsilon); every answer is labelled synthetic.
 
 // TwinMembers is how many synthetic members a twin has.
 const TwinMembers = 500
@@ -141,7 +141,8 @@ func (t *twins) clock() time.Time {
 
 // generateTwin fills an in-memory SQLite database, with pooling's own
 // tables, with synthetic members and records drawn from the schema. The
-// random source is seeded from the pool's id, so a twin is the same on
+// random source is seeded from the pool's fields (its schema, not its id:
+// two pools of the same schema have the same twin), so a twin is the same on
 // every node and every run.
 func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 	// A name of its own: several nodes may run in one process (tests).
@@ -159,7 +160,8 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 		return nil, err
 	}
 	h := fnv.New64a()
-	h.Write([]byte(p.ID))
+	fields, _ := json.Marshal(p.Fields)
+	h.Write(fields)
 	rng := rand.New(rand.NewPCG(h.Sum64(), 0x636f6f70))
 	months := twinMonthsOf(p, now)
 	tx, err := db.Begin()

@@ -53,11 +53,17 @@ type coop struct {
 
 func startCoop(t *testing.T) *coop {
 	t.Helper()
+	return startCoopWith(t, testRules())
+}
+
+// startCoopWith is startCoop under the given rulebook.
+func startCoopWith(t *testing.T, rules governance.Rulebook) *coop {
+	t.Helper()
 	c := &coop{t: t, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	c.node = raftdatatest.Start(t, register, raftdatatest.Options{Now: c.clock.Now})
 	ctx := context.Background()
 	c.gov = governance.New(c.node.Store)
-	if err := c.gov.Bootstrap(ctx, testRules()); err != nil {
+	if err := c.gov.Bootstrap(ctx, rules); err != nil {
 		t.Fatal(err)
 	}
 	c.members = members.New(c.node.Store, members.Options{Now: c.clock.Now, Rulebook: c.gov})
