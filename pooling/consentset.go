@@ -198,7 +198,7 @@ func (s *Service) Ledger(ctx context.Context, accountID string, now time.Time) (
 	}
 	rows, err := s.store.DB().QueryContext(ctx, `SELECT s.run, h.proposal, h.pool, s.at, s.included, s.epsilon, h.idx, h.hash
 		FROM pooling_consent_sets s INDEXED BY pooling_consent_sets_member JOIN pooling_consent_set_heads h ON h.run = s.run
-		WHERE s.member_key = ? ORDER BY s.at DESC LIMIT 1000`, key)
+		WHERE s.member_key = ? ORDER BY s.at DESC, h.idx DESC LIMIT 1000`, key)
 	if err != nil {
 		return Ledger{}, fmt.Errorf("read the privacy ledger: %w", err)
 	}

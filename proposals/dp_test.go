@@ -45,8 +45,14 @@ func dpRules() governance.Rulebook {
 
 // twoPools makes "energy" and "energy2" with the same members and records,
 // and X, a gas member, in "energy" only: 4 gas and 5 wood members besides
-// X, so X brings gas to the minimum cohort. It returns the voters.
+// X, so X brings gas to the minimum cohort. It returns the voters, X
+// first.
 func twoPools(t *testing.T, c *coop) []members.Account {
+	return twoPoolsHeating(t, c, func(i int) string { return []string{"gas", "wood"}[i%2] })
+}
+
+// twoPoolsHeating is twoPools with member i's heating (X is member 0).
+func twoPoolsHeating(t *testing.T, c *coop, heating func(i int) string) []members.Account {
 	t.Helper()
 	ctx := context.Background()
 	p, _ := c.pooling.Pool(ctx, "energy")
@@ -57,7 +63,7 @@ func twoPools(t *testing.T, c *coop) []members.Account {
 	var out []members.Account
 	for i := range 10 {
 		a := c.signup(fmt.Sprintf("dp%02d", i))
-		heat := []string{"gas", "wood"}[i%2]
+		heat := heating(i)
 		pools := []string{"energy", "energy2"}
 		if i == 0 { // X
 			pools = pools[:1]
@@ -106,26 +112,34 @@ func checkDP(t *testing.T, what string, a, b []dptest.Output, eps float64) {
 	t.Logf("%s: %d checks", what, checks)
 }
 
+// runBoth runs the proposals on the two pools dpRuns times each and checks
+// what the runs release.
+func runBoth(t *testing.T, c *coop, voters []members.Account, with, without Draft) {
+	t.Helper()
+	ctx := context.Background()
+	a := passedProposal(t, c, voters, with)
+	b := passedProposal(t, c, voters, without)
+	var ra, rb []any
+	for range dpRuns {
+		x, err := c.props.RunQuery(ctx, c.researcher, a.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := c.props.RunQuery(ctx, c.researcher, b.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ra, rb = append(ra, x), append(rb, y)
+	}
+	skip := []string{"run", "at", "proposal", "consent_set.index", "consent_set.hash"}
+	checkDP(t, "a run's result", flattenAll(t, ra, skip...), flattenAll(t, rb, skip...), dpRunEpsilon)
+}
+
 func TestDP_RunsAndPreviewsThroughTheService(t *testing.T) {
 	c := startCoopWith(t, dpRules())
 	ctx := context.Background()
 	voters := twoPools(t, c)
-	with := passedProposal(t, c, voters, dpDraft("energy"))
-	without := passedProposal(t, c, voters, dpDraft("energy2"))
-	var ra, rb []any
-	for range dpRuns {
-		a, err := c.props.RunQuery(ctx, c.researcher, with.ID, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := c.props.RunQuery(ctx, c.researcher, without.ID, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ra, rb = append(ra, a), append(rb, b)
-	}
-	skip := []string{"run", "at", "proposal", "consent_set.index", "consent_set.hash"}
-	checkDP(t, "a run's result", flattenAll(t, ra, skip...), flattenAll(t, rb, skip...), dpRunEpsilon)
+	runBoth(t, c, voters, dpDraft("energy"), dpDraft("energy2"))
 
 	// Previews: one noisy count per pool and day, the same all day long.
 	pa, err := c.props.Create(ctx, c.researcher, dpDraft("energy"))
