@@ -218,7 +218,7 @@ func TestPagesMore_RunResultsAndLedger(t *testing.T) {
 					t.Errorf("%s: hidden with a bar", region)
 				}
 			case strings.HasPrefix(got, region+" ") && strings.Contains(got, " ± "):
-				if bar.Find("rect").Length() != 1 || bar.Find(`g.ci line`).Length() != 3 {
+				if bar.Find("rect").Length() != 1 || bar.Find(`g.ci line:not(.ci-halo)`).Length() != 3 {
 					t.Errorf("%s: %q without its bar and interval", region, got)
 				}
 			default:
@@ -411,5 +411,38 @@ func TestPagesMore_RecordsUploadAndDelete(t *testing.T) {
 	// Another's record, or none, cannot be deleted.
 	if d := b.post("/me/records/nope/delete", url.Values{"_csrf": {p.csrf()}}); d.resp.StatusCode < 400 || d.testID("form-error").Length() != 1 {
 		t.Fatalf("deleting an unknown record: %d", d.resp.StatusCode)
+	}
+}
+
+// /rules says, in French and in English, what protects members: the
+// guarantee, the accountant, what is public and the limits, with the
+// personal cap, the preview budget and the retention of reuse results in
+// force.
+func TestPagesMore_RulesExplainThePrivacyGuarantee(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	rules, err := w.deps.Rules.Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rules.Rules.Disclosure
+	for _, lang := range []string{"fr", "en"} {
+		tr := i18n.New().For(lang)
+		p := newBrowser(t, w.app, lang).get("/rules")
+		section := text(p.testID("rules-privacy"))
+		for _, key := range []string{"rules.privacy.title", "rules.privacy.guarantee", "rules.privacy.accountant", "rules.privacy.public", "rules.privacy.limits"} {
+			if !strings.Contains(section, tr.T(key)) {
+				t.Errorf("%s: /rules lacks %s", lang, key)
+			}
+		}
+		if got, want := text(p.testID("rules-member-cap")), tr.F("rules.eps_member", tr.Num(d.MemberEpsilonPerYear())); got != want {
+			t.Errorf("%s: cap %q, want %q", lang, got, want)
+		}
+		if want := tr.F("rules.eps_preview", tr.Num(d.PreviewEpsilonPerCount()), tr.Num(d.PreviewEpsilonPerPoolYear())); !strings.Contains(text(p.testID("rules-disclosure")), want) {
+			t.Errorf("%s: no preview budget %q", lang, want)
+		}
+		if want := tr.F("rules.ret.outputs", tr.N("unit.day", rules.Rules.Retention.OutputRetention())); !strings.Contains(text(p.testID("rules-retention")), want) {
+			t.Errorf("%s: no output retention %q", lang, want)
+		}
 	}
 }
