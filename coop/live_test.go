@@ -15,19 +15,7 @@ import (
 // (counts only, never a choice), fed by the events NATS carries after
 // commit.
 func TestLiveProposalStreamsParticipation(t *testing.T) {
-	cfg := testConfig(t, "n1")
-	cfg.Demo = true
-	n := startNode(t, cfg)
-	waitReady(t, n)
-	var id string
-	for _, p := range mustProposals(t, n.URL()) {
-		if p.Status == "open" {
-			id = p.ID
-		}
-	}
-	if id == "" {
-		t.Fatal("the demo has no open proposal")
-	}
+	n, cfg, id := startDemo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", n.URL()+"/live/proposals/"+id, nil)
@@ -67,6 +55,26 @@ func TestLiveProposalStreamsParticipation(t *testing.T) {
 	}
 }
 
+// startDemo starts a demo node and returns it, its config and the id of
+// the demo's open proposal.
+func startDemo(t *testing.T) (*Node, Config, string) {
+	t.Helper()
+	cfg := testConfig(t, "n1")
+	cfg.Demo = true
+	n := startNode(t, cfg)
+	waitReady(t, n)
+	var id string
+	for _, p := range mustProposals(t, n.URL()) {
+		if p.Status == "open" {
+			id = p.ID
+		}
+	}
+	if id == "" {
+		t.Fatal("the demo has no open proposal")
+	}
+	return n, cfg, id
+}
+
 type listedProposal struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
@@ -95,19 +103,7 @@ func readDemoPassword(t *testing.T, dir string) (string, error) {
 // members withdraw their consent between polls; the exact count is in no
 // field; an operator and an anonymous visitor get no count at all.
 func TestAttack_PollingThePreviewLearnsNothing(t *testing.T) {
-	cfg := testConfig(t, "n1")
-	cfg.Demo = true
-	n := startNode(t, cfg)
-	waitReady(t, n)
-	var id string
-	for _, p := range mustProposals(t, n.URL()) {
-		if p.Status == "open" {
-			id = p.ID
-		}
-	}
-	if id == "" {
-		t.Fatal("the demo has no open proposal")
-	}
+	n, cfg, id := startDemo(t)
 	password, err := readDemoPassword(t, cfg.Data)
 	if err != nil {
 		t.Fatal(err)

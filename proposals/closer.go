@@ -2,6 +2,7 @@ package proposals
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"coop/raftdata"
@@ -72,18 +73,22 @@ func (s *Service) CloseDue(ctx context.Context) error {
 }
 
 func (s *Service) ids(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.store.DB().QueryContext(ctx, q, args...)
+	return textColumn(s.store.DB().QueryContext(ctx, q, args...))
+}
+
+// textColumn reads a query's one column of text, and closes its rows.
+func textColumn(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

@@ -142,20 +142,7 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 
 // objectorsIn lists the accounts that object to a proposal.
 func objectorsIn(tx *raftdata.Tx, proposal string) ([]string, error) {
-	rows, err := tx.Query(`SELECT account_id FROM proposals_objections WHERE proposal = ?`, proposal)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return textColumn(tx.Query(`SELECT account_id FROM proposals_objections WHERE proposal = ?`, proposal))
 }
 
 type releasePayload struct {

@@ -60,20 +60,10 @@ func applyOutputsDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	now := tx.Clock()
 	due := now.Add(-time.Duration(g.RetentionDays) * day).UnixNano()
-	rows, err := tx.Query(`SELECT id FROM proposals_runs WHERE proposal = ? AND result <> '' AND deleted_at IS NULL AND at <= ?`, p.ID, due)
+	runs, err := textColumn(tx.Query(`SELECT id FROM proposals_runs WHERE proposal = ? AND result <> '' AND deleted_at IS NULL AND at <= ?`, p.ID, due))
 	if err != nil {
 		return nil, err
 	}
-	var runs []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		runs = append(runs, id)
-	}
-	rows.Close()
 	if len(runs) == 0 {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "no result of this grant is past its retention")
 	}
