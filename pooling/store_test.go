@@ -116,7 +116,7 @@ func TestContributionNeedsConsentAndIsAllOrNothing(t *testing.T) {
 }
 
 func TestMemberRightsRectifyDeleteExport(t *testing.T) {
-	svc, _ := startPooling(t)
+	svc, n := startPooling(t)
 	ctx := context.Background()
 	for _, who := range []string{"ann", "bob"} {
 		if _, err := svc.SetConsent(ctx, who, "energy", true); err != nil {
@@ -147,6 +147,13 @@ func TestMemberRightsRectifyDeleteExport(t *testing.T) {
 	if err != nil || len(exp.Records) != 1 || exp.Records[0].Values["kwh"] != 11.0 || len(exp.Consents) != 1 ||
 		len(exp.Journal) != 1 || exp.Journal[0].Action != "export" {
 		t.Fatalf("export %+v %v", exp, err)
+	}
+	// The privacy ledger is in the export: the runs whose consent set she
+	// was in, with her key to check her tokens.
+	run := fixSet(t, n)
+	exp, err = svc.Export(ctx, "ann")
+	if l := exp.PrivacyLedger; err != nil || len(l.Lines) != 1 || l.Lines[0].Run != run || l.Lines[0].Token != ConsentSetToken(l.MemberKey, run) {
+		t.Fatalf("privacy ledger in the export: %+v %v", exp.PrivacyLedger, err)
 	}
 	var buf bytes.Buffer
 	if err := svc.WriteCSV(ctx, &buf, "ann", "energy"); err != nil {
