@@ -19,16 +19,7 @@ func TestBrowser_LiveParticipation(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("this test needs Debian's chromium at %s (apt-get install chromium): %v", chromium, err)
 	}
-	cfg := testConfig(t, "n1")
-	cfg.Demo = true
-	n := startNode(t, cfg)
-	waitReady(t, n)
-	var id string
-	for _, p := range mustProposals(t, n.URL()) {
-		if p.Status == "open" {
-			id = p.ID
-		}
-	}
+	n, cfg, id := startDemo(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),

@@ -74,6 +74,10 @@ type Disclosure struct {
 	MinCohortFloor        int     `json:"min_cohort_floor"`
 	MaxEpsilonPerProposal float64 `json:"max_epsilon_per_proposal"`
 	MaxEpsilonPerPoolYear float64 `json:"max_epsilon_per_pool_per_year"`
+	// The privacy accountant (privacy.go; zero: the default).
+	MaxEpsilonPerMemberPerYear      float64 `json:"max_epsilon_per_member_per_year,omitempty"`
+	PreviewEpsilon                  float64 `json:"preview_epsilon,omitempty"`
+	MaxPreviewEpsilonPerPoolPerYear float64 `json:"max_preview_epsilon_per_pool_per_year,omitempty"`
 }
 
 // Retention says how long personal data is kept (seed 003).
@@ -81,6 +85,9 @@ type Retention struct {
 	IdentityMonthsAfterDeletion int `json:"identity_months_after_deletion"`
 	CharterMonthsAfterDeletion  int `json:"charter_months_after_deletion"`
 	ConnectionLogMonths         int `json:"connection_log_months"`
+	// OutputRetentionDays: how long a reuse grant's results are kept
+	// (privacy.go; zero: the default).
+	OutputRetentionDays int `json:"output_retention_days,omitempty"`
 }
 
 // Admission modes: who turns an applicant into a member who votes.
@@ -127,12 +134,14 @@ func Default() Rulebook {
 	rule := VotingRule{MinMinutes: Day, MaxMinutes: MaxVoteLength, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: CloseWhenAllVoted}
 	amend := rule
 	amend.MinMinutes, amend.ApprovalPercent = 7*Day, 66
-	return Rulebook{
+	r := Rulebook{
 		Voting:     Voting{Knowledge: rule, Reuse: rule, Amendment: amend, Custodians: amend},
 		Disclosure: Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
 		Membership: Membership{Admission: AdmitByOperator, SponsorsRequired: 2},
 	}
+	r.fillPrivacyDefaults()
+	return r
 }
 
 // Clone is a copy of r that shares no map with it.
@@ -233,6 +242,7 @@ func (r Rulebook) Validate() error {
 	if t.IdentityMonthsAfterDeletion < 0 || t.CharterMonthsAfterDeletion < 0 || t.ConnectionLogMonths < 1 {
 		bad("retention periods must be positive months (connection logs at least 1)")
 	}
+	problems = append(problems, r.privacyProblems()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("rulebook: %s", strings.Join(problems, "; "))
 	}

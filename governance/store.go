@@ -128,6 +128,7 @@ func current(queryRow func(string, ...any) *sql.Row) (Rulebook, int, error) {
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return Rulebook{}, 0, fmt.Errorf("decode rulebook %d: %w", version, err)
 	}
+	r.fillPrivacyDefaults() // a rulebook stored before these rules existed
 	return r, version, nil
 }
 

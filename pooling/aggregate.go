@@ -3,79 +3,94 @@ package pooling
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"math"
 	"runtime"
 	"slices"
 	"strings"
-
-	"github.com/google/differential-privacy/go/v3/dpagg"
-	"github.com/google/differential-privacy/go/v3/noise"
 )
 
-// Disclosure is what a release may reveal: groups of fewer distinct
-// members than MinCohort are suppressed, and every released figure carries
-// Laplace noise calibrated to Epsilon (Google's differential-privacy
-// library: its noise is drawn on a discrete grid and cannot leak through
-// floating point).
+// Disclosure is what a release may reveal: Epsilon is the privacy budget
+// of the release (the debit of one query run), and a figure is shown only
+// when the NOISY count of the members behind it reaches MinCohort (never
+// decided on an exact count). Noise is Google's differential-privacy
+// library's, drawn on a discrete grid: it cannot leak through floating
+// point.
 type Disclosure struct {
 	MinCohort int
 	Epsilon   float64
 }
 
-// Group is one cell of an answer: its key (field to value), and its value
-// unless it is suppressed.
+// Group is one cell of an answer: its key (field to value), and, unless it
+// is suppressed, its value with the 95 % interval the noise leaves around
+// it (CI). A sum or a mean also carries the noisy count of its members.
 type Group struct {
-	Key        map[string]string `json:"key"`
-	Value      *float64          `json:"value,omitempty"`
-	Suppressed bool              `json:"suppressed,omitempty"`
+	Key          map[string]string `json:"key"`
+	Value        *float64          `json:"value,omitempty"`
+	CI           *[2]float64       `json:"ci,omitempty"`
+	MembersNoisy *int64            `json:"members_noisy,omitempty"`
+	Suppressed   bool              `json:"suppressed,omitempty"`
 }
 
-// Answer is a released aggregate, and (unexported to JSON) the member keys
-// it drew on, for the access journal.
+// Answer is a released aggregate. Members (the keys of the members it drew
+// on, for the access journal) never leave the engine's callers;
+// MembersNoisy, the sum of the groups' noisy member counts (a member
+// reaching several groups counts in each), is what operators may see of
+// its size.
 type Answer struct {
-	Groups  []Group  `json:"groups"`
-	Members []string `json:"-"`
+	Groups       []Group  `json:"groups"`
+	MembersNoisy int64    `json:"-"`
+	Members      []string `json:"-"`
 }
 
 // maxPartitionsPerMember bounds how many groups one member's data may
 // reach in one query; a member beyond it keeps only the first groups (in
-// key order). The noise is scaled to it.
+// key order). A query's l0 is the number of groups a member can reach,
+// at most this.
 const maxPartitionsPerMember = 12
 
-// Aggregate runs q over the pool's records of the members who consent to
-// the pool now, except the excluded member keys (objections). The privacy
-// unit is the member: each member's records in a group are first reduced
-// to one value (their mean, clamped to the field's min and max), so one
-// person moves a count by at most 1 and a sum by at most the field's range
-// in each of at most maxPartitionsPerMember groups.
-func Aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, excluded map[string]bool) (Answer, error) {
+// Aggregate runs q over the records of the members of a run's consent set
+// (FixConsentSetIn). The privacy unit is the member: each member's records
+// in a group are first reduced to one value (their mean, clamped to the
+// field's bounds), so one person moves a count by at most 1 and a sum by
+// at most the field's largest bound, in each of the l0 groups they can
+// reach; the noise is scaled to that.
+func Aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, consentSet string) (Answer, error) {
 	if d.MinCohort < 2 || !(d.Epsilon > 0) || math.IsInf(d.Epsilon, 0) {
 		return Answer{}, invalid("a release needs a minimum cohort of at least 2 and a positive epsilon")
 	}
-	return aggregate(ctx, db, p, q, d, excluded, min(maxParallelReads, runtime.GOMAXPROCS(0)))
+	if consentSet == "" {
+		return Answer{}, invalid("a release reads the consent set its debit fixed")
+	}
+	return aggregate(ctx, db, p, q, d, options{set: consentSet, parallel: min(maxParallelReads, runtime.GOMAXPROCS(0)), draw: true})
 }
 
 // maxParallelReads bounds how many member ranges one aggregate reads at
 // once (one connection and one core each).
 const maxParallelReads = 4
 
-// aggregate computes an answer over db, reading up to parallel member
-// ranges at once; with d.Epsilon == 0 it adds no noise, which only the
-// synthetic twin may ask (Aggregate refuses it).
-func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, excluded map[string]bool, parallel int) (Answer, error) {
+// options of one computation.
+type options struct {
+	set      string // the consent set read; "" the pool's consents now (the twin only)
+	parallel int    // member ranges read at once
+	// draw adds noise; without it the figures are exact and the intervals
+	// those the noise would give at d.Epsilon (the twin's previews). With
+	// d.Epsilon 0 too, nothing is noisy and no interval is given.
+	draw bool
+	// scale multiplies the counts and sums of every group: the twin sized
+	// like the real group (0: 1).
+	scale float64
+}
+
+// aggregate computes an answer over db.
+func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, o options) (Answer, error) {
 	if err := p.ValidateQuery(q); err != nil {
 		return Answer{}, err
 	}
-	pl, err := newPlan(p, q, excluded)
-	if err != nil {
-		return Answer{}, err
-	}
+	pl := newPlan(p, q, o.set)
 	if err := checkRecordsTable(ctx, db, p.ID); err != nil {
 		return Answer{}, err
 	}
-	got, err := readInRanges(ctx, db, parallel, pl.read)
+	got, err := readInRanges(ctx, db, max(o.parallel, 1), pl.read)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -83,58 +98,54 @@ func aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, e
 	if ans.Members == nil {
 		ans.Members = []string{}
 	}
+	rel := newReleaser(pl, d, o.draw)
 	field, _ := p.Field(q.Field)
-	for _, key := range groupKeys(p, q, got.cells) {
+	for _, key := range pl.groupKeys(got.cells) {
 		c := got.cells[key]
 		if c == nil {
 			c = &cell{bins: make([]int, pl.bins)}
 		}
-		keyMap := decodeKey(q.GroupBy, key)
-		if q.Aggregate == AggHistogram {
-			groups, err := histogram(keyMap, field, c.bins, d)
+		if o.scale > 0 {
+			c = c.scaled(o.scale)
+		}
+		if !pl.public {
+			keep, err := rel.keepPartition(c.members)
 			if err != nil {
 				return Answer{}, err
 			}
-			ans.Groups = append(ans.Groups, groups...)
-			continue
+			if !keep {
+				continue
+			}
 		}
-		g := Group{Key: keyMap}
-		if c.members < d.MinCohort {
-			g.Suppressed = true
-			ans.Groups = append(ans.Groups, g)
-			continue
-		}
-		v, err := release(q.Aggregate, *c, pl.lo, pl.hi, d.Epsilon)
+		groups, noisy, err := rel.release(decodeKey(q.GroupBy, key), *c, field)
 		if err != nil {
 			return Answer{}, err
 		}
-		g.Value = &v
-		ans.Groups = append(ans.Groups, g)
+		ans.Groups = append(ans.Groups, groups...)
+		ans.MembersNoisy += noisy
 	}
 	return ans, nil
 }
 
-// groupKeys lists the groups to report: every combination of category
-// values (so that an empty group shows as suppressed, not as missing), and
-// the months seen in the data.
-func groupKeys(p Pool, q Query, cells map[string]*cell) []string {
-	if len(q.GroupBy) == 0 {
+// groupKeys lists the groups an answer may report, in the schema's order:
+// every combination of the group fields' public values (an empty group
+// shows as suppressed, not as missing, so the key set says nothing of the
+// data). Where a month field has no declared range, its months are those
+// of the cells, and only combinations with members are candidates: the
+// engine then selects them with differential privacy.
+func (pl plan) groupKeys(cells map[string]*cell) []string {
+	if len(pl.query.GroupBy) == 0 {
 		return []string{""}
 	}
 	combos := [][]string{{}}
-	for i, g := range q.GroupBy {
-		f, _ := p.Field(g)
-		var values []string
-		switch {
-		case q.Filters[g] != "":
-			values = []string{q.Filters[g]}
-		case f.Type == TypeCategory:
-			values = f.Values
-		default: // month: the months present
+	for i, d := range pl.domains {
+		values := d.values
+		if !d.public {
 			seen := map[string]bool{}
 			for key := range cells {
 				seen[strings.Split(key, "\x00")[i]] = true
 			}
+			values = make([]string, 0, len(seen))
 			for m := range seen {
 				values = append(values, m)
 			}
@@ -148,9 +159,12 @@ func groupKeys(p Pool, q Query, cells map[string]*cell) []string {
 		}
 		combos = next
 	}
-	keys := make([]string, len(combos))
-	for i, c := range combos {
-		keys[i] = strings.Join(c, "\x00")
+	keys := make([]string, 0, len(combos))
+	for _, c := range combos {
+		key := strings.Join(c, "\x00")
+		if pl.public || cells[key] != nil {
+			keys = append(keys, key)
+		}
 	}
 	return keys
 }
@@ -166,96 +180,13 @@ func decodeKey(groupBy []string, key string) map[string]string {
 	return out
 }
 
-// release computes one noisy figure of a group with the DP library's
-// aggregations. They take one value per member; a group reaches Go as the
-// count and the sum of its members' bounded values, so each of its members
-// enters as the group's mean (within the bounds, since every member's
-// value is): the library sees the same count and sum, up to float rounding
-// far below the noise, and scales the noise to the bounds as before.
-func release(agg string, c cell, lo, hi, eps float64) (float64, error) {
-	if eps == 0 {
-		return exactValue(agg, c), nil
+// scaled is the cell with its counts and sums multiplied by f.
+func (c *cell) scaled(f float64) *cell {
+	out := &cell{members: int(math.Round(float64(c.members) * f)), units: int64(math.Round(float64(c.units) * f))}
+	for _, b := range c.bins {
+		out.bins = append(out.bins, int(math.Round(float64(b)*f)))
 	}
-	mean := 0.0
-	if c.members > 0 {
-		mean = min(max(c.sum/float64(c.members), lo), hi)
-	}
-	addEach := func(add func(float64) error) error {
-		for range c.members {
-			if err := add(mean); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	switch agg {
-	case AggCount:
-		n, err := noisyCount(c.members, eps)
-		return float64(n), err
-	case AggSum:
-		s, err := dpagg.NewBoundedSumFloat64(&dpagg.BoundedSumFloat64Options{Epsilon: eps, MaxPartitionsContributed: maxPartitionsPerMember, Lower: lo, Upper: hi, Noise: noise.Laplace()})
-		if err != nil {
-			return 0, err
-		}
-		if err := addEach(s.Add); err != nil {
-			return 0, err
-		}
-		return s.Result()
-	case AggMean:
-		m, err := dpagg.NewBoundedMean(&dpagg.BoundedMeanOptions{Epsilon: eps, MaxPartitionsContributed: maxPartitionsPerMember, MaxContributionsPerPartition: 1, Lower: lo, Upper: hi, Noise: noise.Laplace()})
-		if err != nil {
-			return 0, err
-		}
-		if err := addEach(m.Add); err != nil {
-			return 0, err
-		}
-		return m.Result()
-	}
-	return 0, invalid("unknown aggregate %q", agg)
-}
-
-// noisyCount releases a count of members, never below zero.
-func noisyCount(members int, eps float64) (int64, error) {
-	c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: eps, MaxPartitionsContributed: maxPartitionsPerMember, Noise: noise.Laplace()})
-	if err != nil {
-		return 0, err
-	}
-	if err := c.IncrementBy(int64(members)); err != nil {
-		return 0, err
-	}
-	n, err := c.Result()
-	return max(n, 0), err
-}
-
-// histogram releases the members per bin of their value in the group.
-// Each member falls in one bin per group; every bin is a cell, suppressed
-// under the minimum cohort.
-func histogram(key map[string]string, f Field, counts []int, d Disclosure) ([]Group, error) {
-	bins := f.BinCount()
-	lo, hi := *f.Min, *f.Max
-	width := (hi - lo) / float64(bins)
-	out := make([]Group, 0, bins)
-	for b := 0; b < bins; b++ {
-		k := cloneKey(key)
-		k["bin"] = fmt.Sprintf("%g..%g", lo+float64(b)*width, lo+float64(b+1)*width)
-		g := Group{Key: k}
-		switch {
-		case counts[b] < d.MinCohort:
-			g.Suppressed = true
-		case d.Epsilon == 0:
-			v := float64(counts[b])
-			g.Value = &v
-		default:
-			n, err := noisyCount(counts[b], d.Epsilon)
-			if err != nil {
-				return nil, err
-			}
-			v := float64(n)
-			g.Value = &v
-		}
-		out = append(out, g)
-	}
-	return out, nil
+	return out
 }
 
 func cloneKey(m map[string]string) map[string]string {
@@ -264,34 +195,4 @@ func cloneKey(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// MemberKeys maps account ids to the pseudonymous keys of their records
-// (for the objections a query must leave out). Accounts that never
-// contributed have no key and are skipped.
-func MemberKeys(ctx context.Context, db *sql.DB, accountIDs []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	for _, id := range accountIDs {
-		var key string
-		err := db.QueryRowContext(ctx, `SELECT member_key FROM pooling_member_keys WHERE account_id = ?`, id).Scan(&key)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("member keys: %w", err)
-		}
-		out[key] = true
-	}
-	return out, nil
-}
-
-// exactValue is a figure without noise, for synthetic data only.
-func exactValue(agg string, c cell) float64 {
-	switch {
-	case agg == AggCount:
-		return float64(c.members)
-	case agg == AggMean && c.members > 0:
-		return c.sum / float64(c.members)
-	}
-	return c.sum
 }

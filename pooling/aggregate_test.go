@@ -52,7 +52,8 @@ func TestAggregateBoundsEachMemberAndSuppressesSmallGroups(t *testing.T) {
 	ctx := context.Background()
 	p, _ := svc.Pool(ctx, "energy")
 
-	count, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, nil)
+	all := fixSet(t, n)
+	count, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestAggregateBoundsEachMemberAndSuppressesSmallGroups(t *testing.T) {
 	}
 
 	// Mean of per-member means. Electric members are 1,4,7,10,13: means 20,50,80,110,140.
-	mean, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggMean, Field: "kwh", GroupBy: []string{"heating"}}, exact, nil)
+	mean, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggMean, Field: "kwh", GroupBy: []string{"heating"}}, exact, all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,10 +76,8 @@ func TestAggregateBoundsEachMemberAndSuppressesSmallGroups(t *testing.T) {
 		t.Fatalf("mean electric = %v, want 80", got)
 	}
 
-	// The cohort boundary: 5 shown, 4 suppressed.
-	withoutOne := map[string]bool{}
-	keys, _ := svc.memberKey(ctx, "m01") // an electric member
-	withoutOne[keys] = true
+	// The cohort boundary (with noise far below 1): 5 shown, 4 suppressed.
+	withoutOne := fixSet(t, n, "m01") // an electric member objects
 	less, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, withoutOne)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +93,7 @@ func TestAggregateBoundsEachMemberAndSuppressesSmallGroups(t *testing.T) {
 	if _, err := svc.SetConsent(ctx, "m00", "energy", false); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, nil)
+	after, _ := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, exact, fixSet(t, n))
 	if got, _ := value(t, after, map[string]string{"heating": "gas"}); math.Abs(got-5) > 0.5 {
 		t.Fatalf("after m00 withdrew, gas = %v, want 5", got)
 	}
@@ -105,7 +104,8 @@ func TestAggregateFiltersAndHistogram(t *testing.T) {
 	seedMembers(t, svc, 15)
 	ctx := context.Background()
 	p, _ := svc.Pool(ctx, "energy")
-	a, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggSum, Field: "kwh", Filters: map[string]string{"heating": "wood"}}, exact, nil)
+	set := fixSet(t, n)
+	a, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggSum, Field: "kwh", Filters: map[string]string{"heating": "wood"}}, exact, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestAggregateFiltersAndHistogram(t *testing.T) {
 	if got, _ := value(t, a, map[string]string{}); math.Abs(got-450) > 1 {
 		t.Fatalf("sum wood = %v, want 450", got)
 	}
-	h, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggHistogram, Field: "kwh"}, exact, nil)
+	h, err := Aggregate(ctx, n.DB(), p, Query{Aggregate: AggHistogram, Field: "kwh"}, exact, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,34 +125,53 @@ func TestAggregateFiltersAndHistogram(t *testing.T) {
 		t.Fatalf("%d bins, want 10", len(h.Groups))
 	}
 	for _, q := range []Query{{Aggregate: "median", Field: "kwh"}, {Aggregate: AggMean, Field: "heating"}, {Aggregate: AggCount, GroupBy: []string{"kwh"}}, {Aggregate: AggCount, Filters: map[string]string{"heating": "coal"}}} {
-		if _, err := Aggregate(ctx, n.DB(), p, q, exact, nil); err == nil {
+		if _, err := Aggregate(ctx, n.DB(), p, q, exact, set); err == nil {
 			t.Fatalf("query %+v was accepted", q)
 		}
 	}
 }
 
+// testReleaser releases a query's cells at eps, with the l0 of q over
+// the energy pool, drawing noise.
+func testReleaser(q Query, eps float64) releaser {
+	return newReleaser(newPlan(energyPool(), q, "set"), Disclosure{MinCohort: 2, Epsilon: eps}, true)
+}
+
 // The noise of a count has mean 0 and the variance of Laplace noise of
-// scale L0/epsilon (2*b^2), within bounds loose enough for 4,000 draws.
-func TestCountNoiseIsLaplaceWithTheExpectedScale(t *testing.T) {
-	vals := cell{members: 1000}
+// scale l0/epsilon (2*b^2), within bounds loose enough for 4,000 draws;
+// l0 is the number of groups a member can reach: 1 without a group field,
+// the 3 heating values grouped by heating.
+func TestCountNoiseIsLaplaceScaledToTheGroupsAMemberReaches(t *testing.T) {
 	const eps = 2.0
 	const draws = 4000
-	var sum, sumSq float64
-	for i := 0; i < draws; i++ {
-		v, err := release(AggCount, vals, 0, 0, eps)
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range []struct {
+		q     Query
+		l0    float64
+		share float64 // of epsilon left to the count
+	}{
+		{Query{Aggregate: AggCount}, 1, 1},
+		{Query{Aggregate: AggCount, GroupBy: []string{"heating"}}, 3, 1},
+		// Months without a declared range: half the budget selects them.
+		{Query{Aggregate: AggCount, GroupBy: []string{"month"}}, maxPartitionsPerMember, 0.5},
+	} {
+		r := testReleaser(tc.q, eps)
+		var sum, sumSq float64
+		for i := 0; i < draws; i++ {
+			v, err := r.count(1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := float64(v - 1000)
+			sum += d
+			sumSq += d * d
 		}
-		d := v - 1000
-		sum += d
-		sumSq += d * d
-	}
-	mean := sum / draws
-	variance := sumSq/draws - mean*mean
-	b := float64(maxPartitionsPerMember) / eps
-	want := 2 * b * b
-	if math.Abs(mean) > 0.5 || variance < 0.8*want || variance > 1.2*want {
-		t.Fatalf("noise mean %.3f variance %.2f, want ~0 and ~%.2f", mean, variance, want)
+		mean := sum / draws
+		variance := sumSq/draws - mean*mean
+		b := tc.l0 / (eps * tc.share)
+		want := 2 * b * b
+		if math.Abs(mean) > 0.1*tc.l0+0.1 || variance < 0.8*want || variance > 1.2*want {
+			t.Fatalf("%+v: noise mean %.3f variance %.2f, want ~0 and ~%.2f", tc.q, mean, variance, want)
+		}
 	}
 }
 
@@ -160,54 +179,71 @@ func TestAggregateNeedsAPositiveBudgetAndACohort(t *testing.T) {
 	svc, n := startPooling(t)
 	p, _ := svc.Pool(context.Background(), "energy")
 	for _, d := range []Disclosure{{MinCohort: 1, Epsilon: 1}, {MinCohort: 5, Epsilon: 0}, {MinCohort: 5, Epsilon: math.Inf(1)}} {
-		if _, err := Aggregate(context.Background(), n.DB(), p, Query{Aggregate: AggCount}, d, nil); err == nil {
+		if _, err := Aggregate(context.Background(), n.DB(), p, Query{Aggregate: AggCount}, d, "run"); err == nil {
 			t.Fatalf("disclosure %+v accepted", d)
 		}
+	}
+	if _, err := Aggregate(context.Background(), n.DB(), p, Query{Aggregate: AggCount}, Disclosure{MinCohort: 5, Epsilon: 1}, ""); err == nil {
+		t.Fatal("a release without a consent set was accepted")
 	}
 }
 
 // Differencing attack: two answers whose cohorts differ by one member. The
 // noise hides the member: over 2,000 pairs of releases at epsilon 1, the
 // answer without the member is at least as large as the one with them in
-// about half the pairs (a difference of exactly one would show in every
-// pair without noise). The budget then bounds how many pairs anyone gets.
+// more than a quarter of the pairs (a difference of exactly one would show
+// in every pair without noise; at epsilon 1 no guess is right more than
+// e/(1+e) = 73 % of the time). The budget then bounds how many pairs
+// anyone gets.
 func TestAttack_DifferencingIsHiddenByNoise(t *testing.T) {
-	with := cell{members: 40}
-	without := cell{members: 39}
+	r := testReleaser(Query{Aggregate: AggCount}, 1)
 	const pairs = 2000
 	inverted := 0
 	for i := 0; i < pairs; i++ {
-		a, err := release(AggCount, with, 0, 0, 1)
+		a, err := r.count(40)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := release(AggCount, without, 0, 0, 1)
+		b, _ := r.count(39)
 		if b >= a {
 			inverted++
 		}
 	}
-	if frac := float64(inverted) / pairs; frac < 0.40 {
+	if frac := float64(inverted) / pairs; frac < 0.25 {
 		t.Fatalf("the smaller cohort answered at least as high in only %.0f%% of pairs: the noise does not hide one member", frac*100)
 	}
 }
 
 // The mean and the sum are noisy around the truth, unbiased, with the
-// spread their clamping bounds and epsilon call for.
-func TestSumAndMeanNoiseAreUnbiased(t *testing.T) {
-	vals := cell{members: 200, sum: 200 * 50}
+// spread their clamping bounds and epsilon call for; their intervals hold
+// the truth about 95 % of the time.
+func TestSumAndMeanNoiseAreUnbiasedAndTheirIntervalsHold(t *testing.T) {
 	const draws = 3000
 	for _, agg := range []string{AggSum, AggMean} {
+		q := Query{Aggregate: agg, Field: "kwh"}
+		r := testReleaser(q, 2)
+		g := r.grid
+		members := 200
+		c := cell{members: members, units: int64(members) * int64(math.Round(500/g.step))} // each member at 500 kWh
+		truth := map[string]float64{AggSum: 200 * 500, AggMean: 500}[agg]
 		var sum float64
+		held := 0
 		for i := 0; i < draws; i++ {
-			v, err := release(agg, vals, 0, 100, 2)
+			groups, _, err := r.release(map[string]string{}, c, Field{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			v := *groups[0].Value
 			sum += v
+			if ci := groups[0].CI; ci[0] <= truth && truth <= ci[1] {
+				held++
+			}
 		}
-		truth := map[string]float64{AggSum: 200 * 50, AggMean: 50}[agg]
 		if mean := sum / draws; math.Abs(mean-truth) > 0.02*truth {
 			t.Fatalf("%s: mean of %d releases %.2f, truth %.2f", agg, draws, mean, truth)
+		}
+		if rate := float64(held) / draws; rate < 0.93 {
+			t.Fatalf("%s: the 95%% interval held the truth in %.1f%% of releases", agg, rate*100)
 		}
 	}
 }

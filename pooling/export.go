@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // Export is everything pooling holds about one member.
@@ -14,10 +15,12 @@ type Export struct {
 	ConsentHistory []Consent      `json:"consent_history"`
 	Records        []StoredRecord `json:"records"`
 	Journal        []Access       `json:"journal"`
+	PrivacyLedger  Ledger         `json:"privacy_ledger"`
 }
 
-// Export gathers the member's consents, records and access journal (right
-// of access and portability). The export itself is journaled.
+// Export gathers the member's consents, records, access journal and
+// privacy ledger (right of access and portability). The export itself is
+// journaled.
 func (s *Service) Export(ctx context.Context, accountID string) (Export, error) {
 	if err := s.recordAccess(ctx, accountID, "", "export", "the member's own export"); err != nil {
 		return Export{}, err
@@ -34,7 +37,11 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 	if err != nil {
 		return Export{}, err
 	}
-	return Export{Consents: current, ConsentHistory: history, Records: recs, Journal: journal}, nil
+	ledger, err := s.Ledger(ctx, accountID, time.Now())
+	if err != nil {
+		return Export{}, err
+	}
+	return Export{Consents: current, ConsentHistory: history, Records: recs, Journal: journal, PrivacyLedger: ledger}, nil
 }
 
 // WriteCSV writes the member's records of one pool as CSV: a header of the

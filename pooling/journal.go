@@ -2,6 +2,7 @@ package pooling
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"time"
@@ -25,6 +26,19 @@ CREATE TABLE IF NOT EXISTS pooling_access_journal (
 	epsilon    REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS pooling_access_journal_member ON pooling_access_journal(member_key, at);
+-- One line per use, for operators: never who, and of how many only a
+-- noisy count, shown when it reaches the run's minimum cohort.
+CREATE TABLE IF NOT EXISTS pooling_access_events (
+	at            INTEGER NOT NULL,
+	pool          TEXT NOT NULL,
+	action        TEXT NOT NULL,
+	purpose       TEXT NOT NULL,
+	proposal      TEXT NOT NULL DEFAULT '',
+	epsilon       REAL NOT NULL DEFAULT 0,
+	members_noisy INTEGER,               -- NULL: no count (an export, an old line)
+	min_cohort    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS pooling_access_events_at ON pooling_access_events(at);
 `
 
 // Access is one journal line as the member reads it.
@@ -53,23 +67,61 @@ func applyAccessed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil || key == "" {
 		return nil, err
 	}
-	_, err = tx.Exec(`INSERT INTO pooling_access_journal(member_key, at, pool, action, purpose) VALUES(?,?,?,?,?)`,
-		key, cmd.Time.UnixNano(), p.Pool, p.Action, p.Purpose)
+	if _, err = tx.Exec(`INSERT INTO pooling_access_journal(member_key, at, pool, action, purpose) VALUES(?,?,?,?,?)`,
+		key, cmd.Time.UnixNano(), p.Pool, p.Action, p.Purpose); err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(`INSERT INTO pooling_access_events(at, pool, action, purpose) VALUES(?,?,?,?)`, cmd.Time.UnixNano(), p.Pool, p.Action, p.Purpose)
 	return nil, err
 }
 
-// JournalAccessIn records, inside a command's transaction, that pooled data
-// of the members behind keys was used (the query engine calls it).
-func JournalAccessIn(tx *raftdata.Tx, at time.Time, keys []string, pool, action, purpose, proposal string, epsilon float64) error {
-	stmt, err := tx.Prepare(`INSERT INTO pooling_access_journal(member_key, at, pool, action, purpose, proposal, epsilon) VALUES(?,?,?,?,?,?,?)`)
+// RunAccess is a query run as the journal records it.
+type RunAccess struct {
+	At       time.Time
+	Pool     string
+	Purpose  string
+	Proposal string
+	Epsilon  float64
+	// MembersNoisy is the answer's noisy size (Answer.MembersNoisy);
+	// operators see it only when it reaches MinCohort.
+	MembersNoisy int64
+	MinCohort    int
+}
+
+// JournalRunIn records, inside a command's transaction, that a query run
+// used the pooled data of the members behind keys: a line in each one's
+// journal, and one line for operators.
+func JournalRunIn(tx *raftdata.Tx, r RunAccess, keys []string) error {
+	stmt, err := tx.Prepare(`INSERT INTO pooling_access_journal(member_key, at, pool, action, purpose, proposal, epsilon) VALUES(?,?,?,'query',?,?,?)`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, k := range keys {
-		if _, err := stmt.Exec(k, at.UnixNano(), pool, action, purpose, proposal, epsilon); err != nil {
+		if _, err := stmt.Exec(k, r.At.UnixNano(), r.Pool, r.Purpose, r.Proposal, r.Epsilon); err != nil {
 			return fmt.Errorf("journal access: %w", err)
 		}
+	}
+	_, err = tx.Exec(`INSERT INTO pooling_access_events(at, pool, action, purpose, proposal, epsilon, members_noisy, min_cohort) VALUES(?,?,'query',?,?,?,?,?)`,
+		r.At.UnixNano(), r.Pool, r.Purpose, r.Proposal, r.Epsilon, r.MembersNoisy, r.MinCohort)
+	return err
+}
+
+// upgradeAccessEvents fills the operators' lines from the members'
+// journal of a data directory from before them (without counts). It does
+// nothing once there is any line.
+func upgradeAccessEvents(tx *sql.Tx) error {
+	var events, journal int
+	if err := tx.QueryRow(`SELECT (SELECT COUNT(*) FROM pooling_access_events), (SELECT COUNT(*) FROM pooling_access_journal)`).Scan(&events, &journal); err != nil {
+		return err
+	}
+	if events > 0 || journal == 0 {
+		return nil
+	}
+	_, err := tx.Exec(`INSERT INTO pooling_access_events(at, pool, action, purpose, proposal, epsilon)
+		SELECT at, pool, action, purpose, proposal, epsilon FROM pooling_access_journal GROUP BY at, pool, action, purpose, proposal, epsilon`)
+	if err != nil {
+		return fmt.Errorf("upgrade the access events: %w", err)
 	}
 	return nil
 }

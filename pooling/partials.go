@@ -3,18 +3,19 @@ package pooling
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 )
 
 // cell is what SQLite hands back for one group: how many members reach
-// it, the sum of their bounded values, and for a histogram how many
-// members fall in each bin. Rows about a member never reach Go.
+// it, the sum of their bounded values on the field's fixed-point grid (an
+// exact integer: no floating-point sum, whose rounding could exceed the
+// sensitivity the noise assumes), and for a histogram how many members
+// fall in each bin. Rows about a member never reach Go.
 type cell struct {
 	members int
-	sum     float64
+	units   int64
 	bins    []int
 }
 
@@ -36,7 +37,7 @@ func (a *partials) merge(b partials) {
 			continue
 		}
 		mine.members += c.members
-		mine.sum += c.sum
+		mine.units += c.units
 		for i := range c.bins {
 			mine.bins[i] += c.bins[i]
 		}
@@ -46,42 +47,64 @@ func (a *partials) merge(b partials) {
 
 // plan is the SQL of one query over a pool's records table. Each member's
 // records in a group are reduced to one value (their mean, clamped to the
-// field's bounds) by an inner GROUP BY member; the outer query counts and
-// sums those values per group, for the members who consent now and did
-// not object.
+// field's bounds, snapped to the field's grid) by an inner GROUP BY
+// member; the outer query counts and sums those values per group, for the
+// members of the run's consent set (or, on the twin, who consent now).
 type plan struct {
-	pool     Pool
-	query    Query
-	table    string
-	value    string // the number field's column, or "" (a count)
-	lo, hi   float64
-	bins     int     // histogram bins, or 0
-	width    float64 // histogram bin width
-	excluded string  // JSON array of excluded member keys, or ""
+	pool    Pool
+	query   Query
+	table   string
+	value   string  // the number field's column, or "" (a count)
+	grid    grid    // the number field's fixed-point grid
+	bins    int     // histogram bins, or 0
+	width   float64 // histogram bin width
+	set     string  // the consent set read, or "" (the twin: consents now)
+	domains []domain
+	public  bool  // every group key comes from the schema
+	l0      int64 // how many groups one member may reach
 }
 
-func newPlan(p Pool, q Query, excluded map[string]bool) (plan, error) {
-	pl := plan{pool: p, query: q, table: recordsTable(p.ID)}
+// domain is what a group field's values are in an answer: a public list
+// from the schema (a category's values, a filtered value, a declared
+// month range), or the months found in the data (public false).
+type domain struct {
+	field  string
+	values []string // nil when from the data
+	public bool
+}
+
+func newPlan(p Pool, q Query, set string) plan {
+	pl := plan{pool: p, query: q, table: recordsTable(p.ID), set: set, public: true}
 	if f, _ := p.Field(q.Field); q.Field != "" && f.Type == TypeNumber {
-		pl.value, pl.lo, pl.hi = column(f.Name), *f.Min, *f.Max
+		pl.value, pl.grid = column(f.Name), newGrid(*f.Min, *f.Max)
 		if q.Aggregate == AggHistogram {
 			pl.bins = f.BinCount()
-			pl.width = (pl.hi - pl.lo) / float64(pl.bins)
+			pl.width = (*f.Max - *f.Min) / float64(pl.bins)
 		}
 	}
-	if len(excluded) > 0 {
-		keys := make([]string, 0, len(excluded))
-		for k := range excluded {
-			keys = append(keys, k)
+	reach := 1
+	for _, g := range q.GroupBy {
+		f, _ := p.Field(g)
+		d := domain{field: g, public: true}
+		switch {
+		case q.Filters[g] != "":
+			d.values = []string{q.Filters[g]}
+		case f.Type == TypeCategory:
+			d.values = f.Values
+		default:
+			d.values = f.Months()
+			d.public = d.values != nil
 		}
-		slices.Sort(keys)
-		raw, err := json.Marshal(keys)
-		if err != nil {
-			return plan{}, err
+		pl.public = pl.public && d.public
+		if d.public {
+			reach = min(reach*len(d.values), maxPartitionsPerMember+1)
+		} else {
+			reach = maxPartitionsPerMember + 1
 		}
-		pl.excluded = string(raw)
+		pl.domains = append(pl.domains, d)
 	}
-	return pl, nil
+	pl.l0 = int64(min(reach, maxPartitionsPerMember))
+	return pl
 }
 
 // read computes the partials of one range of members, in tx.
@@ -137,7 +160,7 @@ func union(lists [][]string) []string {
 // cellsSQL builds the statement of the cells. Two shapes:
 //
 //   - Streaming, when the query groups by at most one field with at most
-//     maxPartitionsPerMember values (no member can reach more groups than
+//     l0 values (no member can reach more groups than
 //     the bound, so none is cut): the rows are read through the covering
 //     index of the grouped (or else of a filtered) field, which yields each
 //     group's rows sorted by member, and a member range is a range of it.
@@ -145,7 +168,7 @@ func union(lists [][]string) []string {
 //     field's index at every value it takes (a member range is still a
 //     range of it), sorted by member and group (a temporary B-tree over
 //     the range's rows), reduced per member and group, and each member
-//     keeps their first maxPartitionsPerMember groups in key order
+//     keeps their first l0 groups in key order
 //     (ROW_NUMBER, which reads them in that order without sorting again),
 //     as the noise assumes.
 //
@@ -171,7 +194,7 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 	} else if names := filterNames(q); len(names) > 0 {
 		indexField, indexValues = names[0], []string{q.Filters[names[0]]}
 	}
-	ranked := len(q.GroupBy) > 1 || len(indexValues) > maxPartitionsPerMember
+	ranked := len(q.GroupBy) > 1 || int64(len(indexValues)) > pl.l0
 
 	var where []string
 	from := fmt.Sprintf("%q", pl.table)
@@ -218,7 +241,7 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 		inner += " GROUP BY " + order + " ORDER BY " + order
 	}
 
-	bounded := "MIN(MAX(s.v, " + b.named("lo", pl.lo) + "), " + b.named("hi", pl.hi) + ")"
+	bounded := "MIN(MAX(s.v, " + b.named("lo", pl.grid.lo) + "), " + b.named("hi", pl.grid.hi) + ")"
 	outerKeys := make([]string, len(aliases))
 	for i, a := range aliases {
 		outerKeys[i] = "s." + a
@@ -233,14 +256,20 @@ func (pl plan) cellsSQL(ctx context.Context, tx *sql.Tx, r keyRange) (string, []
 	if ranked {
 		keys = "CASE WHEN s.part = 1 THEN s.member_key END"
 	}
-	outer := "SELECT " + strings.Join(append(slices.Clone(outerKeys), "COUNT(*)", "SUM("+bounded+")", "COALESCE(group_concat("+keys+", ','), '')"), ", ") +
-		" FROM (" + inner + ") s JOIN pooling_consents c ON c.member_key = s.member_key AND c.pool = " + b.named("pool", pl.pool.ID) + " AND c.granted = 1"
+	// The sum of the members' values on the grid: an exact integer.
+	units := "0"
+	if pl.value != "" {
+		units = "SUM(CAST(ROUND(" + bounded + " / " + b.named("step", pl.grid.step) + ") AS INTEGER))"
+	}
+	scope := " JOIN pooling_consent_sets c ON c.run = " + b.named("set", pl.set) + " AND c.member_key = s.member_key AND c.included = 1"
+	if pl.set == "" {
+		scope = " JOIN pooling_consents c ON c.member_key = s.member_key AND c.pool = " + b.named("pool", pl.pool.ID) + " AND c.granted = 1"
+	}
+	outer := "SELECT " + strings.Join(append(slices.Clone(outerKeys), "COUNT(*)", units, "COALESCE(group_concat("+keys+", ','), '')"), ", ") +
+		" FROM (" + inner + ") s" + scope
 	var cond []string
 	if ranked {
-		cond = append(cond, fmt.Sprintf("s.part <= %d", maxPartitionsPerMember))
-	}
-	if pl.excluded != "" {
-		cond = append(cond, "s.member_key NOT IN (SELECT value FROM json_each("+b.named("excluded", pl.excluded)+"))")
+		cond = append(cond, "s.part <= "+b.named("l0", pl.l0))
 	}
 	if len(cond) > 0 {
 		outer += " WHERE " + strings.Join(cond, " AND ")
@@ -263,7 +292,7 @@ func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []a
 	for rows.Next() {
 		groupVals := make([]string, n)
 		var bin, members int
-		var sum sql.NullFloat64
+		var units sql.NullInt64
 		var keys string
 		dest := make([]any, 0, n+3)
 		for i := range groupVals {
@@ -272,7 +301,7 @@ func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []a
 		if pl.bins > 0 {
 			dest = append(dest, &bin)
 		}
-		dest = append(dest, &members, &sum, &keys)
+		dest = append(dest, &members, &units, &keys)
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("aggregate %s: %w", pl.pool.ID, err)
 		}
@@ -292,7 +321,7 @@ func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []a
 			out.cells[key] = c
 		}
 		c.members += members
-		c.sum += sum.Float64
+		c.units += units.Int64
 		if pl.bins > 0 {
 			c.bins[bin] += members
 		}
@@ -300,16 +329,15 @@ func (pl plan) readCells(ctx context.Context, tx *sql.Tx, query string, args []a
 	return rows.Err()
 }
 
-// groupValues lists the values a group field can take in the answer: the
-// filtered value, the category's values, or the months present in the
-// pool (read from the month's index, one seek per month).
+// groupValues lists the values the index of a group field is read at: its
+// public domain, or else the months present in the pool (read from the
+// month's index, one seek per month; they only guide the reading, the
+// answer's months are selected with differential privacy).
 func (pl plan) groupValues(ctx context.Context, tx *sql.Tx, field string) ([]string, error) {
-	if v, ok := pl.query.Filters[field]; ok {
-		return []string{v}, nil
-	}
-	f, _ := pl.pool.Field(field)
-	if f.Type == TypeCategory {
-		return f.Values, nil
+	for _, d := range pl.domains {
+		if d.field == field && d.public {
+			return d.values, nil
+		}
 	}
 	col := column(field)
 	query := fmt.Sprintf(`WITH RECURSIVE m(v) AS (

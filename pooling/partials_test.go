@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -32,11 +31,11 @@ func TestAggregateInRangesEqualsOneRead(t *testing.T) {
 		{Aggregate: AggHistogram, Field: "kwh", GroupBy: []string{"heating"}},
 		{Aggregate: AggCount},
 	} {
-		one, err := aggregate(ctx, n.DB(), p, q, exact, nil, 1)
+		one, err := aggregate(ctx, n.DB(), p, q, exact, options{parallel: 1})
 		if err != nil {
 			t.Fatalf("%+v: %v", q, err)
 		}
-		four, err := aggregate(ctx, n.DB(), p, q, exact, nil, 4)
+		four, err := aggregate(ctx, n.DB(), p, q, exact, options{parallel: 4})
 		if err != nil {
 			t.Fatalf("%+v: %v", q, err)
 		}
@@ -60,7 +59,7 @@ func TestAggregateFollowsRectificationAndDeletion(t *testing.T) {
 	p, _ := svc.Pool(ctx, "energy")
 	sum := func() float64 {
 		t.Helper()
-		a, err := aggregate(ctx, n.DB(), p, Query{Aggregate: AggSum, Field: "kwh"}, Disclosure{MinCohort: 2}, nil, 2)
+		a, err := aggregate(ctx, n.DB(), p, Query{Aggregate: AggSum, Field: "kwh"}, Disclosure{MinCohort: 2}, options{parallel: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +118,7 @@ func TestAggregateBoundsTheGroupsEachMemberReaches(t *testing.T) {
 		}
 	}
 	p, _ := svc.Pool(ctx, "energy")
-	a, err := aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"month"}}, Disclosure{MinCohort: 2}, nil, 2)
+	a, err := aggregate(ctx, n.DB(), p, Query{Aggregate: AggCount, GroupBy: []string{"month"}}, Disclosure{MinCohort: 2}, options{parallel: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +153,7 @@ func TestRangesReadTheSameAppliedIndexUnderWrites(t *testing.T) {
 	indexOf := func(ctx context.Context, tx *sql.Tx, r keyRange) (partials, error) {
 		idx, err := appliedIndexIn(ctx, tx)
 		out := newPartials()
-		out.cells[r.from] = &cell{members: 1, sum: float64(idx)}
+		out.cells[r.from] = &cell{members: 1, units: idx}
 		return out, err
 	}
 	// Read until the FSM has committed 100 commands around the reads.
@@ -166,9 +165,9 @@ func TestRangesReadTheSameAppliedIndexUnderWrites(t *testing.T) {
 			t.Fatalf("after %d reads and %d commands: %v", reads, n.AppliedIndex()-start, err)
 		}
 		reads++
-		var seen []float64
+		var seen []int64
 		for _, c := range got.cells {
-			seen = append(seen, c.sum)
+			seen = append(seen, c.units)
 		}
 		if len(slices.Compact(slices.Sorted(slices.Values(seen)))) != 1 {
 			t.Fatalf("one aggregate read indexes %v", seen)
@@ -192,7 +191,7 @@ func TestAggregateOverAPoolWithoutItsTableSaysWhy(t *testing.T) {
 	if _, err := db.Exec(schema); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Aggregate(context.Background(), db, energyPool(), Query{Aggregate: AggCount}, Disclosure{MinCohort: 5, Epsilon: 1}, nil)
+	_, err = Aggregate(context.Background(), db, energyPool(), Query{Aggregate: AggCount}, Disclosure{MinCohort: 5, Epsilon: 1}, "run")
 	if raftdata.ErrorCode(err) != raftdata.CodeUnavailable || !strings.Contains(err.Error(), "predates") {
 		t.Fatalf("got %v, want an unavailable error explaining the old data directory", err)
 	}
@@ -247,20 +246,22 @@ func TestEachMemberContributesOneClampedValue(t *testing.T) {
 			}
 		}
 	}
-	// a: mean 4000 -> 2000; b: 200; c: mean -5 -> 0 (min 0).
-	for agg, want := range map[string]float64{AggSum: 2200, AggMean: 2200.0 / 3, AggCount: 3} {
-		a, err := aggregate(context.Background(), db, p, Query{Aggregate: agg, Field: "kwh"}, Disclosure{MinCohort: 2}, nil, 1)
+	// a: mean 4000 -> 2000; b: 200; c: mean -5 -> 0 (min 0). The mean is
+	// on the field's grid (0.01 kWh for 0..2000).
+	for agg, want := range map[string]float64{AggSum: 2200, AggMean: 733.33, AggCount: 3} {
+		a, err := aggregate(context.Background(), db, p, Query{Aggregate: agg, Field: "kwh"}, Disclosure{MinCohort: 2}, options{parallel: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := *a.Groups[0].Value; math.Abs(got-want) > 1e-9 {
+		if got := *a.Groups[0].Value; got != want {
 			t.Fatalf("%s = %v, want %v", agg, got, want)
 		}
 	}
 }
 
 // A pool without records answers with no month (none is present) and
-// every category suppressed, in both shapes.
+// every category suppressed (a noisy count of 0 members is under 5 but
+// with a tiny probability: epsilon is large here), in both shapes.
 func TestAggregateOverNoRecords(t *testing.T) {
 	svc, n := startPooling(t)
 	ctx := context.Background()
@@ -270,7 +271,7 @@ func TestAggregateOverNoRecords(t *testing.T) {
 		{Aggregate: AggMean, Field: "kwh", GroupBy: []string{"heating"}}: 3,
 		{Aggregate: AggCount, GroupBy: []string{"heating", "month"}}:     0,
 	} {
-		a, err := Aggregate(ctx, n.DB(), p, *q, Disclosure{MinCohort: 5, Epsilon: 1}, nil)
+		a, err := Aggregate(ctx, n.DB(), p, *q, Disclosure{MinCohort: 5, Epsilon: 20}, fixSet(t, n))
 		if err != nil {
 			t.Fatalf("%+v: %v", *q, err)
 		}

@@ -334,6 +334,8 @@ func EraseMember(tx *raftdata.Tx, accountID string) error {
 		`DELETE FROM pooling_consents WHERE member_key = ?`,
 		`DELETE FROM pooling_consent_history WHERE member_key = ?`,
 		`DELETE FROM pooling_uploads WHERE member_key = ?`,
+		`DELETE FROM pooling_consent_sets WHERE member_key = ?`,
+		`DELETE FROM pooling_access_journal WHERE member_key = ?`,
 		`DELETE FROM pooling_member_keys WHERE member_key = ?`,
 	} {
 		if _, err := tx.Exec(q, key); err != nil {

@@ -21,7 +21,10 @@ const (
 )
 
 // Field is one column of a pool. Numbers carry bounds (and optionally the
-// number of histogram bins), categories their allowed values.
+// number of histogram bins), categories their allowed values, months
+// optionally the range they may take (From and To, YYYY-MM, both or
+// neither): a public domain, so that the months of an answer come from
+// the schema, not from the data.
 type Field struct {
 	Name   string   `json:"name"`
 	Type   string   `json:"type"`
@@ -34,6 +37,10 @@ type Field struct {
 	// values per language (value -> labels). Both optional.
 	Labels      Labels            `json:"labels,omitempty"`
 	ValueLabels map[string]Labels `json:"value_labels,omitempty"`
+	// From and To bound a month field (YYYY-MM, optional): the public
+	// domain of its group keys.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // Documentation is what data holders owe reusers about a data set (CNIL
@@ -68,6 +75,7 @@ const (
 	maxCategoryValues = 200
 	maxBins           = 100
 	defaultBins       = 10
+	maxMonthSpan      = 240 // months in a declared range (20 years)
 )
 
 // Validate lists every problem of a pool definition in one error.
@@ -93,6 +101,9 @@ func (p Pool) Validate() error {
 			bad("%s: the name is used twice", where)
 		}
 		seen[f.Name] = true
+		if f.Type != TypeMonth && (f.From != "" || f.To != "") {
+			bad("%s: only a month has from and to", where)
+		}
 		switch f.Type {
 		case TypeNumber:
 			if f.Min == nil || f.Max == nil || !finite(*f.Min) || !finite(*f.Max) || *f.Min >= *f.Max {
@@ -121,6 +132,9 @@ func (p Pool) Validate() error {
 		case TypeMonth:
 			if f.Min != nil || f.Max != nil || f.Bins != 0 || len(f.Values) > 0 {
 				bad("%s: a month has no min, max, bins or values", where)
+			}
+			if problem := f.monthRangeProblem(); problem != "" {
+				bad("%s: %s", where, problem)
 			}
 		default:
 			bad("%s: type must be number, category or month, got %q", where, f.Type)
@@ -280,7 +294,11 @@ func (f Field) parse(raw any) (any, *RowError) {
 		if err != nil || m.Year() < 1900 || m.Year() > 2200 {
 			return fail(ErrNotMonth, map[string]string{"value": truncate(s)}, "%q is not a month as YYYY-MM", truncate(s))
 		}
-		return m.Format("2006-01"), nil
+		month := m.Format("2006-01")
+		if f.From != "" && (month < f.From || month > f.To) {
+			return fail(ErrOutOfRange, map[string]string{"value": month, "min": f.From, "max": f.To}, "%s is outside %s..%s", month, f.From, f.To)
+		}
+		return month, nil
 	}
 	return fail(ErrUnknownField, nil, "unknown field type")
 }

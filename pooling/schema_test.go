@@ -38,6 +38,11 @@ func TestPoolValidate(t *testing.T) {
 		{"duplicate name", func(p *Pool) { p.Fields[2].Name = "kwh" }, "used twice"},
 		{"unknown type", func(p *Pool) { p.Fields[2].Type = "date" }, "type must be"},
 		{"undocumented", func(p *Pool) { p.Documentation.Provenance = " " }, "documentation.provenance"},
+		{"month range half given", func(p *Pool) { p.Fields[2].From = "2026-01" }, "both from and to"},
+		{"month range backwards", func(p *Pool) { p.Fields[2].From, p.Fields[2].To = "2026-05", "2026-01" }, "comes after"},
+		{"month range not months", func(p *Pool) { p.Fields[2].From, p.Fields[2].To = "2026-1", "2026-13" }, "YYYY-MM"},
+		{"month range too long", func(p *Pool) { p.Fields[2].From, p.Fields[2].To = "2000-01", "2026-01" }, "at most 240"},
+		{"range on a category", func(p *Pool) { p.Fields[1].From, p.Fields[1].To = "2026-01", "2026-02" }, "only a month"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +53,26 @@ func TestPoolValidate(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestMonthRangeIsAPublicDomainRecordsKeepTo(t *testing.T) {
+	p := energyPool()
+	p.Fields[2].From, p.Fields[2].To = "2025-11", "2026-02"
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(p.Fields[2].Months(), " "); got != "2025-11 2025-12 2026-01 2026-02" {
+		t.Fatalf("months = %s", got)
+	}
+	if energyPool().Fields[2].Months() != nil {
+		t.Fatal("a month field without a range lists months")
+	}
+	if _, errs := p.ValidateRecord(map[string]any{"kwh": 1.0, "heating": "gas", "month": "2026-03"}); len(errs) != 1 || !strings.Contains(errs[0].Reason, "outside 2025-11..2026-02") {
+		t.Fatalf("a month outside the range: %+v", errs)
+	}
+	if _, errs := p.ValidateRecord(map[string]any{"kwh": 1.0, "heating": "gas", "month": "2025-11"}); len(errs) != 0 {
+		t.Fatalf("a month inside the range: %+v", errs)
 	}
 }
 

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/differential-privacy/go/v3/dpagg"
+	"github.com/google/differential-privacy/go/v3/noise"
+
 	"coop/members"
 	"coop/raftdata"
 )
@@ -65,7 +68,9 @@ CREATE TABLE IF NOT EXISTS pooling_uploads (
 func Register(reg *raftdata.Registry) {
 	reg.Schema("pooling", schema)
 	reg.Schema("pooling journal", journalSchema)
+	reg.Schema("pooling consent sets", consentSetSchema)
 	reg.Upgrade("pooling records", upgradeSharedRecords)
+	reg.Upgrade("pooling access events", upgradeAccessEvents)
 	reg.Handle(cmdAccessed, applyAccessed)
 	reg.Handle(cmdPoolCreated, applyPoolCreated)
 	reg.Handle(cmdConsentSet, applyConsentSet)
@@ -327,13 +332,24 @@ func hasConsentIn(tx rowQueryer, key, pool string) (bool, error) {
 	return granted, err
 }
 
-// ConsentingMembers counts the members whose consent to pool stands now:
-// the members a query on it would reach.
-func (s *Service) ConsentingMembers(ctx context.Context, pool string) (int, error) {
-	var n int
+// NoisyConsentCount is the number of members whose consent to pool stands
+// now, with Laplace noise at epsilon (one member moves it by at most 1),
+// never below zero. The exact count never leaves this function: the
+// caller pays epsilon for what it returns, and should keep it rather than
+// ask again (repeated counts average the noise away).
+func (s *Service) NoisyConsentCount(ctx context.Context, pool string, epsilon float64) (int64, error) {
+	var n int64
 	err := s.store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM pooling_consents WHERE pool = ? AND granted = 1`, pool).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count consents: %w", err)
 	}
-	return n, nil
+	c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: epsilon, MaxPartitionsContributed: 1, Noise: noise.Laplace()})
+	if err != nil {
+		return 0, invalid("noisy count: %v", err)
+	}
+	if err := c.IncrementBy(n); err != nil {
+		return 0, err
+	}
+	noisy, err := c.Result()
+	return max(noisy, 0), err
 }

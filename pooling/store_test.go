@@ -13,12 +13,43 @@ import (
 
 func startPooling(t *testing.T) (*Service, *raftdatatest.Node) {
 	t.Helper()
-	n := raftdatatest.Start(t, Register)
+	n := raftdatatest.Start(t, testRegister)
 	svc := New(n.Store)
 	if _, err := svc.CreatePool(context.Background(), energyPool()); err != nil {
 		t.Fatal(err)
 	}
 	return svc, n
+}
+
+// testRegister adds to pooling's commands one that fixes a consent set,
+// as a proposal's debit does.
+func testRegister(reg *raftdata.Registry) {
+	Register(reg)
+	reg.Handle("test.fix_consent_set", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+		var r SetRequest
+		if err := cmd.Decode(&r); err != nil {
+			return nil, err
+		}
+		return FixConsentSetIn(tx, r)
+	})
+	reg.Handle("test.journal_run", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+		var r RunAccess
+		if err := cmd.Decode(&r); err != nil {
+			return nil, err
+		}
+		return nil, JournalRunIn(tx, r, nil)
+	})
+}
+
+// fixSet fixes a consent set of the energy pool's consenting members,
+// except the objectors (account ids), and returns its run id.
+func fixSet(t testing.TB, n *raftdatatest.Node, objectors ...string) string {
+	t.Helper()
+	run := raftdata.NewID()[:16]
+	if _, err := n.Apply(context.Background(), "test.fix_consent_set", SetRequest{Run: run, Pool: "energy", Proposal: "p", Objectors: objectors, Epsilon: 1, CapPerYear: 1e6}); err != nil {
+		t.Fatal(err)
+	}
+	return run
 }
 
 func TestPoolCreationRefusesDuplicatesAndBadDefinitions(t *testing.T) {
@@ -85,7 +116,7 @@ func TestContributionNeedsConsentAndIsAllOrNothing(t *testing.T) {
 }
 
 func TestMemberRightsRectifyDeleteExport(t *testing.T) {
-	svc, _ := startPooling(t)
+	svc, n := startPooling(t)
 	ctx := context.Background()
 	for _, who := range []string{"ann", "bob"} {
 		if _, err := svc.SetConsent(ctx, who, "energy", true); err != nil {
@@ -116,6 +147,13 @@ func TestMemberRightsRectifyDeleteExport(t *testing.T) {
 	if err != nil || len(exp.Records) != 1 || exp.Records[0].Values["kwh"] != 11.0 || len(exp.Consents) != 1 ||
 		len(exp.Journal) != 1 || exp.Journal[0].Action != "export" {
 		t.Fatalf("export %+v %v", exp, err)
+	}
+	// The privacy ledger is in the export: the runs whose consent set she
+	// was in, with her key to check her tokens.
+	run := fixSet(t, n)
+	exp, err = svc.Export(ctx, "ann")
+	if l := exp.PrivacyLedger; err != nil || len(l.Lines) != 1 || l.Lines[0].Run != run || l.Lines[0].Token != ConsentSetToken(l.MemberKey, run) {
+		t.Fatalf("privacy ledger in the export: %+v %v", exp.PrivacyLedger, err)
 	}
 	var buf bytes.Buffer
 	if err := svc.WriteCSV(ctx, &buf, "ann", "energy"); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -17,8 +18,8 @@ import (
 // fictitious data lets reusers experiment before asking for real data).
 // It is generated from the pool's schema alone — bounds, categories,
 // months — never fitted to members' data, so it reveals nothing about
-// them. Its answers carry no noise and spend no budget; every answer is
-// labelled synthetic.
+// them. Its answers spend no budget and carry noise only when asked (the
+// noise of a chosen epsilon); every answer is labelled synthetic.
 
 // TwinMembers is how many synthetic members a twin has.
 const TwinMembers = 500
@@ -39,15 +40,44 @@ type SandboxAnswer struct {
 	Synthetic bool    `json:"synthetic"`
 	Pool      string  `json:"pool"`
 	Groups    []Group `json:"groups"`
-	// Members is the number of synthetic members the query drew on.
-	Members int    `json:"members"`
-	Note    string `json:"note"`
+	// Members is the number of synthetic members the query drew on (the
+	// twin's own count: synthetic, it reveals nothing).
+	Members int `json:"members"`
+	// Epsilon is the budget whose noise the answer shows (0: exact).
+	Epsilon float64 `json:"epsilon,omitempty"`
+	// Noisy says whether the figures carry noise drawn at Epsilon, or are
+	// the twin's exact figures with the intervals that noise would give.
+	Noisy bool   `json:"noisy"`
+	Note  string `json:"note"`
 }
 
+// SandboxOptions say how to show the twin.
+type SandboxOptions struct {
+	// MinCohort suppresses groups as a grant would (at least 2).
+	MinCohort int
+	// Epsilon, when above 0, is the budget of one run: each figure gets its
+	// 95 % interval at that budget.
+	Epsilon float64
+	// Expected keeps the twin's figures exact, with the intervals the noise
+	// would give (a preview of the expected error); otherwise the noise is
+	// drawn, as a real run would draw it.
+	Expected bool
+	// SizeLike, when above 0, scales every count and sum to a group of
+	// that many members (the twin sized like the real pool).
+	SizeLike int
+}
+
+// maxSandboxEpsilon bounds the budget a sandbox answer shows.
+const maxSandboxEpsilon = 100
+
 // Sandbox runs a query over the pool's synthetic twin, with the
-// suppression a real grant would apply at minCohort but without noise, so
-// that a researcher sees group sizes and suppressed groups before asking.
-func (s *Service) Sandbox(ctx context.Context, poolID string, q Query, minCohort int) (SandboxAnswer, error) {
+// suppression and, at a chosen epsilon, the noise of a real run, so that
+// a researcher sees group sizes, suppressed groups and the error to expect
+// before asking.
+func (s *Service) Sandbox(ctx context.Context, poolID string, q Query, o SandboxOptions) (SandboxAnswer, error) {
+	if o.Epsilon < 0 || o.Epsilon > maxSandboxEpsilon || math.IsNaN(o.Epsilon) {
+		return SandboxAnswer{}, invalid("epsilon must be within 0..%d, got %g", maxSandboxEpsilon, o.Epsilon)
+	}
 	p, err := s.Pool(ctx, poolID)
 	if err != nil {
 		return SandboxAnswer{}, err
@@ -59,12 +89,30 @@ func (s *Service) Sandbox(ctx context.Context, poolID string, q Query, minCohort
 	if err != nil {
 		return SandboxAnswer{}, err
 	}
-	ans, err := aggregate(ctx, db, p, q, Disclosure{MinCohort: max(minCohort, 2)}, nil, 1)
+	opts := options{parallel: 1, draw: !o.Expected}
+	if o.SizeLike > 0 {
+		opts.scale = float64(o.SizeLike) / TwinMembers
+	}
+	ans, err := aggregate(ctx, db, p, q, Disclosure{MinCohort: max(o.MinCohort, 2), Epsilon: o.Epsilon}, opts)
 	if err != nil {
 		return SandboxAnswer{}, err
 	}
-	return SandboxAnswer{Synthetic: true, Pool: p.ID, Groups: ans.Groups, Members: len(ans.Members),
-		Note: "synthetic data generated from the pool's schema; no member's data was read"}, nil
+	return SandboxAnswer{Synthetic: true, Pool: p.ID, Groups: ans.Groups, Members: len(ans.Members), Epsilon: o.Epsilon,
+		Noisy: o.Epsilon > 0 && !o.Expected,
+		Note:  "synthetic data generated from the pool's schema; no member's data was read"}, nil
+}
+
+// Swamped tells whether the noise of a figure would drown it: its 95 %
+// interval reaches further than half the figure from it. It returns how
+// far the interval reaches on its longer side (the "±": a count's
+// interval stops at zero, its upper side does not).
+func Swamped(g Group) (float64, bool) {
+	if g.Suppressed || g.Value == nil || g.CI == nil {
+		return 0, false
+	}
+	v := *g.Value
+	reach := math.Max(v-g.CI[0], g.CI[1]-v)
+	return reach, reach > math.Abs(v)/2
 }
 
 func (s *Service) twin(p Pool) (*sql.DB, error) {
@@ -93,7 +141,8 @@ func (t *twins) clock() time.Time {
 
 // generateTwin fills an in-memory SQLite database, with pooling's own
 // tables, with synthetic members and records drawn from the schema. The
-// random source is seeded from the pool's id, so a twin is the same on
+// random source is seeded from the pool's fields (its schema, not its id:
+// two pools of the same schema have the same twin), so a twin is the same on
 // every node and every run.
 func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 	// A name of its own: several nodes may run in one process (tests).
@@ -111,16 +160,10 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 		return nil, err
 	}
 	h := fnv.New64a()
-	h.Write([]byte(p.ID))
+	fields, _ := json.Marshal(p.Fields)
+	h.Write(fields)
 	rng := rand.New(rand.NewPCG(h.Sum64(), 0x636f6f70))
-	months := []string{""}
-	if hasMonth(p) {
-		months = months[:0]
-		start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-		for i := twinMonths; i >= 1; i-- {
-			months = append(months, start.AddDate(0, -i, 0).Format("2006-01"))
-		}
-	}
+	months := twinMonthsOf(p, now)
 	tx, err := db.Begin()
 	if err != nil {
 		db.Close()
@@ -178,11 +221,23 @@ func generateTwin(p Pool, now time.Time) (*sql.DB, error) {
 	return db, nil
 }
 
-func hasMonth(p Pool) bool {
+// twinMonthsOf lists the months of each synthetic member's records: the
+// last twinMonths months of the first month field's declared range, or
+// else the twinMonths months before now; [""] without a month field.
+func twinMonthsOf(p Pool, now time.Time) []string {
 	for _, f := range p.Fields {
-		if f.Type == TypeMonth {
-			return true
+		if f.Type != TypeMonth {
+			continue
 		}
+		if r := f.Months(); r != nil {
+			return r[max(0, len(r)-twinMonths):]
+		}
+		var out []string
+		start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		for i := twinMonths; i >= 1; i-- {
+			out = append(out, start.AddDate(0, -i, 0).Format(monthLayout))
+		}
+		return out
 	}
-	return false
+	return []string{""}
 }

@@ -2,7 +2,10 @@ package proposals
 
 import (
 	"context"
+	"database/sql"
 	"time"
+
+	"coop/raftdata"
 )
 
 // closeEvery is how often the leader looks for votes past their deadline
@@ -30,8 +33,9 @@ func (s *Service) RunCloser(ctx context.Context) {
 	}
 }
 
-// CloseDue closes every open vote whose deadline has passed and expires
-// every grant past its end, by the service's clock.
+// CloseDue closes every open vote whose deadline has passed, expires
+// every grant past its end and deletes the reuse results past their
+// retention, by the service's clock.
 func (s *Service) CloseDue(ctx context.Context) error {
 	now := s.now().UnixNano()
 	due, err := s.ids(ctx, `SELECT id FROM proposals WHERE status = 'open' AND deadline <= ?`, now)
@@ -53,22 +57,38 @@ func (s *Service) CloseDue(ctx context.Context) error {
 			return err
 		}
 	}
+	// Reuse results past their retention (the handler checks again on the
+	// committed clock).
+	kept, err := s.ids(ctx, `SELECT DISTINCT r.proposal FROM proposals_runs r JOIN proposals_grants g ON g.proposal = r.proposal
+		WHERE g.retention_days > 0 AND r.result <> '' AND r.deleted_at IS NULL AND r.at + g.retention_days * ? <= ?`, int64(day), now)
+	if err != nil {
+		return err
+	}
+	for _, id := range kept {
+		if _, err := s.store.Apply(ctx, cmdOutputsDeleted, outputsDeletedPayload{ID: id}); err != nil && raftdata.ErrorCode(err) != raftdata.CodeConflict {
+			return err
+		}
+	}
 	return nil
 }
 
 func (s *Service) ids(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.store.DB().QueryContext(ctx, q, args...)
+	return textColumn(s.store.DB().QueryContext(ctx, q, args...))
+}
+
+// textColumn reads a query's one column of text, and closes its rows.
+func textColumn(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

@@ -31,6 +31,7 @@ func Register(reg *raftdata.Registry) {
 	votes := newOpenVotes()
 	reg.Schema("proposals", schema)
 	reg.Upgrade("proposals tallies", upgradeTallies)
+	reg.Upgrade("proposals privacy columns", upgradePrivacyColumns)
 	reg.OnRestore(votes.forgetAll)
 	reg.Handle(cmdCreated, applyCreated)
 	reg.Handle(cmdOpened, votes.forgetAfter(applyOpened))
@@ -41,6 +42,8 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(cmdGrantExpired, applyGrantExpired)
 	reg.Handle(cmdQueryDebited, applyQueryDebited)
 	reg.Handle(cmdRunReleased, applyRunReleased)
+	reg.Handle(cmdPreviewCounted, applyPreviewCounted)
+	reg.Handle(cmdOutputsDeleted, applyOutputsDeleted)
 	reg.Handle(members.CmdDeleted, votes.forgetAfter(applyMemberDeleted))
 }
 
@@ -346,9 +349,13 @@ func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) er
 			q, _ := json.Marshal(row.draft.Query)
 			pv := row.draft.Privacy
 			expires := cmd.Time.AddDate(0, 0, row.draft.GrantDays)
-			if _, err := tx.Exec(`INSERT INTO proposals_grants(proposal, pool, query, min_cohort, epsilon_total, epsilon_per_query, starts_at, expires_at)
-				VALUES(?,?,?,?,?,?,?,?)`, row.id, row.draft.Pool, string(q), pv.MinCohort, pv.EpsilonTotal, pv.EpsilonPerQuery,
-				cmd.Time.UnixNano(), expires.UnixNano()); err != nil {
+			retention, err := retentionDays(tx, row.draft)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`INSERT INTO proposals_grants(proposal, pool, query, min_cohort, epsilon_total, epsilon_per_query, starts_at, expires_at, retention_days)
+				VALUES(?,?,?,?,?,?,?,?,?)`, row.id, row.draft.Pool, string(q), pv.MinCohort, pv.EpsilonTotal, pv.EpsilonPerQuery,
+				cmd.Time.UnixNano(), expires.UnixNano(), retention); err != nil {
 				return err
 			}
 		}

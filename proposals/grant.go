@@ -24,14 +24,17 @@ type Grant struct {
 	BudgetLeft      float64       `json:"budget_left"`
 	StartsAt        time.Time     `json:"starts_at"`
 	ExpiresAt       time.Time     `json:"expires_at"`
+	// RetentionDays (reuse): how long the coop keeps each run's result;
+	// past it the result is deleted and the requester must delete theirs.
+	RetentionDays int `json:"retention_days,omitempty"`
 }
 
 func grantIn(q queryer, proposal string) (Grant, error) {
 	var g Grant
 	var query string
 	var starts, expires int64
-	err := q.QueryRow(`SELECT pool, query, min_cohort, epsilon_total, epsilon_per_query, epsilon_spent, starts_at, expires_at
-		FROM proposals_grants WHERE proposal = ?`, proposal).Scan(&g.Pool, &query, &g.MinCohort, &g.EpsilonTotal, &g.EpsilonPerQuery, &g.EpsilonSpent, &starts, &expires)
+	err := q.QueryRow(`SELECT pool, query, min_cohort, epsilon_total, epsilon_per_query, epsilon_spent, starts_at, expires_at, retention_days
+		FROM proposals_grants WHERE proposal = ?`, proposal).Scan(&g.Pool, &query, &g.MinCohort, &g.EpsilonTotal, &g.EpsilonPerQuery, &g.EpsilonSpent, &starts, &expires, &g.RetentionDays)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, raftdata.Errorf(raftdata.CodeForbidden, "this proposal has not passed: it unlocks no query")
 	}
@@ -56,19 +59,24 @@ type debitPayload struct {
 	Query    pooling.Query `json:"query"`
 }
 
-// Debit is the answer to a debit: the budget to spend on this run and
-// what is left after it.
+// Debit is the answer to a debit: the budget to spend on this run, what
+// is left after it, and the consent set the run must read.
 type Debit struct {
-	Run        string  `json:"run"`
-	Epsilon    float64 `json:"epsilon"`
-	BudgetLeft float64 `json:"budget_left"`
-	MinCohort  int     `json:"min_cohort"`
-	Pool       string  `json:"pool"`
+	Run        string             `json:"run"`
+	Epsilon    float64            `json:"epsilon"`
+	BudgetLeft float64            `json:"budget_left"`
+	MinCohort  int                `json:"min_cohort"`
+	Pool       string             `json:"pool"`
+	ConsentSet pooling.ConsentSet `json:"consent_set"`
+	At         time.Time          `json:"at"`
 }
 
 // applyQueryDebited spends one query's epsilon from the grant BEFORE any
-// result exists. It runs in the log, so two nodes cannot spend the same
-// budget twice: the second debit sees the first.
+// result exists, and fixes the run's consent set, charging each member in
+// it. It runs in the log, so two nodes cannot spend the same budget
+// twice: the second debit sees the first. Windows are measured on the
+// committed clock (Tx.Clock), which never goes back: a node whose clock
+// is late can neither run an expired grant nor reopen a spent year.
 func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p debitPayload
 	if err := decode(cmd, &p); err != nil {
@@ -88,7 +96,8 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if row.status == StatusExpired || !cmd.Time.Before(g.ExpiresAt) {
+	now := tx.Clock()
+	if row.status == StatusExpired || !now.Before(g.ExpiresAt) {
 		return nil, raftdata.Errorf(raftdata.CodeForbidden, "the grant expired on %s", g.ExpiresAt.Format(time.RFC3339))
 	}
 	if !p.Query.Equal(g.Query) {
@@ -102,7 +111,7 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	var poolYear float64
-	yearAgo := cmd.Time.AddDate(-1, 0, 0).UnixNano()
+	yearAgo := now.AddDate(-1, 0, 0).UnixNano()
 	if err := tx.QueryRow(`SELECT COALESCE(SUM(r.epsilon), 0) FROM proposals_runs r JOIN proposals_grants g ON g.proposal = r.proposal
 		WHERE g.pool = ? AND r.at > ?`, g.Pool, yearAgo).Scan(&poolYear); err != nil {
 		return nil, err
@@ -112,24 +121,40 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "the yearly privacy budget of the pool %q is spent (%g of %g in the last 12 months)",
 			g.Pool, poolYear, yearly)
 	}
+	objectors, err := objectorsIn(tx, p.Proposal)
+	if err != nil {
+		return nil, err
+	}
+	set, err := pooling.FixConsentSetIn(tx, pooling.SetRequest{Run: p.Run, Pool: g.Pool, Proposal: p.Proposal, Objectors: objectors,
+		Epsilon: g.EpsilonPerQuery, CapPerYear: rules.Disclosure.MemberEpsilonPerYear()})
+	if err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(`UPDATE proposals_grants SET epsilon_spent = ? WHERE proposal = ?`, roundEps(g.EpsilonSpent+g.EpsilonPerQuery), p.Proposal); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(`INSERT INTO proposals_runs(id, proposal, by_account, at, epsilon) VALUES(?,?,?,?,?)`,
-		p.Run, p.Proposal, p.Account, cmd.Time.UnixNano(), g.EpsilonPerQuery); err != nil {
+	if _, err := tx.Exec(`INSERT INTO proposals_runs(id, proposal, by_account, at, epsilon, consent_index, consent_hash) VALUES(?,?,?,?,?,?,?)`,
+		p.Run, p.Proposal, p.Account, now.UnixNano(), g.EpsilonPerQuery, set.Index, set.Hash); err != nil {
 		return nil, err
 	}
 	left := roundEps(g.EpsilonTotal - g.EpsilonSpent - g.EpsilonPerQuery)
 	if err := tx.Emit("coop.proposal.budget_spent", map[string]any{"proposal": p.Proposal, "epsilon": g.EpsilonPerQuery, "budget_left": left}); err != nil {
 		return nil, err
 	}
-	return Debit{Run: p.Run, Epsilon: g.EpsilonPerQuery, BudgetLeft: left, MinCohort: g.MinCohort, Pool: g.Pool}, nil
+	return Debit{Run: p.Run, Epsilon: g.EpsilonPerQuery, BudgetLeft: left, MinCohort: g.MinCohort, Pool: g.Pool, ConsentSet: set, At: now}, nil
+}
+
+// objectorsIn lists the accounts that object to a proposal.
+func objectorsIn(tx *raftdata.Tx, proposal string) ([]string, error) {
+	return textColumn(tx.Query(`SELECT account_id FROM proposals_objections WHERE proposal = ?`, proposal))
 }
 
 type releasePayload struct {
 	Run     string          `json:"run"`
 	Result  json.RawMessage `json:"result"`
 	Members []string        `json:"members"` // pooling member keys the answer drew on
+	// MembersNoisy is the answer's noisy size, for operators.
+	MembersNoisy int64 `json:"members_noisy,omitempty"`
 }
 
 // applyRunReleased records a run's released answer and writes it into the
@@ -142,7 +167,8 @@ func applyRunReleased(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var proposal string
 	var eps float64
 	var result string
-	err := tx.QueryRow(`SELECT proposal, epsilon, result FROM proposals_runs WHERE id = ?`, p.Run).Scan(&proposal, &eps, &result)
+	var at int64
+	err := tx.QueryRow(`SELECT proposal, epsilon, result, at FROM proposals_runs WHERE id = ?`, p.Run).Scan(&proposal, &eps, &result, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, raftdata.Errorf(raftdata.CodeNotFound, "no run %q", p.Run)
 	}
@@ -156,12 +182,17 @@ func applyRunReleased(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(`UPDATE proposals_runs SET result = ?, cohort = ? WHERE id = ?`, string(p.Result), len(p.Members), p.Run); err != nil {
+	g, err := grantIn(tx, proposal)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(`UPDATE proposals_runs SET result = ?, members_noisy = ? WHERE id = ?`, string(p.Result), p.MembersNoisy, p.Run); err != nil {
 		return nil, err
 	}
 	purpose := fmt.Sprintf("%s proposal %q", row.draft.Kind, row.draft.Title)
-	if err := pooling.JournalAccessIn(tx, cmd.Time, p.Members, row.draft.Pool, "query", purpose, proposal, eps); err != nil {
+	if err := pooling.JournalRunIn(tx, pooling.RunAccess{At: time.Unix(0, at).UTC(), Pool: row.draft.Pool, Purpose: purpose, Proposal: proposal,
+		Epsilon: eps, MembersNoisy: p.MembersNoisy, MinCohort: g.MinCohort}, p.Members); err != nil {
 		return nil, err
 	}
-	return nil, tx.Emit("coop.proposal.query_run", map[string]any{"proposal": proposal, "cohort": len(p.Members), "epsilon": eps})
+	return nil, tx.Emit("coop.proposal.query_run", map[string]any{"proposal": proposal, "epsilon": eps})
 }

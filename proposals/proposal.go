@@ -35,15 +35,18 @@ type Privacy struct {
 
 // Draft is what a researcher submits.
 type Draft struct {
-	Title         string               `json:"title"`
-	Purpose       string               `json:"purpose"`
-	Kind          governance.Kind      `json:"kind"`
-	Pool          string               `json:"pool,omitempty"`
-	Query         *pooling.Query       `json:"query,omitempty"`
-	Privacy       *Privacy             `json:"privacy,omitempty"`
-	VotingMinutes int                  `json:"voting_minutes"`
-	GrantDays     int                  `json:"grant_days,omitempty"`
-	Organisation  string               `json:"organisation,omitempty"`
+	Title         string          `json:"title"`
+	Purpose       string          `json:"purpose"`
+	Kind          governance.Kind `json:"kind"`
+	Pool          string          `json:"pool,omitempty"`
+	Query         *pooling.Query  `json:"query,omitempty"`
+	Privacy       *Privacy        `json:"privacy,omitempty"`
+	VotingMinutes int             `json:"voting_minutes"`
+	GrantDays     int             `json:"grant_days,omitempty"`
+	Organisation  string          `json:"organisation,omitempty"`
+	// RetentionDays (reuse): how long the coop keeps each result, at most
+	// the rulebook's output_retention_days (0: that).
+	RetentionDays int                  `json:"retention_days,omitempty"`
 	Rules         *governance.Rulebook `json:"rules,omitempty"` // the rulebook an amendment proposes
 	// Custodians is the set a custodians proposal elects.
 	Custodians *governance.CustodianSet `json:"custodians,omitempty"`
@@ -71,6 +74,7 @@ type Proposal struct {
 	VotingMinutes int                      `json:"voting_minutes"`
 	GrantDays     int                      `json:"grant_days,omitempty"`
 	Organisation  string                   `json:"organisation,omitempty"`
+	RetentionDays int                      `json:"retention_days,omitempty"`
 	Rules         *governance.Rulebook     `json:"rules,omitempty"`
 	Custodians    *governance.CustodianSet `json:"custodians,omitempty"`
 	Status        Status                   `json:"status"`
@@ -163,6 +167,12 @@ func (d Draft) validate(rules governance.Rulebook, pool *pooling.Pool) error {
 		}
 		if d.Kind == governance.Reuse && strings.TrimSpace(d.Organisation) == "" {
 			bad("a reuse proposal names the organisation that will receive the results")
+		}
+		if most := rules.Retention.OutputRetention(); d.Kind == governance.Reuse && (d.RetentionDays < 0 || d.RetentionDays > most) {
+			bad("retention_days must be at most %d (the rulebook's output_retention_days), got %d", most, d.RetentionDays)
+		}
+		if d.Kind != governance.Reuse && d.RetentionDays != 0 {
+			bad("retention_days applies to reuse proposals (a knowledge proposal's results are published and kept)")
 		}
 		if d.Rules != nil {
 			bad("only an amendment carries rules")

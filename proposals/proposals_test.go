@@ -2,6 +2,7 @@ package proposals
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -282,13 +283,27 @@ func TestGrantRunsTheVotedQueryWithinItsBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Cohort != 11 || res.EpsilonSpent != 1 || res.BudgetLeft != 1 || len(res.Groups) != 2 {
+	if res.EpsilonSpent != 1 || res.BudgetLeft != 1 || len(res.Groups) != 2 || res.ConsentSet == nil || len(res.ConsentSet.Hash) != 64 || res.ConsentSet.Index == 0 {
 		t.Fatalf("first run: %+v", res)
 	}
 	for _, g := range res.Groups {
-		if g.Suppressed || g.Value == nil {
-			t.Fatalf("group of 5-6 members suppressed at min cohort 5: %+v", g)
+		// Suppression follows a noisy count: either way, a shown figure
+		// carries its interval, and a hidden one nothing.
+		if g.Suppressed != (g.Value == nil) || (g.Value != nil && (g.CI == nil || g.MembersNoisy == nil)) {
+			t.Fatalf("group %+v", g)
 		}
+	}
+	if raw, _ := json.Marshal(res); strings.Contains(string(raw), "cohort") {
+		t.Fatalf("a run releases a cohort: %s", raw)
+	}
+	// The member's ledger has the run, with their token; the objector's
+	// does not.
+	l, _ := c.pooling.Ledger(ctx, voters[1].ID, c.clock.Now())
+	if len(l.Lines) != 1 || !l.Lines[0].Included || l.Lines[0].Hash != res.ConsentSet.Hash || l.Lines[0].Token != pooling.ConsentSetToken(l.MemberKey, res.Run) || l.SpentThisYear != 1 {
+		t.Fatalf("ledger of an included member: %+v", l)
+	}
+	if l, _ := c.pooling.Ledger(ctx, voters[0].ID, c.clock.Now()); len(l.Lines) != 0 {
+		t.Fatalf("ledger of the objector: %+v", l)
 	}
 	// The run is in the journal of an included member, not of the objector.
 	j, _ := c.pooling.AccessJournal(ctx, voters[1].ID)
@@ -360,12 +375,12 @@ func TestPreviewShowsScopeAndTwinGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv, err := c.props.Preview(ctx, p.ID)
+	pv, err := c.props.Preview(ctx, c.operator, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pv.MembersInScope != 7 || !pv.Twin.Synthetic || len(pv.Twin.Groups) != 2 || pv.Runs != 2 || pv.MinCohort != 5 {
-		t.Fatalf("preview %+v", pv)
+	if pv.MembersInScopeNoisy != nil || !pv.Twin.Synthetic || len(pv.Twin.Groups) != 2 || pv.Runs != 2 || pv.MinCohort != 5 {
+		t.Fatalf("preview for an operator %+v", pv)
 	}
 }
 

@@ -91,7 +91,7 @@ func (r proposalRow) public() Proposal {
 	p := Proposal{
 		ID: r.id, Requester: r.requester, Title: d.Title, Purpose: d.Purpose, Kind: d.Kind, Pool: d.Pool,
 		Query: d.Query, Privacy: d.Privacy, VotingMinutes: d.VotingMinutes, GrantDays: d.GrantDays,
-		Organisation: d.Organisation, Rules: d.Rules, Custodians: d.Custodians, Status: r.status, Reason: r.reason,
+		Organisation: d.Organisation, RetentionDays: d.RetentionDays, Rules: d.Rules, Custodians: d.Custodians, Status: r.status, Reason: r.reason,
 		CreatedAt: r.createdAt, OpenedAt: r.openedAt, ClosedAt: r.closedAt,
 	}
 	if r.openedAt != nil {

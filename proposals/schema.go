@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS proposals_grants (
 	epsilon_per_query REAL NOT NULL,
 	epsilon_spent     REAL NOT NULL DEFAULT 0,
 	starts_at         INTEGER NOT NULL,
-	expires_at        INTEGER NOT NULL
+	expires_at        INTEGER NOT NULL,
+	retention_days    INTEGER NOT NULL DEFAULT 0 -- reuse: days a run's result is kept
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS proposals_objections (
@@ -93,14 +94,45 @@ CREATE TABLE IF NOT EXISTS proposals_objections (
 	PRIMARY KEY (proposal, account_id)
 ) WITHOUT ROWID;
 
+-- A run: at is the committed clock at its debit (raftdata Tx.Clock), the
+-- consent set is pooling's (pooling_consent_set_heads), members_noisy is
+-- the answer's noisy size (for operators), deleted_at is set when a reuse
+-- result passed its retention and was deleted.
 CREATE TABLE IF NOT EXISTS proposals_runs (
 	id            TEXT PRIMARY KEY,
 	proposal      TEXT NOT NULL,
 	by_account    TEXT NOT NULL,
 	at            INTEGER NOT NULL,
 	epsilon       REAL NOT NULL,
-	cohort        INTEGER NOT NULL DEFAULT 0,
-	result        TEXT NOT NULL DEFAULT ''  -- JSON; empty until released
+	cohort        INTEGER NOT NULL DEFAULT 0, -- no longer written (an exact count)
+	result        TEXT NOT NULL DEFAULT '',   -- JSON; empty until released, and once deleted
+	consent_index INTEGER NOT NULL DEFAULT 0,
+	consent_hash  TEXT NOT NULL DEFAULT '',
+	members_noisy INTEGER NOT NULL DEFAULT 0,
+	deleted_at    INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS proposals_runs_proposal ON proposals_runs(proposal, at);
+
+-- The noisy count of a pool's consenting members shown before votes: one
+-- per pool and day (of the committed clock), paid from the pool's yearly
+-- preview budget.
+CREATE TABLE IF NOT EXISTS proposals_preview_counts (
+	pool    TEXT NOT NULL,
+	day     TEXT NOT NULL,
+	count   INTEGER NOT NULL,
+	epsilon REAL NOT NULL,
+	at      INTEGER NOT NULL,
+	PRIMARY KEY (pool, day)
+) WITHOUT ROWID;
+
+-- What a reuse requester must do once the coop deleted results past their
+-- retention: delete their own copies.
+CREATE TABLE IF NOT EXISTS proposals_obligations (
+	proposal     TEXT NOT NULL,
+	run          TEXT NOT NULL,
+	requester    TEXT NOT NULL,
+	organisation TEXT NOT NULL,
+	at           INTEGER NOT NULL,
+	PRIMARY KEY (proposal, run)
+) WITHOUT ROWID;
 `

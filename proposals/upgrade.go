@@ -30,3 +30,28 @@ func upgradeTallies(tx *sql.Tx) error {
 	}
 	return nil
 }
+
+// upgradePrivacyColumns adds the columns of issue #13 to the tables of a
+// data directory from before them (consent sets, noisy sizes, deletion of
+// reuse results, retention of grants). Each is added once.
+func upgradePrivacyColumns(tx *sql.Tx) error {
+	for _, c := range []struct{ table, column, ddl string }{
+		{"proposals_grants", "retention_days", "INTEGER NOT NULL DEFAULT 0"},
+		{"proposals_runs", "consent_index", "INTEGER NOT NULL DEFAULT 0"},
+		{"proposals_runs", "consent_hash", "TEXT NOT NULL DEFAULT ''"},
+		{"proposals_runs", "members_noisy", "INTEGER NOT NULL DEFAULT 0"},
+		{"proposals_runs", "deleted_at", "INTEGER"},
+	} {
+		var n int
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		if _, err := tx.Exec(fmt.Sprintf(`ALTER TABLE %s ADD COLUMN %s %s`, c.table, c.column, c.ddl)); err != nil {
+			return fmt.Errorf("upgrade %s: %w", c.table, err)
+		}
+	}
+	return nil
+}

@@ -228,6 +228,11 @@ func (s *stateDB) tryApplyBatch(logs []*raft.Log) (out batchOutcome, err error) 
 		return out, err
 	}
 	prunedBefore := pruned
+	clock, err := readMeta(sqlTx, "clock")
+	if err != nil {
+		return out, err
+	}
+	clockBefore := clock
 	for i, l := range logs {
 		if l.Index <= applied {
 			out.results[i] = s.replayedResult(sqlTx, l)
@@ -249,7 +254,13 @@ func (s *stateDB) tryApplyBatch(logs []*raft.Log) (out batchOutcome, err error) 
 			}
 			pruned = epoch
 		}
-		res, tx, err := s.applyOne(sqlTx, l.Index, cmd)
+		// The committed clock: the latest command time applied so far. It
+		// never goes back, whatever the clock of the node that stamped a
+		// command (Tx.Clock).
+		if t := cmd.Time.UnixNano(); t > 0 && uint64(t) > clock {
+			clock = uint64(t)
+		}
+		res, tx, err := s.applyOne(sqlTx, l.Index, cmd, int64(clock))
 		if err != nil {
 			return out, fmt.Errorf("apply entry %d (%s): %w", l.Index, cmd.Type, err)
 		}
@@ -271,6 +282,12 @@ func (s *stateDB) tryApplyBatch(logs []*raft.Log) (out batchOutcome, err error) 
 		if _, err := sqlTx.Exec(`INSERT INTO raftdata_meta(key, value) VALUES('pruned_epoch', ?)
 			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, pruned); err != nil {
 			return out, fmt.Errorf("record pruning: %w", err)
+		}
+	}
+	if clock != clockBefore {
+		if _, err := sqlTx.Exec(`INSERT INTO raftdata_meta(key, value) VALUES('clock', ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, clock); err != nil {
+			return out, fmt.Errorf("record the committed clock: %w", err)
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -311,8 +328,8 @@ func (s *stateDB) requestCompaction() {
 // The returned Tx carries the command's events and requests; it is nil when
 // the command was refused or had already been applied. An error is a
 // failure of SQLite or of the disk: the caller rolls the batch back.
-func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command) (Result, *Tx, error) {
-	tx := &Tx{tx: sqlTx, stmts: s.stmts, index: index}
+func (s *stateDB) applyOne(sqlTx *sql.Tx, index uint64, cmd Command, clock int64) (Result, *Tx, error) {
+	tx := &Tx{tx: sqlTx, stmts: s.stmts, index: index, clock: clock}
 	// Claim the id first: a command already applied (a client's retry) is
 	// recognised by the conflict, and answered with its recorded result.
 	claim, err := tx.Exec(`INSERT INTO raftdata_commands(id, idx, time) VALUES(?,?,?) ON CONFLICT(id) DO NOTHING`,

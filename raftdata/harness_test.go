@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, value BLOB NOT NULL);`)
 		}
 		return n, nil
 	})
+	reg.Handle("test.clock", func(tx *Tx, cmd Command) (any, error) {
+		return tx.Clock(), nil
+	})
 	reg.Handle("test.put", func(tx *Tx, cmd Command) (any, error) {
 		var p struct{ Key, Value string }
 		if err := cmd.Decode(&p); err != nil {

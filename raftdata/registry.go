@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // Handler applies one command inside the FSM's SQLite transaction. It must be
@@ -138,6 +139,7 @@ type Tx struct {
 	tx      *sql.Tx
 	stmts   *stmtCache
 	index   uint64
+	clock   int64 // unix nanoseconds
 	events  []Event
 	compact bool
 }
@@ -153,6 +155,13 @@ type Event struct {
 
 // Index is the Raft index of the command being applied.
 func (t *Tx) Index() uint64 { return t.index }
+
+// Clock is the committed clock at this command: the latest command time
+// applied so far, this command's included. It never goes back, so a node
+// whose clock is late cannot reopen a window that has closed (a budget
+// year, a grant's end) by stamping an earlier time; it is the same on
+// every node, since it is kept in the replicated state.
+func (t *Tx) Clock() time.Time { return time.Unix(0, t.clock).UTC() }
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {

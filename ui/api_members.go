@@ -2,6 +2,7 @@ package ui
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"time"
 
 	"coop/members"
 	"coop/pooling"
@@ -100,8 +101,11 @@ func (s *server) deleteMe(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"deleted": true})
 }
 
-// journalMe answers GET /api/v1/me/journal: the caller's logins, and every
-// use of their pooled data (which proposal, when, the privacy loss).
+// journalMe answers GET /api/v1/me/journal: the caller's logins, every
+// use of their pooled data (which proposal, when, the privacy loss), and
+// their privacy ledger: the consent sets of the runs they were in (with
+// their token) or left out of, and what the last 12 months charged them
+// against the rulebook's yearly cap.
 func (s *server) journalMe(c *fiber.Ctx) error {
 	a, err := requireAccount(c)
 	if err != nil {
@@ -115,7 +119,16 @@ func (s *server) journalMe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"connections": logins, "data_uses": uses, "privacy_loss": pooling.PrivacyLoss(uses)})
+	ledger, err := s.deps.Pools.Ledger(c.UserContext(), a.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	rules, err := s.deps.Rules.Current(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"connections": logins, "data_uses": uses, "privacy_loss": pooling.PrivacyLoss(uses),
+		"ledger": ledger, "yearly_cap": rules.Rules.Disclosure.MemberEpsilonPerYear()})
 }
 
 // signCharter answers POST /api/v1/me/charter {"kind","lang"}.

@@ -26,7 +26,7 @@ type Proposals interface {
 	Objecting(ctx context.Context, id, accountID string) (bool, error)
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
-	Preview(ctx context.Context, id string) (proposals.Preview, error)
+	Preview(ctx context.Context, actor members.Account, id string) (proposals.Preview, error)
 }
 
 // listProposals answers GET /api/v1/proposals[?status=open][&page=2]:
@@ -202,13 +202,15 @@ func (s *server) results(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"results": res})
 }
 
-// preview answers GET /api/v1/proposals/{id}/preview (members): what the
-// query would reach and produce, on the synthetic twin, before the vote.
+// preview answers GET /api/v1/proposals/{id}/preview (accounts): what the
+// query would produce, on the synthetic twin, with the error to expect;
+// for members while the vote is open, the pool's noisy size of the day.
 func (s *server) preview(c *fiber.Ctx) error {
-	if _, err := requireAccount(c); err != nil {
+	a, err := requireAccount(c)
+	if err != nil {
 		return err
 	}
-	p, err := s.deps.Proposals.Preview(c.UserContext(), c.Params("id"))
+	p, err := s.deps.Proposals.Preview(c.UserContext(), a, c.Params("id"))
 	if err != nil {
 		return err
 	}

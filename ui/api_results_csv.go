@@ -37,7 +37,10 @@ func (s *server) resultsCSV(c *fiber.Ctx) error {
 
 // writeResultsCSV writes the columns run, at, one per key of the groups
 // (the query's groupings first, in order, then any other, such as a
-// histogram's bin), value, suppressed, cohort, epsilon_spent. Keys are
+// histogram's bin), value, ci_low, ci_high (its 95 % interval),
+// members_noisy (a sum's or a mean's noisy count), suppressed,
+// epsilon_spent, consent_set_index, consent_set_hash. A reuse result
+// deleted past its retention is one line with deleted_at and no group. Keys are
 // text (pooling.CSVText); the figures are numbers coop writes.
 func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []proposals.Result) error {
 	var q pooling.Query
@@ -54,19 +57,38 @@ func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []propo
 	for _, k := range keys {
 		header = append(header, pooling.CSVText(k))
 	}
-	header = append(header, "value", "suppressed", "cohort", "epsilon_spent")
+	header = append(header, "value", "ci_low", "ci_high", "members_noisy", "suppressed",
+		"epsilon_spent", "consent_set_index", "consent_set_hash", "deleted_at")
 	if err := w.Write(header); err != nil {
 		return err
 	}
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	for _, r := range results {
+		tail := []string{num(r.EpsilonSpent), "", "", ""}
+		if r.ConsentSet != nil {
+			tail[1], tail[2] = strconv.FormatUint(r.ConsentSet.Index, 10), r.ConsentSet.Hash
+		}
+		if r.DeletedAt != nil {
+			tail[3] = r.DeletedAt.UTC().Format(time.RFC3339)
+			line := append(append([]string{pooling.CSVText(r.Run), r.At.UTC().Format(time.RFC3339)}, make([]string, len(keys)+5)...), tail...)
+			if err := w.Write(line); err != nil {
+				return err
+			}
+		}
 		for _, g := range r.Groups {
 			line := []string{pooling.CSVText(r.Run), r.At.UTC().Format(time.RFC3339)}
 			for _, k := range keys {
 				line = append(line, pooling.CSVText(g.Key[k])) // a category or a bin: text
 			}
-			line = append(line, csvValue(g), strconv.FormatBool(g.Suppressed), strconv.Itoa(r.Cohort),
-				strconv.FormatFloat(r.EpsilonSpent, 'f', -1, 64))
-			if err := w.Write(line); err != nil {
+			value, lo, hi, members := csvValue(g), "", "", ""
+			if g.CI != nil {
+				lo, hi = num(g.CI[0]), num(g.CI[1])
+			}
+			if g.MembersNoisy != nil {
+				members = strconv.FormatInt(*g.MembersNoisy, 10)
+			}
+			line = append(line, value, lo, hi, members, strconv.FormatBool(g.Suppressed))
+			if err := w.Write(append(line, tail...)); err != nil {
 				return err
 			}
 		}

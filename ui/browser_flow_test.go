@@ -196,7 +196,7 @@ func fullFlow(t *testing.T, lang string) {
 	csvURL := b.eval(`document.querySelector('[data-testid="results-csv"]').getAttribute("href")`)
 	req := httptest.NewRequest("GET", csvURL, nil)
 	req.Header.Set("Authorization", "Bearer "+w.login(t, "rosa@coop.test"))
-	if resp, body := call(t, w.app, req); resp.StatusCode != 200 || !strings.HasPrefix(body, "run,at,region,value,suppressed,cohort,epsilon_spent\n") ||
+	if resp, body := call(t, w.app, req); resp.StatusCode != 200 || !strings.HasPrefix(body, "run,at,region,value,ci_low,ci_high,members_noisy,suppressed,epsilon_spent,consent_set_index,consent_set_hash,deleted_at\n") ||
 		!strings.Contains(body, ",north,") {
 		t.Fatalf("results CSV %s: %d\n%s", csvURL, resp.StatusCode, body)
 	}

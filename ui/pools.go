@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,7 +29,8 @@ type Pools interface {
 	WriteCSV(ctx context.Context, w io.Writer, accountID, poolID string) error
 	AccessJournal(ctx context.Context, accountID string) ([]pooling.Access, error)
 	AccessSummary(ctx context.Context, limit int) ([]pooling.AccessEvent, error)
-	Sandbox(ctx context.Context, poolID string, q pooling.Query, minCohort int) (pooling.SandboxAnswer, error)
+	Ledger(ctx context.Context, accountID string, now time.Time) (pooling.Ledger, error)
+	Sandbox(ctx context.Context, poolID string, q pooling.Query, o pooling.SandboxOptions) (pooling.SandboxAnswer, error)
 }
 
 // listPools answers GET /api/v1/pools: public, every pool with its schema
@@ -192,9 +194,11 @@ func (s *server) exportPoolCSV(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-// sandbox answers POST /api/v1/sandbox/{pool}/queries with a bare query:
-// researchers shape a proposal on the pool's synthetic twin, with no vote
-// and no budget; suppression follows the rulebook's cohort floor.
+// sandbox answers POST /api/v1/sandbox/{pool}/queries[?epsilon=E] with a
+// bare query: researchers shape a proposal on the pool's synthetic twin,
+// with no vote and no budget; suppression follows the rulebook's cohort
+// floor, and with epsilon each figure carries the noise of one run at
+// that budget and its 95 % interval.
 func (s *server) sandbox(c *fiber.Ctx) error {
 	if _, err := requireRole(c, members.RoleResearcher); err != nil {
 		return err
@@ -207,7 +211,11 @@ func (s *server) sandbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ans, err := s.deps.Pools.Sandbox(c.UserContext(), c.Params("pool"), q, rules.Rules.Disclosure.MinCohortFloor)
+	eps, err := sandboxEpsilon(strings.TrimSpace(c.Query("epsilon")))
+	if err != nil {
+		return err
+	}
+	ans, err := s.deps.Pools.Sandbox(c.UserContext(), c.Params("pool"), q, pooling.SandboxOptions{MinCohort: rules.Rules.Disclosure.MinCohortFloor, Epsilon: eps})
 	if err != nil {
 		return err
 	}

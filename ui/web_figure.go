@@ -16,7 +16,8 @@ import (
 // (the histogram's bin, or the second grouping) on the bars, one panel
 // per value of the keys before it; every label from the pool's labels in
 // the page's language, every figure with its unit, and the same figures
-// as a table. A suppressed group has no bar, only the words that say why.
+// as a table; a released figure carries its 95 % interval, drawn and
+// written as ±. A suppressed group has no bar, only the words that say why.
 func groupsFigure(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, groups []pooling.Group, id, title string) components.Figure {
 	lp := labelsOf(pool)
 	dims := groupDims(q, groups)
@@ -53,7 +54,10 @@ func groupsFigure(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, groups []pool
 			hidden++
 		} else {
 			v := round2(*g.Value)
-			bar.Value, bar.Text = v, pages.WithUnit(tr.Num(v), unit)
+			bar.Value, bar.Text = v, pages.WithUnit(figureText(tr, g), unit)
+			if g.CI != nil {
+				bar.Interval = &components.Interval{Low: max(g.CI[0], 0), High: max(g.CI[1], 0)}
+			}
 			row = append(row, bar.Text)
 			shown++
 		}

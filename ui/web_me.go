@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -50,12 +51,24 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns,
-		Ledger: pooling.PrivacyLoss(uses), Votes: votes, Titles: w.proposalTitles(ctx, uses)}
+	ledger, err := w.deps.Pools.Ledger(ctx, a.ID, time.Now())
+	if err != nil {
+		return w.errorPage(c, err)
+	}
 	rules, err := w.deps.Rules.Current(ctx)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
+	var ids []string
+	for _, u := range uses {
+		ids = append(ids, u.Proposal)
+	}
+	for _, l := range ledger.Lines {
+		ids = append(ids, l.Proposal)
+	}
+	view := pages.Me{Page: p, Account: a, Pools: poolConsents(pools, consents, records), Uses: uses, Connections: conns,
+		Ledger: pooling.PrivacyLoss(uses), Privacy: ledger, Cap: rules.Rules.Disclosure.MemberEpsilonPerYear(),
+		Votes: votes, Titles: w.proposalTitles(ctx, ids)}
 	view.Membership = rules.Rules.Membership
 	if a.Admitted && view.Membership.Admission == governance.AdmitBySponsors {
 		q, err := w.applicantsFor(ctx, a)

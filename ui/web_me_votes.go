@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 
-	"coop/pooling"
 	"coop/proposals"
 	"coop/ui/pages"
 )
@@ -36,15 +35,15 @@ func (w *web) meVotes(ctx context.Context) (pages.MeVotes, error) {
 
 // proposalTitles names the proposals the journal's lines point to; one
 // that cannot be read keeps the generic link text.
-func (w *web) proposalTitles(ctx context.Context, uses []pooling.Access) map[string]string {
+func (w *web) proposalTitles(ctx context.Context, ids []string) map[string]string {
 	titles, tried := map[string]string{}, map[string]bool{}
-	for _, u := range uses {
-		if tried[u.Proposal] || u.Proposal == "" {
+	for _, id := range ids {
+		if tried[id] || id == "" {
 			continue
 		}
-		tried[u.Proposal] = true
-		if p, err := w.deps.Proposals.Get(ctx, u.Proposal); err == nil {
-			titles[u.Proposal] = p.Title
+		tried[id] = true
+		if p, err := w.deps.Proposals.Get(ctx, id); err == nil {
+			titles[id] = p.Title
 		}
 	}
 	return titles

@@ -56,9 +56,11 @@ func (w *webCoop) consentAndContribute(t *testing.T, a members.Account, region s
 	}
 }
 
-// Before the vote, a member sees how many members are in scope and what
-// the query would produce on the synthetic twin, labelled synthetic, with
-// the hidden groups marked; an anonymous visitor does not.
+// Before the vote, a member sees about how many members are in scope (a
+// noisy count, the same all day) and what the query would produce on the
+// synthetic twin sized like them, labelled synthetic, each figure with its
+// expected error, the hidden groups marked and the drowned figures
+// flagged; an anonymous visitor does not.
 func TestPagesMore_PreviewBeforeVote(t *testing.T) {
 	t.Parallel()
 	w := newWebCoop(t)
@@ -66,19 +68,21 @@ func TestPagesMore_PreviewBeforeVote(t *testing.T) {
 	w.member(t, "Grace", "grace@coop.test")
 	w.consentAndContribute(t, ada, "north")
 	r := w.session(t, "rosalind@coop.test")
-	// A count per region and month: on the twin's 500 members, a minimum
-	// cohort above half of them hides the smaller region's groups.
 	prop, err := w.deps.Proposals.Create(context.Background(), r, proposals.Draft{
-		Title: "Energy by month", Purpose: "Count contributions by region and month.", Kind: "knowledge", Pool: "energy",
+		Title: "Energy by region", Purpose: "Count contributions by region.", Kind: "knowledge", Pool: "energy",
 		Query:         &pooling.Query{Aggregate: "count", GroupBy: []string{"region"}},
-		Privacy:       &proposals.Privacy{MinCohort: 251, EpsilonTotal: 1, EpsilonPerQuery: 0.5},
+		Privacy:       &proposals.Privacy{MinCohort: 5, EpsilonTotal: 1, EpsilonPerQuery: 0.5},
 		VotingMinutes: 60, GrantDays: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	preview, err := w.deps.Proposals.Preview(context.Background(), prop.ID)
-	if err != nil {
-		t.Fatal(err)
+	preview, err := w.deps.Proposals.Preview(context.Background(), ada, prop.ID)
+	if err != nil || preview.MembersInScopeNoisy == nil {
+		t.Fatalf("preview for a member: %+v %v", preview, err)
+	}
+	again, _ := w.deps.Proposals.Preview(context.Background(), ada, prop.ID)
+	if *again.MembersInScopeNoisy != *preview.MembersInScopeNoisy {
+		t.Fatalf("the noisy count changed within the day: %d then %d", *preview.MembersInScopeNoisy, *again.MembersInScopeNoisy)
 	}
 
 	for _, lang := range []string{"en", "fr"} {
@@ -92,8 +96,11 @@ func TestPagesMore_PreviewBeforeVote(t *testing.T) {
 		if got, want := text(p.testID("preview").Find("h2")), tr.T("preview.title"); got != want {
 			t.Errorf("%s: preview heading %q, want %q", lang, got, want)
 		}
-		if got, want := text(p.testID("preview-scope")), tr.N("preview.scope", 1); got != want {
+		if got, want := text(p.testID("preview-scope")), tr.F("preview.scope_noisy", tr.Int(int(*preview.MembersInScopeNoisy)), preview.CountedOn); got != want {
 			t.Errorf("%s: scope %q, want %q", lang, got, want)
+		}
+		if got := p.testID("preview-warning").Length(); got != len(preview.Warnings) {
+			t.Errorf("%s: %d warnings shown, the preview has %d", lang, got, len(preview.Warnings))
 		}
 		if got := text(p.testID("preview-synthetic")); !strings.HasPrefix(got, tr.T("preview.synthetic")) {
 			t.Errorf("%s: the preview is not labelled synthetic: %q", lang, got)
@@ -102,23 +109,18 @@ func TestPagesMore_PreviewBeforeVote(t *testing.T) {
 		if rows.Length() != len(preview.Twin.Groups) || rows.Length() == 0 {
 			t.Fatalf("%s: %d groups shown, the twin has %d", lang, rows.Length(), len(preview.Twin.Groups))
 		}
-		hidden := 0
 		for i, g := range preview.Twin.Groups {
 			row := rows.Eq(i)
 			if got := text(row.Find("th")); got != g.Key["region"] {
 				t.Errorf("%s: group %d labelled %q, want %q", lang, i, got, g.Key["region"])
 			}
 			if g.Suppressed {
-				hidden++
 				if row.Find(`[data-testid="preview-suppressed"]`).Length() != 1 || text(row.Find("td")) != tr.T("results.hidden") {
 					t.Errorf("%s: suppressed group %q not marked: %q", lang, g.Key["region"], text(row))
 				}
-			} else if got, want := text(row.Find("td")), tr.Num(*g.Value); got != want {
+			} else if got, want := text(row.Find("td")), figureText(tr, g); got != want || !strings.Contains(got, "±") {
 				t.Errorf("%s: group %q shows %q, want %q", lang, g.Key["region"], got, want)
 			}
-		}
-		if hidden == 0 || hidden == len(preview.Twin.Groups) {
-			t.Errorf("want some groups hidden and some shown on the twin, got %d of %d hidden", hidden, len(preview.Twin.Groups))
 		}
 		if p.testID("results").Length() != 0 || p.testID("run-form").Length() != 0 {
 			t.Errorf("%s: an open proposal shows results or a run form", lang)
@@ -130,7 +132,8 @@ func TestPagesMore_PreviewBeforeVote(t *testing.T) {
 }
 
 // The requester of a passed proposal runs its query from the page; the
-// result shows as a chart to members (a hidden group as words, no bar);
+// result shows as a chart to members (a figure with its ± and interval
+// line, a hidden group as words, no bar), with its consent set's hash;
 // a spent budget re-renders the page with a 409 and the message; each
 // included member's dashboard adds the epsilon to their privacy ledger.
 func TestPagesMore_RunResultsAndLedger(t *testing.T) {
@@ -201,16 +204,29 @@ func TestPagesMore_RunResultsAndLedger(t *testing.T) {
 		if svg.Length() != 1 || svg.AttrOr("role", "") != "img" || svg.Find("title").Text() == "" || svg.Find("desc").Text() == "" {
 			t.Fatalf("no accessible result chart:\n%s", p.body)
 		}
-		bars := chart.Find("g")
+		bars := chart.Find(`g[data-testid^="bar-"]`)
 		if bars.Length() != 2 {
 			t.Fatalf("%d groups in the chart, want north and south", bars.Length())
 		}
-		north, south := bars.Eq(0), bars.Eq(1)
-		if !strings.HasPrefix(text(north), "north ") || north.Find("rect").Length() != 1 {
-			t.Errorf("north: %q, %d bars", text(north), north.Find("rect").Length())
+		// Hidden or shown follows a noisy count: either way the page says
+		// which, and a shown figure carries its interval.
+		for i, region := range []string{"north", "south"} {
+			bar := bars.Eq(i)
+			switch got := text(bar); {
+			case got == region+" hidden (too few members)":
+				if bar.Find("rect").Length() != 0 {
+					t.Errorf("%s: hidden with a bar", region)
+				}
+			case strings.HasPrefix(got, region+" ") && strings.Contains(got, " ± "):
+				if bar.Find("rect").Length() != 1 || bar.Find(`g.ci line:not(.ci-halo)`).Length() != 3 {
+					t.Errorf("%s: %q without its bar and interval", region, got)
+				}
+			default:
+				t.Errorf("%s: %q", region, got)
+			}
 		}
-		if got := text(south); got != "south hidden (too few members)" || south.Find("rect").Length() != 0 {
-			t.Errorf("south (one member) is not hidden: %q, %d bars", got, south.Find("rect").Length())
+		if hash := text(p.testID("consent-hash").First()); len(hash) != 64 {
+			t.Errorf("the run's consent set hash: %q", hash)
 		}
 	}
 	// They are published: an anonymous visitor reads them too (DESIGN.md:
@@ -258,9 +274,19 @@ func TestPagesMore_RunResultsAndLedger(t *testing.T) {
 	fr := i18n.New().For("fr")
 	me := newBrowser(t, w.app, "fr")
 	me.cookies[sessionCookie] = member.cookies[sessionCookie]
-	ledger := text(me.get("/me").testID("privacy-ledger"))
+	mePage := me.get("/me")
+	ledger := text(mePage.testID("privacy-ledger"))
 	if want := fr.F("me.ledger", fr.Num(2)) + " " + fr.T("me.ledger.explain"); ledger != want {
 		t.Fatalf("ledger %q, want %q", ledger, want)
+	}
+	// The three runs' consent sets had them in, each with their token, and
+	// what the year charged them against their cap.
+	rules, _ := w.deps.Rules.Current(context.Background())
+	if got, want := text(mePage.testID("privacy-cap")), fr.F("me.cap", fr.Num(2), fr.Num(rules.Rules.Disclosure.MemberEpsilonPerYear())); got != want {
+		t.Errorf("cap %q, want %q", got, want)
+	}
+	if sets, tokens := mePage.testID("consent-set").Length(), mePage.testID("consent-token").Length(); sets != 3 || tokens != 3 || mePage.testID("left-out").Length() != 0 {
+		t.Errorf("%d consent sets, %d tokens on the dashboard, want 3 and 3", sets, tokens)
 	}
 }
 
@@ -385,5 +411,38 @@ func TestPagesMore_RecordsUploadAndDelete(t *testing.T) {
 	// Another's record, or none, cannot be deleted.
 	if d := b.post("/me/records/nope/delete", url.Values{"_csrf": {p.csrf()}}); d.resp.StatusCode < 400 || d.testID("form-error").Length() != 1 {
 		t.Fatalf("deleting an unknown record: %d", d.resp.StatusCode)
+	}
+}
+
+// /rules says, in French and in English, what protects members: the
+// guarantee, the accountant, what is public and the limits, with the
+// personal cap, the preview budget and the retention of reuse results in
+// force.
+func TestPagesMore_RulesExplainThePrivacyGuarantee(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	rules, err := w.deps.Rules.Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rules.Rules.Disclosure
+	for _, lang := range []string{"fr", "en"} {
+		tr := i18n.New().For(lang)
+		p := newBrowser(t, w.app, lang).get("/rules")
+		section := text(p.testID("rules-privacy"))
+		for _, key := range []string{"rules.privacy.title", "rules.privacy.guarantee", "rules.privacy.accountant", "rules.privacy.public", "rules.privacy.limits"} {
+			if !strings.Contains(section, tr.T(key)) {
+				t.Errorf("%s: /rules lacks %s", lang, key)
+			}
+		}
+		if got, want := text(p.testID("rules-member-cap")), tr.F("rules.eps_member", tr.Num(d.MemberEpsilonPerYear())); got != want {
+			t.Errorf("%s: cap %q, want %q", lang, got, want)
+		}
+		if want := tr.F("rules.eps_preview", tr.Num(d.PreviewEpsilonPerCount()), tr.Num(d.PreviewEpsilonPerPoolYear())); !strings.Contains(text(p.testID("rules-disclosure")), want) {
+			t.Errorf("%s: no preview budget %q", lang, want)
+		}
+		if want := tr.F("rules.ret.outputs", tr.N("unit.day", rules.Rules.Retention.OutputRetention())); !strings.Contains(text(p.testID("rules-retention")), want) {
+			t.Errorf("%s: no output retention %q", lang, want)
+		}
 	}
 }

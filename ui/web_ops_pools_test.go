@@ -104,8 +104,10 @@ func TestPagesOps_EraseAndRetention(t *testing.T) {
 	}
 }
 
-// The operators' access journal shows each use of pooled data with the
-// number of members it touched, never who; the API gives the same.
+// The operators' access journal shows each use of pooled data, never who
+// nor an exact count (an export has none; a query run shows a noisy count
+// from its minimum cohort, pooling's TestAccessSummary...); the API gives
+// the same.
 func TestPagesOps_AccessJournal(t *testing.T) {
 	t.Parallel()
 	w := newWebCoop(t)
@@ -121,7 +123,7 @@ func TestPagesOps_AccessJournal(t *testing.T) {
 	}
 	p := b.get("/ops")
 	rows := p.testID("ops-access")
-	if rows.Length() != 1 || text(rows.Find(`[data-testid="ops-access-members"]`)) != "1" ||
+	if rows.Length() != 1 || text(rows.Find(`[data-testid="ops-access-members"]`)) != "—" ||
 		!strings.Contains(text(rows), i18n.New().For("en").T("opsjournal.action.export")) {
 		t.Fatalf("journal rows: %q", text(rows))
 	}
@@ -130,7 +132,7 @@ func TestPagesOps_AccessJournal(t *testing.T) {
 	}
 	req := httptest.NewRequest("GET", "/api/v1/journal", nil)
 	req.Header.Set("Authorization", "Bearer "+w.login(t, "op@coop.test"))
-	if resp, body := call(t, w.app, req); resp.StatusCode != 200 || !strings.Contains(body, `"members":1`) || strings.Contains(body, ada.ID) {
+	if resp, body := call(t, w.app, req); resp.StatusCode != 200 || !strings.Contains(body, `"action":"export"`) || strings.Contains(body, `"members`) || strings.Contains(body, ada.ID) {
 		t.Fatalf("API journal: %d %s", resp.StatusCode, body)
 	}
 }

@@ -84,7 +84,7 @@ func TestPagesOps_SandboxAndPropose(t *testing.T) {
 	if v, _ := p.doc.Find(`#group_by_1 option[selected]`).Attr("value"); v != "region" {
 		t.Fatalf("the form does not keep the grouping: %q", v)
 	}
-	for _, sel := range []string{"#pool", "#aggregate", "#field", "#group_by_1", "#group_by_2", "#filter_field", "#filter_value"} {
+	for _, sel := range []string{"#pool", "#aggregate", "#field", "#group_by_1", "#group_by_2", "#filter_field", "#filter_value", "#epsilon"} {
 		id := strings.TrimPrefix(sel, "#")
 		if p.doc.Find(sel).Length() != 1 || p.doc.Find(`label[for="`+id+`"]`).Length() != 1 {
 			t.Errorf("%s has no label", sel)
@@ -102,6 +102,20 @@ func TestPagesOps_SandboxAndPropose(t *testing.T) {
 	}
 	if p.testID("sandbox-chart").Find(".bar-hidden").Length() > 0 && !strings.Contains(p.body, fr.T("results.hidden")) {
 		t.Fatalf("hidden groups are not said to be hidden")
+	}
+
+	// At a chosen epsilon each figure carries one run's noise, written as
+	// ± and drawn as an interval over its bar; a bad epsilon is refused.
+	p = b.get("/sandbox?pool=energy&aggregate=count&group_by=region&epsilon=0.5")
+	if got, want := text(p.testID("sandbox-noise")), fr.F("sandbox.answer.noise", fr.Num(0.5)); p.resp.StatusCode != 200 || got != want {
+		t.Fatalf("sandbox at epsilon 0.5: %d %q, want %q", p.resp.StatusCode, got, want)
+	}
+	if bars := p.testID("sandbox-chart").Find(`g[data-testid^="bar-"]`); bars.Find("g.ci").Length() != bars.Find("rect").Length() ||
+		!strings.Contains(text(bars), "±") || p.testID("sandbox-epsilon").AttrOr("value", "") != "0.5" {
+		t.Fatalf("a noisy sandbox answer without its intervals:\n%s", text(bars))
+	}
+	if p = b.get("/sandbox?pool=energy&aggregate=count&group_by=region&epsilon=-1"); p.resp.StatusCode != 400 || p.testID("form-error").Length() != 1 {
+		t.Fatalf("a negative epsilon: %d", p.resp.StatusCode)
 	}
 
 	// A bad query is refused next to the form.

@@ -57,7 +57,7 @@ func (w *web) proposalNewSubmit(c *fiber.Ctx) error {
 	v := pages.ProposalNew{Title: get("title"), Purpose: get("purpose"), Kind: get("kind"), Organisation: get("organisation"),
 		Query: queryForm(c), MinCohort: get("min_cohort"), EpsilonTotal: get("epsilon_total"),
 		EpsilonPerQuery: get("epsilon_per_query"), VotingMinutes: get("voting_minutes"), GrantDays: get("grant_days"),
-		Draft: c.FormValue("draft") != ""}
+		RetentionDays: get("retention_days"), Draft: c.FormValue("draft") != ""}
 	d, err := draftOf(v)
 	if err != nil {
 		return w.renderProposalNew(c, v, err)
@@ -97,6 +97,9 @@ func draftOf(v pages.ProposalNew) (proposals.Draft, error) {
 	}
 	d.VotingMinutes = atoi("voting_minutes", v.VotingMinutes)
 	d.GrantDays = atoi("grant_days", v.GrantDays)
+	if d.Kind == governance.Reuse { // a knowledge proposal's results are kept
+		d.RetentionDays = atoi("retention_days", v.RetentionDays)
+	}
 	if d.Query != nil {
 		d.Privacy = &proposals.Privacy{MinCohort: atoi("min_cohort", v.MinCohort),
 			EpsilonTotal: atof("epsilon_total", v.EpsilonTotal), EpsilonPerQuery: atof("epsilon_per_query", v.EpsilonPerQuery)}

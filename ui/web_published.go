@@ -33,7 +33,7 @@ func (w *web) publishedPage(c *fiber.Ctx) error {
 				continue
 			}
 			v.Items = append(v.Items, pages.PublishedItem{ID: prop.ID, Title: prop.Title, ClosedAt: prop.ClosedAt,
-				Runs: len(results), Latest: resultView(p.Tr, w.poolOf(ctx, prop.Pool), *prop.Query, results[0], len(v.Items))})
+				Runs: len(results), Latest: resultView(p.Tr, w.poolOf(ctx, prop.Pool), prop, results[0], len(v.Items))})
 		}
 	}
 	return w.render(c, fiber.StatusOK, pages.PublishedPage(v))

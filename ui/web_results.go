@@ -31,7 +31,7 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 	tr := v.Page.Tr
 	pool := w.poolOf(ctx, prop.Pool)
 	if logged && prop.Status == proposals.StatusOpen && a.Has(members.RoleMember) && prop.Privacy != nil {
-		pv, err := w.deps.Proposals.Preview(ctx, prop.ID)
+		pv, err := w.deps.Proposals.Preview(ctx, a, prop.ID)
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 			return err
 		default:
 			for i, r := range results {
-				v.Results = append(v.Results, resultView(tr, pool, *prop.Query, r, i))
+				v.Results = append(v.Results, resultView(tr, pool, prop, r, i))
 			}
 		}
 		v.Run.Show = logged && prop.Status == proposals.StatusPassed && a.ID == prop.Requester
@@ -73,7 +73,11 @@ func (w *web) runSubmit(c *fiber.Ctx) error {
 }
 
 func previewView(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, pv proposals.Preview) *pages.PreviewView {
-	out := &pages.PreviewView{MembersInScope: pv.MembersInScope, TwinMembers: pv.Twin.Members, MinCohort: pv.MinCohort}
+	out := &pages.PreviewView{MembersNoisy: pv.MembersInScopeNoisy, CountedOn: pv.CountedOn, TwinMembers: pv.Twin.Members,
+		MinCohort: pv.MinCohort, Epsilon: pv.EpsilonPerRun}
+	if pv.MembersInScopeNoisy != nil { // the twin is sized like the pool
+		out.TwinMembers = int(*pv.MembersInScopeNoisy)
+	}
 	lp := labelsOf(pool)
 	dims := groupDims(q, pv.Twin.Groups)
 	binUnit := ""
@@ -91,20 +95,36 @@ func previewView(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, pv proposals.P
 			pg.Label = strings.Join(parts, " · ")
 		}
 		if !pg.Suppressed {
-			pg.Value = pages.WithUnit(tr.Num(round2(*g.Value)), unit)
+			pg.Value = pages.WithUnit(figureText(tr, g), unit)
 		}
 		out.Groups = append(out.Groups, pg)
+	}
+	for _, w := range pv.Warnings {
+		g := pooling.Group{Key: w.Key}
+		var parts []string
+		for _, d := range groupDims(q, []pooling.Group{g}) {
+			parts = append(parts, keyLabel(tr, lp, binUnit, d, g.Key[d]))
+		}
+		label := tr.T("results.all")
+		if len(parts) > 0 {
+			label = strings.Join(parts, " · ")
+		}
+		out.Warnings = append(out.Warnings, tr.F("preview.warning."+q.Aggregate, label, pages.WithUnit(tr.Num(round2(w.PlusMinus)), unit)))
 	}
 	return out
 }
 
 // resultView draws one released run as a bar chart: a bar per group with
-// its label and figure in text; a suppressed group has no bar, only the
-// words that say why.
-func resultView(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, r proposals.Result, i int) pages.ResultView {
+// its label, figure and interval; a suppressed group has no bar, only the
+// words that say why. A reuse result deleted past its retention has none.
+func resultView(tr i18n.Tr, pool *pooling.Pool, prop proposals.Proposal, r proposals.Result, i int) pages.ResultView {
 	id := "result-chart-" + strconv.Itoa(i+1)
-	return pages.ResultView{Run: r.Run, At: r.At, Cohort: r.Cohort, Epsilon: r.EpsilonSpent,
-		Chart: groupsFigure(tr, pool, q, r.Groups, id, tr.F("results.chart.title", tr.Date(r.At)))}
+	v := pages.ResultView{Run: r.Run, At: r.At, Epsilon: r.EpsilonSpent, KeptUntil: r.KeptUntil, DeletedAt: r.DeletedAt,
+		Organisation: prop.Organisation, Chart: groupsFigure(tr, pool, *prop.Query, r.Groups, id, tr.F("results.chart.title", tr.Date(r.At)))}
+	if r.ConsentSet != nil {
+		v.ConsentHash, v.ConsentIndex = r.ConsentSet.Hash, r.ConsentSet.Index
+	}
+	return v
 }
 
 // describeAggregate names what a figure of the query is, in a few words.

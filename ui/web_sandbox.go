@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"strconv"
 	"net/url"
 	"strings"
 
@@ -9,6 +10,8 @@ import (
 
 	"coop/members"
 	"coop/pooling"
+	"coop/raftdata"
+	"coop/ui/i18n"
 	"coop/ui/pages"
 )
 
@@ -100,7 +103,7 @@ func (w *web) sandboxPage(c *fiber.Ctx) error {
 		return w.errorPage(c, err)
 	}
 	form := queryForm(c)
-	v := pages.Sandbox{Page: p, Pools: pools, Query: form}
+	v := pages.Sandbox{Page: p, Pools: pools, Query: form, Epsilon: strings.TrimSpace(c.Query("epsilon"))}
 	q := toQuery(form)
 	if form.Pool == "" || q == nil {
 		return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
@@ -110,13 +113,17 @@ func (w *web) sandboxPage(c *fiber.Ctx) error {
 		return w.errorPage(c, err)
 	}
 	floor := rules.Rules.Disclosure.MinCohortFloor
-	ans, err := w.deps.Pools.Sandbox(ctx, form.Pool, *q, floor)
+	eps, err := sandboxEpsilon(v.Epsilon)
+	var ans pooling.SandboxAnswer
+	if err == nil {
+		ans, err = w.deps.Pools.Sandbox(ctx, form.Pool, *q, pooling.SandboxOptions{MinCohort: floor, Epsilon: eps})
+	}
 	if err != nil {
 		status, fe := w.formError(c, p.Tr, err)
 		v.Error = fe
 		return w.render(c, status, pages.SandboxPage(v))
 	}
-	v.Answer = &pages.SandboxAnswer{Members: ans.Members, MinCohort: floor, CSVURL: "/sandbox.csv?" + queryValues(form).Encode(),
+	v.Answer = &pages.SandboxAnswer{Members: ans.Members, MinCohort: floor, Epsilon: ans.Epsilon, CSVURL: "/sandbox.csv?" + queryValues(form).Encode(),
 		Chart: groupsFigure(p.Tr, w.poolOf(ctx, form.Pool), *q, ans.Groups, "sandbox-chart", p.Tr.T("sandbox.chart.title"))}
 	v.ProposeURL = "/proposals/new?" + queryValues(form).Encode()
 	return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
@@ -138,7 +145,11 @@ func (w *web) sandboxCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ans, err := w.deps.Pools.Sandbox(ctx, form.Pool, *q, rules.Rules.Disclosure.MinCohortFloor)
+	eps, err := sandboxEpsilon(strings.TrimSpace(c.Query("epsilon")))
+	if err != nil {
+		return err
+	}
+	ans, err := w.deps.Pools.Sandbox(ctx, form.Pool, *q, pooling.SandboxOptions{MinCohort: rules.Rules.Disclosure.MinCohortFloor, Epsilon: eps})
 	if err != nil {
 		return err
 	}
@@ -150,4 +161,28 @@ func (w *web) sandboxCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+tr.T("sandbox.csv.file")+"-"+form.Pool+`.csv"`)
 	return c.Send(buf.Bytes())
+}
+
+// sandboxEpsilon reads the epsilon a sandbox answer shows the noise of:
+// empty for none (the twin's exact figures).
+func sandboxEpsilon(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	eps, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(eps > 0) {
+		return 0, raftdata.Errorf(raftdata.CodeInvalid, "epsilon must be a number above 0, got %q", s)
+	}
+	return eps, nil
+}
+
+// figureText writes a released figure with the reach of its 95 % interval
+// ("7 ± 25"), or the figure alone when it has none.
+func figureText(tr i18n.Tr, g pooling.Group) string {
+	v := round2(*g.Value)
+	reach, _ := pooling.Swamped(g)
+	if g.CI == nil {
+		return tr.Num(v)
+	}
+	return tr.F("results.figure_ci", tr.Num(v), tr.Num(round2(reach)))
 }

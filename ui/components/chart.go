@@ -17,6 +17,9 @@ type BarChart struct {
 // test id, Value its length relative to the chart's total, Text what is
 // written after it. Class, when set, replaces the style derived from Key.
 // A Hidden bar (a suppressed group) draws no bar: only its label and Text.
+// A bar with an interval (CI, on the same scale as Value) draws it as a
+// line with end ticks over the bar: the range where the true figure lies
+// with 95 % probability.
 type Bar struct {
 	Key    string
 	Label  string
@@ -24,6 +27,7 @@ type Bar struct {
 	Text   string
 	Class  string
 	Hidden bool
+	CI     *[2]int
 }
 
 // class is the bar's CSS class.
@@ -36,7 +40,7 @@ func (b Bar) class() string {
 
 // Geometry of the chart, in SVG user units.
 const (
-	chartWidth  = 640
+	chartWidth  = 720
 	chartLabelW = 160
 	chartBarMax = 360
 	chartRowH   = 44
@@ -52,6 +56,9 @@ func NewBarChart(id, title, desc string, total int, bars []Bar) BarChart {
 	}
 	for _, b := range bars {
 		total = max(total, b.Value)
+		if b.CI != nil {
+			total = max(total, b.CI[1])
+		}
 	}
 	return BarChart{ID: id, Title: title, Desc: desc, Bars: bars, scale: total}
 }
@@ -70,6 +77,24 @@ func (c BarChart) barW(b Bar) int {
 		return 0
 	}
 	return max(b.Value*chartBarMax/c.scale, 2)
+}
+
+// x is where a value falls on the chart.
+func (c BarChart) x(v int) int {
+	if c.scale == 0 {
+		return chartLabelW
+	}
+	return chartLabelW + max(v, 0)*chartBarMax/c.scale
+}
+
+// textX is where a bar's figure is written: after the bar and its
+// interval.
+func (c BarChart) textX(b Bar) int {
+	end := chartLabelW + c.barW(b)
+	if b.CI != nil {
+		end = max(end, c.x(b.CI[1]))
+	}
+	return end + 8
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -23,6 +23,7 @@ type Sandbox struct {
 	Page       components.Page
 	Pools      []pooling.Pool
 	Query      QueryForm
+	Epsilon    string // the budget whose noise to show, as typed
 	Error      components.FormError
 	Answer     *SandboxAnswer
 	ProposeURL string
@@ -32,6 +33,7 @@ type Sandbox struct {
 type SandboxAnswer struct {
 	Members   int
 	MinCohort int
+	Epsilon   float64 // 0: exact figures
 	Chart     components.Figure
 	CSVURL    string // the same answer as CSV
 }
@@ -50,6 +52,7 @@ type ProposalNew struct {
 	EpsilonPerQuery string
 	VotingMinutes   string
 	GrantDays       string
+	RetentionDays   string
 	Draft           bool
 	Error           components.FormError
 }

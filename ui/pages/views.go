@@ -98,29 +98,40 @@ type Proposal struct {
 	Run           RunForm
 }
 
-// PreviewView is what a member sees before voting: the members the query
-// would reach today and what it would produce on the synthetic twin.
+// PreviewView is what a member sees before voting: about how many members
+// consent to the pool (a noisy count, drawn once a day), and what the
+// query would produce on the synthetic twin sized like them, with the
+// error one run's noise would leave on each figure.
 type PreviewView struct {
-	MembersInScope int
-	TwinMembers    int
-	MinCohort      int
-	Groups         []PreviewGroup
+	MembersNoisy *int64 // nil: not shown (not a member, vote closed)
+	CountedOn    string
+	TwinMembers  int
+	MinCohort    int
+	Epsilon      float64 // per run
+	Groups       []PreviewGroup
+	Warnings     []string // figures the noise would drown, in words
 }
 
 // PreviewGroup is one group of the query's answer on the synthetic twin.
 type PreviewGroup struct {
 	Label      string
-	Value      string // the figure, written for the page's language
+	Value      string // the figure and its error ("7 ± 25"), for the page's language
 	Suppressed bool
 }
 
-// ResultView is one released run, with its chart.
+// ResultView is one released run, with its chart, the hash of the consent
+// set it read, and for a reuse how long the coop keeps it (or when it
+// was deleted).
 type ResultView struct {
-	Run     string
-	At      time.Time
-	Cohort  int
-	Epsilon float64
-	Chart   components.Figure
+	Run          string
+	At           time.Time
+	Epsilon      float64
+	ConsentHash  string
+	ConsentIndex uint64
+	KeptUntil    *time.Time
+	DeletedAt    *time.Time
+	Organisation string
+	Chart        components.Figure
 }
 
 // RunForm is the requester's button to run the query a passed proposal
@@ -184,6 +195,8 @@ type Me struct {
 	Connections []members.JournalEntry
 	Error       components.FormError // a refused form about no listed pool
 	Ledger      float64              // the privacy loss (ε) charged to the member so far
+	Privacy     pooling.Ledger       // the consent sets they were in or left out of
+	Cap         float64              // the personal yearly cap of the rulebook
 	Votes       MeVotes
 	Titles      map[string]string // proposal id -> title, for the journal's links
 	Membership  governance.Membership
