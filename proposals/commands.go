@@ -31,7 +31,7 @@ func Register(reg *raftdata.Registry) {
 	votes := newOpenVotes()
 	reg.Schema("proposals", schema)
 	reg.Upgrade("proposals tallies", upgradeTallies)
-	reg.OnRestore(votes.forgetAll)
+	reg.Mirror(votes.forgetAll)
 	reg.Handle(cmdCreated, applyCreated)
 	reg.Handle(cmdOpened, votes.forgetAfter(applyOpened))
 	reg.Handle(cmdBallotCast, votes.applyBallotCast)
