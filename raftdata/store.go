@@ -107,7 +107,7 @@ type Store struct {
 	cfg    Config
 	logger *slog.Logger
 	raft   *raft.Raft
-	trans  *raft.NetworkTransport
+	trans  *raftTransport // raftrpc.go
 	logs   *logStore
 	state  *stateDB
 	client *http.Client
@@ -191,9 +191,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen for raft on %s: %w", cfg.RaftBind, err)
 	}
-	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+	s.trans = newRaftTransport(raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: stream, MaxPool: 4, Timeout: 10 * time.Second, Logger: hlog,
-	})
+	}), cfg.ElectionTimeout, cfg.HeartbeatTimeout/4)
 	if cfg.Network != nil {
 		cfg.Network.register(cfg.NodeID, string(s.trans.LocalAddr()), hostPort(cfg.HTTPURL))
 	}
