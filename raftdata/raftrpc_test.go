@@ -54,7 +54,9 @@ func TestCaughtUpAt(t *testing.T) {
 	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
 	tr := &raftTransport{gap: 400 * time.Millisecond, grace: 100 * time.Millisecond}
-	note := func(ms int, term, index uint64) { tr.noteLeaderCommit(leaderCommit{term: term, index: index, at: at(ms)}) }
+	note := func(ms int, term, index uint64) {
+		tr.noteLeaderCommit(leaderCommit{term: term, index: index, at: at(ms)})
+	}
 
 	note(0, 3, 10) // the first message after a silence (here: ever)
 	note(50, 3, 11)
