@@ -109,8 +109,10 @@ type Store struct {
 	raft   *raft.Raft
 	trans  *raftTransport // raftrpc.go
 	logs   *logStore
-	state  *stateDB
-	client *http.Client
+	// logCache is raft's view of the log (recent entries in memory).
+	logCache raft.LogStore
+	state    *stateDB
+	client   *http.Client
 
 	applyLatency latency // status.go: writes proposed on this node, to their result
 
@@ -180,6 +182,7 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.logCache = cache
 
 	var advertise net.Addr
 	if cfg.RaftAdvertise != "" {
@@ -300,8 +303,9 @@ func (s *Store) ApplyCommand(ctx context.Context, cmd Command) (json.RawMessage,
 			res, err = s.applyLocal(ctx, data)
 		} else if res, err = s.forwardApply(ctx, data); err == nil && res.Index > 0 {
 			// Read your writes: this node's copy holds the command before
-			// its caller goes on (the leader answered once it applied it).
-			if werr := s.state.waitApplied(ctx, res.Index); werr != nil {
+			// its caller goes on (the leader answered once it applied it;
+			// commitnotice.go tells raft at once).
+			if werr := s.catchUp(ctx, res.Index, res.Term); werr != nil {
 				return nil, Errorf(CodeUnavailable, "the write is committed, but this node has not applied it yet: read from the leader or retry the read")
 			}
 		}
