@@ -44,11 +44,10 @@ type querier interface {
 	Query(query string, args ...any) (*sql.Rows, error)
 }
 
-// dbq runs queries on the local read-only copy with a context, each
-// prepared once per connection (authentication runs them on every request).
+// dbq runs queries on the local read-only copy with a context.
 type dbq struct {
 	ctx context.Context
-	db  *raftdata.Reads
+	db  *sql.DB
 }
 
 func (q dbq) QueryRow(query string, args ...any) *sql.Row {
@@ -59,7 +58,7 @@ func (q dbq) Query(query string, args ...any) (*sql.Rows, error) {
 	return q.db.QueryContext(q.ctx, query, args...)
 }
 
-func (s *Service) local(ctx context.Context) querier { return dbq{ctx: ctx, db: s.store.Reads()} }
+func (s *Service) local(ctx context.Context) querier { return dbq{ctx: ctx, db: s.store.DB()} }
 
 // accountRow is an account as stored, secrets included: it never leaves
 // the package.

@@ -30,7 +30,6 @@ type stateDB struct {
 	path     string
 	writer   *sql.DB
 	readers  *sql.DB
-	reads    *Reads // readers, with statements prepared once per connection
 	registry *Registry
 	stmts    *stmtCache
 	logger   *slog.Logger
@@ -75,7 +74,7 @@ func openStateDB(path string, reg *Registry, logger *slog.Logger, readers int) (
 		w.Close()
 		return nil, err
 	}
-	s := &stateDB{path: path, writer: w, readers: r, reads: newReads(r), registry: reg, stmts: newStmtCache(w), logger: logger, appliedCh: make(chan struct{}), compactCh: make(chan struct{}, 1)}
+	s := &stateDB{path: path, writer: w, readers: r, registry: reg, stmts: newStmtCache(w), logger: logger, appliedCh: make(chan struct{}), compactCh: make(chan struct{}, 1)}
 	idx, err := readAppliedIndex(w)
 	if err != nil {
 		s.close()
@@ -87,7 +86,6 @@ func openStateDB(path string, reg *Registry, logger *slog.Logger, readers int) (
 
 func (s *stateDB) close() error {
 	s.stmts.close()
-	s.reads.close()
 	return errors.Join(s.readers.Close(), s.writer.Close())
 }
 

@@ -13,8 +13,8 @@ import (
 // that hashicorp/raft offers no API for:
 //
 //   - as leader, it notes when each peer last answered an AppendEntries of
-//     the current term (heartbeats included): contact.go tells from it
-//     whether a quorum still follows this leader;
+//     the current term (heartbeats and pipelined replication included):
+//     contact.go tells from it whether a quorum still follows this leader;
 //   - as follower, it notes the leader's commit index that each
 //     AppendEntries brings, and when: contact.go tells from it how long ago
 //     this node last held everything its leader had committed;
@@ -104,6 +104,61 @@ func (t *raftTransport) Close() error {
 	return err
 }
 
+// AppendEntriesPipeline opens raft's pipelined replication to a peer,
+// whose answers are noted as AppendEntries' are.
+func (t *raftTransport) AppendEntriesPipeline(id raft.ServerID, target raft.ServerAddress) (raft.AppendPipeline, error) {
+	p, err := t.NetworkTransport.AppendEntriesPipeline(id, target)
+	if err != nil {
+		return nil, err
+	}
+	w := &watchedPipeline{AppendPipeline: p, out: make(chan raft.AppendFuture, cap(p.Consumer())), done: make(chan struct{})}
+	go w.watch(t, id)
+	return w, nil
+}
+
+// watchedPipeline hands raft the answers of a pipeline after noting them.
+type watchedPipeline struct {
+	raft.AppendPipeline
+	out       chan raft.AppendFuture
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func (w *watchedPipeline) watch(t *raftTransport, id raft.ServerID) {
+	in := w.AppendPipeline.Consumer()
+	for {
+		select {
+		case f := <-in:
+			if f.Error() == nil && f.Response().Term == f.Request().Term {
+				t.contacted(id, f.Request().Term, f.Start())
+			}
+			select {
+			case w.out <- f:
+			case <-w.done:
+				return
+			}
+		case <-w.done:
+			return
+		}
+	}
+}
+
+func (w *watchedPipeline) Consumer() <-chan raft.AppendFuture { return w.out }
+
+func (w *watchedPipeline) Close() error {
+	w.closeOnce.Do(func() { close(w.done) })
+	return w.AppendPipeline.Close()
+}
+
+// contacted notes that peer id answered, in term, a request sent at sent.
+func (t *raftTransport) contacted(id raft.ServerID, term uint64, sent time.Time) {
+	t.mu.Lock()
+	if c := t.contacts[id]; term > c.term || (term == c.term && sent.After(c.sent)) {
+		t.contacts[id] = peerContact{term: term, sent: sent}
+	}
+	t.mu.Unlock()
+}
+
 // AppendEntries sends an AppendEntries RPC (raft's replication and
 // heartbeats) and notes the peer's answer if it still follows the term.
 //
@@ -120,11 +175,7 @@ func (t *raftTransport) AppendEntries(id raft.ServerID, target raft.ServerAddres
 	t.mu.Unlock()
 	err := t.NetworkTransport.AppendEntries(id, target, args, resp)
 	if err == nil && resp.Term == args.Term {
-		t.mu.Lock()
-		if c := t.contacts[id]; args.Term == c.term && sent.After(c.sent) {
-			t.contacts[id] = peerContact{term: args.Term, sent: sent}
-		}
-		t.mu.Unlock()
+		t.contacted(id, args.Term, sent)
 	}
 	return err
 }

@@ -259,8 +259,8 @@ func (s *Store) RaftAddr() string { return string(s.trans.LocalAddr()) }
 
 // DB is the local, query-only view of the state: fast, and possibly behind
 // the leader. Call Sync first when a read must see every earlier write.
-// Reads is the same view with statements prepared once per connection,
-// for the queries of hot paths.
+// Each connection of the pool keeps the statements it ran prepared
+// (sqlite.go), so hot queries are not prepared again on every call.
 func (s *Store) DB() *sql.DB { return s.state.readers }
 
 // AppliedIndex is the index of the last entry applied to the local state.
