@@ -42,7 +42,9 @@ import (
 //
 // With COOP_BENCH_CPUPROFILE=FILE, a CPU profile of a further 64-client
 // ballot run is written to FILE; each node's goroutines carry the label
-// node=<id> (the leader is logged): go tool pprof -tagfocus node=n1 -top -cum FILE.
+// node=<id> (the leader is logged), so the leader's own profile is
+//
+//	go tool pprof -tagfocus node=n1 -relative_percentages -top -cum FILE
 //
 // b.N is the number of requests of each kind per case: -benchtime=4000x.
 func BenchmarkHTTPBallots(b *testing.B) {
@@ -68,7 +70,10 @@ func BenchmarkHTTPBallots(b *testing.B) {
 		b.ReportMetric(ratio(follower.quantile(0.5), leader.quantile(0.5)), "follower/leader-p50")
 	})
 	if path := os.Getenv("COOP_BENCH_CPUPROFILE"); path != "" {
-		h.profile(b, path, 64)
+		b.Run("clients=64-profiled", func(b *testing.B) {
+			l := h.profile(b, path, 64)
+			b.ReportMetric(l.perSecond(), "ballots/s")
+		})
 	}
 }
 
@@ -365,8 +370,9 @@ func (h *ballotBench) followerVsLeader(b *testing.B) (leader, follower latencies
 	return leader, follower
 }
 
-// profile writes a CPU profile of a ballot run with clients clients.
-func (h *ballotBench) profile(b *testing.B, path string, clients int) {
+// profile writes a CPU profile of a run of b.N ballots from clients
+// clients.
+func (h *ballotBench) profile(b *testing.B, path string, clients int) latencies {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -376,11 +382,15 @@ func (h *ballotBench) profile(b *testing.B, path string, clients int) {
 	for i := range cs {
 		cs[i] = h.client(h.tokens[i])
 	}
+	b.ResetTimer()
 	if err := pprof.StartCPUProfile(f); err != nil {
 		b.Fatal(err)
 	}
-	l := h.run(b, "ballot", cs, max(b.N, 2000))
+	l := h.run(b, "ballot", cs, b.N)
 	pprof.StopCPUProfile()
-	b.Logf("CPU profile of %d ballots from %d clients (%.0f/s) in %s; the leader is %s: go tool pprof -tagfocus node=%s -top -cum %s",
-		len(l.each), clients, l.perSecond(), path, h.nodes[h.leader(b)].ID(), h.nodes[h.leader(b)].ID(), path)
+	b.StopTimer()
+	leader := h.nodes[h.leader(b)].ID()
+	b.Logf("CPU profile of %d ballots from %d clients in %s; the leader is %s: go tool pprof -tagfocus node=%s -relative_percentages -top -cum %s",
+		len(l.each), clients, path, leader, leader, path)
+	return l
 }

@@ -60,8 +60,8 @@ type Node struct {
 	// adds command handlers before the store opens and routes once the
 	// HTTP app exists (the baseline route of bench_http_test.go).
 	extend *nodeExtension
-	failed  chan error    // the HTTP server stopped on its own
-	served  chan struct{} // closed when the HTTP server has returned
+	failed chan error    // the HTTP server stopped on its own
+	served chan struct{} // closed when the HTTP server has returned
 
 	ctx       context.Context // ends when Close starts
 	cancel    context.CancelFunc
