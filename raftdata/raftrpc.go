@@ -128,7 +128,10 @@ func (w *watchedPipeline) watch(t *raftTransport, id raft.ServerID) {
 	in := w.AppendPipeline.Consumer()
 	for {
 		select {
-		case f := <-in:
+		case f, ok := <-in:
+			if !ok {
+				return
+			}
 			if f.Error() == nil && f.Response().Term == f.Request().Term {
 				t.contacted(id, f.Request().Term, f.Start())
 			}
