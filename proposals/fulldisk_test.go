@@ -113,7 +113,7 @@ func TestCluster3_FullDiskFollowerDuringBallotStorm(t *testing.T) {
 	growDone := make(chan struct{})
 	go func() {
 		defer close(growDone)
-		for {
+		for range 100 { // 25 MiB at most: far more than the room left
 			select {
 			case <-quit:
 				return
