@@ -207,8 +207,11 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	rc.ElectionTimeout = cfg.ElectionTimeout
 	rc.LeaderLeaseTimeout = cfg.HeartbeatTimeout / 2
-	// How soon an idle leader tells followers the commit index: a write
-	// forwarded by a follower returns once the follower applied it.
+	// How often an idle leader tells followers the commit index (5 to
+	// 10 ms). A follower calls its reads stale when its leader's commit
+	// indexes stop reaching it for an election timeout (contact.go), so
+	// this must stay well under ElectionTimeout. A write forwarded by a
+	// follower does not wait for it (commitnotice.go).
 	rc.CommitTimeout = 5 * time.Millisecond
 	rc.MaxAppendEntries = 256
 	rc.BatchApplyCh = true
