@@ -75,6 +75,23 @@ func BenchmarkHTTPBallots(b *testing.B) {
 			b.ReportMetric(l.perSecond(), "ballots/s")
 		})
 	}
+	h.waitSameState(b)
+}
+
+// waitSameState checks that the run left the three nodes with one state.
+func (h *ballotBench) waitSameState(b *testing.B) {
+	waitFor(b, 30*time.Second, func() error {
+		want, err := h.nodes[0].Store().StateHash()
+		if err != nil {
+			return err
+		}
+		for _, n := range h.nodes[1:] {
+			if got, err := n.Store().StateHash(); err != nil || got != want {
+				return fmt.Errorf("node %s differs from %s after the run (%v)", n.ID(), h.nodes[0].ID(), err)
+			}
+		}
+		return nil
+	})
 }
 
 // benchRules: the voting rule of knowledge proposals never closes a vote
