@@ -172,14 +172,7 @@ func startBallotBench(b *testing.B, voters int) *ballotBench {
 	}
 	url := h.urls[0]
 	op := operatorToken(b, url)
-	mustCall := func(want int, method, path, token, body string) string {
-		b.Helper()
-		status, resp := apiCall(b, method, url+path, token, "application/json", body)
-		if status != want {
-			b.Fatalf("%s %s: %d %s", method, path, status, resp)
-		}
-		return resp
-	}
+	mustCall := apiMust(b, url)
 	const password = "plum orchard lantern 42"
 	signup := func(name string) (id, token string) {
 		var res struct{ ID string }

@@ -35,6 +35,19 @@ func apiCall(t testing.TB, method, url, token, contentType, body string, headers
 	return resp.StatusCode, string(b)
 }
 
+// apiMust returns a caller of the JSON API at url that fails the test on
+// any status but the one it wants, and returns the body.
+func apiMust(t testing.TB, url string) func(want int, method, path, token, body string) string {
+	return func(want int, method, path, token, body string) string {
+		t.Helper()
+		status, resp := apiCall(t, method, url+path, token, "application/json", body)
+		if status != want {
+			t.Fatalf("%s %s: %d %s", method, path, status, resp)
+		}
+		return resp
+	}
+}
+
 func loginAs(t testing.TB, url, email, password string) string {
 	t.Helper()
 	status, body := apiCall(t, "POST", url+"/api/v1/login", "", "application/json", fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))

@@ -25,9 +25,26 @@ func benchRegister(reg *raftdata.Registry) {
 		_, err := tx.Exec(`INSERT INTO bench_rows(id, v) VALUES(?, ?)`, cmd.ID, string(cmd.Payload))
 		return nil, err
 	})
-	// Voters seeded straight into an open proposal's electorate (account
-	// ids "seed-account-seed-NNNNNNN"), without ballots.
-	reg.Handle("bench.seed_electorate", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	reg.Handle("bench.seed_electorate", seedVoters(false))
+	// A command whose log entry is small and whose row is large: a disk
+	// that fills under it fills in the state database first.
+	reg.Schema("bench blobs", `CREATE TABLE IF NOT EXISTS bench_blobs (id TEXT PRIMARY KEY, v BLOB)`)
+	reg.Handle("bench.grow", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+		var n int
+		if err := cmd.Decode(&n); err != nil {
+			return nil, err
+		}
+		_, err := tx.Exec(`INSERT INTO bench_blobs(id, v) VALUES(?, zeroblob(?))`, cmd.ID, n)
+		return nil, err
+	})
+	reg.Handle("bench.seed_ballots", seedVoters(true))
+}
+
+// seedVoters seeds N voters straight into an open proposal's electorate
+// (account ids "seed-account-seed-NNNNNNN"), each with a ballot if ballots
+// (and then one voter more, who never votes).
+func seedVoters(ballots bool) raftdata.Handler {
+	return func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		var p struct {
 			Proposal string
 			N        int
@@ -40,37 +57,10 @@ func benchRegister(reg *raftdata.Registry) {
 			return nil, err
 		}
 		defer el.Close()
-		for i := 0; i < p.N; i++ {
-			key := fmt.Sprintf("seed-%07d", i)
-			if _, err := el.Exec(p.Proposal, key, "seed-account-"+key); err != nil {
-				return nil, err
-			}
-		}
-		_, err = tx.Exec(`UPDATE proposals SET electorate = electorate + ? WHERE id = ?`, p.N, p.Proposal)
-		return nil, err
-	})
-	// A command whose log entry is small and whose row is large: a disk
-	// that fills under it fills in the state database first.
-	reg.Schema("bench blobs", `CREATE TABLE IF NOT EXISTS bench_blobs (id TEXT PRIMARY KEY, v BLOB)`)
-	reg.Handle("bench.grow", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
-		var n int
-		if err := cmd.Decode(&n); err != nil {
+		ba, err := tx.Prepare(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,0)`)
+		if err != nil {
 			return nil, err
 		}
-		_, err := tx.Exec(`INSERT INTO bench_blobs(id, v) VALUES(?, zeroblob(?))`, cmd.ID, n)
-		return nil, err
-	})
-	reg.Handle("bench.seed_ballots", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
-		var p struct {
-			Proposal string
-			N        int
-		}
-		if err := cmd.Decode(&p); err != nil {
-			return nil, err
-		}
-		el, _ := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id) VALUES(?,?,?)`)
-		ba, _ := tx.Prepare(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,0)`)
-		defer el.Close()
 		defer ba.Close()
 		choices := []string{ChoiceYes, ChoiceNo, ChoiceYes, ChoiceAbstain}
 		for i := 0; i < p.N; i++ {
@@ -78,13 +68,20 @@ func benchRegister(reg *raftdata.Registry) {
 			if _, err := el.Exec(p.Proposal, key, "seed-account-"+key); err != nil {
 				return nil, err
 			}
+			if !ballots {
+				continue
+			}
 			if _, err := ba.Exec(p.Proposal, key, choices[i%4], key); err != nil {
 				return nil, err
 			}
 		}
-		_, err := tx.Exec(`UPDATE proposals SET electorate = electorate + ? WHERE id = ?`, p.N+1, p.Proposal)
+		added := p.N
+		if ballots {
+			added++
+		}
+		_, err = tx.Exec(`UPDATE proposals SET electorate = electorate + ? WHERE id = ?`, added, p.Proposal)
 		return nil, err
-	})
+	}
 }
 
 type benchCoop struct {

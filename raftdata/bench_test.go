@@ -75,14 +75,16 @@ func BenchmarkApplyOneClientFollowerVsLeader(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	median := func(l []time.Duration) time.Duration {
-		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
-		return l[len(l)/2]
-	}
 	viaLeader, viaFollower := median(lat[0]), median(lat[1])
 	b.ReportMetric(float64(viaLeader.Microseconds()), "leader-p50-µs")
 	b.ReportMetric(float64(viaFollower.Microseconds()), "follower-p50-µs")
 	b.ReportMetric(float64(viaFollower)/float64(viaLeader), "follower/leader")
+}
+
+// median sorts l and returns its middle.
+func median(l []time.Duration) time.Duration {
+	sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	return l[len(l)/2]
 }
 
 func benchApply(b *testing.B, s *Store, clients int) {

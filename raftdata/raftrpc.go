@@ -68,26 +68,35 @@ func newRaftTransport(nt *raft.NetworkTransport, gap, grace time.Duration) *raft
 		done:             make(chan struct{}),
 		contacts:         map[raft.ServerID]peerContact{},
 	}
-	go t.forward(nt.Consumer())
+	go relay(nt.Consumer(), t.rpcs, t.done, t.noteRPC)
 	return t
 }
 
-// forward hands raft the RPCs that come from the network.
-func (t *raftTransport) forward(in <-chan raft.RPC) {
+// relay hands each value that arrives on in to out, after note has seen
+// it, until done is closed or in is.
+func relay[T any](in <-chan T, out chan<- T, done <-chan struct{}, note func(T)) {
 	for {
 		select {
-		case rpc := <-in:
-			if ae, ok := rpc.Command.(*raft.AppendEntriesRequest); ok {
-				t.noteLeaderCommit(leaderCommit{term: ae.Term, index: ae.LeaderCommitIndex, at: time.Now()})
-			}
-			select {
-			case t.rpcs <- rpc:
-			case <-t.done:
+		case v, ok := <-in:
+			if !ok {
 				return
 			}
-		case <-t.done:
+			note(v)
+			select {
+			case out <- v:
+			case <-done:
+				return
+			}
+		case <-done:
 			return
 		}
+	}
+}
+
+// noteRPC notes the leader's commit index an RPC from the network brings.
+func (t *raftTransport) noteRPC(rpc raft.RPC) {
+	if ae, ok := rpc.Command.(*raft.AppendEntriesRequest); ok {
+		t.noteLeaderCommit(leaderCommit{term: ae.Term, index: ae.LeaderCommitIndex, at: time.Now()})
 	}
 }
 
@@ -112,7 +121,11 @@ func (t *raftTransport) AppendEntriesPipeline(id raft.ServerID, target raft.Serv
 		return nil, err
 	}
 	w := &watchedPipeline{AppendPipeline: p, out: make(chan raft.AppendFuture, cap(p.Consumer())), done: make(chan struct{})}
-	go w.watch(t, id)
+	go relay(p.Consumer(), w.out, w.done, func(f raft.AppendFuture) {
+		if f.Error() == nil && f.Response().Term == f.Request().Term {
+			t.contacted(id, f.Request().Term, f.Start())
+		}
+	})
 	return w, nil
 }
 
@@ -122,28 +135,6 @@ type watchedPipeline struct {
 	out       chan raft.AppendFuture
 	done      chan struct{}
 	closeOnce sync.Once
-}
-
-func (w *watchedPipeline) watch(t *raftTransport, id raft.ServerID) {
-	in := w.AppendPipeline.Consumer()
-	for {
-		select {
-		case f, ok := <-in:
-			if !ok {
-				return
-			}
-			if f.Error() == nil && f.Response().Term == f.Request().Term {
-				t.contacted(id, f.Request().Term, f.Start())
-			}
-			select {
-			case w.out <- f:
-			case <-w.done:
-				return
-			}
-		case <-w.done:
-			return
-		}
-	}
 }
 
 func (w *watchedPipeline) Consumer() <-chan raft.AppendFuture { return w.out }

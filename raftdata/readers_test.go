@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -116,10 +115,6 @@ func BenchmarkReadersPrepared(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	median := func(l []time.Duration) time.Duration {
-		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
-		return l[len(l)/2]
-	}
 	b.ReportMetric(float64(median(lat[0]).Nanoseconds()), "prepared-each-call-ns")
 	b.ReportMetric(float64(median(lat[1]).Nanoseconds()), "kept-prepared-ns")
 	b.ReportMetric(float64(median(lat[1]))/float64(median(lat[0])), "kept/each-call")
