@@ -41,7 +41,7 @@ import (
 // follower with its ballots through the leader, alternated (p50 ratio).
 //
 // With COOP_BENCH_CPUPROFILE=FILE, a CPU profile of a further 64-client
-// ballot run is written to FILE; each node's goroutines carry the label
+// ballot run (5 b.N ballots) is written to FILE; each node's goroutines carry the label
 // node=<id> (the leader is logged), so the leader's own profile is
 //
 //	go tool pprof -tagfocus node=n1 -relative_percentages -top -cum FILE
@@ -380,8 +380,12 @@ func (h *ballotBench) followerVsLeader(b *testing.B) (leader, follower latencies
 	return leader, follower
 }
 
-// profile writes a CPU profile of a run of b.N ballots from clients
-// clients.
+// profileRuns is how many times b.N ballots the profiled run sends: a
+// profile wants more samples than a ratio.
+const profileRuns = 5
+
+// profile writes a CPU profile of a run of profileRuns*b.N ballots from
+// clients clients.
 func (h *ballotBench) profile(b *testing.B, path string, clients int) latencies {
 	f, err := os.Create(path)
 	if err != nil {
@@ -396,7 +400,7 @@ func (h *ballotBench) profile(b *testing.B, path string, clients int) latencies 
 	if err := pprof.StartCPUProfile(f); err != nil {
 		b.Fatal(err)
 	}
-	l := h.run(b, "ballot", cs, b.N)
+	l := h.run(b, "ballot", cs, profileRuns*b.N)
 	pprof.StopCPUProfile()
 	b.StopTimer()
 	leader := h.nodes[h.leader(b)].ID()

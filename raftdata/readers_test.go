@@ -76,7 +76,7 @@ func TestReadersKeepPreparedStatementsCurrent(t *testing.T) {
 			t.Fatalf("after the table was replaced: read %d (%v), want 42", n, err)
 		}
 	}
-	for i := 0; i < 2*readStmtCache; i++ {
+	for i := 0; i < 2*stmtCacheSize; i++ {
 		var n int
 		if err := db.readers.QueryRowContext(ctx, fmt.Sprintf(`SELECT %d`, i)).Scan(&n); err != nil || n != i {
 			t.Fatalf("query %d: %d %v", i, n, err)
