@@ -61,14 +61,7 @@ func restoreTestBackup(t *testing.T, in, keyFile, dir string) {
 // token.
 func seedCoop(t *testing.T, url, op string) string {
 	t.Helper()
-	mustCall := func(want int, method, path, token, body string) string {
-		t.Helper()
-		status, resp := apiCall(t, method, url+path, token, "application/json", body)
-		if status != want {
-			t.Fatalf("%s %s: %d %s", method, path, status, resp)
-		}
-		return resp
-	}
+	mustCall := apiMust(t, url)
 	for _, pool := range []string{"mobility", "trips"} {
 		mustCall(201, "POST", "/api/v1/pools", op, `{"id":"`+pool+`","title":"Mobility",
 			"fields":[{"name":"km","type":"number","min":0,"max":100000},{"name":"mode","type":"category","values":["bike","car","bus"]}],

@@ -13,7 +13,7 @@ import (
 
 // apiCall sends a JSON (or CSV) request with a Bearer token and returns the
 // status and body.
-func apiCall(t *testing.T, method, url, token, contentType, body string, headers ...string) (int, string) {
+func apiCall(t testing.TB, method, url, token, contentType, body string, headers ...string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -35,7 +35,20 @@ func apiCall(t *testing.T, method, url, token, contentType, body string, headers
 	return resp.StatusCode, string(b)
 }
 
-func loginAs(t *testing.T, url, email, password string) string {
+// apiMust returns a caller of the JSON API at url that fails the test on
+// any status but the one it wants, and returns the body.
+func apiMust(t testing.TB, url string) func(want int, method, path, token, body string) string {
+	return func(want int, method, path, token, body string) string {
+		t.Helper()
+		status, resp := apiCall(t, method, url+path, token, "application/json", body)
+		if status != want {
+			t.Fatalf("%s %s: %d %s", method, path, status, resp)
+		}
+		return resp
+	}
+}
+
+func loginAs(t testing.TB, url, email, password string) string {
 	t.Helper()
 	status, body := apiCall(t, "POST", url+"/api/v1/login", "", "application/json", fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))
 	if status != 200 {
@@ -132,7 +145,7 @@ func filesHolding(nodes []*Node, needle string) []string {
 	return raftdatatest.FilesUnder(dirs, needle)
 }
 
-func jsonDecode(t *testing.T, body string, v any) {
+func jsonDecode(t testing.TB, body string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("decode %s: %v", body, err)

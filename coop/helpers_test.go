@@ -32,7 +32,7 @@ func testLogs() io.Writer {
 // minute, open admission: see governancetest) and without a sign-up limit.
 // Tests of the default rulebook or the limit set Rules and SignupsPerHour
 // themselves.
-func testConfig(t *testing.T, id string) Config {
+func testConfig(t testing.TB, id string) Config {
 	t.Helper()
 	return Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", Raft: "127.0.0.1:0", NodeID: id, ClusterKey: testClusterKey,
 		OperatorEmail: testOperatorEmail, OperatorPassword: testOperatorPassword, Rules: governancetest.File(t),
@@ -157,7 +157,7 @@ func tryGet(url string) (int, string, error) {
 }
 
 // waitReady waits until the node's /readyz answers 200.
-func waitReady(t *testing.T, n *Node) {
+func waitReady(t testing.TB, n *Node) {
 	t.Helper()
 	waitFor(t, 10*time.Second, func() error {
 		status, body, err := tryGet(n.URL() + "/readyz")

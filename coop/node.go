@@ -60,14 +60,24 @@ type Node struct {
 	// network, set by fault tests before Start, carries the node's
 	// connections to its peers so that a test can cut them.
 	network *raftdata.Network
-	failed  chan error    // the HTTP server stopped on its own
-	served  chan struct{} // closed when the HTTP server has returned
+	// extend, set by benchmarks before Start and never in production,
+	// adds command handlers before the store opens and routes once the
+	// HTTP app exists (the baseline route of bench_http_test.go).
+	extend *nodeExtension
+	failed chan error    // the HTTP server stopped on its own
+	served chan struct{} // closed when the HTTP server has returned
 
 	ctx       context.Context // ends when Close starts
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// nodeExtension is what a benchmark adds to a node.
+type nodeExtension struct {
+	register func(*raftdata.Registry)
+	routes   func(*fiber.App)
 }
 
 // NewNode prepares a node; nothing runs before Start. Logs (JSON lines)
@@ -161,6 +171,9 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	reg := raftdata.NewRegistry()
 	registerDomains(reg)
+	if n.extend != nil {
+		n.extend.register(reg)
+	}
 	n.store, err = raftdata.Open(raftdata.Config{
 		NodeID:        n.id,
 		Dir:           raftDir,
@@ -229,6 +242,9 @@ func (n *Node) start(ctx context.Context) error {
 		RequestsPerMinute: requestsPerMinute(cfg.RequestsPerMinute),
 		SignupsPerHour:    cfg.SignupsPerHour,
 	})
+	if n.extend != nil {
+		n.extend.routes(n.app)
+	}
 	go func() {
 		defer close(n.served)
 		if err := n.app.Listener(n.ln); err != nil && n.ctx.Err() == nil {

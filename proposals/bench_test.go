@@ -26,7 +26,26 @@ func benchRegister(reg *raftdata.Registry) {
 		_, err := tx.Exec(`INSERT INTO bench_rows(id, v) VALUES(?, ?)`, cmd.ID, string(cmd.Payload))
 		return nil, err
 	})
-	reg.Handle("bench.seed_ballots", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+	reg.Handle("bench.seed_electorate", seedVoters(false))
+	// A command whose log entry is small and whose row is large: a disk
+	// that fills under it fills in the state database first.
+	reg.Schema("bench blobs", `CREATE TABLE IF NOT EXISTS bench_blobs (id TEXT PRIMARY KEY, v BLOB)`)
+	reg.Handle("bench.grow", func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
+		var n int
+		if err := cmd.Decode(&n); err != nil {
+			return nil, err
+		}
+		_, err := tx.Exec(`INSERT INTO bench_blobs(id, v) VALUES(?, zeroblob(?))`, cmd.ID, n)
+		return nil, err
+	})
+	reg.Handle("bench.seed_ballots", seedVoters(true))
+}
+
+// seedVoters seeds N voters straight into an open proposal's electorate
+// (account ids "seed-account-seed-NNNNNNN"), each with a ballot if ballots
+// (and then one voter more, who never votes).
+func seedVoters(ballots bool) raftdata.Handler {
+	return func(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		var p struct {
 			Proposal string
 			N        int
@@ -34,9 +53,15 @@ func benchRegister(reg *raftdata.Registry) {
 		if err := cmd.Decode(&p); err != nil {
 			return nil, err
 		}
-		el, _ := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id) VALUES(?,?,?)`)
-		ba, _ := tx.Prepare(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,0)`)
+		el, err := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id) VALUES(?,?,?)`)
+		if err != nil {
+			return nil, err
+		}
 		defer el.Close()
+		ba, err := tx.Prepare(`INSERT INTO proposals_ballots(proposal, voter_key, choice, receipt_hash, cast_at) VALUES(?,?,?,?,0)`)
+		if err != nil {
+			return nil, err
+		}
 		defer ba.Close()
 		choices := []string{ChoiceYes, ChoiceNo, ChoiceYes, ChoiceAbstain}
 		for i := 0; i < p.N; i++ {
@@ -44,13 +69,20 @@ func benchRegister(reg *raftdata.Registry) {
 			if _, err := el.Exec(p.Proposal, key, "seed-account-"+key); err != nil {
 				return nil, err
 			}
+			if !ballots {
+				continue
+			}
 			if _, err := ba.Exec(p.Proposal, key, choices[i%4], key); err != nil {
 				return nil, err
 			}
 		}
-		_, err := tx.Exec(`UPDATE proposals SET electorate = electorate + ? WHERE id = ?`, p.N+1, p.Proposal)
+		added := p.N
+		if ballots {
+			added++
+		}
+		_, err = tx.Exec(`UPDATE proposals SET electorate = electorate + ? WHERE id = ?`, added, p.Proposal)
 		return nil, err
-	})
+	}
 }
 
 type benchCoop struct {
@@ -61,9 +93,11 @@ type benchCoop struct {
 	researcher members.Account
 }
 
-func startBenchCoop(b *testing.B, voters int) (*benchCoop, []members.Account) {
+// startBenchCoop starts 3 nodes with an operator, a researcher, a pool and
+// voters signed up; opts may place the nodes' data (Dir).
+func startBenchCoop(b testing.TB, voters int, opts ...raftdatatest.Options) (*benchCoop, []members.Account) {
 	c := &benchCoop{clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
-	c.nodes = raftdatatest.Cluster(b, 3, benchRegister, raftdatatest.Options{Now: c.clock.Now})
+	c.nodes = raftdatatest.Cluster(b, 3, benchRegister, append(opts, raftdatatest.Options{Now: c.clock.Now})...)
 	ctx := context.Background()
 	gov := governance.New(c.nodes[0].Store)
 	if err := gov.Bootstrap(ctx, governancetest.Rules()); err != nil {
@@ -107,7 +141,7 @@ func startBenchCoop(b *testing.B, voters int) (*benchCoop, []members.Account) {
 	return c, accounts
 }
 
-func (c *benchCoop) open(b *testing.B) Proposal {
+func (c *benchCoop) open(b testing.TB) Proposal {
 	d := knowledgeDraft()
 	d.Query = &pooling.Query{Aggregate: "count"}
 	d.VotingMinutes = 43200

@@ -32,7 +32,7 @@ func Register(reg *raftdata.Registry) {
 	reg.Schema("proposals", schema)
 	reg.Upgrade("proposals tallies", upgradeTallies)
 	reg.Upgrade("proposals privacy columns", upgradePrivacyColumns)
-	reg.OnRestore(votes.forgetAll)
+	reg.Mirror(votes.forgetAll)
 	reg.Handle(cmdCreated, applyCreated)
 	reg.Handle(cmdOpened, votes.forgetAfter(applyOpened))
 	reg.Handle(cmdBallotCast, votes.applyBallotCast)

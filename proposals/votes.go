@@ -18,13 +18,14 @@ import (
 // each voter's key and current choice once seen. A changed ballot is then
 // one write (the ballot), a first ballot two (and the participation).
 //
-// It is state derived from the tables, never a source: an entry is loaded
-// from SQLite on first use, changed only after the ballot's writes
-// succeeded (so a refused or rolled-back ballot leaves it as it was), and
-// dropped whenever anything else touches what it mirrors: the close of the
-// vote, an erasure (which cuts accounts from their voter keys), a snapshot
-// restore (which replaces the tables). Only FSM handlers use it, one at a
-// time; the mutex covers the restore hook.
+// It is state derived from the tables, never a source (raftdata/DESIGN.md,
+// "Memory mirrors tables"): an entry is loaded from SQLite on first use,
+// changed only after the ballot's writes succeeded (so a refused ballot
+// leaves it as it was), and dropped whenever anything else touches what it
+// mirrors: the close of the vote, an erasure (which cuts accounts from
+// their voter keys), and what raftdata reports to Registry.Mirror (a batch
+// rolled back on a full disk, a snapshot restore). Only FSM handlers use
+// it, one at a time; the mutex covers the drop hook.
 type openVotes struct {
 	mu    sync.Mutex
 	votes map[string]*openVote
@@ -48,7 +49,8 @@ func newOpenVotes() *openVotes {
 	return &openVotes{votes: map[string]*openVote{}}
 }
 
-// forgetAll drops every entry (after an erasure or a snapshot restore).
+// forgetAll drops every entry (after an erasure, a rolled-back batch or a
+// snapshot restore).
 func (o *openVotes) forgetAll() {
 	o.mu.Lock()
 	clear(o.votes)

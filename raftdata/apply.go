@@ -166,6 +166,9 @@ func (s *stateDB) applyBatch(logs []*raft.Log) []any {
 			s.finishBatch(out)
 			return out.results
 		}
+		// The transaction is rolled back: memory the handlers changed
+		// for it is wrong now, and the retry must start from the tables.
+		s.registry.dropMirrors()
 		if s.fault.fail(err) {
 			s.logger.Error("cannot write the state database: retrying the batch until it commits", "first_index", logs[0].Index, "error", err)
 		}

@@ -53,6 +53,40 @@ func BenchmarkApply(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyOneClientFollowerVsLeader: one client writing through a
+// follower and, in the same run, through the leader of 3 nodes; a write
+// through the follower returns once the follower holds it (read your
+// writes). It reports both medians and their ratio (target: 1.5 at most).
+func BenchmarkApplyOneClientFollowerVsLeader(b *testing.B) {
+	c := startCluster(b, 3)
+	leader := c.waitLeader()
+	follower := c.followers()[0]
+	ctx := context.Background()
+	// The two alternate, write by write, so that both see the same load.
+	var lat [2][]time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k, s := range []*Store{leader.Store, follower.Store} {
+			t0 := time.Now()
+			if _, err := s.Apply(ctx, "test.put", map[string]string{"Key": fmt.Sprintf("k%d-%d", i, k), "Value": benchValue}); err != nil {
+				b.Fatal(err)
+			}
+			lat[k] = append(lat[k], time.Since(t0))
+		}
+	}
+	b.StopTimer()
+	viaLeader, viaFollower := median(lat[0]), median(lat[1])
+	b.ReportMetric(float64(viaLeader.Microseconds()), "leader-p50-µs")
+	b.ReportMetric(float64(viaFollower.Microseconds()), "follower-p50-µs")
+	b.ReportMetric(float64(viaFollower)/float64(viaLeader), "follower/leader")
+}
+
+// median sorts l and returns its middle.
+func median(l []time.Duration) time.Duration {
+	sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	return l[len(l)/2]
+}
+
 func benchApply(b *testing.B, s *Store, clients int) {
 	ctx := context.Background()
 	var next atomic.Int64

@@ -67,6 +67,10 @@ type Result struct {
 	// back to the caller, not recorded): a follower that forwarded it
 	// waits until its own copy holds it, so its caller reads its write.
 	Index uint64 `json:"index,omitempty"`
+	// Term is the term of the entry at Index, in a leader's answer to a
+	// forwarded write: the follower tells its raft the entry is committed
+	// (commitnotice.go).
+	Term uint64 `json:"term,omitempty"`
 }
 
 // NewID returns 128 random bits in hex: command ids, and ids for domain

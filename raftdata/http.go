@@ -132,6 +132,7 @@ func (s *Store) handleApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	res.Term = s.termOf(res.Index) // the follower's commit notice (commitnotice.go)
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -24,6 +24,7 @@ type Registry struct {
 	handlers  map[string][]Handler
 	schemas   []schema
 	onRestore []func()
+	mirrors   []func()
 }
 
 type schema struct {
@@ -68,6 +69,31 @@ func (r *Registry) restored() {
 	for _, fn := range r.onRestore {
 		fn()
 	}
+	r.dropMirrors()
+}
+
+// Mirror registers drop, which empties a package's memory mirror of its
+// tables (DESIGN.md, "Memory mirrors tables"). A mirror changes with the
+// handlers, inside the batch's transaction, so that the next command of
+// the batch sees the change; whenever the tables may not hold what the
+// memory was built from, raftdata calls drop and the mirror reloads from
+// SQLite on next use:
+//   - the batch's transaction was rolled back (a full disk, an I/O error:
+//     the batch is then tried again from the tables as they were);
+//   - a command was refused after one of its handlers had succeeded (its
+//     changes are rolled back to the command's savepoint);
+//   - a snapshot replaced the database.
+//
+// drop runs on the FSM's goroutine (or under its lock), never while a
+// handler runs.
+func (r *Registry) Mirror(drop func()) {
+	r.mirrors = append(r.mirrors, drop)
+}
+
+func (r *Registry) dropMirrors() {
+	for _, drop := range r.mirrors {
+		drop()
+	}
 }
 
 // Upgrade records a change of owner's tables that DDL alone cannot make
@@ -107,16 +133,22 @@ func upgradeIn(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error
 }
 
 // dispatch runs the handlers of cmd. An unknown type is refused on purpose
-// rather than skipped silently: every node refuses it the same way.
+// rather than skipped silently: every node refuses it the same way. A
+// handler that fails after another one succeeded leaves the memory mirrors
+// behind the tables (the command's changes are rolled back): they are
+// dropped.
 func (r *Registry) dispatch(tx *Tx, cmd Command) (json.RawMessage, error) {
 	hs, ok := r.handlers[cmd.Type]
 	if !ok {
 		return nil, Errorf(CodeInvalid, "unknown command type %q", cmd.Type)
 	}
 	var result any
-	for _, h := range hs {
+	for i, h := range hs {
 		v, err := h(tx, cmd)
 		if err != nil {
+			if i > 0 {
+				r.dropMirrors()
+			}
 			return nil, err
 		}
 		if result == nil && v != nil {

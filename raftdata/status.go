@@ -162,6 +162,9 @@ type Counters struct {
 	// StorageFailures counts failed writes of the Raft log and the state
 	// (each retry counts).
 	StorageFailures uint64
+	// RolledBackBatches counts the FSM's transactions rolled back because
+	// SQLite could not write (each is tried again until it commits).
+	RolledBackBatches uint64
 	// ApplyLatency times the writes proposed on this node, from the call
 	// to their result (forwarding, commit and apply included).
 	ApplyLatency Histogram
@@ -173,12 +176,13 @@ type Counters struct {
 // Counters reads this node's FSM totals.
 func (s *Store) Counters() Counters {
 	return Counters{
-		Batches:          s.state.batches.Load(),
-		Commands:         s.state.commands.Load(),
-		Refused:          s.state.refused.Load(),
-		SnapshotRestores: s.state.restores.Load(),
-		StorageFailures:  s.logs.fault.failures.Load() + s.state.fault.failures.Load(),
-		ApplyLatency:     s.applyLatency.read(),
-		BatchLatency:     s.state.batchLatency.read(),
+		Batches:           s.state.batches.Load(),
+		Commands:          s.state.commands.Load(),
+		Refused:           s.state.refused.Load(),
+		SnapshotRestores:  s.state.restores.Load(),
+		StorageFailures:   s.logs.fault.failures.Load() + s.state.fault.failures.Load(),
+		RolledBackBatches: s.state.fault.failures.Load(),
+		ApplyLatency:      s.applyLatency.read(),
+		BatchLatency:      s.state.batchLatency.read(),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +21,10 @@ import (
 // the batch commits whole, each command once.
 func TestFullDiskApplyRetriesTheWholeBatch(t *testing.T) {
 	disk := smalldisk.Mount(t, "4m")
-	db, err := openStateDB(filepath.Join(disk, "state.db"), testRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)), 2)
+	reg := testRegistry()
+	var drops atomic.Int64
+	reg.Mirror(func() { drops.Add(1) })
+	db, err := openStateDB(filepath.Join(disk, "state.db"), reg, slog.New(slog.NewTextHandler(io.Discard, nil)), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +89,8 @@ func TestFullDiskApplyRetriesTheWholeBatch(t *testing.T) {
 	}
 	if db.fault.failures.Load() == 0 {
 		t.Error("no failed write counted")
+	}
+	if drops.Load() < int64(db.fault.failures.Load()) {
+		t.Errorf("memory mirrors dropped %d times for %d rolled-back attempts: each must drop them", drops.Load(), db.fault.failures.Load())
 	}
 }

@@ -112,12 +112,14 @@ type Store struct {
 	cfg    Config
 	logger *slog.Logger
 	raft   *raft.Raft
-	trans  *raft.NetworkTransport
-	key    *clusterKey // nil under mutual TLS
-	denied *refusalLog // callers without the key or certificate (clusterkey.go)
+	trans  *raftTransport // raftrpc.go
+	key    *clusterKey    // nil under mutual TLS
+	denied *refusalLog    // callers without the key or certificate (clusterkey.go)
 	logs   *logStore
-	state  *stateDB
-	client *http.Client
+	// logCache is raft's view of the log (recent entries in memory).
+	logCache raft.LogStore
+	state    *stateDB
+	client   *http.Client
 
 	applyLatency latency // status.go: writes proposed on this node, to their result
 
@@ -193,6 +195,7 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.logCache = cache
 
 	var advertise net.Addr
 	if cfg.RaftAdvertise != "" {
@@ -206,9 +209,9 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen for raft on %s: %w", cfg.RaftBind, err)
 	}
-	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+	s.trans = newRaftTransport(raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: stream, MaxPool: 4, Timeout: 10 * time.Second, Logger: hlog,
-	})
+	}), cfg.ElectionTimeout, cfg.HeartbeatTimeout/4)
 	if cfg.Network != nil {
 		cfg.Network.register(cfg.NodeID, string(s.trans.LocalAddr()), hostPort(cfg.HTTPURL))
 	}
@@ -219,8 +222,11 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	rc.ElectionTimeout = cfg.ElectionTimeout
 	rc.LeaderLeaseTimeout = cfg.HeartbeatTimeout / 2
-	// How soon an idle leader tells followers the commit index: a write
-	// forwarded by a follower returns once the follower applied it.
+	// How often an idle leader tells followers the commit index (5 to
+	// 10 ms). A follower calls its reads stale when its leader's commit
+	// indexes stop reaching it for an election timeout (contact.go), so
+	// this must stay well under ElectionTimeout. A write forwarded by a
+	// follower does not wait for it (commitnotice.go).
 	rc.CommitTimeout = 5 * time.Millisecond
 	rc.MaxAppendEntries = 256
 	rc.BatchApplyCh = true
@@ -271,6 +277,8 @@ func (s *Store) RaftAddr() string { return string(s.trans.LocalAddr()) }
 
 // DB is the local, query-only view of the state: fast, and possibly behind
 // the leader. Call Sync first when a read must see every earlier write.
+// Each connection of the pool keeps the statements it ran prepared
+// (sqlite.go), so hot queries are not prepared again on every call.
 func (s *Store) DB() *sql.DB { return s.state.readers }
 
 // AppliedIndex is the index of the last entry applied to the local state.
@@ -315,8 +323,9 @@ func (s *Store) ApplyCommand(ctx context.Context, cmd Command) (json.RawMessage,
 			res, err = s.applyLocal(ctx, data)
 		} else if res, err = s.forwardApply(ctx, data); err == nil && res.Index > 0 {
 			// Read your writes: this node's copy holds the command before
-			// its caller goes on (the leader answered once it applied it).
-			if werr := s.state.waitApplied(ctx, res.Index); werr != nil {
+			// its caller goes on (the leader answered once it applied it;
+			// commitnotice.go tells raft at once).
+			if werr := s.catchUp(ctx, res.Index, res.Term); werr != nil {
 				return nil, Errorf(CodeUnavailable, "the write is committed, but this node has not applied it yet: read from the leader or retry the read")
 			}
 		}

@@ -37,8 +37,9 @@ type Cluster interface {
 	Handler() http.Handler
 	// Counters are the FSM's running totals.
 	Counters() raftdata.Counters
-	// Stale tells whether the node has heard from no leader for longer
-	// than an election takes: its reads may be behind the cluster.
+	// Stale tells whether the node's reads may be behind the cluster (a
+	// follower cut off or without its leader's entries, a leader no quorum
+	// answers).
 	Stale() bool
 	// AppliedIndex is the index of the last entry applied to the local
 	// state: what pages keep from the state is kept for one index.

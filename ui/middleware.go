@@ -84,9 +84,11 @@ func securityHeaders(c *fiber.Ctx) error {
 }
 
 // HeaderRead marks an answer read from a node that may be behind the
-// cluster: its value is ReadStale when the node has heard from no leader
-// for longer than an election takes (cut off by a partition, or during an
-// election). Writes on such a node are refused with 503.
+// cluster: its value is ReadStale when the node is (raftdata's Stale): a
+// follower cut off by a partition, during an election, or whose leader's
+// entries stopped reaching it; a leader that no quorum has answered within
+// its lease (paused, cut off). A node cut off for longer refuses writes
+// with 503.
 const (
 	HeaderRead = "X-Coop-Read"
 	ReadStale  = "stale"

@@ -39,6 +39,21 @@ type Options struct {
 	// ClusterKey is the nodes' cluster key; "": ClusterKey, which every
 	// node of every test shares.
 	ClusterKey string
+	// Dir, if set, gives the directory under which node id keeps its data
+	// (a small disk that a fault test fills). "": a new t.TempDir().
+	Dir func(id string) string
+}
+
+// dirFor is where node id keeps its data.
+func dirFor(t testing.TB, id string, opts []Options) string {
+	for _, o := range opts {
+		if o.Dir != nil {
+			if dir := o.Dir(id); dir != "" {
+				return dir
+			}
+		}
+	}
+	return t.TempDir()
 }
 
 // ClusterKey is the cluster key of the nodes tests start, unless an
@@ -49,7 +64,7 @@ const ClusterKey = "raftdatatest-cluster-key-0123456789abcdef"
 // waits until it leads. It is closed when the test ends.
 func Start(t testing.TB, register func(*raftdata.Registry), opts ...Options) *Node {
 	t.Helper()
-	n := start(t, "n1", t.TempDir(), "", register, opts)
+	n := start(t, "n1", dirFor(t, "n1", opts), "", register, opts)
 	WaitFor(t, 10*time.Second, func() error {
 		if !n.IsLeader() {
 			return fmt.Errorf("node not leader yet")
@@ -63,7 +78,7 @@ func Start(t testing.TB, register func(*raftdata.Registry), opts ...Options) *No
 // joins one (JoinCluster). It is closed when the test ends.
 func StartNode(t testing.TB, id string, register func(*raftdata.Registry), opts ...Options) *Node {
 	t.Helper()
-	return start(t, id, t.TempDir(), "", register, opts)
+	return start(t, id, dirFor(t, id, opts), "", register, opts)
 }
 
 // IDs are the ids of nodes, for raftdata.Network.Partition.
@@ -82,7 +97,8 @@ func Cluster(t testing.TB, size int, register func(*raftdata.Registry), opts ...
 	first := Start(t, register, opts...)
 	nodes := []*Node{first}
 	for i := 2; i <= size; i++ {
-		n := start(t, fmt.Sprintf("n%d", i), t.TempDir(), "", register, opts)
+		id := fmt.Sprintf("n%d", i)
+		n := start(t, id, dirFor(t, id, opts), "", register, opts)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		err := n.JoinCluster(ctx, first.URL)
 		cancel()
