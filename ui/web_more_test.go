@@ -204,7 +204,7 @@ func TestPagesMore_RunResultsAndLedger(t *testing.T) {
 		if svg.Length() != 1 || svg.AttrOr("role", "") != "img" || svg.Find("title").Text() == "" || svg.Find("desc").Text() == "" {
 			t.Fatalf("no accessible result chart:\n%s", p.body)
 		}
-		bars := chart.Find(`g[data-testid^="bar-"]`)
+		bars := chart.Find(`g.bar`)
 		if bars.Length() != 2 {
 			t.Fatalf("%d groups in the chart, want north and south", bars.Length())
 		}
@@ -218,7 +218,7 @@ func TestPagesMore_RunResultsAndLedger(t *testing.T) {
 					t.Errorf("%s: hidden with a bar", region)
 				}
 			case strings.HasPrefix(got, region+" ") && strings.Contains(got, " ± "):
-				if bar.Find("rect").Length() != 1 || bar.Find(`g.ci line:not(.ci-halo)`).Length() != 3 {
+				if bar.Find("rect").Length() != 1 || bar.Find(`line.interval`).Length() != 1 {
 					t.Errorf("%s: %q without its bar and interval", region, got)
 				}
 			default:

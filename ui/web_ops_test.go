@@ -110,7 +110,7 @@ func TestPagesOps_SandboxAndPropose(t *testing.T) {
 	if got, want := text(p.testID("sandbox-noise")), fr.F("sandbox.answer.noise", fr.Num(0.5)); p.resp.StatusCode != 200 || got != want {
 		t.Fatalf("sandbox at epsilon 0.5: %d %q, want %q", p.resp.StatusCode, got, want)
 	}
-	if bars := p.testID("sandbox-chart").Find(`g[data-testid^="bar-"]`); bars.Find("g.ci").Length() != bars.Find("rect").Length() ||
+	if bars := p.testID("sandbox-chart").Find(`g.bar`); bars.Find("line.interval").Length() != bars.Find("rect").Length() ||
 		!strings.Contains(text(bars), "±") || p.testID("sandbox-epsilon").AttrOr("value", "") != "0.5" {
 		t.Fatalf("a noisy sandbox answer without its intervals:\n%s", text(bars))
 	}
