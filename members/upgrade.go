@@ -28,7 +28,7 @@ func upgradeCredentials(tx *sql.Tx) error {
 }
 
 // upgradeAccounts gives the accounts of an older data directory their
-// college ('': not assigned) and guest expiry (NULL: not a guest), and the
+// college (”: not assigned) and guest expiry (NULL: not a guest), and the
 // membership journal its college column. It does nothing once done.
 func upgradeAccounts(tx *sql.Tx) error {
 	return addColumns(tx, []column{
