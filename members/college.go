@@ -112,3 +112,22 @@ func optTime(v sql.NullInt64) *time.Time {
 	t := time.Unix(0, v.Int64).UTC()
 	return &t
 }
+
+// NamesOf maps each of ids to its account's name, for another package's
+// read (a proxy names its holder to its giver): accounts deleted or
+// unknown have none.
+func NamesOf(ctx context.Context, db *sql.DB, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		if _, done := out[id]; done || id == "" {
+			continue
+		}
+		var name string
+		err := db.QueryRowContext(ctx, `SELECT COALESCE(name, '') FROM members_accounts WHERE id = ? AND status <> 'deleted'`, id).Scan(&name)
+		if err != nil && err != sql.ErrNoRows {
+			return nil, fmt.Errorf("read names: %w", err)
+		}
+		out[id] = name
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package proposals
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -178,7 +179,7 @@ func TestCluster3_VotingStorm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Tally == nil || *got.Tally != want {
+		if got.Tally == nil || !reflect.DeepEqual(*got.Tally, want) {
 			t.Fatalf("node %d tally %+v, want %+v (status %s)", i, got.Tally, want, got.Status)
 		}
 		list, err := s.props.Ballots(ctx, p.ID)
