@@ -23,8 +23,8 @@ type proposalRow struct {
 	deadline      time.Time
 	closedAt      *time.Time
 	electorate    int
-	tally         Tally // counted at the close
-	participation int   // votes that count so far (proxies included)
+	tally         Tally                // counted at the close
+	participation int                  // votes that count so far (proxies included)
 	colleges      []governance.College // fixed at opening; nil for one college
 	proxyCap      int                  // fixed at opening; 0: no proxies
 }

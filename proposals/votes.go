@@ -36,7 +36,7 @@ type openVote struct {
 	deadline      time.Time
 	rule          governance.VotingRule
 	electorate    int
-	participation int              // ballots cast
+	participation int               // ballots cast
 	counted       bool              // the proposal has its proposals_tallies row
 	voters        map[string]voter  // by account id, filled as ballots arrive
 	choices       map[string]string // current ballot by voter key, "" for none, filled as needed
