@@ -187,7 +187,7 @@ const turnoutWindow = 12 // months
 // Turnout is the turnout of each kind's votes over the last 12 months,
 // read against its quorum.
 type Turnout struct {
-	Since time.Time                                `json:"since"`
+	Since time.Time                                  `json:"since"`
 	Kinds map[governance.Kind]governance.Calibration `json:"kinds"`
 }
 

@@ -122,7 +122,7 @@ func TestGovernanceRoutesMatrix(t *testing.T) {
 	invite.Header.Set("Authorization", "Bearer "+operatorTok)
 	resp, body := call(t, app, invite)
 	var inv struct {
-		ExpiresAt string `json:"expires_at"`
+		ExpiresAt string                           `json:"expires_at"`
 		SignIn    struct{ Email, Password string } `json:"sign_in"`
 	}
 	if resp.StatusCode != 201 || json.Unmarshal([]byte(body), &inv) != nil || inv.SignIn.Password == "" || inv.SignIn.Email != "jo@coop.test" || inv.ExpiresAt == "" || resp.Header.Get("Cache-Control") != "no-store" {
