@@ -297,7 +297,8 @@ type ProxyHeld struct {
 // ProxyView is a member's proxies on one vote.
 type ProxyView struct {
 	Proposal string      `json:"proposal"`
-	Cap      int         `json:"cap"` // 0: the vote takes no proxies
+	Elector  bool        `json:"elector"` // the member is in the vote's electorate
+	Cap      int         `json:"cap"`     // 0: the vote takes no proxies
 	Given    *ProxyGiven `json:"given"`
 	Held     []ProxyHeld `json:"held"`
 }
@@ -334,6 +335,7 @@ func (s *Service) Proxies(ctx context.Context, actor members.Account, id string)
 	if err != nil {
 		return ProxyView{}, err
 	}
+	v.Elector = true
 	var g ProxyGiven
 	var rkey string
 	err = db.QueryRowContext(ctx, `SELECT COALESCE(e.account_id, ''), x.standing, x.receipt_key FROM proposals_proxies x

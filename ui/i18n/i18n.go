@@ -25,7 +25,18 @@ type Catalog struct {
 
 // New builds the catalogue.
 func New() *Catalog {
-	return &Catalog{msgs: map[string]map[string]string{English: english(), French: french()}}
+	return &Catalog{msgs: map[string]map[string]string{English: merged(english(), englishBallots()), French: merged(french(), frenchBallots())}}
+}
+
+// merged is a catalogue made of parts kept in separate files.
+func merged(parts ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range parts {
+		for k, v := range p {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // Langs lists the languages of the catalogue, sorted.

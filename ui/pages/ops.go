@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"coop/governance"
 	"coop/members"
 	"coop/pooling"
 	"coop/ui/components"
@@ -21,6 +22,8 @@ type Ops struct {
 	Backups      Backups
 	Applicants   Applicants // the accounts awaiting admission
 	Self         string     // the operator's own account: no role buttons (no one changes their own roles)
+	Colleges     []governance.College // the rulebook's colleges, to assign (ballots.go)
+	Guests       OpsGuests
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied
