@@ -20,8 +20,8 @@ type Ops struct {
 	Error        components.FormError
 	Accesses     []pooling.AccessEvent // the access journal, newest first
 	Backups      Backups
-	Applicants   Applicants // the accounts awaiting admission
-	Self         string     // the operator's own account: no role buttons (no one changes their own roles)
+	Applicants   Applicants           // the accounts awaiting admission
+	Self         string               // the operator's own account: no role buttons (no one changes their own roles)
 	Colleges     []governance.College // the rulebook's colleges, to assign (ballots.go)
 	Guests       OpsGuests
 }
