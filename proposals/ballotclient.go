@@ -193,3 +193,23 @@ func verifyBallot(proposal string, pub *rsa.PublicKey, b SecretBallot) ([]byte, 
 	}
 	return msg, nil
 }
+
+// TakeToken is the voter's side of taking the token of vote v: it blinds
+// a new ballot key, has sign (the member's own, signed-in call to POST
+// /api/v1/proposals/{id}/voting-token, or IssueToken) sign it, and
+// unblinds the answer.
+func TakeToken(v SecretVote, sign func(blinded []byte) ([]byte, error)) (*BallotToken, error) {
+	pub, err := ParseTokenKey(v.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	pending, blinded, err := RequestToken(v.Proposal, v.College, pub)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := sign(blinded)
+	if err != nil {
+		return nil, fmt.Errorf("take a voting token: %w", err)
+	}
+	return pending.Finalize(sig)
+}

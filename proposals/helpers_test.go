@@ -172,19 +172,7 @@ func takeToken(t testing.TB, svc *Service, voter members.Account, id string) *Ba
 		if v.Proposal != id {
 			continue
 		}
-		pub, err := ParseTokenKey(v.PublicKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pending, blinded, err := RequestToken(id, v.College, pub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sig, err := svc.IssueToken(ctx, voter, id, blinded)
-		if err != nil {
-			t.Fatalf("take a voting token: %v", err)
-		}
-		tok, err := pending.Finalize(sig)
+		tok, err := TakeToken(v, func(blinded []byte) ([]byte, error) { return svc.IssueToken(ctx, voter, id, blinded) })
 		if err != nil {
 			t.Fatal(err)
 		}
