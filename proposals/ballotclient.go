@@ -213,3 +213,84 @@ func TakeToken(v SecretVote, sign func(blinded []byte) ([]byte, error)) (*Ballot
 	}
 	return pending.Finalize(sig)
 }
+
+// TokenFile is a voting token as the member keeps it: the shape the
+// browser keeps in localStorage and downloads (ui/static/ballot.js), so
+// that a token moves between a browser and `coop vote`.
+type TokenFile struct {
+	V        int    `json:"v"`
+	Proposal string `json:"proposal"`
+	College  string `json:"college"`
+	Token    struct {
+		BallotKey string `json:"ballotKey"`
+		Signature string `json:"signature"`
+		JWK       jwkEC  `json:"jwk"`
+	} `json:"token"`
+	Seq       int    `json:"seq,omitempty"`
+	Choice    string `json:"choice,omitempty"`
+	Receipt   string `json:"receipt,omitempty"`
+	Pseudonym string `json:"pseudonym,omitempty"`
+}
+
+// jwkEC is a P-256 private key as WebCrypto exports it.
+type jwkEC struct {
+	Kty    string   `json:"kty"`
+	Crv    string   `json:"crv"`
+	X      string   `json:"x"`
+	Y      string   `json:"y"`
+	D      string   `json:"d"`
+	Ext    bool     `json:"ext,omitempty"`
+	KeyOps []string `json:"key_ops,omitempty"`
+}
+
+// File is the token as a TokenFile.
+func (t *BallotToken) File() TokenFile {
+	f := TokenFile{V: 1, Proposal: t.Proposal, College: t.College}
+	pub := ballotKeyBytes(&t.Key.PublicKey)
+	d, _ := t.Key.Bytes()
+	raw := base64.RawURLEncoding
+	f.Token.BallotKey = base64.StdEncoding.EncodeToString(pub)
+	f.Token.Signature = base64.StdEncoding.EncodeToString(t.Signature)
+	f.Token.JWK = jwkEC{Kty: "EC", Crv: "P-256", X: raw.EncodeToString(pub[1:33]), Y: raw.EncodeToString(pub[33:]), D: raw.EncodeToString(d), Ext: true, KeyOps: []string{"sign"}}
+	return f
+}
+
+// BallotToken reads the token back from its file.
+func (f TokenFile) BallotToken() (*BallotToken, error) {
+	if f.Proposal == "" || f.Token.JWK.Crv != "P-256" {
+		return nil, errors.New("this file holds no voting token")
+	}
+	d, err := base64.RawURLEncoding.DecodeString(f.Token.JWK.D)
+	if err != nil {
+		return nil, fmt.Errorf("voting token file: %w", err)
+	}
+	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d)
+	if err != nil {
+		return nil, fmt.Errorf("voting token file: %w", err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(f.Token.Signature)
+	if err != nil {
+		return nil, fmt.Errorf("voting token file: %w", err)
+	}
+	return &BallotToken{Proposal: f.Proposal, College: f.College, Key: key, Signature: sig}, nil
+}
+
+// CheckPublished checks one line of a closed secret vote's published
+// list against the vote's public key for its college: the token signed by
+// that key, the ballot's proof made by the token's ballot key, the line
+// named by the token's pseudonym. A recount that checks every line, and
+// finds no more lines than tokens issued, counts no forged ballot.
+func CheckPublished(proposal string, key *rsa.PublicKey, b PublishedBallot) error {
+	if b.Token == nil {
+		return errors.New("this line carries no token: not a secret ballot's")
+	}
+	msg, err := verifyBallot(proposal, key, SecretBallot{College: b.College, BallotKey: b.Token.BallotKey, Signature: b.Token.Signature,
+		Choice: b.Choice, Seq: b.Token.Seq, ReceiptHash: b.ReceiptHash, Proof: b.Token.Proof})
+	if err != nil {
+		return err
+	}
+	if Pseudonym(msg) != b.Pseudonym {
+		return fmt.Errorf("the line's pseudonym %s is not its token's", b.Pseudonym)
+	}
+	return nil
+}
