@@ -246,23 +246,31 @@ type secretVoter struct {
 // through node cast without any.
 func (g *govCoop) castSecretly(t *testing.T, v *secretVoter, proposal, choice string, take, cast int) {
 	t.Helper()
+	f := voteSecretly(t, g.url(take), g.url(cast), v.token, proposal, choice)
+	v.pseudonym, v.ballotKey, v.choice = f.Pseudonym, f.Token.BallotKey, choice
+}
+
+// voteSecretly runs `coop vote --take-only` against takeURL with token,
+// then `coop vote` against castURL with the token file alone, and returns
+// the file.
+func voteSecretly(t *testing.T, takeURL, castURL, token, proposal, choice string) proposals.TokenFile {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "token.json")
-	env := map[string]string{"COOP_TOKEN": v.token}
 	var out, errs bytes.Buffer
-	if code := run(context.Background(), []string{"vote", "--http", g.url(take), "--proposal", proposal, "--take-only", "--token-file", file}, envOf(env), &out, &errs); code != 0 {
+	if code := run(context.Background(), []string{"vote", "--http", takeURL, "--proposal", proposal, "--take-only", "--token-file", file}, envOf(map[string]string{"COOP_TOKEN": token}), &out, &errs); code != 0 {
 		t.Fatalf("coop vote --take-only: %d %s", code, errs.String())
 	}
 	out.Reset()
-	if code := run(context.Background(), []string{"vote", "--http", g.url(cast), "--proposal", proposal, "--choice", choice, "--token-file", file}, envOf(nil), &out, &errs); code != 0 {
+	if code := run(context.Background(), []string{"vote", "--http", castURL, "--proposal", proposal, "--choice", choice, "--token-file", file}, envOf(nil), &out, &errs); code != 0 {
 		t.Fatalf("coop vote: %d %s", code, errs.String())
 	}
 	var f proposals.TokenFile
 	data, _ := os.ReadFile(file)
 	jsonDecode(t, string(data), &f)
-	v.pseudonym, v.ballotKey, v.choice = f.Pseudonym, f.Token.BallotKey, choice
-	if !strings.Contains(out.String(), f.Pseudonym) || len(f.Pseudonym) != 32 {
+	if !strings.Contains(out.String(), f.Pseudonym) || len(f.Pseudonym) != 32 || f.Seq != 1 || f.Choice != choice {
 		t.Fatalf("coop vote said %q; the file holds %+v", out.String(), f)
 	}
+	return f
 }
 
 func envOf(kv map[string]string) func(string) string {
