@@ -334,34 +334,13 @@ func (o *openVotes) applySecretBallotCast(tx *raftdata.Tx, cmd raftdata.Command)
 	if err != nil {
 		return nil, err
 	}
-	participation := v.participation
+	added := 0
 	if first {
-		participation++
-		counts := `INSERT INTO proposals_tallies(participation, proposal) VALUES(?,?)`
-		if v.counted {
-			counts = `UPDATE proposals_tallies SET participation = ? WHERE proposal = ?`
-		}
-		if _, err := tx.Exec(counts, participation, p.Proposal); err != nil {
-			return nil, err
-		}
+		added = 1
 	}
-	if err := tx.Emit("coop.proposal.ballot_cast", ballotCastEvent{Proposal: p.Proposal, Participation: participation, Electorate: v.electorate}); err != nil {
-		return nil, err
-	}
-	if governance.CanCloseEarly(v.rule, participation, v.electorate) {
-		row, err := loadRow(tx, p.Proposal)
-		if err != nil {
-			return nil, err
-		}
-		c, err := countIn(tx, row)
-		if err != nil {
-			return nil, err
-		}
-		if err := closeIn(tx, cmd, row, c); err != nil {
-			return nil, err
-		}
-		o.forgetAll()
-		return res, nil
+	participation, closed, err := o.counted(tx, cmd, v, p.Proposal, added)
+	if err != nil || closed {
+		return res, err
 	}
 	o.mu.Lock()
 	if first {

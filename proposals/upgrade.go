@@ -3,6 +3,8 @@ package proposals
 import (
 	"database/sql"
 	"fmt"
+
+	"coop/raftdata"
 )
 
 // upgradeTallies rebuilds proposals_tallies of a data directory from
@@ -36,24 +38,15 @@ func upgradeTallies(tx *sql.Tx) error {
 // has one college, no proxies and no tally extras, as it had. It does
 // nothing once done.
 func upgradeBallots(tx *sql.Tx) error {
-	for _, c := range []struct{ table, column, ddl string }{
-		{"proposals", "colleges", `ALTER TABLE proposals ADD COLUMN colleges TEXT NOT NULL DEFAULT ''`},
-		{"proposals", "proxy_cap", `ALTER TABLE proposals ADD COLUMN proxy_cap INTEGER NOT NULL DEFAULT 0`},
-		{"proposals", "tally_extra", `ALTER TABLE proposals ADD COLUMN tally_extra TEXT NOT NULL DEFAULT ''`},
-		{"proposals_electorate", "college", `ALTER TABLE proposals_electorate ADD COLUMN college TEXT NOT NULL DEFAULT ''`},
-		{"proposals_electorate", "in_scope", `ALTER TABLE proposals_electorate ADD COLUMN in_scope INTEGER NOT NULL DEFAULT 0`},
-		{"proposals_ballots", "holder_receipt_hash", `ALTER TABLE proposals_ballots ADD COLUMN holder_receipt_hash TEXT NOT NULL DEFAULT ''`},
-	} {
-		var n int
-		if err := tx.QueryRow(`SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&n); err != nil {
-			return fmt.Errorf("upgrade %s: %w", c.table, err)
-		}
-		if n > 0 {
-			continue
-		}
-		if _, err := tx.Exec(c.ddl); err != nil {
-			return fmt.Errorf("upgrade %s: %w", c.table, err)
-		}
+	col := func(table, name, ddl string) raftdata.Column {
+		return raftdata.Column{Table: table, Name: name, DDL: ddl}
 	}
-	return nil
+	return raftdata.AddColumns(tx,
+		col("proposals", "colleges", `ALTER TABLE proposals ADD COLUMN colleges TEXT NOT NULL DEFAULT ''`),
+		col("proposals", "proxy_cap", `ALTER TABLE proposals ADD COLUMN proxy_cap INTEGER NOT NULL DEFAULT 0`),
+		col("proposals", "tally_extra", `ALTER TABLE proposals ADD COLUMN tally_extra TEXT NOT NULL DEFAULT ''`),
+		col("proposals_electorate", "college", `ALTER TABLE proposals_electorate ADD COLUMN college TEXT NOT NULL DEFAULT ''`),
+		col("proposals_electorate", "in_scope", `ALTER TABLE proposals_electorate ADD COLUMN in_scope INTEGER NOT NULL DEFAULT 0`),
+		col("proposals_ballots", "holder_receipt_hash", `ALTER TABLE proposals_ballots ADD COLUMN holder_receipt_hash TEXT NOT NULL DEFAULT ''`),
+	)
 }

@@ -287,42 +287,56 @@ func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any,
 	}
 	// Participation changes with a first ballot only: the voter, unless
 	// their holder's ballot counted for them, and the givers they carry.
-	participation := v.participation
 	added, carried, err := o.proxyCounts(tx, v, p.Proposal, who)
 	if err != nil {
 		return nil, err
 	}
-	if who.choice == "" && added > 0 {
-		participation += added
+	if who.choice != "" {
+		added = 0
+	}
+	res := ballotResult{Carries: carried}
+	participation, closed, err := o.counted(tx, cmd, v, p.Proposal, added)
+	if err != nil || closed {
+		return res, err
+	}
+	o.record(v, p.Account, who, p.Choice, participation)
+	return res, nil
+}
+
+// counted ends a ballot's handler: it adds added to the participation
+// (one plain write of the small tallies row, none when nothing is added),
+// publishes it, and closes the vote at once when the rule says the whole
+// electorate has spoken (then the memory is dropped, and closed is true).
+func (o *openVotes) counted(tx *raftdata.Tx, cmd raftdata.Command, v *openVote, proposal string, added int) (participation int, closed bool, err error) {
+	participation = v.participation + added
+	if added > 0 {
 		counts := `INSERT INTO proposals_tallies(participation, proposal) VALUES(?,?)`
 		if v.counted {
 			counts = `UPDATE proposals_tallies SET participation = ? WHERE proposal = ?`
 		}
-		if _, err := tx.Exec(counts, participation, p.Proposal); err != nil {
-			return nil, err
+		if _, err := tx.Exec(counts, participation, proposal); err != nil {
+			return 0, false, err
 		}
 	}
-	if err := tx.Emit("coop.proposal.ballot_cast", ballotCastEvent{Proposal: p.Proposal, Participation: participation, Electorate: v.electorate}); err != nil {
-		return nil, err
+	if err := tx.Emit("coop.proposal.ballot_cast", ballotCastEvent{Proposal: proposal, Participation: participation, Electorate: v.electorate}); err != nil {
+		return 0, false, err
 	}
-	res := ballotResult{Carries: carried}
-	if governance.CanCloseEarly(v.rule, participation, v.electorate) {
-		row, err := loadRow(tx, p.Proposal)
-		if err != nil {
-			return nil, err
-		}
-		c, err := countIn(tx, row)
-		if err != nil {
-			return nil, err
-		}
-		if err := closeIn(tx, cmd, row, c); err != nil {
-			return nil, err
-		}
-		o.forgetAll()
-		return res, nil
+	if !governance.CanCloseEarly(v.rule, participation, v.electorate) {
+		return participation, false, nil
 	}
-	o.record(v, p.Account, who, p.Choice, participation)
-	return res, nil
+	row, err := loadRow(tx, proposal)
+	if err != nil {
+		return 0, false, err
+	}
+	c, err := countIn(tx, row)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := closeIn(tx, cmd, row, c); err != nil {
+		return 0, false, err
+	}
+	o.forgetAll()
+	return participation, true, nil
 }
 
 // ballotResult is what a ballot answers: how many givers' votes it
