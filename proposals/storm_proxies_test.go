@@ -9,10 +9,6 @@ import (
 	"time"
 
 	"coop/governance"
-	"coop/governance/governancetest"
-	"coop/members"
-	"coop/pooling"
-	"coop/raftdata/raftdatatest"
 )
 
 // TestCluster3_ProxyStorm: 120 members give, take back and give again
@@ -23,81 +19,17 @@ import (
 // shows the tally that governance.Resolve gives from each member's last
 // acknowledged ballot and proxy: every vote counted exactly once.
 func TestCluster3_ProxyStorm(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	nodes := raftdatatest.Cluster(t, 3, register, raftdatatest.Options{Now: clk.Now})
+	c := startClusterCoop(t)
 	ctx := context.Background()
-	gov := governance.New(nodes[0].Store)
-	if err := gov.Bootstrap(ctx, governancetest.Rules()); err != nil {
-		t.Fatal(err)
-	}
-	mem := make([]*members.Service, 3)
-	props := make([]*Service, 3)
-	for i, n := range nodes {
-		mem[i], props[i] = members.New(n.Store, members.Options{Now: clk.Now, Rulebook: gov}), New(n.Store, Options{Now: clk.Now})
-	}
-	if _, err := mem[0].BootstrapOperator(ctx, "op@coop.test", password); err != nil {
-		t.Fatal(err)
-	}
-	login := func(email string) members.Account {
-		s, err := mem[0].Login(ctx, members.LoginInput{Email: email, Password: password, Address: "127.0.0.1"})
-		if err != nil {
-			t.Fatalf("login %s: %v", email, err)
-		}
-		a, err := mem[0].Authenticate(ctx, s.Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	res, err := mem[0].SignUp(ctx, members.SignupInput{Name: "researcher", Email: "r@coop.test", Password: password, AcceptCharter: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mem[0].GrantRole(ctx, login("op@coop.test"), res.ID, "researcher"); err != nil {
-		t.Fatal(err)
-	}
-	researcher := login("r@coop.test")
-	lo, hi := 0.0, 10.0
-	if _, err := pooling.New(nodes[0].Store).CreatePool(ctx, pooling.Pool{ID: "energy", Title: "E",
-		Fields:        []pooling.Field{{Name: "kwh", Type: "number", Min: &lo, Max: &hi}},
-		Documentation: pooling.Documentation{Provenance: "p", CollectionMethod: "c", UpdateFrequency: "u", Format: "f", Pseudonymisation: "k"}}); err != nil {
-		t.Fatal(err)
-	}
 	// 40 holders, 80 givers (two per holder: the cap), one who never acts.
 	const holders, givers = 40, 80
-	accounts := make([]members.Account, holders+givers+1)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range accounts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			a, err := mem[i%3].SignUp(ctx, members.SignupInput{Name: fmt.Sprintf("m%d", i), Email: fmt.Sprintf("m%d@coop.test", i), Password: password, AcceptCharter: true})
-			if err != nil {
-				t.Errorf("sign up %d: %v", i, err)
-			}
-			accounts[i] = a
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
+	accounts, ok := c.signups(t, holders+givers+1)
+	if !ok {
 		return
 	}
-	d := knowledgeDraft()
-	d.Query = &pooling.Query{Aggregate: "mean", Field: "kwh"}
-	p, err := props[0].Create(ctx, researcher, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	leaderIdx := 0
-	for i, n := range nodes {
-		if n.IsLeader() {
-			leaderIdx = i
-		}
-	}
+	p := c.open(t)
+	props, nodes := c.props, c.nodes
+	leaderIdx := c.leader()
 	killed := make(chan struct{})
 	var killOnce sync.Once
 	kill := func() { killOnce.Do(func() { close(killed); nodes[leaderIdx].Kill() }) }
@@ -216,23 +148,7 @@ func TestCluster3_ProxyStorm(t *testing.T) {
 	}
 	want, _ := governance.Sum(electors, governance.Resolve(electors, ballots, holders2, governance.DefaultProxies), nil)
 
-	var live []*raftdatatest.Node
-	var liveProps []*Service
-	for i, n := range nodes {
-		if i != leaderIdx {
-			live, liveProps = append(live, n), append(liveProps, props[i])
-		}
-	}
-	clk.Advance(2 * time.Hour)
-	raftdatatest.WaitFor(t, 10*time.Second, func() error {
-		for _, s := range liveProps {
-			if err := s.CloseDue(ctx); err == nil {
-				return nil
-			}
-		}
-		return fmt.Errorf("no node could close the vote")
-	})
-	raftdatatest.WaitConverged(t, live)
+	liveProps := c.closeOnSurvivors(t, leaderIdx)
 	for i, s := range liveProps {
 		got, err := s.Get(ctx, p.ID)
 		if err != nil {
