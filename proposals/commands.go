@@ -305,6 +305,14 @@ const (
 	ChoiceAbstain = "abstain"
 )
 
+// checkChoice refuses a choice that is not yes, no or abstain.
+func checkChoice(choice string) error {
+	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
+		return invalid("choice must be yes, no or abstain, got %q", choice)
+	}
+	return nil
+}
+
 type ballotPayload struct {
 	Proposal    string `json:"proposal"`
 	Account     string `json:"account"`

@@ -280,8 +280,8 @@ func (o *openVotes) applySecretBallotCast(tx *raftdata.Tx, cmd raftdata.Command)
 	if err := decode(cmd, &p); err != nil {
 		return nil, err
 	}
-	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
-		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
+	if err := checkChoice(p.Choice); err != nil {
+		return nil, err
 	}
 	if p.Seq < 1 || len(p.ReceiptHash) != 64 {
 		return nil, invalid("a secret ballot carries seq (1 or more) and the SHA-256 of its receipt (64 hex digits)")

@@ -221,8 +221,8 @@ func (s *Service) Cast(ctx context.Context, actor members.Account, id, choice st
 		return Receipt{}, err
 	}
 	choice = strings.ToLower(strings.TrimSpace(choice))
-	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
-		return Receipt{}, invalid("choice must be yes, no or abstain, got %q", choice)
+	if err := checkChoice(choice); err != nil {
+		return Receipt{}, err
 	}
 	receipt := raftdata.NewID()
 	raw, err := s.store.Apply(ctx, cmdBallotCast, ballotPayload{Proposal: id, Account: actor.ID, Choice: choice, ReceiptHash: ReceiptHash(receipt)})

@@ -260,8 +260,8 @@ func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any,
 	if err := decode(cmd, &p); err != nil {
 		return nil, err
 	}
-	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
-		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
+	if err := checkChoice(p.Choice); err != nil {
+		return nil, err
 	}
 	v, who, err := o.lookup(tx, p.Proposal, p.Account)
 	if err != nil {
