@@ -175,6 +175,17 @@ func errCredentialOnSecretBallot() error {
 	return raftdata.Errorf(raftdata.CodeInvalid, "send a secret ballot without any credential (no cookie, no Authorization header): it is cast by its voting token, and must not be tied to you")
 }
 
+// anonymousRoute tells whether the request is for a route that refuses
+// any credential (apiRoutes' anonymous): only secret ballots, so the
+// route table is read for their path only.
+func (s *server) anonymousRoute(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost || !strings.HasSuffix(strings.ToLower(c.Path()), "/secret-ballots") {
+		return false
+	}
+	r, ok := s.routes.lookup(c.Method(), c.Path())
+	return ok && r.anonymous
+}
+
 // hasCredential tells whether a request carries a session cookie or an
 // Authorization header.
 func hasCredential(c *fiber.Ctx) bool {

@@ -68,7 +68,7 @@ func (s *server) authenticate(c *fiber.Ctx) error {
 	if !needsAccount(c.Path()) {
 		return c.Next()
 	}
-	if r, ok := s.routes.lookup(c.Method(), c.Path()); ok && r.anonymous {
+	if s.anonymousRoute(c) {
 		if hasCredential(c) {
 			return errCredentialOnSecretBallot()
 		}
