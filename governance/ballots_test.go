@@ -56,7 +56,7 @@ func TestResolveCountsEachVoteOnce(t *testing.T) {
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("counted %v, want %v", got, tc.want)
 			}
-			tally, _ := Sum(electors("a", "b", "c", "d"), votes, nil)
+			tally, _ := Sum(ElectorateOf(electors("a", "b", "c", "d")), votes, nil)
 			proxied := 0
 			for _, c := range tc.want {
 				if strings.HasSuffix(c, "+") {
@@ -118,7 +118,7 @@ func TestDecideWeighsColleges(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			es, vs := build(tc.colleges...)
-			tally, _ := Sum(es, vs, scic)
+			tally, _ := Sum(ElectorateOf(es), vs, scic)
 			if len(tally.Colleges) != 3 || tally.Electorate != len(es) || tally.Cast() != len(vs) {
 				t.Fatalf("tally %+v", tally)
 			}
@@ -135,14 +135,20 @@ func TestDecideWeighsColleges(t *testing.T) {
 	}
 	// One college (or none): a head count, as before colleges existed.
 	es, vs := build(college{3, 2, 0, 5})
-	tally, _ := Sum(es, vs, nil)
+	tally, _ := Sum(ElectorateOf(es), vs, nil)
 	if tally.Colleges != nil || Decide(rule, tally, ScopeCount{}).Outcome != Passed {
 		t.Fatalf("one college: %+v", tally)
 	}
 	// A member of a college the rulebook no longer names counts in the first.
-	tally, _ = Sum([]Elector{{Key: "x", College: "gone"}}, []Vote{{Elector: Elector{Key: "x", College: "gone"}, Choice: Yes}}, scic)
+	tally, _ = Sum(Electorate{"gone": 1}, []Vote{{Elector: Elector{Key: "x", College: "gone"}, Choice: Yes}}, scic)
 	if tally.Colleges[0].Yes != 1 || tally.Colleges[0].Electorate != 1 {
 		t.Fatalf("unknown college: %+v", tally.Colleges)
+	}
+	// Votes counted in groups (Count) weigh as many.
+	tally, scope := Sum(Electorate{"users": 7, "producers": 3}, []Vote{{Elector: Elector{College: "users", InScope: true}, Choice: Yes, Count: 4},
+		{Elector: Elector{College: "producers"}, Choice: No, Count: 2}, {Elector: Elector{College: "producers", InScope: true}, Choice: No}}, scic)
+	if tally.Yes != 4 || tally.No != 3 || tally.Electorate != 10 || tally.Colleges[0].Yes != 4 || tally.Colleges[1].No != 3 || scope != (ScopeCount{Yes: 4, No: 1}) {
+		t.Fatalf("grouped votes: %+v %+v", tally, scope)
 	}
 }
 

@@ -65,12 +65,18 @@ type Elector struct {
 }
 
 // Vote is one vote counted: the elector's own ballot, or their proxy
-// holder's.
+// holder's. Count is how many identical votes it stands for (0 counts as
+// one): a vote's direct ballots are counted by SQL in groups of the same
+// college, scope and choice.
 type Vote struct {
 	Elector
 	Choice  string
 	Proxied bool
+	Count   int
 }
+
+// n is how many votes v stands for.
+func (v Vote) n() int { return max(v.Count, 1) }
 
 // Resolve says whose vote counts, and how: each elector once, with their
 // own ballot if they cast one (direct, by voter key), else with the
@@ -83,9 +89,11 @@ type Vote struct {
 // node.
 func Resolve(electors []Elector, direct, holders map[string]string, maxPerHolder int) []Vote {
 	carried := map[string]int{}
-	in := make(map[string]bool, len(electors))
-	for _, e := range electors {
-		in[e.Key] = true
+	in := make(map[string]bool, len(holders))
+	if len(holders) > 0 {
+		for _, e := range electors {
+			in[e.Key] = true
+		}
 	}
 	var votes []Vote
 	for _, e := range electors {
@@ -107,12 +115,25 @@ func Resolve(electors []Elector, direct, holders map[string]string, maxPerHolder
 	return votes
 }
 
-// Sum counts votes into a tally: the electorate from electors, and by
-// college when colleges names two or more (an elector of no college named
-// there counts in the first). The yes and no of the voters whose data is
-// in scope come apart, for the double majority only.
-func Sum(electors []Elector, votes []Vote, colleges []College) (Tally, ScopeCount) {
-	t := Tally{Electorate: len(electors)}
+// Electorate is the size of a vote's electorate by college ("" with one
+// college).
+type Electorate map[string]int
+
+// ElectorateOf counts electors by college.
+func ElectorateOf(electors []Elector) Electorate {
+	e := Electorate{}
+	for _, el := range electors {
+		e[el.College]++
+	}
+	return e
+}
+
+// Sum counts votes into a tally: the electorate, and by college when
+// colleges names two or more (a college the rulebook does not name counts
+// in the first). The yes and no of the voters whose data is in scope come
+// apart, for the double majority only.
+func Sum(electorate Electorate, votes []Vote, colleges []College) (Tally, ScopeCount) {
+	var t Tally
 	var scope ScopeCount
 	index := map[string]int{}
 	if len(colleges) >= 2 {
@@ -121,8 +142,11 @@ func Sum(electors []Elector, votes []Vote, colleges []College) (Tally, ScopeCoun
 			t.Colleges[i] = CollegeTally{Name: c.Name, WeightPercent: c.WeightPercent}
 			index[c.Name] = i
 		}
-		for _, e := range electors {
-			t.Colleges[index[CollegeOf(colleges, e.College)]].Electorate++
+	}
+	for college, n := range electorate {
+		t.Electorate += n
+		if t.Colleges != nil {
+			t.Colleges[index[CollegeOf(colleges, college)]].Electorate += n
 		}
 	}
 	for _, v := range votes {
@@ -130,33 +154,34 @@ func Sum(electors []Elector, votes []Vote, colleges []College) (Tally, ScopeCoun
 		if t.Colleges != nil {
 			college = &t.Colleges[index[CollegeOf(colleges, v.College)]]
 		}
+		n := v.n()
 		switch v.Choice {
 		case Yes:
-			t.Yes++
+			t.Yes += n
 			if college != nil {
-				college.Yes++
+				college.Yes += n
 			}
 			if v.InScope {
-				scope.Yes++
+				scope.Yes += n
 			}
 		case No:
-			t.No++
+			t.No += n
 			if college != nil {
-				college.No++
+				college.No += n
 			}
 			if v.InScope {
-				scope.No++
+				scope.No += n
 			}
 		case Abstain:
-			t.Abstain++
+			t.Abstain += n
 			if college != nil {
-				college.Abstain++
+				college.Abstain += n
 			}
 		default:
 			continue
 		}
 		if v.Proxied {
-			t.Proxied++
+			t.Proxied += n
 		}
 	}
 	return t, scope

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/cloudflare/circl/blindsign/blindrsa"
@@ -351,24 +350,14 @@ func (o *openVotes) applySecretBallotCast(tx *raftdata.Tx, cmd raftdata.Command)
 	return res, nil
 }
 
-// countSecretIn counts a secret vote: its ballots by college, and the
-// tokens issued.
-func countSecretIn(tx *raftdata.Tx, row proposalRow, electors []governance.Elector) (counted, error) {
-	rows, err := tx.Query(`SELECT college, choice FROM proposals_secret_ballots WHERE proposal = ? ORDER BY pseudonym`, row.id)
+// countSecretIn counts a secret vote: its ballots by college (in SQL),
+// and the tokens issued.
+func countSecretIn(tx *raftdata.Tx, row proposalRow, electorate governance.Electorate) (counted, error) {
+	votes, err := groupedVotesIn(tx, `SELECT college, 0, choice, COUNT(*) FROM proposals_secret_ballots WHERE proposal = ? GROUP BY college, choice`, row.id)
 	if err != nil {
-		return counted{}, fmt.Errorf("read secret ballots: %w", err)
+		return counted{}, err
 	}
-	var votes []governance.Vote
-	for rows.Next() {
-		var v governance.Vote
-		if err := rows.Scan(&v.College, &v.Choice); err != nil {
-			rows.Close()
-			return counted{}, err
-		}
-		votes = append(votes, v)
-	}
-	rows.Close()
-	t, scope := governance.Sum(electors, votes, row.colleges)
+	t, scope := governance.Sum(electorate, votes, row.colleges)
 	if err := tx.QueryRow(`SELECT COUNT(*) FROM proposals_tokens_issued WHERE proposal = ?`, row.id).Scan(&t.TokensIssued); err != nil {
 		return counted{}, err
 	}
@@ -495,14 +484,4 @@ func (s *Service) TokenKeys(ctx context.Context, id string) (SecretList, error) 
 		out.TokensIssued[c] = n
 	}
 	return out, rows.Err()
-}
-
-// sortedColleges is the names of m in order (a stable published list).
-func sortedColleges(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -146,7 +146,7 @@ func TestCluster3_ProxyStorm(t *testing.T) {
 			holders2[a.ID] = holder[i]
 		}
 	}
-	want, _ := governance.Sum(electors, governance.Resolve(electors, ballots, holders2, governance.DefaultProxies), nil)
+	want, _ := governance.Sum(governance.ElectorateOf(electors), governance.Resolve(electors, ballots, holders2, governance.DefaultProxies), nil)
 
 	liveProps := c.closeOnSurvivors(t, leaderIdx)
 	for i, s := range liveProps {
