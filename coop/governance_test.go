@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -436,13 +438,15 @@ func readRecords(path string) ([]string, error) {
 }
 
 // noRecordLinks reads every node's Raft log entries, every row of every
-// table and every log line: none holds a voter's account id, email or
-// name together with their ballot key or pseudonym.
+// table and every log line: none holds a voter's account id, email, name,
+// session token or its hash together with their ballot key or pseudonym.
 func noRecordLinks(t *testing.T, g *govCoop, voters []*secretVoter) {
 	t.Helper()
 	links := func(text string) string {
 		for _, v := range voters {
-			who := strings.Contains(text, v.id) || strings.Contains(text, v.email) || strings.Contains(text, v.name)
+			session := sha256.Sum256([]byte(v.token)) // how the state and the log name a session
+			who := strings.Contains(text, v.id) || strings.Contains(text, v.email) || strings.Contains(text, v.name) ||
+				strings.Contains(text, v.token) || strings.Contains(text, hex.EncodeToString(session[:]))
 			what := strings.Contains(text, v.ballotKey) || strings.Contains(text, v.pseudonym)
 			if who && what {
 				return v.name
