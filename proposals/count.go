@@ -38,10 +38,14 @@ type proxiedVote struct {
 	giverKey, holderKey, choice, receiptKey string
 }
 
-// electorateIn counts a vote's electorate by college.
-func electorateIn(tx *raftdata.Tx, proposal string) (governance.Electorate, error) {
+// electorateIn counts a vote's electorate by college (with one college,
+// the size fixed at the opening).
+func electorateIn(tx *raftdata.Tx, row proposalRow) (governance.Electorate, error) {
+	if row.colleges == nil {
+		return governance.Electorate{"": row.electorate}, nil
+	}
 	e := governance.Electorate{}
-	rows, err := tx.Query(`SELECT college, COUNT(*) FROM proposals_electorate WHERE proposal = ? GROUP BY college`, proposal)
+	rows, err := tx.Query(`SELECT college, COUNT(*) FROM proposals_electorate WHERE proposal = ? GROUP BY college`, row.id)
 	if err != nil {
 		return nil, fmt.Errorf("count electorate: %w", err)
 	}
@@ -83,7 +87,7 @@ func groupedVotesIn(tx *raftdata.Tx, q, proposal string) ([]governance.Vote, err
 // proxied votes: every elector counts once, as Resolve over the whole
 // electorate would count them.
 func countIn(tx *raftdata.Tx, row proposalRow) (counted, error) {
-	electorate, err := electorateIn(tx, row.id)
+	electorate, err := electorateIn(tx, row)
 	if err != nil {
 		return counted{}, err
 	}
