@@ -67,6 +67,12 @@ type VotingRule struct {
 	// yes than no).
 	ApprovalPercent int    `json:"approval_percent"`
 	EarlyClose      string `json:"early_close"`
+	// Secret: ballots are cast with blindly signed voting tokens, and no
+	// stored data links a member to a choice (proposals/DESIGN.md).
+	Secret bool `json:"secret"`
+	// DoubleMajority: a proposal that uses data passes only if the voters
+	// whose data is in scope approve it too (ballots.go).
+	DoubleMajority bool `json:"double_majority"`
 }
 
 // Disclosure bounds what a proposal may ask of the pooled data.
@@ -111,6 +117,10 @@ type Rulebook struct {
 	Disclosure Disclosure `json:"disclosure"`
 	Retention  Retention  `json:"retention"`
 	Membership Membership `json:"membership"`
+	// Proxies bounds how many votes one member may carry (ballots.go).
+	Proxies Proxies `json:"proxies"`
+	// Colleges, when two or more, weigh each college's result (ballots.go).
+	Colleges []College `json:"colleges"`
 }
 
 // Voting maps each kind of proposal to its rule.
@@ -129,16 +139,22 @@ const (
 // per year; identity kept 3 months after deletion, the charter signature
 // 12 months, connection logs 12 months; an operator admits applicants
 // (two sponsors when an amendment chooses sponsorship); a custodians
-// election is decided like an amendment (7 days, two thirds).
+// election is decided like an amendment (7 days, two thirds). Amendments
+// and custodian elections are secret ballots; a reuse needs a double
+// majority; a member carries at most 2 proxies; one college.
 func Default() Rulebook {
 	rule := VotingRule{MinMinutes: Day, MaxMinutes: MaxVoteLength, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: CloseWhenAllVoted}
+	reuse := rule
+	reuse.DoubleMajority = true
 	amend := rule
-	amend.MinMinutes, amend.ApprovalPercent = 7*Day, 66
+	amend.MinMinutes, amend.ApprovalPercent, amend.Secret = 7*Day, 66, true
 	r := Rulebook{
-		Voting:     Voting{Knowledge: rule, Reuse: rule, Amendment: amend, Custodians: amend},
+		Voting:     Voting{Knowledge: rule, Reuse: reuse, Amendment: amend, Custodians: amend},
 		Disclosure: Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
 		Membership: Membership{Admission: AdmitByOperator, SponsorsRequired: 2},
+		Proxies:    Proxies{MaxPerHolder: DefaultProxies},
+		Colleges:   []College{},
 	}
 	r.fillPrivacyDefaults()
 	return r
@@ -147,6 +163,7 @@ func Default() Rulebook {
 // Clone is a copy of r that shares no map with it.
 func (r Rulebook) Clone() Rulebook {
 	r.Voting = maps.Clone(r.Voting)
+	r.Colleges = slices.Clone(r.Colleges)
 	return r
 }
 
@@ -220,6 +237,7 @@ func (r Rulebook) Validate() error {
 		if v.EarlyClose != CloseAtDeadline && v.EarlyClose != CloseWhenAllVoted {
 			bad("%s: early_close must be %q or %q, got %q", k, CloseAtDeadline, CloseWhenAllVoted, v.EarlyClose)
 		}
+		problems = append(problems, v.checkBallots(k)...)
 	}
 	for k := range r.Voting {
 		if !slices.Contains(Kinds, k) {
@@ -238,6 +256,8 @@ func (r Rulebook) Validate() error {
 	if m.SponsorsRequired < 1 || m.SponsorsRequired > maxSponsors {
 		bad("membership.sponsors_required must be within 1..%d, got %d", maxSponsors, m.SponsorsRequired)
 	}
+	problems = append(problems, r.Proxies.check()...)
+	problems = append(problems, checkColleges(r.Colleges)...)
 	t := r.Retention
 	if t.IdentityMonthsAfterDeletion < 0 || t.CharterMonthsAfterDeletion < 0 || t.ConnectionLogMonths < 1 {
 		bad("retention periods must be positive months (connection logs at least 1)")

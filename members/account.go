@@ -35,6 +35,11 @@ type Account struct {
 	// Admitted is true for a member who votes (the member role); an
 	// applicant waits for admission (membership.admission).
 	Admitted bool `json:"admitted"`
+	// College is the college an operator assigned ("" until then: the
+	// rulebook's first college, when it names colleges).
+	College string `json:"college"`
+	// ExpiresAt ends a guest's account (guests.go); nil for everyone else.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // Active tells whether the account may act.
@@ -69,15 +74,22 @@ type accountRow struct {
 	id, name, email, hash string
 	status                Status
 	createdAt             int64
+	college               string
+	expiresAt             sql.NullInt64 // guests only
 }
 
 var errNoAccount = errors.New("no such account")
 
-const accountColumns = `id, COALESCE(name, ''), COALESCE(email, ''), COALESCE(password_hash, ''), status, created_at`
+const accountColumns = `id, COALESCE(name, ''), COALESCE(email, ''), COALESCE(password_hash, ''), status, created_at, college, expires_at`
+
+// fields are the destinations of accountColumns.
+func (a *accountRow) fields() []any {
+	return []any{&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt, &a.college, &a.expiresAt}
+}
 
 func scanAccount(row *sql.Row) (accountRow, error) {
 	var a accountRow
-	err := row.Scan(&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt)
+	err := row.Scan(a.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errNoAccount
 	}
@@ -128,6 +140,7 @@ func loadAccount(q querier, row accountRow, versions map[CharterKind]int) (Accou
 	return Account{
 		ID: row.id, Name: row.name, Email: row.email, Roles: roles, Status: row.status,
 		CreatedAt: time.Unix(0, row.createdAt).UTC(), CharterCurrent: current, Admitted: slices.Contains(roles, RoleMember),
+		College: row.college, ExpiresAt: optTime(row.expiresAt),
 	}, nil
 }
 
@@ -168,7 +181,7 @@ func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error
 	var list []accountRow
 	for rows.Next() {
 		var a accountRow
-		if err := rows.Scan(&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt); err != nil {
+		if err := rows.Scan(a.fields()...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list accounts: %w", err)
 		}

@@ -7,8 +7,9 @@ import (
 )
 
 // Command types owned by members. Payloads name accounts by their opaque id;
-// the only commands that carry an email or a name are the two that create
-// an account and the one that rectifies it. Other packages may register handlers on these types (pooling
+// the only commands that carry an email or a name are the three that create
+// an account (sign-up, bootstrap, a guest's invitation) and the one that
+// rectifies it. Other packages may register handlers on these types (pooling
 // and proposals on CmdDeleted, to erase what they hold about the account),
 // decoding the payload types exported beside them.
 const (
@@ -34,6 +35,8 @@ const (
 	CmdDeleted              = "member.deleted"
 	CmdCharterSigned        = "member.charter_signed"
 	CmdRetentionRun         = "member.retention_run"
+	CmdCollegeSet           = "member.college_set"
+	CmdGuestInvited         = "member.guest_invited"
 )
 
 // Register adds the members tables and command handlers to reg. Call it
@@ -62,8 +65,11 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(CmdDeleted, applyDeleted)
 	reg.Handle(CmdCharterSigned, applyCharterSigned)
 	reg.Handle(CmdRetentionRun, applyRetentionRun)
+	reg.Handle(CmdCollegeSet, applyCollegeSet)
+	reg.Handle(CmdGuestInvited, applyGuestInvited)
 	reg.Upgrade("members tokens and login attempts", upgradeCredentials)
 	registerLinks(reg)
+	reg.Upgrade("members colleges and guests", upgradeAccounts)
 }
 
 // decode reads a command's payload; a payload that does not decode is a

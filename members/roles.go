@@ -24,15 +24,19 @@ const (
 	// RoleOperator, granted by an operator or at bootstrap, runs the
 	// system: accounts, cluster, journals, never members' pooled data.
 	RoleOperator Role = "operator"
+	// RoleGuest, invited by an operator until a date (guests.go), reads
+	// proposals, discussions and published results: never votes, never
+	// sees ballots, holds no data.
+	RoleGuest Role = "guest"
 )
 
 // ParseRole reads a role name; an unknown one is a CodeInvalid error.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleApplicant, RoleMember, RoleResearcher, RoleOperator:
+	case RoleApplicant, RoleMember, RoleResearcher, RoleOperator, RoleGuest:
 		return r, nil
 	}
-	return "", raftdata.Errorf(raftdata.CodeInvalid, "unknown role %q: the roles are applicant, member, researcher and operator", s)
+	return "", raftdata.Errorf(raftdata.CodeInvalid, "unknown role %q: the roles are applicant, member, researcher, operator and guest", s)
 }
 
 // grantable checks that an operator may grant or revoke r: applicant
@@ -41,6 +45,9 @@ func grantable(s string) (Role, error) {
 	r, err := ParseRole(s)
 	if err != nil {
 		return "", err
+	}
+	if r == RoleGuest {
+		return "", raftdata.Errorf(raftdata.CodeInvalid, "guests are invited with an end date (POST /api/v1/guests); an operator grants researcher or operator")
 	}
 	if r == RoleMember || r == RoleApplicant {
 		return "", raftdata.Errorf(raftdata.CodeInvalid, "the %s role comes with sign-up and admission (POST /api/v1/members/{id}/admit); an operator grants researcher or operator", r)

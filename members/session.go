@@ -73,6 +73,13 @@ func applySessionCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	now := nanos(cmd)
 	expires := now + int64(p.Absolute)
+	if row.expiresAt.Valid {
+		// A guest's session ends with the guest's account.
+		if now >= row.expiresAt.Int64 {
+			return nil, errGuestEnded(time.Unix(0, row.expiresAt.Int64))
+		}
+		expires = min(expires, row.expiresAt.Int64)
+	}
 	if _, err := tx.Exec(`DELETE FROM members_login_attempts WHERE id = ?`, p.Attempt); err != nil {
 		return nil, fmt.Errorf("un-count attempt: %w", err)
 	}
@@ -192,6 +199,9 @@ func (s *Service) activeAccount(ctx context.Context, id string) (Account, error)
 	}
 	if row.status != StatusActive {
 		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this account is %s", row.status)
+	}
+	if row.expiresAt.Valid && s.now().UnixNano() >= row.expiresAt.Int64 {
+		return Account{}, errGuestEnded(time.Unix(0, row.expiresAt.Int64))
 	}
 	return loadAccount(q, row, CharterVersions())
 }

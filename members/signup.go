@@ -153,6 +153,15 @@ func createAccount(tx *raftdata.Tx, cmd raftdata.Command, p SignedUp, grantedBy 
 	if email, err := NormalizeEmail(p.Email); err != nil || email != p.Email {
 		return raftdata.Errorf(raftdata.CodeInvalid, "the email address is not normalised")
 	}
+	if err := insertAccount(tx, cmd, p, grantedBy, nil); err != nil {
+		return err
+	}
+	return insertSignature(tx, cmd, CharterSigned{Account: p.ID, Charter: p.Charter, Version: p.CharterVersion, Lang: p.Lang})
+}
+
+// insertAccount inserts an active account with its one role, refusing an
+// email already in use; expires ends a guest's account (nil otherwise).
+func insertAccount(tx *raftdata.Tx, cmd raftdata.Command, p SignedUp, grantedBy string, expires *int64) error {
 	var taken int
 	if err := tx.QueryRow(`SELECT COUNT(*) FROM members_accounts WHERE email = ? AND status <> 'deleted'`, p.Email).Scan(&taken); err != nil {
 		return fmt.Errorf("check email: %w", err)
@@ -161,13 +170,13 @@ func createAccount(tx *raftdata.Tx, cmd raftdata.Command, p SignedUp, grantedBy 
 		return raftdata.Errorf(raftdata.CodeConflict, "an account with this email address already exists")
 	}
 	at := nanos(cmd)
-	if _, err := tx.Exec(`INSERT INTO members_accounts(id, name, email, password_hash, status, created_at) VALUES(?,?,?,?,?,?)`,
-		p.ID, p.Name, p.Email, p.PasswordHash, StatusActive, at); err != nil {
+	if _, err := tx.Exec(`INSERT INTO members_accounts(id, name, email, password_hash, status, created_at, expires_at) VALUES(?,?,?,?,?,?,?)`,
+		p.ID, p.Name, p.Email, p.PasswordHash, StatusActive, at, expires); err != nil {
 		return fmt.Errorf("create account: %w", err)
 	}
 	if _, err := tx.Exec(`INSERT INTO members_roles(account_id, role, granted_at, granted_by) VALUES(?,?,?,?)`,
 		p.ID, p.Role, at, grantedBy); err != nil {
 		return fmt.Errorf("grant %s: %w", p.Role, err)
 	}
-	return insertSignature(tx, cmd, CharterSigned{Account: p.ID, Charter: p.Charter, Version: p.CharterVersion, Lang: p.Lang})
+	return nil
 }

@@ -45,6 +45,11 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(cmdPreviewCounted, applyPreviewCounted)
 	reg.Handle(cmdOutputsDeleted, applyOutputsDeleted)
 	reg.Handle(members.CmdDeleted, votes.forgetAfter(applyMemberDeleted))
+	reg.Upgrade("proposals proxies, colleges and secret ballots", upgradeBallots)
+	reg.Handle(cmdProxySet, votes.forgetAfter(applyProxySet))
+	reg.Handle(cmdStandingProxySet, votes.forgetAfter(applyStandingProxySet))
+	reg.Handle(cmdTokenIssued, votes.applyTokenIssued)
+	reg.Handle(cmdSecretBallotCast, votes.applySecretBallotCast)
 }
 
 // errOperatorQueries is the refusal of a proposal or a query by an
@@ -88,6 +93,22 @@ type createdPayload struct {
 	// Charters are the charter versions in force at the proposing node
 	// (handlers never read them from their own binary).
 	Charters map[members.CharterKind]int `json:"charters"`
+	// Ballots is set by every node since proxies, colleges and secret
+	// ballots exist (version 2 of the payload; see ballotSetup).
+	Ballots *ballotSetup `json:"ballots,omitempty"`
+}
+
+// ballotSetup is what a proposing node adds to an opening since proxies,
+// colleges and secret ballots exist. Its presence says the vote is held
+// under the rulebook's secret, double_majority, proxies and colleges; an
+// opening of an older log, without it, holds the vote as it was held then
+// (open ballot, one college, no proxies, simple majority), so that a node
+// replaying that log builds the state the others built.
+type ballotSetup struct {
+	// TokenKeys are the RSA keys (PKCS #8 DER, base64) that sign the
+	// voting tokens of a secret vote, one per college ("" with one
+	// college), drawn by the proposing node.
+	TokenKeys map[string]string `json:"token_keys,omitempty"`
 }
 
 func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -144,7 +165,7 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !p.Draft.Draft {
-		if err := openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember]); err != nil {
+		if err := openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember], p.Ballots); err != nil {
 			return nil, err
 		}
 	}
@@ -156,6 +177,7 @@ type openedPayload struct {
 	Actor    string                      `json:"actor"`
 	Salt     string                      `json:"salt"`
 	Charters map[members.CharterKind]int `json:"charters"`
+	Ballots  *ballotSetup                `json:"ballots,omitempty"` // version 2 (see createdPayload)
 }
 
 func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -173,13 +195,16 @@ func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if row.status != StatusDraft {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s, not a draft", row.status)
 	}
-	return nil, openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember])
+	return nil, openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember], p.Ballots)
 }
 
 // openIn fixes the electorate and the voting rule, and starts the vote.
 // The rulebook is read again: a draft that the rules in force now refuse
-// cannot open.
-func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharter int) error {
+// cannot open. It fixes too each voter's college, and under a double
+// majority whether their data is in scope (consenting to the pool at the
+// opening: see DESIGN.md), the proxies the vote takes (standing proxies
+// become the vote's own), and a secret vote's token keys.
+func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharter int, setup *ballotSetup) error {
 	row, err := loadRow(tx, id)
 	if err != nil {
 		return err
@@ -210,21 +235,58 @@ func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharte
 	if err != nil {
 		return err
 	}
-	stmt, err := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id) VALUES(?,?,?)`)
+	ruleOf, _ := rules.Rule(row.draft.Kind)
+	colleges, proxyCap := rules.Colleges, rules.Proxies.MaxPerHolder
+	if setup == nil { // an opening of an older log: as votes were held then
+		ruleOf.Secret, ruleOf.DoubleMajority, colleges, proxyCap = false, false, nil, 0
+	}
+	if len(colleges) < 2 {
+		colleges = nil
+	}
+	if ruleOf.Secret {
+		proxyCap = 0 // proxies apply to open ballots only
+	}
+	assigned, err := members.CollegesIn(tx, voters)
+	if err != nil {
+		return err
+	}
+	inScope := map[string]bool{}
+	if ruleOf.DoubleMajority {
+		if inScope, err = pooling.ConsentingIn(tx, row.draft.Pool, voters); err != nil {
+			return err
+		}
+	}
+	keys := make(map[string]string, len(voters)) // account -> voter key
+	stmt, err := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id, college, in_scope) VALUES(?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, v := range voters {
-		if _, err := stmt.Exec(id, voterKey(salt, id, v), v); err != nil {
+		keys[v] = voterKey(salt, id, v)
+		if _, err := stmt.Exec(id, keys[v], v, governance.CollegeOf(colleges, assigned[v]), inScope[v]); err != nil {
 			return err
 		}
 	}
-	ruleOf, _ := rules.Rule(row.draft.Kind)
+	if ruleOf.Secret {
+		if err := storeTokenKeysIn(tx, id, colleges, setup.TokenKeys); err != nil {
+			return err
+		}
+	}
+	if proxyCap > 0 {
+		if err := standingProxiesAtOpeningIn(tx, cmd, id, keys, proxyCap); err != nil {
+			return err
+		}
+	}
+	collegesJSON := ""
+	if colleges != nil {
+		raw, _ := json.Marshal(colleges)
+		collegesJSON = string(raw)
+	}
 	rule, _ := json.Marshal(ruleOf)
 	deadline := cmd.Time.Add(time.Duration(row.draft.VotingMinutes) * time.Minute)
-	if _, err := tx.Exec(`UPDATE proposals SET status = ?, rule = ?, opened_at = ?, deadline = ?, electorate = ? WHERE id = ?`,
-		string(StatusOpen), string(rule), cmd.Time.UnixNano(), deadline.UnixNano(), len(voters), id); err != nil {
+	if _, err := tx.Exec(`UPDATE proposals SET status = ?, rule = ?, opened_at = ?, deadline = ?, electorate = ?, colleges = ?, proxy_cap = ? WHERE id = ?`,
+		string(StatusOpen), string(rule), cmd.Time.UnixNano(), deadline.UnixNano(), len(voters), collegesJSON, proxyCap, id); err != nil {
 		return err
 	}
 	return tx.Emit("coop.proposal.opened", map[string]any{"proposal": id, "electorate": len(voters), "deadline": deadline})
@@ -246,36 +308,19 @@ const (
 	ChoiceAbstain = "abstain"
 )
 
+// checkChoice refuses a choice that is not yes, no or abstain.
+func checkChoice(choice string) error {
+	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
+		return invalid("choice must be yes, no or abstain, got %q", choice)
+	}
+	return nil
+}
+
 type ballotPayload struct {
 	Proposal    string `json:"proposal"`
 	Account     string `json:"account"`
 	Choice      string `json:"choice"`
 	ReceiptHash string `json:"receipt_hash"`
-}
-
-func tallyIn(tx *raftdata.Tx, proposal string, electorate int) (Tally, error) {
-	t := Tally{Electorate: electorate}
-	rows, err := tx.Query(`SELECT choice, COUNT(*) FROM proposals_ballots WHERE proposal = ? GROUP BY choice`, proposal)
-	if err != nil {
-		return t, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var choice string
-		var n int
-		if err := rows.Scan(&choice, &n); err != nil {
-			return t, err
-		}
-		switch choice {
-		case ChoiceYes:
-			t.Yes = n
-		case ChoiceNo:
-			t.No = n
-		case ChoiceAbstain:
-			t.Abstain = n
-		}
-	}
-	return t, rows.Err()
 }
 
 // ---- closing ----
@@ -299,19 +344,23 @@ func applyClosed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if cmd.Time.Before(row.deadline) {
 		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote is open until %s", row.deadline.Format(time.RFC3339))
 	}
-	t, err := tallyIn(tx, p.ID, row.electorate)
+	c, err := countIn(tx, row)
 	if err != nil {
 		return nil, err
 	}
-	return nil, closeIn(tx, cmd, row, t)
+	return nil, closeIn(tx, cmd, row, c)
 }
 
 // closeIn decides the vote with the rule fixed at opening, records the
-// tally, and carries out a passed proposal: a grant for knowledge and
-// reuse, the new rulebook for an amendment, the new custodian set for a
-// custodians election.
-func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) error {
-	d := governance.Decide(row.rule, t)
+// tally, publishes the lines of the votes cast by proxy, erases a secret
+// vote's signing keys (and asks for a compaction, so that the log of its
+// tokens and ballots goes too), and carries out a passed proposal: a
+// grant for knowledge and reuse, the new rulebook for an amendment, the
+// new custodian set for a custodians election.
+func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, c counted) error {
+	t := c.tally
+	d := governance.Decide(row.rule, t, c.scope)
+	t.InScope = d.InScope
 	if d.Outcome == governance.Passed && row.draft.Kind == governance.Custodians {
 		// A custodian may have left or become an operator during the vote.
 		if err := checkCandidatesIn(tx, row.draft.Custodians); raftdata.ErrorCode(err) == raftdata.CodeInvalid {
@@ -331,9 +380,17 @@ func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) er
 	if d.Outcome == governance.Passed {
 		status = StatusPassed
 	}
-	if _, err := tx.Exec(`UPDATE proposals SET status = ?, reason = ?, closed_at = ?, yes = ?, no = ?, abstain = ? WHERE id = ?`,
-		string(status), d.Reason, cmd.Time.UnixNano(), t.Yes, t.No, t.Abstain, row.id); err != nil {
+	if err := storeTallyIn(tx, cmd, row, status, d.Reason, t); err != nil {
 		return err
+	}
+	if err := publishProxiedIn(tx, cmd, row.id, c.proxied); err != nil {
+		return err
+	}
+	if row.rule.Secret {
+		if _, err := tx.Exec(`UPDATE proposals_token_keys SET private_key = '' WHERE proposal = ?`, row.id); err != nil {
+			return err
+		}
+		tx.RequestCompaction()
 	}
 	if status == StatusPassed {
 		switch row.draft.Kind {
@@ -481,6 +538,7 @@ func applyMemberDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	for _, q := range []string{
 		`UPDATE proposals_electorate SET account_id = NULL WHERE account_id = ?`,
+		`DELETE FROM proposals_standing_proxies WHERE giver = ?1 OR holder = ?1`,
 		`DELETE FROM proposals_comments WHERE author = ?`,
 		`DELETE FROM proposals_objections WHERE account_id = ?`,
 	} {

@@ -83,9 +83,16 @@ type Proposal struct {
 	OpenedAt      *time.Time               `json:"opened_at,omitempty"`
 	Deadline      *time.Time               `json:"deadline,omitempty"`
 	ClosedAt      *time.Time               `json:"closed_at,omitempty"`
-	Participation *int                     `json:"participation,omitempty"` // ballots cast so far (open)
+	Participation *int                     `json:"participation,omitempty"` // votes that count so far, proxies included (open)
 	Tally         *Tally                   `json:"tally,omitempty"`         // after the close
 	Grant         *Grant                   `json:"grant,omitempty"`
+	// How the vote is held, fixed when it opened: a secret ballot (voting
+	// tokens, no proxies), a double majority (reuse), how many proxies a
+	// member may carry, the colleges and their weights.
+	Secret         bool                 `json:"secret,omitempty"`
+	DoubleMajority bool                 `json:"double_majority,omitempty"`
+	ProxyCap       int                  `json:"proxy_cap,omitempty"`
+	Colleges       []governance.College `json:"colleges,omitempty"`
 }
 
 // Limits of the free text of a proposal.

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/governance"
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
@@ -27,6 +29,17 @@ type Proposals interface {
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
 	Preview(ctx context.Context, actor members.Account, id string) (proposals.Preview, error)
+	// Proxies, secret ballots and turnout (api_ballots.go).
+	Cast(ctx context.Context, actor members.Account, id, choice string) (proposals.Receipt, error)
+	GiveProxy(ctx context.Context, actor members.Account, id, to string) (proposals.ProxyView, error)
+	Proxies(ctx context.Context, actor members.Account, id string) (proposals.ProxyView, error)
+	SetStandingProxy(ctx context.Context, actor members.Account, to string) (proposals.StandingProxy, error)
+	Standing(ctx context.Context, actor members.Account) (proposals.StandingProxy, error)
+	SecretVotes(ctx context.Context, actor members.Account) ([]proposals.SecretVote, error)
+	IssueToken(ctx context.Context, actor members.Account, id string, blinded []byte) ([]byte, error)
+	CastSecret(ctx context.Context, id string, b proposals.SecretBallot) (proposals.SecretReceipt, error)
+	TokenKeys(ctx context.Context, id string) (proposals.SecretList, error)
+	Turnout(ctx context.Context, since time.Time) (map[governance.Kind][]governance.Turnout, error)
 }
 
 // listProposals answers GET /api/v1/proposals[?status=open][&page=2]:
@@ -91,11 +104,11 @@ func (s *server) castBallot(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	receipt, err := s.deps.Proposals.Vote(c.UserContext(), a, c.Params("id"), in.Choice)
+	r, err := s.deps.Proposals.Cast(c.UserContext(), a, c.Params("id"), in.Choice)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"receipt": receipt, "receipt_hash": proposals.ReceiptHash(receipt)})
+	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
 // ballotList answers GET /api/v1/proposals/{id}/ballots: the published,
@@ -108,7 +121,17 @@ func (s *server) ballotList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"ballots": list})
+	out := fiber.Map{"ballots": list}
+	// A secret vote: the keys that check every token, and how many tokens
+	// each signed (no more lines than that).
+	keys, err := s.deps.Proposals.TokenKeys(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if len(keys.PublicKeys) > 0 {
+		out["public_keys"], out["tokens_issued"] = keys.PublicKeys, keys.TokensIssued
+	}
+	return c.JSON(out)
 }
 
 // comments answers GET /api/v1/proposals/{id}/comments: every signed-in

@@ -160,6 +160,7 @@ func New(deps Deps) *fiber.App {
 	api.Get("/governance/rules", s.rules)
 	api.Get("/governance/custodians", s.custodians)
 	api.Put("/me/custodian-key", s.setCustodianKey)
+	api.Get("/governance/turnout", s.turnout)
 
 	api.Post("/signup", s.signups, s.signup)
 	api.Post("/login", s.login)
@@ -219,6 +220,17 @@ func New(deps Deps) *fiber.App {
 	api.Get("/proposals/:id/results", s.results)
 	api.Get("/proposals/:id/results.csv", s.resultsCSV)
 	api.Get("/proposals/:id/preview", s.preview)
+	api.Get("/proposals/:id/proxy", s.proxyOf)
+	api.Put("/proposals/:id/proxy", s.giveProxy)
+	api.Delete("/proposals/:id/proxy", s.takeBackProxy)
+	api.Get("/me/proxy", s.standingProxy)
+	api.Put("/me/proxy", s.setStandingProxy)
+	api.Delete("/me/proxy", s.setStandingProxy)
+	api.Get("/me/secret-votes", s.secretVotes)
+	api.Post("/proposals/:id/voting-token", s.votingToken)
+	api.Post("/proposals/:id/secret-ballots", s.castSecretBallot)
+	api.Post("/guests", s.inviteGuest)
+	api.Put("/members/:id/college", s.setCollege)
 	app.All(raftdata.InternalPrefix+"*", adaptor.HTTPHandler(detachContext(deps.Cluster.Handler())))
 	return app
 }

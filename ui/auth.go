@@ -51,6 +51,8 @@ type Members interface {
 	IssueVerification(ctx context.Context, actor members.Account) (members.Link, error)
 	VerifyEmail(ctx context.Context, token string) error
 	EmailVerified(ctx context.Context, a members.Account) (bool, error)
+	InviteGuest(ctx context.Context, actor members.Account, in members.GuestInput) (members.NewGuest, error)
+	SetCollege(ctx context.Context, actor members.Account, accountID, college string) error
 }
 
 const (
@@ -72,6 +74,12 @@ const (
 // and node-to-node calls carry no account.
 func (s *server) authenticate(c *fiber.Ctx) error {
 	if !needsAccount(c.Path()) {
+		return c.Next()
+	}
+	if s.anonymousRoute(c) {
+		if hasCredential(c) {
+			return errCredentialOnSecretBallot()
+		}
 		return c.Next()
 	}
 	if bearer, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok {

@@ -96,6 +96,12 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/ops/applicants/:id/admit", w.opsAdmitSubmit)
 	app.Post("/me/applicants/:id/sponsor", w.sponsorSubmit)
 	app.Post("/ops/members/:id/reset-link", w.opsResetLinkSubmit)
+	app.Post("/proposals/:id/proxy", w.proxySubmit)
+	app.Post("/me/proxy", w.standingSubmit)
+	app.Get("/amendments/new", w.amendmentPage)
+	app.Post("/amendments/new", w.amendmentSubmit)
+	app.Post("/ops/guests", w.opsGuestSubmit)
+	app.Post("/ops/members/:id/college", w.opsCollegeSubmit)
 }
 
 // page is the frame of a page: language, account, CSRF token, assets, and

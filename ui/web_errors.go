@@ -39,6 +39,12 @@ func knownError(msg string) string {
 	switch {
 	case msg == "wrong email or password":
 		return "err.login"
+	case strings.Contains(msg, "proxies on this vote already") || strings.Contains(msg, "standing proxies already"):
+		return "err.proxy_cap"
+	case strings.HasPrefix(msg, "this member is not in the electorate of the proposal"):
+		return "err.proxy_electorate"
+	case strings.HasPrefix(msg, "a proxy goes to another member"):
+		return "err.proxy_self"
 	case strings.HasPrefix(msg, "too many failed logins"):
 		return "err.too_many_logins"
 	case strings.HasPrefix(msg, "this account is suspended"):

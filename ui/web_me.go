@@ -70,6 +70,9 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 		Ledger: pooling.PrivacyLoss(uses), Privacy: ledger, Cap: rules.Rules.Disclosure.MemberEpsilonPerYear(),
 		Votes: votes, Titles: w.proposalTitles(ctx, ids)}
 	view.Membership = rules.Rules.Membership
+	if view.Ballots, err = w.meBallots(c, a, rules.Rules); err != nil {
+		return w.errorPage(c, err)
+	}
 	if a.Admitted && view.Membership.Admission == governance.AdmitBySponsors {
 		q, err := w.applicantsFor(ctx, a)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"coop/members"
 	"coop/raftdata"
+	"coop/ui/components"
 	"coop/ui/pages"
 )
 
@@ -53,6 +54,13 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	}
 	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, Backups: backups, Self: a.ID,
 		ResetLinks: w.deps.Mailer == nil}
+	rules, err := w.deps.Rules.Current(ctx)
+	if err != nil {
+		return w.errorPage(c, err)
+	}
+	v.Colleges = rules.Rules.Colleges
+	var posted bool
+	v.Guests, posted = opsGuests(c)
 	if v.Applicants, err = w.applicantsFor(ctx, a); err != nil {
 		return w.errorPage(c, err)
 	}
@@ -64,6 +72,9 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	status := fiber.StatusOK
 	if formErr != nil {
 		status, v.Error = w.formError(c, p.Tr, formErr)
+		if posted {
+			v.Guests.Error, v.Error = v.Error, components.FormError{}
+		}
 	}
 	return w.render(c, status, pages.OpsPage(v))
 }

@@ -130,9 +130,12 @@ func (w *web) renderBallots(c *fiber.Ctx, prop proposals.Proposal, receipt strin
 			v.Check = &pages.ReceiptCheck{Hash: proposals.ReceiptHash(receipt)}
 		}
 		for _, b := range list {
-			row := pages.BallotRow{Hash: b.ReceiptHash, Choice: b.Choice}
+			row := pages.BallotRow{Hash: b.ReceiptHash, Choice: b.Choice, Proxy: b.Proxy}
 			if v.Check != nil && b.ReceiptHash == v.Check.Hash {
 				row.Mine, v.Check.Found, v.Check.Choice = true, true, b.Choice
+			}
+			if v.Check != nil && b.HolderReceiptHash == v.Check.Hash {
+				row.Mine = true // a vote the receipt's ballot carried for a giver
 			}
 			v.Counts[b.Choice]++
 			v.Ballots = append(v.Ballots, row)

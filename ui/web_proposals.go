@@ -113,16 +113,22 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 
 	open := prop.Status == proposals.StatusOpen
 	a, logged := actor(c)
-	v.Vote.Show = open && logged && a.Has(members.RoleMember)
+	v.Vote.Show = open && logged && a.Has(members.RoleMember) && !prop.Secret
 	v.Vote.Login = open && !logged
 	v.Vote.Waiting = open && logged && a.Has(members.RoleApplicant)
 	if err := w.proposalData(c, prop, &v); err != nil {
+		return w.errorPage(c, err)
+	}
+	if err := w.voteWays(c, prop, &v); err != nil {
 		return w.errorPage(c, err)
 	}
 	if f, ok := readFlash(c); ok && f.Proposal == prop.ID && f.Receipt != "" {
 		v.Vote.Choice, v.Vote.Receipt, v.Vote.Hash = f.Choice, f.Receipt, proposals.ReceiptHash(f.Receipt)
 	}
 	status := fiber.StatusOK
+	if err, ok := c.Locals(localProxyError).(error); ok {
+		status, _ = w.formError(c, tr, err)
+	}
 	if voteErr != nil {
 		var fe components.FormError
 		status, fe = w.formError(c, tr, voteErr)

@@ -322,12 +322,14 @@ func TestPages_AssetsAndCSP(t *testing.T) {
 		if csp := p.resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
 			t.Errorf("GET %s: CSP %q", path, csp)
 		}
-		// Scripts only from files of this site (live updates), never inline.
+		// Scripts only from files of this site (live updates, secret
+		// ballots), never inline.
 		if p.doc.Find("script:not([src]), style, [style], [onclick], [onload], [onsubmit], [onchange]").Length() > 0 {
 			t.Errorf("GET %s: inline script or style", path)
 		}
 		p.doc.Find("script[src]").Each(func(_ int, sc *goquery.Selection) {
-			if src, _ := sc.Attr("src"); !strings.HasPrefix(src, "/static/live.") || strings.TrimSpace(sc.Text()) != "" {
+			src, _ := sc.Attr("src")
+			if !strings.HasPrefix(src, "/static/live.") && !strings.HasPrefix(src, "/static/ballot.") || strings.TrimSpace(sc.Text()) != "" {
 				t.Errorf("GET %s: script %q", path, src)
 			}
 		})

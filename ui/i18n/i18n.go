@@ -34,8 +34,8 @@ func NewIn(zone *time.Location) *Catalog {
 		zone = time.UTC
 	}
 	return &Catalog{msgs: map[string]map[string]string{
-		English: merge(english(), englishData(), englishAccount()),
-		French:  merge(french(), frenchData(), frenchAccount()),
+		English: merge(english(), englishData(), englishAccount(), englishBallots()),
+		French:  merge(french(), frenchData(), frenchAccount(), frenchBallots()),
 	}, zone: zone}
 }
 

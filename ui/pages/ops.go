@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"coop/governance"
 	"coop/members"
 	"coop/pooling"
 	"coop/ui/components"
@@ -24,6 +25,8 @@ type Ops struct {
 	// ResetLinks offers a one-time reset link per account: the coop
 	// sends no email, so an operator hands the link over.
 	ResetLinks bool
+	Colleges   []governance.College // the rulebook's colleges, to assign (ballots.go)
+	Guests     OpsGuests
 }
 
 // OpsNode is one node of the cluster; Lag is how many entries it applied

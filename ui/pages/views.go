@@ -49,6 +49,7 @@ type Rules struct {
 	Membership governance.Membership
 	Limits     governance.HardLimits
 	Journal    MembershipJournal
+	Ballots    RulesBallots // proxies, colleges, turnout (ballots.go)
 }
 
 // Pools is the list of pools.
@@ -96,6 +97,7 @@ type Proposal struct {
 	Custodians    *CustodianSet // the set a custodians election names
 	Results       []ResultView  // released runs the visitor may read
 	Run           RunForm
+	Ways          *VoteWays // secret ballot, proxies, colleges, double majority (ballots.go)
 }
 
 // PreviewView is what a member sees before voting: about how many members
@@ -201,6 +203,7 @@ type Me struct {
 	Titles      map[string]string // proposal id -> title, for the journal's links
 	Membership  governance.Membership
 	Applicants  *Applicants // the applicants a member may sponsor; nil when none to show
+	Ballots     *MeBallots  // college, standing proxy, voting tokens (ballots.go)
 }
 
 // Records is the member's records page: one section per pool they
