@@ -321,7 +321,7 @@ func (s *Service) GiveProxy(ctx context.Context, actor members.Account, id, to s
 // Proxies tells the member how their vote and the votes they carry stand
 // on one proposal.
 func (s *Service) Proxies(ctx context.Context, actor members.Account, id string) (ProxyView, error) {
-	row, err := loadRow(s.store.DB(), id)
+	row, err := s.row(ctx, id)
 	if err != nil {
 		return ProxyView{}, err
 	}

@@ -121,16 +121,24 @@ func (s *Service) Open(ctx context.Context, actor members.Account, id string) (P
 // Get reads a proposal; an id this node lacks is looked for again after
 // catching up with the leader.
 func (s *Service) Get(ctx context.Context, id string) (Proposal, error) {
+	row, err := s.row(ctx, id)
+	if err != nil {
+		return Proposal{}, err
+	}
+	return s.decorate(row)
+}
+
+// row reads a proposal a client named from the local copy, catching up
+// with the leader once when this node does not know it yet (the client
+// may have created it through another node).
+func (s *Service) row(ctx context.Context, id string) (proposalRow, error) {
 	row, err := loadRow(s.store.DB(), id)
 	if raftdata.ErrorCode(err) == raftdata.CodeNotFound {
 		if serr := s.store.Sync(ctx); serr == nil {
 			row, err = loadRow(s.store.DB(), id)
 		}
 	}
-	if err != nil {
-		return Proposal{}, err
-	}
-	return s.decorate(row)
+	return row, err
 }
 
 func (s *Service) decorate(row proposalRow) (Proposal, error) {
