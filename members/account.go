@@ -143,7 +143,7 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 		row, err = accountByID(q, id)
 	}
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
-		return Account{}, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", id)
+		return Account{}, errNoSuchAccount(id)
 	}
 	if err != nil {
 		return Account{}, err
@@ -197,7 +197,7 @@ func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error
 func LookupIn(tx *raftdata.Tx, id string, versions map[CharterKind]int) (Account, error) {
 	row, err := accountByID(tx, id)
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
-		return Account{}, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", id)
+		return Account{}, errNoSuchAccount(id)
 	}
 	if err != nil {
 		return Account{}, err
@@ -236,7 +236,7 @@ func ElectorateIn(tx *raftdata.Tx, except string, memberCharter int) ([]string, 
 func activeOperatorIn(tx *raftdata.Tx, actor string) error {
 	row, err := accountByID(tx, actor)
 	if errors.Is(err, errNoAccount) {
-		return raftdata.Errorf(raftdata.CodeForbidden, "only an operator may do this")
+		return errOperatorsOnly()
 	}
 	if err != nil {
 		return err
@@ -246,7 +246,7 @@ func activeOperatorIn(tx *raftdata.Tx, actor string) error {
 		return err
 	}
 	if row.status != StatusActive || !slices.Contains(roles, RoleOperator) {
-		return raftdata.Errorf(raftdata.CodeForbidden, "only an active operator may do this")
+		return errOperatorsOnly()
 	}
 	return nil
 }
@@ -267,7 +267,21 @@ func otherActiveOperators(tx *raftdata.Tx, id string) (int, error) {
 func targetIn(tx *raftdata.Tx, id string) (accountRow, error) {
 	row, err := accountByID(tx, id)
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
-		return row, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", id)
+		return row, errNoSuchAccount(id)
 	}
 	return row, err
+}
+
+// errNoSuchAccount refuses an account id that names no account.
+func errNoSuchAccount(id string) error {
+	return raftdata.Refuse(raftdata.CodeNotFound, "no_account", "no account %q", id).With("id", id)
+}
+
+// errReinstateFirst refuses to act on an account that is not active.
+func errReinstateFirst(s Status) error {
+	return raftdata.Refuse(raftdata.CodeConflict, "reinstate_first", "this account is %s: reinstate it first", s).With("account_status", s)
+}
+
+func errOperatorsOnly() error {
+	return raftdata.Refuse(raftdata.CodeForbidden, "operators_only", "only an active operator may do this")
 }

@@ -46,10 +46,10 @@ func New(store *raftdata.Store, opts Options) *Service {
 
 func requireActive(actor members.Account) error {
 	if actor.ID == "" {
-		return raftdata.Errorf(raftdata.CodeUnauthorized, "log in first")
+		return raftdata.Refuse(raftdata.CodeUnauthorized, "log_in_first", "log in first")
 	}
 	if !actor.Active() {
-		return raftdata.Errorf(raftdata.CodeForbidden, "your account is %s", actor.Status)
+		return members.ErrAccountInactive(actor.Status)
 	}
 	return nil
 }
@@ -167,7 +167,7 @@ func (s *Service) Vote(ctx context.Context, actor members.Account, id, choice st
 	}
 	choice = strings.ToLower(strings.TrimSpace(choice))
 	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
-		return "", invalid("choice must be yes, no or abstain, got %q", choice)
+		return "", errChoice(choice)
 	}
 	receipt := raftdata.NewID()
 	if _, err := s.store.Apply(ctx, cmdBallotCast, ballotPayload{Proposal: id, Account: actor.ID, Choice: choice, ReceiptHash: ReceiptHash(receipt)}); err != nil {
@@ -196,7 +196,7 @@ func (s *Service) Ballots(ctx context.Context, id string) ([]PublishedBallot, er
 		return nil, err
 	}
 	if p.Status == StatusDraft || p.Status == StatusOpen {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the ballot list is published when the vote closes")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "ballots_unpublished", "the ballot list is published when the vote closes")
 	}
 	rows, err := s.store.DB().QueryContext(ctx, `SELECT receipt_hash, choice FROM proposals_ballots WHERE proposal = ? ORDER BY receipt_hash`, id)
 	if err != nil {

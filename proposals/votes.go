@@ -115,13 +115,13 @@ func loadOpenVote(tx *raftdata.Tx, proposal string) (*openVote, error) {
 	err := tx.QueryRow(`SELECT status, deadline, rule, electorate FROM proposals WHERE id = ?`, proposal).
 		Scan(&status, &deadline, &rule, &v.electorate)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", proposal)
+		return nil, errNoProposal(proposal)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if Status(status) != StatusOpen {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+		return nil, errVoteClosed()
 	}
 	v.deadline = time.Unix(0, deadline.Int64).UTC()
 	if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {
@@ -170,17 +170,17 @@ func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any,
 		return nil, err
 	}
 	if p.Choice != ChoiceYes && p.Choice != ChoiceNo && p.Choice != ChoiceAbstain {
-		return nil, invalid("choice must be yes, no or abstain, got %q", p.Choice)
+		return nil, errChoice(p.Choice)
 	}
 	v, who, err := o.lookup(tx, p.Proposal, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if !cmd.Time.Before(v.deadline) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+		return nil, errVoteClosed()
 	}
 	if who.key == "" {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "not_electorate", "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
 	}
 	// What is held says whether the voter has a ballot and the proposal a
 	// tally row already: each is one plain write, not an upsert.
@@ -223,4 +223,12 @@ func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any,
 	}
 	o.record(v, p.Account, who, p.Choice)
 	return nil, nil
+}
+
+func errVoteClosed() error {
+	return raftdata.Refuse(raftdata.CodeConflict, "vote_closed", "the vote on this proposal is closed")
+}
+
+func errChoice(choice string) error {
+	return raftdata.Refuse(raftdata.CodeInvalid, "choice", "choice must be yes, no or abstain, got %q", choice).On("choice")
 }

@@ -160,7 +160,7 @@ func (s *server) setObjection(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Object == nil {
-		return invalidf("object (true or false) is required")
+		return invalid("object_required", "object (true or false) is required").On("object")
 	}
 	if err := s.deps.Proposals.Object(c.UserContext(), a, c.Params("id"), *in.Object); err != nil {
 		return err

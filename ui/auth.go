@@ -122,7 +122,7 @@ func needsAccount(path string) bool {
 
 // csrfRefused is the error of a form or call posted without its token.
 func csrfRefused() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "the form's security token is missing or stale: reload the page and try again")
+	return raftdata.Refuse(raftdata.CodeForbidden, "csrf", "the form's security token is missing or stale: reload the page and try again")
 }
 
 func unsafeMethod(m string) bool {
@@ -155,10 +155,10 @@ func actor(c *fiber.Ctx) (members.Account, bool) {
 func requireAccount(c *fiber.Ctx) (members.Account, error) {
 	a, ok := actor(c)
 	if !ok {
-		return a, raftdata.Errorf(raftdata.CodeUnauthorized, "log in first (a session cookie or an Authorization: Bearer token)")
+		return a, raftdata.Refuse(raftdata.CodeUnauthorized, "log_in_first", "log in first (a session cookie or an Authorization: Bearer token)")
 	}
 	if !a.Active() {
-		return a, raftdata.Errorf(raftdata.CodeForbidden, "your account is %s", a.Status)
+		return a, members.ErrAccountInactive(a.Status)
 	}
 	return a, nil
 }
@@ -170,7 +170,7 @@ func requireRole(c *fiber.Ctx, role members.Role) (members.Account, error) {
 		return a, err
 	}
 	if !a.Has(role) {
-		return a, raftdata.Errorf(raftdata.CodeForbidden, "this is for accounts with the %s role", role)
+		return a, raftdata.Refuse(raftdata.CodeForbidden, "role_needed", "this is for accounts with the %s role", role).With("role", role)
 	}
 	return a, nil
 }

@@ -44,7 +44,7 @@ func (s *server) backup(c *fiber.Ctx) error {
 		return err
 	}
 	if s.deps.Backups == nil {
-		return raftdata.Errorf(raftdata.CodeUnavailable, "this node does not take backups")
+		return raftdata.Refuse(raftdata.CodeUnavailable, "no_backups", "this node does not take backups")
 	}
 	var in struct {
 		Key string `json:"key"`
@@ -85,7 +85,7 @@ func (s *server) backup(c *fiber.Ctx) error {
 		c.Set("X-Coop-Backup-Custodians", fmt.Sprintf("%d of %d", set.Threshold, len(set.Custodians)))
 	} else if in.Key == "" {
 		b.Close()
-		return raftdata.Errorf(raftdata.CodeConflict, "the members have no custodians with registered keys yet, so backups are sealed to the operator's key: give one (coop backup --key-file KEY)")
+		return raftdata.Refuse(raftdata.CodeConflict, "backup_key_needed", "the members have no custodians with registered keys yet, so backups are sealed to the operator's key: give one (coop backup --key-file KEY)")
 	}
 	s.log.Info("backup started", "index", b.Index, "bytes", size, "sealed_to", sealing, "operator", a.ID)
 	c.Set(fiber.HeaderContentType, "application/octet-stream")

@@ -105,7 +105,7 @@ func (w *web) opsRoleSubmit(c *fiber.Ctx) error {
 	case "revoke":
 		err, notice = w.deps.Members.RevokeRole(ctx, a, id, role), "role_revoked"
 	default:
-		err = raftdata.Errorf(raftdata.CodeInvalid, "action must be grant or revoke")
+		err = invalid("action", "action must be grant or revoke")
 	}
 	if err != nil {
 		return w.renderOps(c, a, err)
@@ -130,7 +130,7 @@ func (w *web) opsStatusSubmit(c *fiber.Ctx) error {
 	case "reinstate":
 		err, notice = w.deps.Members.Reinstate(ctx, a, id), "member_reinstated"
 	default:
-		err = raftdata.Errorf(raftdata.CodeInvalid, "action must be suspend or reinstate")
+		err = invalid("action", "action must be suspend or reinstate")
 	}
 	if err != nil {
 		return w.renderOps(c, a, err)
@@ -147,7 +147,7 @@ func (w *web) opsRemoveNodeSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if c.FormValue("confirm") != "yes" {
-		return w.renderOps(c, a, raftdata.Errorf(raftdata.CodeInvalid, "tick the box to confirm the node leaves the cluster"))
+		return w.renderOps(c, a, invalid("node_confirm", "tick the box to confirm the node leaves the cluster").On("confirm"))
 	}
 	if err := removeFromCluster(c.UserContext(), w.deps.Cluster, c.Params("id")); err != nil {
 		return w.renderOps(c, a, err)

@@ -12,7 +12,7 @@ func (w *web) opsDeleteSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if c.FormValue("confirm") != "yes" {
-		return w.renderOps(c, a, invalidf("tick the box next to the button to confirm the erasure"))
+		return w.renderOps(c, a, invalid("ops_erase_confirm", "tick the box next to the button to confirm the erasure").On("confirm"))
 	}
 	if err := w.deps.Members.DeleteAccount(c.UserContext(), a, c.Params("id")); err != nil {
 		return w.renderOps(c, a, err)

@@ -85,14 +85,14 @@ func poolOf(f pages.PoolForm) (pooling.Pool, error) {
 			}
 			x, err := strconv.ParseFloat(strings.Replace(b.text, ",", ".", 1), 64)
 			if err != nil {
-				return p, invalidf("field %d (%s): the %s %q is not a number", i+1, ff.Name, b.what, b.text)
+				return p, invalid("not_number", "field %d (%s): the %s %q is not a number", i+1, ff.Name, b.what, b.text).With("value", b.text)
 			}
 			*b.into = &x
 		}
 		if ff.Bins != "" {
 			n, err := strconv.Atoi(ff.Bins)
 			if err != nil {
-				return p, invalidf("field %d (%s): the number of bins %q is not a whole number", i+1, ff.Name, ff.Bins)
+				return p, invalid("not_whole_number", "field %d (%s): the number of bins %q is not a whole number", i+1, ff.Name, ff.Bins).With("value", ff.Bins)
 			}
 			field.Bins = n
 		}

@@ -169,7 +169,7 @@ func (w *web) objectionSubmit(c *fiber.Ctx) error {
 		object = true
 	case "false":
 	default:
-		return w.renderObjection(c, a, prop, invalidf("object must be true or false"))
+		return w.renderObjection(c, a, prop, invalid("object_required", "object must be true or false").On("object"))
 	}
 	if err := w.deps.Proposals.Object(c.UserContext(), a, prop.ID, object); err != nil {
 		return w.renderObjection(c, a, prop, err)

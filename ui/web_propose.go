@@ -74,14 +74,14 @@ func (w *web) proposalNewSubmit(c *fiber.Ctx) error {
 func draftOf(v pages.ProposalNew) (proposals.Draft, error) {
 	d := proposals.Draft{Title: v.Title, Purpose: v.Purpose, Kind: governance.Kind(v.Kind), Organisation: v.Organisation,
 		Pool: v.Query.Pool, Query: toQuery(v.Query), Draft: v.Draft}
-	var bad []string
+	var bad raftdata.Problems
 	atoi := func(name, s string) int {
 		if s == "" {
 			return 0
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			bad = append(bad, name)
+			bad.Add(invalid("not_whole_number", "%s: %q is not a whole number", name, s).With("value", s).On(name))
 		}
 		return n
 	}
@@ -91,7 +91,7 @@ func draftOf(v pages.ProposalNew) (proposals.Draft, error) {
 		}
 		f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64)
 		if err != nil {
-			bad = append(bad, name)
+			bad.Add(invalid("not_number", "%s: %q is not a number", name, s).With("value", s).On(name))
 		}
 		return f
 	}
@@ -104,8 +104,5 @@ func draftOf(v pages.ProposalNew) (proposals.Draft, error) {
 		d.Privacy = &proposals.Privacy{MinCohort: atoi("min_cohort", v.MinCohort),
 			EpsilonTotal: atof("epsilon_total", v.EpsilonTotal), EpsilonPerQuery: atof("epsilon_per_query", v.EpsilonPerQuery)}
 	}
-	if len(bad) > 0 {
-		return d, raftdata.Errorf(raftdata.CodeInvalid, "not a number: %s", strings.Join(bad, ", "))
-	}
-	return d, nil
+	return d, bad.Err(raftdata.CodeInvalid, "not a number: ")
 }

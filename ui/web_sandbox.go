@@ -10,7 +10,6 @@ import (
 
 	"coop/members"
 	"coop/pooling"
-	"coop/raftdata"
 	"coop/ui/i18n"
 	"coop/ui/pages"
 )
@@ -139,7 +138,7 @@ func (w *web) sandboxCSV(c *fiber.Ctx) error {
 	form := queryForm(c)
 	q := toQuery(form)
 	if form.Pool == "" || q == nil {
-		return invalidf("choose a pool and an aggregate")
+		return invalid("choose_pool", "choose a pool and an aggregate").On("pool")
 	}
 	rules, err := w.deps.Rules.Current(ctx)
 	if err != nil {
@@ -171,7 +170,7 @@ func sandboxEpsilon(s string) (float64, error) {
 	}
 	eps, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(eps > 0) {
-		return 0, raftdata.Errorf(raftdata.CodeInvalid, "epsilon must be a number above 0, got %q", s)
+		return 0, invalid("epsilon_number", "epsilon must be a number above 0, got %q", s).With("value", s).On("epsilon")
 	}
 	return eps, nil
 }

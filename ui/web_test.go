@@ -177,7 +177,7 @@ func TestPages_SignupLoginConsentVote(t *testing.T) {
 	}
 	form := url.Values{"_csrf": {signup.csrf()}, "name": {"Marie Curie"}, "email": {"marie@coop.test"}, "password": {"short"}, "accept_charter": {"yes"}}
 	p := b.post("/signup", form)
-	if p.resp.StatusCode != 400 || strings.TrimSpace(p.testID("form-error").Text()) != fr.T("err.password_short") {
+	if p.resp.StatusCode != 400 || strings.TrimSpace(p.testID("form-error").Text()) != fr.P("err.password_short", map[string]string{"min": "12"}) {
 		t.Fatalf("weak password: %d %q", p.resp.StatusCode, p.testID("form-error").Text())
 	}
 	if v, _ := p.testID("signup-name").Attr("value"); v != "Marie Curie" {
