@@ -27,6 +27,7 @@ type Proposals interface {
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
 	Preview(ctx context.Context, actor members.Account, id string) (proposals.Preview, error)
+	InElectorate(ctx context.Context, id, accountID string) (bool, error)
 }
 
 // listProposals answers GET /api/v1/proposals[?status=open][&page=2]:

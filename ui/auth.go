@@ -51,6 +51,7 @@ type Members interface {
 	IssueVerification(ctx context.Context, actor members.Account) (members.Link, error)
 	VerifyEmail(ctx context.Context, token string) error
 	EmailVerified(ctx context.Context, a members.Account) (bool, error)
+	MemberSince(ctx context.Context, id string) (time.Time, bool, error)
 }
 
 const (

@@ -42,6 +42,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/proposals/new", w.proposalNewSubmit)
 	app.Get("/proposals/:id", w.proposalPage)
 	app.Post("/proposals/:id/vote", w.voteSubmit)
+	app.Post("/proposals/:id/receipt", w.receiptDownload)
 	app.Post("/proposals/:id/run", w.runSubmit)
 	app.Post("/proposals/:id/open", w.openSubmit)
 	app.Get("/proposals/:id/discussion", w.discussionPage)

@@ -34,8 +34,8 @@ func NewIn(zone *time.Location) *Catalog {
 		zone = time.UTC
 	}
 	return &Catalog{msgs: map[string]map[string]string{
-		English: merge(english(), englishData(), englishAccount(), englishErrors()),
-		French:  merge(french(), frenchData(), frenchAccount(), frenchErrors()),
+		English: merge(english(), englishData(), englishAccount(), englishErrors(), englishUX()),
+		French:  merge(french(), frenchData(), frenchAccount(), frenchErrors(), frenchUX()),
 	}, zone: zone}
 }
 

@@ -1,0 +1,41 @@
+package i18n
+
+// frenchUX is englishUX in French.
+func frenchUX() map[string]string {
+	return map[string]string{
+		"vote.why.not_signed_in":          "Seuls les membres admis votent. Pas encore membre ?",
+		"vote.why.not_admitted":           "Vous ne votez pas sur cette proposition : votre adhésion n'a pas encore été acceptée.",
+		"vote.why.not_member":             "Vous ne votez pas sur cette proposition : seuls les membres admis votent, et ce compte n'est pas celui d'un membre.",
+		"vote.why.requester":              "Vous ne votez pas sur cette proposition : c'est vous qui l'avez faite.",
+		"vote.why.admitted_after_open":    "Vous ne votez pas sur cette proposition : votre adhésion a été acceptée après l'ouverture du vote.",
+		"vote.why.no_current_charter":     "Vous ne votez pas sur cette proposition : vous n'avez pas signé la charte du membre en vigueur.",
+		"vote.why.not_in_electorate":      "Vous ne votez pas sur cette proposition : vous ne faisiez pas partie des votants à l'ouverture du vote.",
+		"vote.fixed":                      "Les votants ont été arrêtés à l'ouverture du vote, le %s.",
+		"vote.can":                        "Vous pouvez toujours :",
+		"vote.can.object":                 "tenir vos données à l'écart de cette proposition, quel que soit le résultat du vote",
+		"vote.can.discuss":                "prendre part à la discussion",
+		"vote.can.read_discussion":        "lire la discussion",
+		"vote.can.charter":                "signer la charte en vigueur, pour voter sur les prochaines propositions",
+		"vote.can.read":                   "lire ce que demande la proposition et ce qu'elle révélerait (plus haut).",
+		"vote.can.signup":                 "Adhérer à la coopérative",
+		"vote.receipt.copy":               "Copier le reçu",
+		"vote.receipt.copied":             "Copié.",
+		"vote.receipt.download":           "Télécharger le reçu",
+		"receipt.file.name":               "recu-de-vote",
+		"receipt.file.title":              "coop : le reçu de votre bulletin",
+		"receipt.file.proposal":           "Proposition : %s",
+		"receipt.file.choice":             "Votre choix : %s",
+		"receipt.file.receipt":            "Reçu (gardez-le pour vous) : %s",
+		"receipt.file.hash":               "Ce qu'en montre la liste publiée des bulletins : %s",
+		"receipt.file.check":              "À la clôture du vote, la liste des bulletins est publiée à l'adresse %s : collez-y le reçu pour vérifier que votre bulletin est compté comme vous l'avez déposé.",
+		"err.receipt_invalid":             "Un reçu compte 32 caractères : des chiffres et les lettres a à f.",
+		"me.vote.yours":                   "Vous votez",
+		"me.vote.why.not_signed_in":       "Connectez-vous pour voter",
+		"me.vote.why.not_admitted":        "Vous ne votez pas : adhésion pas encore acceptée",
+		"me.vote.why.not_member":          "Vous ne votez pas : ce compte n'est pas celui d'un membre",
+		"me.vote.why.requester":           "Vous ne votez pas : c'est votre proposition",
+		"me.vote.why.admitted_after_open": "Vous ne votez pas : adhésion acceptée après l'ouverture",
+		"me.vote.why.no_current_charter":  "Vous ne votez pas : charte en vigueur non signée",
+		"me.vote.why.not_in_electorate":   "Vous ne votez pas : pas parmi les votants",
+	}
+}
