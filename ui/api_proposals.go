@@ -64,7 +64,25 @@ func (s *server) getProposal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(p)
+	a, ok := actor(c)
+	if !ok || p.Status != proposals.StatusOpen {
+		return c.JSON(p)
+	}
+	why, err := s.ineligibility(c.UserContext(), a, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(struct {
+		proposals.Proposal
+		Eligibility eligibility `json:"eligibility"`
+	}{p, eligibility{Votes: why == "", Reason: why}})
+}
+
+// eligibility tells the caller of GET /proposals/{id}, while its vote is
+// open, whether they vote on it, and why not (proposals.Ineligibility).
+type eligibility struct {
+	Votes  bool   `json:"votes"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // openProposal answers POST /api/v1/proposals/{id}/open (its requester).

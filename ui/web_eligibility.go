@@ -34,15 +34,15 @@ func (w *web) voterStatus(ctx context.Context, tr i18n.Tr, a members.Account, pr
 
 // ineligibility is proposals.Ineligibility for the visitor a: "" when a
 // votes on prop.
-func (w *web) ineligibility(ctx context.Context, a members.Account, prop proposals.Proposal) (string, error) {
+func (s *server) ineligibility(ctx context.Context, a members.Account, prop proposals.Proposal) (string, error) {
 	if a.ID == "" {
 		return proposals.NotSignedIn, nil
 	}
-	in, err := w.deps.Proposals.InElectorate(ctx, prop.ID, a.ID)
+	in, err := s.deps.Proposals.InElectorate(ctx, prop.ID, a.ID)
 	if err != nil || in {
 		return "", err
 	}
-	since, _, err := w.deps.Members.MemberSince(ctx, a.ID)
+	since, _, err := s.deps.Members.MemberSince(ctx, a.ID)
 	if err != nil {
 		return "", err
 	}

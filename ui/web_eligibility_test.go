@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"encoding/json"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gofiber/fiber/v2"
 
 	"coop/proposals"
 	"coop/ui/i18n"
@@ -149,5 +153,51 @@ func TestPagesReceipt_CopyAndDownload(t *testing.T) {
 	}
 	if again := b.get(path); again.testID("receipt").Length() != 0 || again.testID("receipt-download").Length() != 0 {
 		t.Error("the receipt shows twice")
+	}
+}
+
+// The API says the same as the page: GET /proposals/{id} tells a
+// signed-in caller whether they vote on the open proposal, and why not.
+func TestAPIEligibility(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	w.member(t, "Ada", "ada@coop.test")
+	prop := w.propose(t, "Winter energy")
+	w.member(t, "Lou", "lou@coop.test")
+	for email, want := range map[string]eligibility{
+		"ada@coop.test": {Votes: true},
+		"lou@coop.test": {Reason: proposals.AdmittedAfterOpen},
+		"op@coop.test":  {Reason: proposals.NotMember},
+	} {
+		var got struct {
+			ID          string       `json:"id"`
+			Eligibility *eligibility `json:"eligibility"`
+		}
+		getAPI(t, w.app, "/api/v1/proposals/"+prop.ID, w.login(t, email), &got)
+		if got.ID != prop.ID || got.Eligibility == nil || *got.Eligibility != want {
+			t.Errorf("%s: %+v, want %+v", email, got.Eligibility, want)
+		}
+	}
+	var anon map[string]any
+	getAPI(t, w.app, "/api/v1/proposals/"+prop.ID, "", &anon)
+	if _, ok := anon["eligibility"]; ok || anon["id"] != prop.ID {
+		t.Errorf("an anonymous caller: %v", anon)
+	}
+}
+
+// getAPI GETs an API route with a Bearer token ("" for none) and decodes
+// the 200 answer into out.
+func getAPI(t *testing.T, app *fiber.App, path, token string, out any) {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, body := call(t, app, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	if err := json.Unmarshal([]byte(body), out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
 	}
 }
