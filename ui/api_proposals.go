@@ -118,9 +118,10 @@ func (s *server) castBallot(c *fiber.Ctx) error {
 }
 
 // ballotList answers GET /api/v1/proposals/{id}/ballots: the published,
-// pseudonymous list once the vote is closed (members).
+// pseudonymous list once the vote is closed, for every signed-in account
+// (members, the requester, operators, guests), so anyone may recount.
 func (s *server) ballotList(c *fiber.Ctx) error {
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireAccount(c); err != nil {
 		return err
 	}
 	list, err := s.deps.Proposals.Ballots(c.UserContext(), c.Params("id"))
