@@ -145,7 +145,8 @@ func fullFlow(t *testing.T, lang string) {
 	b.step("13-proposal-form", chromedp.Click(css(`[data-testid="propose-link"]`)), chromedp.WaitVisible(css(`[data-testid="propose-form"]`)),
 		chromedp.SendKeys(chromedp.ID("title"), title),
 		chromedp.SendKeys(chromedp.ID("purpose"), "Find out whether homes in the north use more energy in winter."))
-	b.step("14-proposal-open", chromedp.Click(css(`[data-testid="propose-submit"]`)), chromedp.WaitVisible(css(`[data-testid="vote-login"], [data-testid="proposal-links"]`)))
+	b.step("14-proposal-filed", chromedp.Click(css(`[data-testid="propose-submit"]`)), chromedp.WaitVisible(css(`[data-testid="filed-notice"]`)))
+	b.step("14-proposal-open", chromedp.Click(css(`[data-testid="filed-proposal"]`)), chromedp.WaitVisible(css(`[data-testid="vote-ineligible"], [data-testid="proposal-links"]`)))
 	if got := b.text(`[data-testid="page-title"]`); got != title {
 		t.Fatalf("proposal page %q", got)
 	}

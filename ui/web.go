@@ -8,6 +8,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"coop/members"
 	"coop/ui/components"
 	"coop/ui/i18n"
 	"coop/ui/static"
@@ -45,6 +46,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/proposals/:id/receipt", w.receiptDownload)
 	app.Post("/proposals/:id/run", w.runSubmit)
 	app.Post("/proposals/:id/open", w.openSubmit)
+	app.Get("/proposals/:id/filed", w.proposalFiledPage)
 	app.Get("/proposals/:id/discussion", w.discussionPage)
 	app.Post("/proposals/:id/discussion", w.commentSubmit)
 	app.Get("/proposals/:id/ballots", w.ballotsPage)
@@ -114,7 +116,7 @@ func (w *web) page(c *fiber.Ctx, nav, titleKey string) components.Page {
 		Icon:   w.assets.URL("favicon.svg"),
 	}
 	if a, ok := actor(c); ok {
-		p.User = &components.Viewer{Name: a.Name}
+		p.User = &components.Viewer{Name: a.Name, Researcher: a.Has(members.RoleResearcher), Operator: a.Has(members.RoleOperator)}
 	}
 	if f, ok := readFlash(c); ok {
 		switch {

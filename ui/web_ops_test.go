@@ -84,7 +84,7 @@ func TestPagesOps_SandboxAndPropose(t *testing.T) {
 	if v, _ := p.doc.Find(`#group_by_1 option[selected]`).Attr("value"); v != "region" {
 		t.Fatalf("the form does not keep the grouping: %q", v)
 	}
-	for _, sel := range []string{"#pool", "#aggregate", "#field", "#group_by_1", "#group_by_2", "#filter_field", "#filter_value", "#epsilon"} {
+	for _, sel := range []string{"#pool", "#aggregate", "#field", "#group_by_1", "#group_by_2", "#filter", "#epsilon"} {
 		id := strings.TrimPrefix(sel, "#")
 		if p.doc.Find(sel).Length() != 1 || p.doc.Find(`label[for="`+id+`"]`).Length() != 1 {
 			t.Errorf("%s has no label", sel)
@@ -148,9 +148,10 @@ func TestPagesOps_SandboxAndPropose(t *testing.T) {
 
 	p = b.post("/proposals/new", values)
 	loc := p.resp.Header.Get("Location")
-	if p.resp.StatusCode != 303 || !strings.HasPrefix(loc, "/proposals/") {
+	if p.resp.StatusCode != 303 || !strings.HasPrefix(loc, "/proposals/") || !strings.HasSuffix(loc, "/filed") {
 		t.Fatalf("create: %d %q\n%s", p.resp.StatusCode, loc, p.body)
 	}
+	loc = strings.TrimSuffix(loc, "/filed")
 	prop, err := w.deps.Proposals.Get(t.Context(), strings.TrimPrefix(loc, "/proposals/"))
 	if err != nil {
 		t.Fatal(err)

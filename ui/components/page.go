@@ -22,9 +22,12 @@ type Page struct {
 	Notice string  // a one-time notice (after a redirect), already translated
 }
 
-// Viewer is the logged-in account as the layout shows it.
+// Viewer is the logged-in account as the layout shows it: its name, and
+// the spaces its roles open (a menu of its own in the header).
 type Viewer struct {
-	Name string
+	Name       string
+	Researcher bool // the sandbox and my proposals
+	Operator   bool // the operations page
 }
 
 // LangURL is the link that switches the pages to lang and comes back here.

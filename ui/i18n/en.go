@@ -372,8 +372,6 @@ func english() map[string]string {
 		"sandbox.field":                   "Field",
 		"sandbox.group_by_1":              "For each (first grouping)",
 		"sandbox.group_by_2":              "And for each (second grouping)",
-		"sandbox.filter_field":            "Only records where the category",
-		"sandbox.filter_value":            "Has the value",
 		"sandbox.none":                    "None",
 		"sandbox.epsilon":                 "Privacy budget of one run (ε), to see its noise",
 		"sandbox.epsilon.hint":            "Leave empty for the twin's exact figures.",

@@ -372,8 +372,6 @@ func french() map[string]string {
 		"sandbox.field":                   "Champ",
 		"sandbox.group_by_1":              "Pour chaque (premier regroupement)",
 		"sandbox.group_by_2":              "Et pour chaque (second regroupement)",
-		"sandbox.filter_field":            "Seulement les enregistrements où la catégorie",
-		"sandbox.filter_value":            "À la valeur",
 		"sandbox.none":                    "Aucun",
 		"sandbox.epsilon":                 "Budget de confidentialité d'une exécution (ε), pour en voir le bruit",
 		"sandbox.epsilon.hint":            "Laissez vide pour les chiffres exacts du jumeau.",

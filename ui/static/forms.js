@@ -2,9 +2,8 @@
 //  - [data-copy="ID"]: a button that copies the text of #ID (a vote's
 //    receipt), then says so in the [data-copy-status] next to it.
 //  - form[data-pool-form]: a query form whose fields belong to the pool
-//    chosen first; the other pools' fields are hidden and disabled when
-//    the pool changes (without the script, the form asks for the pool in
-//    a first step).
+//    chosen first; they follow the pool when it changes (without the
+//    script, the form's step button asks for them).
 //  - form[data-field-types]: the operators' pool form shows, for each
 //    field, the inputs of its type only.
 (function () {
@@ -44,6 +43,37 @@
     })(buttons[i]);
   }
 
+  // A query form: when the pool changes, its fields come from the page
+  // itself asked for that pool (GET data-fields-url?pool=ID), without a
+  // reload; the step button is then not needed.
+  var poolForms = document.querySelectorAll("form[data-pool-form]");
+  for (var p = 0; p < poolForms.length; p++) {
+    (function (form) {
+      var select = form.querySelector("select[data-pool-select]");
+      var box = form.querySelector("[data-pool-fields]");
+      var step = form.querySelector("[data-pool-step]");
+      if (!select || !box || !window.fetch || !window.DOMParser) return;
+      if (step) step.hidden = true;
+      select.addEventListener("change", function () {
+        var url = form.getAttribute("data-fields-url") + "?pool=" + encodeURIComponent(select.value);
+        fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+          .then(function (r) {
+            if (!r.ok) throw new Error(String(r.status));
+            return r.text();
+          })
+          .then(function (html) {
+            var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-pool-fields]");
+            if (!fresh) throw new Error("no fields");
+            box.innerHTML = fresh.innerHTML;
+            document.body.setAttribute("data-pool-fields", select.value);
+          })
+          .catch(function () {
+            if (step) step.hidden = false;
+          });
+      });
+    })(poolForms[p]);
+  }
+
   // Show the parts of a form that belong to the chosen value of a select:
   // [data-show-for="VALUE"] inside scope, for the select's value.
   var follow = function (select, scope) {
@@ -59,14 +89,6 @@
     select.addEventListener("change", apply);
     apply();
   };
-
-  var poolForms = document.querySelectorAll("form[data-pool-form]");
-  for (var p = 0; p < poolForms.length; p++) {
-    var pool = poolForms[p].querySelector("select[data-pool-select]");
-    if (pool) follow(pool, poolForms[p]);
-    var step = poolForms[p].querySelector("[data-pool-step]");
-    if (step) step.hidden = true;
-  }
 
   var fieldForms = document.querySelectorAll("form[data-field-types] [data-field]");
   for (var f = 0; f < fieldForms.length; f++) {
