@@ -18,11 +18,18 @@ import (
 type Backups interface {
 	// Backup copies the state after a linearizable sync.
 	Backup(ctx context.Context) (*raftdata.Backup, error)
+	// RecordBackup notes, for every node, that the backup taken at index
+	// was sent in full; LastBackup reads the last one noted.
+	RecordBackup(ctx context.Context, index uint64, sealedTo string) error
+	LastBackup() (raftdata.BackupRecord, bool, error)
 }
 
 // backupCopyTimeout bounds the sync and the copy of the database, before
 // the first byte goes out.
 const backupCopyTimeout = 2 * time.Minute
+
+// recordTimeout bounds the note, through the log, that a backup was sent.
+const recordTimeout = 10 * time.Second
 
 // Sealing modes a backup answer names in X-Coop-Backup-Sealing.
 const (
@@ -102,6 +109,12 @@ func (s *server) backup(c *fiber.Ctx) error {
 		pw.CloseWithError(err)
 		if err != nil {
 			s.log.Warn("backup not sent in full", "index", b.Index, "error", err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(s.stopping, recordTimeout)
+		defer cancel()
+		if err := s.deps.Backups.RecordBackup(ctx, b.Index, sealing); err != nil {
+			s.log.Warn("backup sent but not recorded", "index", b.Index, "error", err)
 		}
 	}()
 	c.Context().SetBodyStream(pr, int(size))
