@@ -165,18 +165,9 @@ func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
-	var list []accountRow
-	for rows.Next() {
-		var a accountRow
-		if err := rows.Scan(&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list accounts: %w", err)
-		}
-		list = append(list, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
+	list, err := scanAccountRows(rows)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Account, 0, len(list))
 	for _, row := range list {
