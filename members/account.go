@@ -151,35 +151,6 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 	return loadAccount(q, row, CharterVersions())
 }
 
-// Accounts lists every account that is not deleted, for an operator
-// administering them.
-func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error) {
-	if err := actor.Require(RoleOperator); err != nil {
-		return nil, err
-	}
-	if err := s.sync(ctx); err != nil {
-		return nil, err
-	}
-	q := s.local(ctx)
-	rows, err := q.Query(`SELECT ` + accountColumns + ` FROM members_accounts WHERE status <> 'deleted' ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	list, err := scanAccountRows(rows)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Account, 0, len(list))
-	for _, row := range list {
-		a, err := loadAccount(q, row, CharterVersions())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
 // LookupIn reads an account inside a handler's transaction, for other
 // packages' handlers (a ballot checks that its voter is an active member).
 // A deleted account is not found. CharterCurrent is judged against

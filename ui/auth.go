@@ -33,7 +33,6 @@ type Members interface {
 	RevokeRole(ctx context.Context, actor members.Account, accountID, role string) error
 	Suspend(ctx context.Context, actor members.Account, accountID string) error
 	Reinstate(ctx context.Context, actor members.Account, accountID string) error
-	Accounts(ctx context.Context, actor members.Account) ([]members.Account, error)
 	SignCharter(ctx context.Context, actor members.Account, kind members.CharterKind, lang string) error
 	RunRetention(ctx context.Context) (members.RetentionReport, error)
 	Get(ctx context.Context, id string) (members.Account, error)
@@ -52,6 +51,7 @@ type Members interface {
 	VerifyEmail(ctx context.Context, token string) error
 	EmailVerified(ctx context.Context, a members.Account) (bool, error)
 	MemberSince(ctx context.Context, id string) (time.Time, bool, error)
+	AccountsPage(ctx context.Context, actor members.Account, query string, page int) (members.AccountPage, error)
 }
 
 const (

@@ -128,8 +128,9 @@ func fullFlow(t *testing.T, lang string) {
 	b.login(base, "op@coop.test")
 	b.step("09-ops", chromedp.Click(css(`[data-testid="ops-link"]`)), chromedp.WaitVisible(css(`[data-testid="ops-members"]`)))
 	row := `[data-testid="member-` + rosa.ID + `"]`
-	b.step("10-researcher-granted", chromedp.Click(css(row+` [data-testid="grant-researcher"]`)),
-		chromedp.WaitVisible(css(row+` [data-testid="revoke-researcher"]`)))
+	b.step("10-member-page", chromedp.Click(css(row+` [data-testid="member-link"]`)), chromedp.WaitVisible(css(`[data-testid="grant-researcher"]`)))
+	b.step("10-researcher-granted", chromedp.Click(css(`[data-testid="grant-researcher"]`)),
+		chromedp.WaitVisible(css(`[data-testid="revoke-researcher"]`)))
 	logout()
 
 	// 4. Rosa shapes a query on the synthetic twin and proposes it.

@@ -91,6 +91,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/ops", w.opsPage)
 	app.Get("/ops/pools", w.opsPoolsPage)
 	app.Post("/ops/pools", w.opsPoolSubmit)
+	app.Get("/ops/members/:id", w.opsMemberPage)
 	app.Post("/ops/members/:id/delete", w.opsDeleteSubmit)
 	app.Post("/ops/retention", w.opsRetentionSubmit)
 	app.Post("/ops/nodes/:id/remove", w.opsRemoveNodeSubmit)

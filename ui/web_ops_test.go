@@ -187,14 +187,16 @@ func TestPagesOps_ClusterAndMembers(t *testing.T) {
 		t.Fatalf("Ada's row: %q", text(row))
 	}
 
+	if row.Find("form, button").Length() != 0 || row.Find(`[data-testid="member-link"]`).AttrOr("href", "") != "/ops/members/"+ada.ID {
+		t.Fatalf("Ada's row is not a compact link to her page: %q", text(row))
+	}
 	p = b.post("/ops/members/"+ada.ID+"/role", url.Values{"_csrf": {p.csrf()}, "role": {"researcher"}, "action": {"grant"}})
-	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/ops#member-"+ada.ID {
+	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/ops/members/"+ada.ID {
 		t.Fatalf("grant: %d %q", p.resp.StatusCode, p.resp.Header.Get("Location"))
 	}
-	p = b.get("/ops")
-	row = p.testID("member-" + ada.ID)
-	if !strings.Contains(text(row.Find(`[data-testid="member-roles"]`)), "researcher") || row.Find(`[data-testid="revoke-researcher"]`).Length() != 1 {
-		t.Fatalf("after the grant, Ada's row: %q", text(row))
+	p = b.get("/ops/members/" + ada.ID)
+	if !strings.Contains(text(p.testID("member-roles")), "researcher") || p.testID("revoke-researcher").Length() != 1 {
+		t.Fatalf("after the grant, Ada's page: %q", text(p.testID("member-roles")))
 	}
 	if p.testID("notice").Length() != 1 {
 		t.Fatalf("no notice after the grant")
@@ -212,9 +214,9 @@ func TestPagesOps_ClusterAndMembers(t *testing.T) {
 		t.Fatalf("after suspending, status %q", got)
 	}
 
-	// A refused change re-renders the page with the error.
+	// A refused change re-renders the account's page with the error.
 	p = b.post("/ops/members/"+ada.ID+"/role", url.Values{"_csrf": {csrfToken(b.cookies[sessionCookie])}, "role": {"researcher"}, "action": {"promote"}})
-	if p.resp.StatusCode != 400 || p.testID("form-error").Length() != 1 {
+	if p.resp.StatusCode != 400 || p.testID("form-error").Length() != 1 || text(p.testID("page-title")) != "Ada" {
 		t.Fatalf("bad action: %d", p.resp.StatusCode)
 	}
 }
