@@ -398,7 +398,7 @@ func english() map[string]string {
 		"propose.field.draft":             "Keep as a draft (open the vote later)",
 		"propose.submit":                  "Submit the proposal",
 		"ops.title":                       "Operations",
-		"ops.lead":                        "The state of the cluster and the members' accounts. This page never shows pooled data.",
+		"ops.lead":                        "The health of the servers and the members' accounts. This page never shows pooled data.",
 		"ops.cluster":                     "Servers",
 		"ops.cluster.unavailable":         "The cluster's status cannot be read right now.",
 		"ops.cluster.leader":              "The server that coordinates the writes: %s (election no. %s).",

@@ -398,7 +398,7 @@ func french() map[string]string {
 		"propose.field.draft":             "Garder en brouillon (ouvrir le vote plus tard)",
 		"propose.submit":                  "Déposer la proposition",
 		"ops.title":                       "Exploitation",
-		"ops.lead":                        "L'état de la grappe et les comptes des membres. Cette page ne montre jamais de données mises en commun.",
+		"ops.lead":                        "La santé des serveurs et les comptes des membres. Cette page ne montre jamais de données mises en commun.",
 		"ops.cluster":                     "Serveurs",
 		"ops.cluster.unavailable":         "L'état de la grappe ne peut pas être lu pour le moment.",
 		"ops.cluster.leader":              "Le serveur qui coordonne les écritures : %s (élection n° %s).",
