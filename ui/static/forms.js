@@ -11,9 +11,17 @@
 
   var copyText = function (text, done) {
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () {});
+      navigator.clipboard.writeText(text).then(done, function () {
+        copyBySelection(text, done);
+      });
       return;
     }
+    copyBySelection(text, done);
+  };
+
+  // copyBySelection copies through a selected, off-screen text area: for
+  // pages served without TLS, or a browser that refuses the clipboard.
+  var copyBySelection = function (text, done) {
     var area = document.createElement("textarea");
     area.value = text;
     area.setAttribute("readonly", "");
