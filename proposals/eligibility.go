@@ -2,8 +2,6 @@ package proposals
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -26,16 +24,11 @@ const (
 // InElectorate tells whether the account is among the voters of a
 // proposal (fixed when it opened), from the local copy.
 func (s *Service) InElectorate(ctx context.Context, id, accountID string) (bool, error) {
-	var one int
-	err := s.store.DB().QueryRowContext(ctx,
-		`SELECT 1 FROM proposals_electorate WHERE proposal = ? AND account_id = ?`, id, accountID).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
-	case err != nil:
+	ok, err := s.exists(ctx, `SELECT 1 FROM proposals_electorate WHERE proposal = ? AND account_id = ?`, id, accountID)
+	if err != nil {
 		return false, fmt.Errorf("read the electorate of %s: %w", id, err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 // Ineligibility says why a cannot vote on p: "" when a is in its

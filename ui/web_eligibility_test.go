@@ -66,8 +66,7 @@ func TestPagesEligibility_WhyNotInsteadOfTheForm(t *testing.T) {
 
 	// Lou's ballot, forced through, is refused in French on a page that
 	// still offers no form.
-	lou := newBrowser(t, w.app, "fr")
-	lou.cookies[sessionCookie] = w.login(t, "lou@coop.test")
+	lou := w.browserAs(t, "fr", "lou@coop.test")
 	page := lou.get(path)
 	refused := lou.post(path+"/vote", url.Values{"_csrf": {page.csrf()}, "choice": {"yes"}})
 	if refused.resp.StatusCode != 403 || text(refused.testID("form-error")) != "⚠ "+fr.T("err.not_electorate") && text(refused.testID("form-error")) != fr.T("err.not_electorate") ||
@@ -79,8 +78,7 @@ func TestPagesEligibility_WhyNotInsteadOfTheForm(t *testing.T) {
 	if got, _ := lou.get("/me").testID("me-vote-why").Attr("data-reason"); got != proposals.AdmittedAfterOpen {
 		t.Errorf("Lou's dashboard: %q", got)
 	}
-	ada := newBrowser(t, w.app, "fr")
-	ada.cookies[sessionCookie] = w.login(t, "ada@coop.test")
+	ada := w.browserAs(t, "fr", "ada@coop.test")
 	if me := ada.get("/me"); me.testID("me-vote-yours").Length() != 1 || me.testID("me-vote-why").Length() != 0 {
 		t.Errorf("Ada's dashboard does not say she votes:\n%s", me.testID("me-votes").Text())
 	}
@@ -93,8 +91,7 @@ func TestPagesEligibility_Applicant(t *testing.T) {
 	w := admissionCoop(t, nil)
 	w.member(t, "Ada", "ada@coop.test")
 	prop := w.propose(t, "Winter energy")
-	b := newBrowser(t, w.app, "en")
-	b.cookies[sessionCookie] = w.login(t, "ada@coop.test")
+	b := w.browserAs(t, "en", "ada@coop.test")
 	p := b.get("/proposals/" + prop.ID)
 	if got, _ := p.testID("vote-ineligible").Attr("data-reason"); got != proposals.NotAdmitted || p.testID("can-object").Length() != 1 ||
 		p.testID("can-discuss").Length() != 0 || p.testID("vote-form").Length() != 0 {
@@ -112,8 +109,7 @@ func TestPagesReceipt_CopyAndDownload(t *testing.T) {
 	w.member(t, "Ben", "ben@coop.test") // two voters: the vote stays open
 	prop := w.propose(t, "Winter energy")
 	fr := i18n.New().For("fr")
-	b := newBrowser(t, w.app, "fr")
-	b.cookies[sessionCookie] = w.login(t, "ada@coop.test")
+	b := w.browserAs(t, "fr", "ada@coop.test")
 	path := "/proposals/" + prop.ID
 	if p := b.post(path+"/vote", url.Values{"_csrf": {b.get(path).csrf()}, "choice": {"yes"}}); p.resp.StatusCode != 303 {
 		t.Fatalf("vote: %d", p.resp.StatusCode)

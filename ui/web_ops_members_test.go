@@ -33,8 +33,7 @@ func TestPagesOps_MembersPagedAndSearched(t *testing.T) {
 		}
 	}
 	fr := i18n.New().For("fr")
-	b := newBrowser(t, w.app, "fr")
-	b.cookies[sessionCookie] = w.login(t, "op@coop.test")
+	b := w.browserAs(t, "fr", "op@coop.test")
 	p := b.get("/ops")
 	if p.resp.StatusCode != 200 {
 		t.Fatalf("/ops: %d", p.resp.StatusCode)
@@ -69,7 +68,7 @@ func TestPagesOps_MembersPagedAndSearched(t *testing.T) {
 		}
 	}
 	s := b.get("/ops?q=" + url.QueryEscape("member 05"))
-	if link := s.testID("member-" + zoe.ID).Find(`[data-testid="member-link"]`).AttrOr("href", ""); link != "/ops/members/"+zoe.ID {
+	if link := s.testID("member-"+zoe.ID).Find(`[data-testid="member-link"]`).AttrOr("href", ""); link != "/ops/members/"+zoe.ID {
 		t.Fatalf("the found member's link: %q", link)
 	}
 	if page := b.get("/ops/members/" + zoe.ID); page.resp.StatusCode != 200 || text(page.testID("page-title")) != "Member 05" ||
@@ -79,8 +78,7 @@ func TestPagesOps_MembersPagedAndSearched(t *testing.T) {
 	if page := b.get("/ops/members/nobody"); page.resp.StatusCode != 404 {
 		t.Errorf("an unknown account's page: %d", page.resp.StatusCode)
 	}
-	member := newBrowser(t, w.app, "fr")
-	member.cookies[sessionCookie] = w.login(t, "m05@coop.test")
+	member := w.browserAs(t, "fr", "m05@coop.test")
 	if page := member.get("/ops/members/" + zoe.ID); page.resp.StatusCode != 403 {
 		t.Errorf("a member on an account's page: %d", page.resp.StatusCode)
 	}
@@ -99,8 +97,7 @@ func TestPagesOps_HealthInPlainWords(t *testing.T) {
 	t.Parallel()
 	w := newWebCoop(t)
 	fr := i18n.New().For("fr")
-	b := newBrowser(t, w.app, "fr")
-	b.cookies[sessionCookie] = w.login(t, "op@coop.test")
+	b := w.browserAs(t, "fr", "op@coop.test")
 	p := b.get("/ops")
 	h := p.testID("ops-health")
 	disk := h.Find(`[data-testid="health-disk"]`)
@@ -144,12 +141,11 @@ func TestPagesOps_PoolByFieldType(t *testing.T) {
 	t.Parallel()
 	w := newWebCoop(t)
 	fr := i18n.New().For("fr")
-	b := newBrowser(t, w.app, "fr")
-	b.cookies[sessionCookie] = w.login(t, "op@coop.test")
+	b := w.browserAs(t, "fr", "op@coop.test")
 	p := b.get("/ops/pools")
 	row := p.testID("pool-field-0")
 	for _, typ := range []string{"number", "category", "month"} {
-		if row.Find(`[data-show-for="` + typ + `"]`).Length() != 1 {
+		if row.Find(`[data-show-for="`+typ+`"]`).Length() != 1 {
 			t.Errorf("no inputs for a %s", typ)
 		}
 	}
@@ -159,9 +155,9 @@ func TestPagesOps_PoolByFieldType(t *testing.T) {
 	form := url.Values{"_csrf": {p.csrf()}, "id": {"heating"}, "title": {"Chauffage"},
 		"field.2.name": {"kwh"}, "field.2.type": {"number"}, "field.2.min": {"10"}, "field.2.max": {"5"}, "field.2.unit": {"kWh"},
 		"field.2.values": {"ignored | by | a number"},
-		"field.3.name": {"energy"}, "field.3.type": {"category"}, "field.3.label_fr": {"Énergie"}, "field.3.label_en": {"Energy"},
+		"field.3.name":   {"energy"}, "field.3.type": {"category"}, "field.3.label_fr": {"Énergie"}, "field.3.label_en": {"Energy"},
 		"field.3.values": {"gas | Gaz | Gas\r\nheat_pump | Pompe à chaleur | Heat pump\r\nwood"},
-		"field.4.name": {"month"}, "field.4.type": {"month"}, "field.4.from": {"2026-01"}, "field.4.to": {"2026-12"}, "field.4.min": {"3"},
+		"field.4.name":   {"month"}, "field.4.type": {"month"}, "field.4.from": {"2026-01"}, "field.4.to": {"2026-12"}, "field.4.min": {"3"},
 		"doc.provenance": {"Members"}, "doc.collection_method": {"A form"}, "doc.update_frequency": {"Monthly"},
 		"doc.format": {"CSV"}, "doc.pseudonymisation": {"Member keys"}}
 	bad := b.post("/ops/pools", form)

@@ -19,8 +19,7 @@ func TestPagesReaders_OperatorReadsDiscussionAndBallots(t *testing.T) {
 	if err := w.deps.Proposals.Comment(ctx, w.session(t, "ada@coop.test"), prop.ID, "Why winter only?"); err != nil {
 		t.Fatal(err)
 	}
-	op := newBrowser(t, w.app, "fr")
-	op.cookies[sessionCookie] = w.login(t, "op@coop.test")
+	op := w.browserAs(t, "fr", "op@coop.test")
 	d := op.get("/proposals/" + prop.ID + "/discussion")
 	if d.resp.StatusCode != 200 || d.testID("comment-author").Length() != 1 || d.testID("comment-form").Length() != 0 {
 		t.Fatalf("the operator on the discussion: %d, %d comments, form %d", d.resp.StatusCode, d.testID("comment-author").Length(), d.testID("comment-form").Length())

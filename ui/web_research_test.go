@@ -48,8 +48,7 @@ func TestPagesResearch_PoolFirstThenItsFields(t *testing.T) {
 	t.Parallel()
 	w := newWebCoop(t)
 	createTravelPool(t, w)
-	b := newBrowser(t, w.app, "fr")
-	b.cookies[sessionCookie] = w.login(t, "rosalind@coop.test")
+	b := w.browserAs(t, "fr", "rosalind@coop.test")
 	fr := i18n.New().For("fr")
 
 	p := b.get("/sandbox")
@@ -122,8 +121,7 @@ func TestPagesResearch_PoolFirstThenItsFields(t *testing.T) {
 func TestPagesResearch_DefaultsAndConfirmation(t *testing.T) {
 	t.Parallel()
 	w := newWebCoop(t)
-	b := newBrowser(t, w.app, "fr")
-	b.cookies[sessionCookie] = w.login(t, "rosalind@coop.test")
+	b := w.browserAs(t, "fr", "rosalind@coop.test")
 	fr := i18n.New().For("fr")
 	rules, err := w.deps.Rules.Current(context.Background())
 	if err != nil {
@@ -174,8 +172,7 @@ func TestPagesResearch_DefaultsAndConfirmation(t *testing.T) {
 		filed.testID("filed-next").Find("li").Length() < 3 || filed.testID("filed-proposal").AttrOr("href", "") != "/proposals/"+id {
 		t.Fatalf("the confirmation:\n%s", text(filed.doc.Find("main")))
 	}
-	other := newBrowser(t, w.app, "fr")
-	other.cookies[sessionCookie] = w.login(t, "op@coop.test")
+	other := w.browserAs(t, "fr", "op@coop.test")
 	if p := other.get(loc); p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/proposals/"+id {
 		t.Errorf("another account on the confirmation: %d %q", p.resp.StatusCode, p.resp.Header.Get("Location"))
 	}
@@ -212,8 +209,7 @@ func TestPagesMenu_PerRole(t *testing.T) {
 			}
 		}
 	}
-	b := newBrowser(t, w.app, "fr")
-	b.cookies[sessionCookie] = w.login(t, "rosalind@coop.test")
+	b := w.browserAs(t, "fr", "rosalind@coop.test")
 	if got := b.get("/sandbox").testID("nav-sandbox").AttrOr("aria-current", ""); got != "page" {
 		t.Errorf("the sandbox's menu entry is not current: %q", got)
 	}
