@@ -188,3 +188,26 @@ func TestRefusals_TranslatedByReason(t *testing.T) {
 		t.Fatalf("an unknown reason reads %q, want the code's sentence", got)
 	}
 }
+
+// The API's refusals keep {"error":{"code","message"}} (the message in
+// English) and add the reason, its parameters, the field, and each
+// problem of an input with several.
+func TestRefusals_APIBody(t *testing.T) {
+	t.Parallel()
+	w := newWebCoop(t)
+	resp, body := call(t, w.app, jsonRequest("POST", "/api/v1/signup", `{"name":"Ann","email":"ann@coop.test","password":"short","accept_charter":true}`))
+	e := decodeError(t, body)
+	if resp.StatusCode != 400 || e.Code != raftdata.CodeInvalid || e.Reason != "password_short" || e.Params["min"] != "12" ||
+		e.Field != "password" || !strings.Contains(e.Message, "too short") {
+		t.Fatalf("a short password: %d %s", resp.StatusCode, body)
+	}
+	req := jsonRequest("POST", "/api/v1/proposals", `{"title":"","purpose":"p","kind":"knowledge","pool":"energy",
+		"query":{"aggregate":"count"},"privacy":{"min_cohort":5,"epsilon_total":9,"epsilon_per_query":0.5},"voting_minutes":60,"grant_days":30}`)
+	req.Header.Set("Authorization", "Bearer "+w.login(t, "rosalind@coop.test"))
+	resp, body = call(t, w.app, req)
+	e = decodeError(t, body)
+	if resp.StatusCode != 400 || len(e.Problems) != 2 || e.Problems[0].Field != "title" || e.Problems[1].Reason != "epsilon_total" ||
+		e.Problems[1].Params["max"] == "" || e.Reason != "proposal_title" {
+		t.Fatalf("two problems: %d %s", resp.StatusCode, body)
+	}
+}
