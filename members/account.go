@@ -125,10 +125,15 @@ func loadAccount(q querier, row accountRow, versions map[CharterKind]int) (Accou
 	if err != nil {
 		return Account{}, err
 	}
+	return newAccount(row, roles, current), nil
+}
+
+// newAccount is the public view of an account row with its roles.
+func newAccount(row accountRow, roles []Role, charterCurrent bool) Account {
 	return Account{
 		ID: row.id, Name: row.name, Email: row.email, Roles: roles, Status: row.status,
-		CreatedAt: time.Unix(0, row.createdAt).UTC(), CharterCurrent: current, Admitted: slices.Contains(roles, RoleMember),
-	}, nil
+		CreatedAt: time.Unix(0, row.createdAt).UTC(), CharterCurrent: charterCurrent, Admitted: slices.Contains(roles, RoleMember),
+	}
 }
 
 // Get returns an account by id, catching up with the leader once if this

@@ -52,15 +52,80 @@ func (s *Service) AccountsPage(ctx context.Context, actor Account, query string,
 	if err != nil {
 		return out, err
 	}
-	for _, row := range list {
-		a, err := loadAccount(q, row, CharterVersions())
-		if err != nil {
-			return out, err
-		}
-		out.Accounts = append(out.Accounts, a)
+	if out.Accounts, err = loadAccounts(q, list, CharterVersions()); err != nil {
+		return out, err
 	}
 	out.More = page*AccountsPageSize < out.Total
 	return out, nil
+}
+
+// loadAccounts is loadAccount for a page of rows: the roles and charter
+// signatures of every row read in one query each, not three per row.
+func loadAccounts(q querier, list []accountRow, versions map[CharterKind]int) ([]Account, error) {
+	out := make([]Account, 0, len(list))
+	if len(list) == 0 {
+		return out, nil
+	}
+	ids := make([]any, len(list))
+	for i, r := range list {
+		ids[i] = r.id
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	roles := map[string][]Role{}
+	err := eachRow(q, `SELECT account_id, role FROM members_roles WHERE account_id IN `+in+` ORDER BY account_id, role`, ids,
+		func(scan func(...any) error) error {
+			var id string
+			var r Role
+			err := scan(&id, &r)
+			roles[id] = append(roles[id], r)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	type signature struct {
+		account string
+		charter CharterKind
+		version int
+	}
+	signed := map[signature]bool{}
+	err = eachRow(q, `SELECT account_id, charter, version FROM members_charter_signatures WHERE account_id IN `+in, ids,
+		func(scan func(...any) error) error {
+			var s signature
+			err := scan(&s.account, &s.charter, &s.version)
+			signed[s] = true
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read charter signatures: %w", err)
+	}
+	for _, row := range list {
+		r := roles[row.id]
+		if r == nil {
+			r = []Role{}
+		}
+		current := true
+		for _, kind := range chartersFor(r) {
+			current = current && signed[signature{row.id, kind, versions[kind]}]
+		}
+		out = append(out, newAccount(row, r, current))
+	}
+	return out, nil
+}
+
+// eachRow runs query and hands each row's Scan to fn.
+func eachRow(q querier, query string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := q.Query(query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // likeEscaper escapes what LIKE reads as wildcards.
