@@ -240,7 +240,7 @@ func (r Rulebook) Validate() error {
 	problems = append(problems, Limits().check(d)...)
 	if !(d.MaxEpsilonPerProposal > 0) || !(d.MaxEpsilonPerPoolYear >= d.MaxEpsilonPerProposal) {
 		bad("rules_epsilon_order", "max_epsilon_per_proposal", "epsilon limits must satisfy 0 < per proposal (%g) <= per pool per year (%g)", d.MaxEpsilonPerProposal, d.MaxEpsilonPerPoolYear).
-			With("proposal", d.MaxEpsilonPerProposal).With("pool", d.MaxEpsilonPerPoolYear)
+			With("per_proposal", d.MaxEpsilonPerProposal).With("per_pool", d.MaxEpsilonPerPoolYear)
 	}
 	m := r.Membership
 	if !slices.Contains([]string{AdmitByOperator, AdmitBySponsors, AdmitOpen}, m.Admission) {

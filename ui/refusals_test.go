@@ -184,6 +184,10 @@ func TestRefusals_TranslatedByReason(t *testing.T) {
 	if len(v.List) != 2 || v.For("title") == "" || v.For("epsilon_total") == "" || v.Text != fr.N("err.problems", 2) {
 		t.Fatalf("two problems in French: %+v", v)
 	}
+	typed := raftdata.Refuse(raftdata.CodeInvalid, "not_number", "not a number").With("value", "007")
+	if got := refusalText(fr, *typed); !strings.Contains(got, "« 007 »") {
+		t.Fatalf("what was typed is not kept as typed: %q", got)
+	}
 	if got := refusalText(fr, raftdata.Error{Code: raftdata.CodeConflict, Reason: "no_such_reason", Message: "English"}); got != fr.T("err.code.conflict") {
 		t.Fatalf("an unknown reason reads %q, want the code's sentence", got)
 	}

@@ -89,6 +89,14 @@ var paramEnums = map[string]string{
 	"aggregate":       "sandbox.agg.",
 }
 
+// paramNumbers are the parameters that hold a number (a limit, a count,
+// an epsilon); paramDates those that hold a time.
+var (
+	paramNumbers = map[string]bool{"min": true, "max": true, "got": true, "count": true, "n": true, "minutes": true,
+		"spent": true, "total": true, "per_proposal": true, "per_pool": true}
+	paramDates = map[string]bool{"date": true}
+)
+
 // paramText writes one parameter of a refusal for the page: a word of the
 // domain translated, a date in the coop's time zone, a number as the
 // language writes it, anything else (a name, a value someone typed) as
@@ -97,8 +105,11 @@ func paramText(tr i18n.Tr, name, v string) string {
 	if prefix, ok := paramEnums[name]; ok && tr.Has(prefix+v) {
 		return tr.T(prefix + v)
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
+	if t, err := time.Parse(time.RFC3339, v); err == nil && paramDates[name] {
 		return tr.Date(t)
+	}
+	if !paramNumbers[name] {
+		return v
 	}
 	if n, err := strconv.Atoi(v); err == nil {
 		return tr.Int(n)

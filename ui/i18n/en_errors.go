@@ -105,7 +105,7 @@ func englishErrors() map[string]string {
 		"err.rules_cohort_floor_hard":     "The smallest group a result may describe is at least {min} members: a limit no rulebook crosses.",
 		"err.rules_epsilon_proposal_hard": "A proposal may spend at most ε = {max}: a limit no rulebook crosses.",
 		"err.rules_epsilon_pool_hard":     "A pool may spend at most ε = {max} a year: a limit no rulebook crosses.",
-		"err.rules_epsilon_order":         "The budget of a proposal ({proposal}) must be above 0 and at most the yearly budget of a pool ({pool}).",
+		"err.rules_epsilon_order":         "The budget of a proposal ({per_proposal}) must be above 0 and at most the yearly budget of a pool ({per_pool}).",
 		"err.rules_admission":             "Members are admitted by an operator, by sponsorship or openly.",
 		"err.rules_sponsors":              "The number of sponsors is between 1 and {max}.",
 		"err.rules_retention":             "Retention periods are whole months (connection logs: at least 1).",

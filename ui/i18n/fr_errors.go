@@ -102,7 +102,7 @@ func frenchErrors() map[string]string {
 		"err.rules_cohort_floor_hard":     "Le plus petit groupe qu'un résultat peut décrire compte au moins {min} membres : une limite qu'aucun règlement ne franchit.",
 		"err.rules_epsilon_proposal_hard": "Une proposition dépense au plus ε = {max} : une limite qu'aucun règlement ne franchit.",
 		"err.rules_epsilon_pool_hard":     "Un bassin dépense au plus ε = {max} par an : une limite qu'aucun règlement ne franchit.",
-		"err.rules_epsilon_order":         "Le budget d'une proposition ({proposal}) est supérieur à 0 et au plus égal au budget annuel d'un bassin ({pool}).",
+		"err.rules_epsilon_order":         "Le budget d'une proposition ({per_proposal}) est supérieur à 0 et au plus égal au budget annuel d'un bassin ({per_pool}).",
 		"err.rules_admission":             "Les membres sont admis par un·e opérateur·rice, par parrainage ou librement.",
 		"err.rules_sponsors":              "Le nombre de parrains est compris entre 1 et {max}.",
 		"err.rules_retention":             "Les durées de conservation sont des mois entiers (journaux de connexion : au moins 1).",
