@@ -21,7 +21,7 @@ func TestPagesReaders_OperatorReadsDiscussionAndBallots(t *testing.T) {
 	}
 	op := w.browserAs(t, "fr", "op@coop.test")
 	d := op.get("/proposals/" + prop.ID + "/discussion")
-	if d.resp.StatusCode != 200 || d.testID("comment-author").Length() != 1 || d.testID("comment-form").Length() != 0 {
+	if d.resp.StatusCode != 200 || d.testID("comment-author").Length() != 1 || d.testID("comment-form").Length() != 0 || d.testID("discussion-read-only").Length() != 1 {
 		t.Fatalf("the operator on the discussion: %d, %d comments, form %d", d.resp.StatusCode, d.testID("comment-author").Length(), d.testID("comment-form").Length())
 	}
 	if p := op.get("/proposals/" + prop.ID + "/ballots"); p.resp.StatusCode != 200 || p.testID("ballots-unpublished").Length() != 1 {

@@ -129,5 +129,6 @@ func englishUX() map[string]string {
 		"opspools.field.values.hint":           "One value a line: its identifier, then, if you like, its French and English labels, separated by |. For example: heat_pump | Pompe à chaleur | Heat pump",
 		"opspools.field.from":                  "First month (YYYY-MM, optional)",
 		"opspools.field.to":                    "Last month (YYYY-MM, optional)",
+		"discussion.read_only":                 "You read this discussion; members and the person who made the proposal write in it.",
 	}
 }

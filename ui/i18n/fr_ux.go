@@ -127,5 +127,6 @@ func frenchUX() map[string]string {
 		"opspools.field.values.hint":           "Une valeur par ligne : son identifiant, puis, si vous le souhaitez, ses libellés en français et en anglais, séparés par |. Par exemple : pompe_chaleur | Pompe à chaleur | Heat pump",
 		"opspools.field.from":                  "Premier mois (AAAA-MM, facultatif)",
 		"opspools.field.to":                    "Dernier mois (AAAA-MM, facultatif)",
+		"discussion.read_only":                 "Vous lisez cette discussion ; les membres et la personne qui a fait la proposition y écrivent.",
 	}
 }
