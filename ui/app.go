@@ -44,6 +44,9 @@ type Cluster interface {
 	// AppliedIndex is the index of the last entry applied to the local
 	// state: what pages keep from the state is kept for one index.
 	AppliedIndex() uint64
+	// Dir is the node's data directory (its disk's free space shows on
+	// the operators' page).
+	Dir() string
 }
 
 // EventStats counts the events a node handed to NATS and those it dropped.
@@ -111,7 +114,7 @@ type server struct {
 	// signups limits sign-ups per client address, on the API and the page
 	// alike (one count).
 	signups fiber.Handler
-	catalog  *i18n.Catalog // the messages of pages and emails
+	catalog *i18n.Catalog // the messages of pages and emails
 	// mailSlots bounds the emails being sent at once (mailer.go).
 	mailSlots chan struct{}
 	// resetSlots bounds the reset requests being handled at once.

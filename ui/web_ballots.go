@@ -315,7 +315,7 @@ func (w *web) opsCollegeSubmit(c *fiber.Ctx) error {
 	}
 	id := c.Params("id")
 	if err := w.deps.Members.SetCollege(c.UserContext(), a, id, c.FormValue("college")); err != nil {
-		return w.renderOps(c, a, err)
+		return w.renderOpsMember(c, a, id, err)
 	}
-	return seeOther(c, "/ops#member-"+id)
+	return seeOther(c, "/ops/members/"+id)
 }

@@ -47,7 +47,7 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 	if len(conns) > meConnections {
 		conns = conns[:meConnections]
 	}
-	votes, err := w.meVotes(ctx)
+	votes, err := w.meVotes(ctx, a)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
