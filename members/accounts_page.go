@@ -138,7 +138,7 @@ func scanAccountRows(rows *sql.Rows) ([]accountRow, error) {
 	var list []accountRow
 	for rows.Next() {
 		var a accountRow
-		if err := rows.Scan(&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt); err != nil {
+		if err := rows.Scan(a.fields()...); err != nil {
 			return nil, fmt.Errorf("list accounts: %w", err)
 		}
 		list = append(list, a)

@@ -47,7 +47,7 @@ func grantable(s string) (Role, error) {
 		return "", err
 	}
 	if r == RoleGuest {
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "guests are invited with an end date (POST /api/v1/guests); an operator grants researcher or operator")
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "guest_by_invitation", "guests are invited with an end date (POST /api/v1/guests); an operator grants researcher or operator").On("role")
 	}
 	if r == RoleMember || r == RoleApplicant {
 		return "", raftdata.Refuse(raftdata.CodeInvalid, "role_by_admission", "the %s role comes with sign-up and admission (POST /api/v1/members/{id}/admit); an operator grants researcher or operator", r).With("role", r).On("role")

@@ -145,10 +145,18 @@ func TestRefusals_EveryReasonInTheCatalogue(t *testing.T) {
 			}
 		}
 	}
+	// ballot.js translates the refusals it meets with the sentences the
+	// page gives it.
+	for _, r := range secretRefusals {
+		for _, lang := range []string{i18n.French, i18n.English} {
+			if !cat.For(lang).Has("err." + r) {
+				t.Errorf("%s: no err.%s for ballot.js", lang, r)
+			}
+		}
+	}
 	// Each code has its sentence too, for the refusals of raftdata and
 	// fiber that carry none.
-	for _, code := range []raftdata.Code{raftdata.CodeInvalid, raftdata.CodeUnauthorized, raftdata.CodeForbidden, raftdata.CodeNotFound,
-		raftdata.CodeConflict, raftdata.CodeTooMany, raftdata.CodeUnavailable, raftdata.CodeInternal, codeUnsupportedMedia} {
+	for _, code := range refusalCodes {
 		for _, lang := range []string{i18n.French, i18n.English} {
 			if !cat.For(lang).Has("err.code." + string(code)) {
 				t.Errorf("%s: no err.code.%s", lang, code)

@@ -30,94 +30,11 @@ func (w *web) formError(c *fiber.Ctx, tr i18n.Tr, err error) (int, components.Fo
 	return statusOf(e.Code), refusalView(tr, e)
 }
 
-<<<<<<< HEAD
-// knownError names the message of the services' sentences that pages
-// translate.
-func knownError(msg string) string {
-	switch {
-	case msg == "wrong email or password":
-		return "err.login"
-	case strings.Contains(msg, "proxies on this vote already") || strings.Contains(msg, "standing proxies already"):
-		return "err.proxy_cap"
-	case strings.HasPrefix(msg, "this member is not in the electorate of the proposal"):
-		return "err.proxy_electorate"
-	case strings.HasPrefix(msg, "a proxy goes to another member"):
-		return "err.proxy_self"
-	case strings.HasPrefix(msg, "too many failed logins"):
-		return "err.too_many_logins"
-	case strings.HasPrefix(msg, "this account is suspended"):
-		return "err.suspended"
-	case strings.HasPrefix(msg, "an account with this email address already exists"):
-		return "err.email_taken"
-	case strings.HasPrefix(msg, "joining means accepting the member charter"):
-		return "err.charter"
-	case msg == "a name is required":
-		return "err.name_required"
-	case strings.HasPrefix(msg, "the name is too long"):
-		return "err.name_long"
-	case msg == "the email address is required":
-		return "err.email_required"
-	case strings.HasPrefix(msg, "the email address"):
-		return "err.email_invalid"
-	case msg == "a password is required":
-		return "err.password_required"
-	case strings.HasPrefix(msg, "the password is too short"):
-		return "err.password_short"
-	case strings.HasPrefix(msg, "the password is too long"):
-		return "err.password_long"
-	case strings.HasPrefix(msg, "the password repeats too few"):
-		return "err.password_distinct"
-	case strings.HasPrefix(msg, "this password is among the most common"),
-		strings.HasPrefix(msg, "this password is a common one"),
-		strings.HasPrefix(msg, "this password repeats a common"):
-		return "err.password_common"
-	case strings.HasPrefix(msg, "the password must not contain your name"):
-		return "err.password_personal"
-	case strings.HasPrefix(msg, "the vote on this proposal is closed"):
-		return "err.vote_closed"
-	case strings.HasPrefix(msg, "you are not in the electorate"):
-		return "err.not_electorate"
-	case strings.HasPrefix(msg, "choice must be yes, no or abstain"):
-		return "err.choice"
-	case strings.HasPrefix(msg, "this is for accounts with the member role"):
-		return "err.members_only"
-	case strings.HasPrefix(msg, "the form's security token"):
-		return "err.csrf"
-	case strings.HasPrefix(msg, "an API token works on the JSON API"):
-		return "err.token_pages"
-	case strings.HasPrefix(msg, "no pool"):
-		return "err.no_pool"
-	case strings.HasPrefix(msg, "to erase your account"):
-		return "err.erase_confirm"
-	case strings.HasPrefix(msg, "tick the box to sign"):
-		return "err.charter_tick"
-	case strings.HasPrefix(msg, "tick the box next to the button"):
-		return "err.ops_erase_confirm"
-	case strings.HasPrefix(msg, "a comment has 1 to"):
-		return "err.comment_length"
-	case strings.HasPrefix(msg, "too many sign-ups from your address"):
-		return "err.too_many_signups"
-	case strings.HasPrefix(msg, "no one changes their own roles"):
-		return "err.own_roles"
-	case strings.HasPrefix(msg, "no account holds the operator and researcher roles together"):
-		return "err.duties"
-	case strings.HasPrefix(msg, "no one admits or sponsors themselves"):
-		return "err.self_admission"
-	case strings.HasPrefix(msg, "in this cooperative, applicants are admitted when"):
-		return "err.admission_by_sponsors"
-	case strings.HasPrefix(msg, "this cooperative's rulebook admits members by"):
-		return "err.not_by_sponsors"
-	case strings.HasPrefix(msg, "only an active, admitted member sponsors"):
-		return "err.sponsor_member"
-	case strings.HasPrefix(msg, "this is for members and applicants"):
-		return "err.contributors_only"
-	case msg == "the current password is wrong":
-		return "err.current_password"
-	case strings.HasPrefix(msg, "this link is not valid"):
-		return "err.bad_link"
-	case strings.HasPrefix(msg, "this coop sends no email"):
-		return "err.no_mail"
-=======
+// refusalCodes are the codes of refusals: each has its sentence
+// ("err.code.<code>") for a refusal whose reason a page does not know.
+var refusalCodes = []raftdata.Code{raftdata.CodeInvalid, raftdata.CodeUnauthorized, raftdata.CodeForbidden, raftdata.CodeNotFound,
+	raftdata.CodeConflict, raftdata.CodeTooMany, raftdata.CodeUnavailable, raftdata.CodeInternal, codeUnsupportedMedia}
+
 // refusalView is a refusal as a form shows it: its sentence above the
 // form (the list of problems when there are several), and the sentence of
 // each problem next to its field.
@@ -126,7 +43,6 @@ func refusalView(tr i18n.Tr, e raftdata.Error) components.FormError {
 	parts := e.Problems
 	if len(parts) == 0 {
 		parts = []*raftdata.Error{&e}
->>>>>>> ux2
 	}
 	for _, p := range parts {
 		msg := refusalText(tr, *p)
@@ -146,6 +62,24 @@ func refusalView(tr i18n.Tr, e raftdata.Error) components.FormError {
 	}
 	if len(e.Problems) > 1 {
 		fe.Text = tr.N("err.problems", len(e.Problems))
+	}
+	return fe
+}
+
+// formFields names the inputs of a refusal after the form's fields:
+// names maps the service's input (the API's "to") to the form field that
+// carries it ("email"), so the message shows next to that field.
+func formFields(fe components.FormError, names map[string]string) components.FormError {
+	for from, to := range names {
+		msg, ok := fe.Fields[from]
+		if !ok {
+			continue
+		}
+		delete(fe.Fields, from)
+		if prev := fe.Fields[to]; prev != "" && prev != msg {
+			msg = prev + " " + msg
+		}
+		fe.Fields[to] = msg
 	}
 	return fe
 }

@@ -118,6 +118,16 @@ func durationText(tr i18n.Tr, minutes int) string {
 	return tr.N("duration.minutes", minutes)
 }
 
+// wholeNumber reads the whole number typed in the form field name; one
+// that does not read is a problem of bad, shown next to its field.
+func wholeNumber(bad *raftdata.Problems, name, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		bad.Add(invalid("not_whole_number", "%s: %q is not a whole number", name, s).With("value", s).On(name))
+	}
+	return n
+}
+
 // draftOf turns the form into a draft; numbers that do not read are an
 // invalid form.
 func draftOf(v pages.ProposalNew) (proposals.Draft, error) {
@@ -128,11 +138,7 @@ func draftOf(v pages.ProposalNew) (proposals.Draft, error) {
 		if s == "" {
 			return 0
 		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			bad.Add(invalid("not_whole_number", "%s: %q is not a whole number", name, s).With("value", s).On(name))
-		}
-		return n
+		return wholeNumber(&bad, name, s)
 	}
 	atof := func(name, s string) float64 {
 		if s == "" {

@@ -28,12 +28,7 @@ type Ops struct {
 	Backups        Backups
 	Applicants     Applicants // the accounts awaiting admission (the first ones)
 	MoreApplicants int        // applicants beyond those listed
-	Self           string     // the operator's own account: no role buttons (no one changes their own roles)
-	// ResetLinks offers a one-time reset link per account: the coop
-	// sends no email, so an operator hands the link over.
-	ResetLinks bool
-	Colleges   []governance.College // the rulebook's colleges, to assign (ballots.go)
-	Guests     OpsGuests
+	Guests         OpsGuests  // the guests form (ballots.go)
 }
 
 // PoolTitle is a pool's title in the page's language, its id when the
