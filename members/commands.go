@@ -36,34 +36,39 @@ const (
 	CmdRetentionRun         = "member.retention_run"
 )
 
-// Register adds the members tables and command handlers to reg. Call it
-// before the store opens.
+// Register adds the members tables and command handlers to reg, and the
+// authentication mirror they keep exact (authmirror.go). Call it before
+// the store opens. Every handler goes through auth.handle, which knows
+// what the command changes in authentication.
 func Register(reg *raftdata.Registry) {
+	auth := newAuthMirror()
+	reg.Share(mirrorKey{}, auth)
+	reg.Mirror(auth.dropAll)
 	reg.Schema("members", schema)
-	reg.Handle(CmdSignedUp, applySignedUp)
-	reg.Handle(CmdOperatorBootstrapped, applyOperatorBootstrapped)
-	reg.Handle(CmdLoginAttempted, applyLoginAttempted)
-	reg.Handle(CmdLoginFailed, applyLoginFailed)
-	reg.Handle(CmdSessionCreated, applySessionCreated)
-	reg.Handle(CmdSessionTouched, applySessionTouched)
-	reg.Handle(CmdSessionEnded, applySessionEnded)
-	reg.Handle(CmdTokenCreated, applyTokenCreated)
-	reg.Handle(CmdTokenTouched, applyTokenTouched)
-	reg.Handle(CmdTokenDated, applyTokenDated)
-	reg.Handle(CmdTokenRevoked, applyTokenRevoked)
-	reg.Handle(CmdPasswordChanged, applyPasswordChanged)
-	reg.Handle(CmdProfileUpdated, applyProfileUpdated)
-	reg.Handle(CmdRoleGranted, applyRoleGranted)
-	reg.Handle(CmdRoleRevoked, applyRoleRevoked)
-	reg.Handle(CmdAdmitted, applyAdmitted)
-	reg.Handle(CmdSponsored, applySponsored)
-	reg.Handle(CmdSuspended, applySuspended)
-	reg.Handle(CmdReinstated, applyReinstated)
-	reg.Handle(CmdDeleted, applyDeleted)
-	reg.Handle(CmdCharterSigned, applyCharterSigned)
-	reg.Handle(CmdRetentionRun, applyRetentionRun)
+	auth.handle(reg, CmdSignedUp, applySignedUp)
+	auth.handle(reg, CmdOperatorBootstrapped, applyOperatorBootstrapped)
+	auth.handle(reg, CmdLoginAttempted, applyLoginAttempted)
+	auth.handle(reg, CmdLoginFailed, applyLoginFailed)
+	auth.handle(reg, CmdSessionCreated, applySessionCreated)
+	auth.handle(reg, CmdSessionTouched, applySessionTouched)
+	auth.handle(reg, CmdSessionEnded, applySessionEnded)
+	auth.handle(reg, CmdTokenCreated, applyTokenCreated)
+	auth.handle(reg, CmdTokenTouched, applyTokenTouched)
+	auth.handle(reg, CmdTokenDated, applyTokenDated)
+	auth.handle(reg, CmdTokenRevoked, applyTokenRevoked)
+	auth.handle(reg, CmdPasswordChanged, applyPasswordChanged)
+	auth.handle(reg, CmdProfileUpdated, applyProfileUpdated)
+	auth.handle(reg, CmdRoleGranted, applyRoleGranted)
+	auth.handle(reg, CmdRoleRevoked, applyRoleRevoked)
+	auth.handle(reg, CmdAdmitted, applyAdmitted)
+	auth.handle(reg, CmdSponsored, applySponsored)
+	auth.handle(reg, CmdSuspended, applySuspended)
+	auth.handle(reg, CmdReinstated, applyReinstated)
+	auth.handle(reg, CmdDeleted, applyDeleted)
+	auth.handle(reg, CmdCharterSigned, applyCharterSigned)
+	auth.handle(reg, CmdRetentionRun, applyRetentionRun)
 	reg.Upgrade("members tokens and login attempts", upgradeCredentials)
-	registerLinks(reg)
+	registerLinks(reg, auth)
 }
 
 // decode reads a command's payload; a payload that does not decode is a

@@ -281,7 +281,13 @@ func (s *Store) RaftAddr() string { return string(s.trans.LocalAddr()) }
 // (sqlite.go), so hot queries are not prepared again on every call.
 func (s *Store) DB() *sql.DB { return s.state.readers }
 
+// Shared returns what a package shared under key in the store's registry
+// (Registry.Share), or nil.
+func (s *Store) Shared(key any) any { return s.state.registry.shared[key] }
+
 // AppliedIndex is the index of the last entry applied to the local state.
+// It grows once the entry's transaction has committed: a read of the
+// local state that starts after it sees that entry.
 func (s *Store) AppliedIndex() uint64 { return s.state.appliedIndex() }
 
 // IsLeader tells whether this node is the leader right now.
