@@ -1,0 +1,101 @@
+package main
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// stoppingListener is the HTTP listener of a node. Closing it (the first
+// step of the HTTP server's Shutdown) also ends the reads every open
+// connection is waiting on: a connection on which the client sent nothing
+// yet, or part of a request, would otherwise hold the shutdown for the
+// server's ReadTimeout (15 s, past the node's 5 s grace). fasthttp marks a
+// new connection active before its first byte arrives, so its Shutdown
+// waits for it; HTTP clients leave such connections open (a spare one
+// dialed while another became free), and a node stopped then failed with
+// "stop HTTP: context deadline exceeded".
+//
+// A request already read runs to its end and its answer is written (only
+// reads are cut); the server then closes the connection, as it closes the
+// idle ones. A request cut while being read was never handled: the client
+// gets an error answer or a closed connection and tries again.
+type stoppingListener struct {
+	net.Listener
+
+	mu      sync.Mutex
+	conns   map[*stoppingConn]struct{}
+	stopped bool
+}
+
+func newStoppingListener(ln net.Listener) *stoppingListener {
+	return &stoppingListener{Listener: ln, conns: map[*stoppingConn]struct{}{}}
+}
+
+func (l *stoppingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	sc := &stoppingConn{Conn: c, ln: l}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopped {
+		sc.stopReads()
+	}
+	l.conns[sc] = struct{}{}
+	return sc, nil
+}
+
+// Close stops accepting and ends every connection's reads.
+func (l *stoppingListener) Close() error {
+	err := l.Listener.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stopped = true
+	for c := range l.conns {
+		c.stopReads()
+	}
+	return err
+}
+
+// stoppingConn is a connection whose reads can be ended for good: once
+// stopped, every read deadline is in the past, whatever the server asks.
+type stoppingConn struct {
+	net.Conn
+	ln *stoppingListener
+
+	mu      sync.Mutex
+	stopped bool
+}
+
+// stopReads makes the pending read, and every later one, fail at once.
+func (c *stoppingConn) stopReads() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	c.Conn.SetReadDeadline(time.Unix(1, 0))
+}
+
+func (c *stoppingConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return nil
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *stoppingConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.SetReadDeadline(t)
+}
+
+func (c *stoppingConn) Close() error {
+	c.ln.mu.Lock()
+	delete(c.ln.conns, c)
+	c.ln.mu.Unlock()
+	return c.Conn.Close()
+}
