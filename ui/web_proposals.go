@@ -116,7 +116,7 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 	v.Vote.Show = open && logged && a.Has(members.RoleMember)
 	v.Vote.Login = open && !logged
 	v.Vote.Waiting = open && logged && a.Has(members.RoleApplicant)
-	if err := w.proposalData(c, prop, &v); err != nil {
+	if err := w.proposalData(c, prop, shared.pool, &v); err != nil {
 		return w.errorPage(c, err)
 	}
 	if f, ok := readFlash(c); ok && f.Proposal == prop.ID && f.Receipt != "" {
@@ -142,6 +142,7 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 // rules. It is kept in the state cache and never changed once drawn.
 type proposalShared struct {
 	prop proposals.Proposal
+	pool *pooling.Pool  // nil: none, or gone
 	view pages.Proposal // without the frame and what depends on the visitor
 }
 
@@ -180,7 +181,7 @@ func (w *web) drawProposal(ctx context.Context, tr i18n.Tr, id string) (proposal
 	if g := prop.Grant; g != nil {
 		v.Grant = &pages.GrantView{EpsilonTotal: g.EpsilonTotal, EpsilonLeft: g.BudgetLeft, ExpiresAt: g.ExpiresAt}
 	}
-	return proposalShared{prop: prop, view: v}, nil
+	return proposalShared{prop: prop, pool: pool, view: v}, nil
 }
 
 // paragraphs splits a text on blank lines.
