@@ -16,11 +16,12 @@ import (
 // The internal HTTP API nodes use between themselves. The ui mounts Handler
 // at these paths; nothing else in coop speaks it.
 const (
-	pathApply     = "/internal/raft/apply"
-	pathJoin      = "/internal/raft/join"
-	pathRemove    = "/internal/raft/remove"
-	pathReadIndex = "/internal/raft/read-index"
-	pathStatus    = "/internal/raft/status"
+	pathApply      = "/internal/raft/apply"
+	pathApplyBatch = "/internal/raft/apply-batch" // forward.go
+	pathJoin       = "/internal/raft/join"
+	pathRemove     = "/internal/raft/remove"
+	pathReadIndex  = "/internal/raft/read-index"
+	pathStatus     = "/internal/raft/status"
 
 	// InternalPrefix is the path prefix Handler serves.
 	InternalPrefix = "/internal/raft/"
@@ -37,6 +38,7 @@ const (
 func (s *Store) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+pathApply, s.handleApply)
+	mux.HandleFunc("POST "+pathApplyBatch, s.handleApplyBatch)
 	mux.HandleFunc("POST "+pathJoin, s.handleJoin)
 	mux.HandleFunc("POST "+pathRemove, s.handleRemove)
 	mux.HandleFunc("GET "+pathReadIndex, s.handleReadIndex)
@@ -211,6 +213,9 @@ func (s *Store) call(ctx context.Context, method, url string, body []byte, out a
 	}
 	var eb errorBody
 	if err := json.Unmarshal(raw, &eb); err != nil || eb.Error == nil {
+		if resp.StatusCode == http.StatusNotFound {
+			return notFoundError{notCoopError(url, resp.StatusCode)}
+		}
 		return notCoopError(url, resp.StatusCode)
 	}
 	if resp.StatusCode == http.StatusServiceUnavailable {
@@ -229,18 +234,20 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// notFoundError is a 404 answered without a coop error: a path the peer
+// does not serve (an older version).
+type notFoundError struct{ error }
+
+func (e notFoundError) Unwrap() error { return e.error }
+
 func notCoopError(url string, status int) error {
 	return Errorf(CodeInvalid, "%s did not answer like a coop node (HTTP %d)", url, status)
 }
 
+// forwardApply sends a command to the leader, with the others waiting
+// (forward.go).
 func (s *Store) forwardApply(ctx context.Context, data []byte) (Result, error) {
-	leader, err := s.leaderURL()
-	if err != nil {
-		return Result{}, err
-	}
-	var res Result
-	err = s.call(ctx, http.MethodPost, leader+pathApply, data, &res)
-	return res, err
+	return s.forwarder.forward(ctx, data)
 }
 
 func (s *Store) fetchReadIndex(ctx context.Context) (uint64, error) {
