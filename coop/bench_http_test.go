@@ -44,8 +44,9 @@ import (
 // rqlite's writes.
 //
 // With COOP_BENCH_CPUPROFILE=FILE, a CPU profile of a further 64-client
-// ballot run (5 b.N ballots) is written to FILE; each node's goroutines carry the label
-// node=<id> (the leader is logged), so the leader's own profile is
+// ballot run (5 b.N ballots) is written to FILE; each node's goroutines
+// carry the label node=<id> (the leader's id is logged, and written to
+// FILE.leader), so the leader's own profile is
 //
 //	go tool pprof -tagfocus node=n1 -relative_percentages -top -cum FILE
 //
@@ -454,6 +455,9 @@ func (h *ballotBench) profile(b *testing.B, path string, clients int) latencies 
 	pprof.StopCPUProfile()
 	b.StopTimer()
 	leader := h.nodes[h.leader(b)].ID()
+	if err := os.WriteFile(path+".leader", []byte(leader), 0o644); err != nil {
+		b.Fatal(err)
+	}
 	b.Logf("CPU profile of %d ballots from %d clients in %s; the leader is %s: go tool pprof -tagfocus node=%s -relative_percentages -top -cum %s",
 		len(l.each), clients, path, leader, leader, path)
 	return l
