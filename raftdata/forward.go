@@ -270,24 +270,13 @@ func (s *Store) handleApplyBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Errorf(CodeInvalid, "at most %d commands in one call", forwardBatchLimit))
 		return
 	}
-	for _, data := range cmds {
-		if _, err := decodeCommand(data); err != nil {
-			writeError(w, Errorf(CodeInvalid, "%v", err))
-			return
-		}
-	}
-	if !s.IsLeader() {
-		writeError(w, retryError{errNotLeader})
+	if s.refuseCommands(w, cmds...) {
 		return
 	}
 	answers := make([]forwardAnswer, len(cmds))
 	for i, res := range s.applyLocalAll(r.Context(), cmds...) {
 		if res.err != nil {
-			code := ErrorCode(res.err)
-			if retryable(res.err) {
-				code = CodeUnavailable
-			}
-			answers[i].Fault = &Error{Code: code, Message: ErrorMessageOrText(res.err)}
+			answers[i].Fault = wireError(res.err)
 			continue
 		}
 		answers[i].Result = res.res

@@ -98,11 +98,18 @@ type errorBody struct {
 }
 
 func writeError(w http.ResponseWriter, err error) {
+	e := wireError(err)
+	writeJSON(w, e.Code.HTTPStatus(), errorBody{Error: e})
+}
+
+// wireError is err as a node answers it to another: a failure after which
+// the call may be made again is CodeUnavailable.
+func wireError(err error) *Error {
 	code := ErrorCode(err)
 	if retryable(err) {
 		code = CodeUnavailable
 	}
-	writeJSON(w, code.HTTPStatus(), errorBody{Error: &Error{Code: code, Message: ErrorMessageOrText(err)}})
+	return &Error{Code: code, Message: ErrorMessageOrText(err)}
 }
 
 // ErrorMessageOrText is the message of an *Error, or the error's own text
@@ -121,12 +128,7 @@ func (s *Store) handleApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Errorf(CodeInvalid, "read command: %v", err))
 		return
 	}
-	if _, err := decodeCommand(data); err != nil {
-		writeError(w, Errorf(CodeInvalid, "%v", err))
-		return
-	}
-	if !s.IsLeader() {
-		writeError(w, retryError{errNotLeader})
+	if s.refuseCommands(w, data) {
 		return
 	}
 	res, err := s.applyLocal(r.Context(), data)
@@ -136,6 +138,23 @@ func (s *Store) handleApply(w http.ResponseWriter, r *http.Request) {
 	}
 	res.Term = s.termOf(res.Index) // the follower's commit notice (commitnotice.go)
 	writeJSON(w, http.StatusOK, res)
+}
+
+// refuseCommands answers, and reports true, when the commands a follower
+// forwards cannot be applied here: one of them does not decode, or this
+// node does not lead (the follower tries again).
+func (s *Store) refuseCommands(w http.ResponseWriter, cmds ...[]byte) bool {
+	for _, data := range cmds {
+		if _, err := decodeCommand(data); err != nil {
+			writeError(w, Errorf(CodeInvalid, "%v", err))
+			return true
+		}
+	}
+	if !s.IsLeader() {
+		writeError(w, retryError{errNotLeader})
+		return true
+	}
+	return false
 }
 
 func (s *Store) handleJoin(w http.ResponseWriter, r *http.Request) {
