@@ -7,19 +7,20 @@ import (
 )
 
 // stoppingListener is the HTTP listener of a node. Closing it (the first
-// step of the HTTP server's Shutdown) also ends the reads every open
-// connection is waiting on: a connection on which the client sent nothing
-// yet, or part of a request, would otherwise hold the shutdown for the
-// server's ReadTimeout (15 s, past the node's 5 s grace). fasthttp marks a
-// new connection active before its first byte arrives, so its Shutdown
-// waits for it; HTTP clients leave such connections open (a spare one
-// dialed while another became free), and a node stopped then failed with
-// "stop HTTP: context deadline exceeded".
+// step of the HTTP server's Shutdown) also bounds the reads of every open
+// connection: each has readGrace more to receive its request. A connection
+// on which the client sent nothing yet, or part of a request, would
+// otherwise hold the shutdown for the server's ReadTimeout (15 s, past the
+// node's 5 s grace). fasthttp marks a new connection active before its
+// first byte arrives, so its Shutdown waits for it; HTTP clients leave such
+// connections open (a spare one dialed while another became free), and a
+// node stopped then failed with "stop HTTP: context deadline exceeded".
 //
-// A request already read runs to its end and its answer is written (only
-// reads are cut); the server then closes the connection, as it closes the
-// idle ones. A request cut while being read was never handled: the client
-// gets an error answer or a closed connection and tries again.
+// A request whose bytes are on their way (a write a follower forwards)
+// is read within the grace, handled and answered; the server then closes
+// the connection, as it closes the idle ones. A request still unread after
+// the grace was never handled: the client gets an error answer or a closed
+// connection and tries again.
 type stoppingListener struct {
 	net.Listener
 
@@ -27,6 +28,10 @@ type stoppingListener struct {
 	conns   map[*stoppingConn]struct{}
 	stopped bool
 }
+
+// readGrace is how long, once the node stops, a connection has to send
+// the rest of its request.
+const readGrace = time.Second
 
 func newStoppingListener(ln net.Listener) *stoppingListener {
 	return &stoppingListener{Listener: ln, conns: map[*stoppingConn]struct{}{}}
@@ -41,47 +46,49 @@ func (l *stoppingListener) Accept() (net.Conn, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.stopped {
-		sc.stopReads()
+		sc.stopReads(time.Now().Add(readGrace))
 	}
 	l.conns[sc] = struct{}{}
 	return sc, nil
 }
 
-// Close stops accepting and ends every connection's reads.
+// Close stops accepting and bounds every connection's reads.
 func (l *stoppingListener) Close() error {
 	err := l.Listener.Close()
+	end := time.Now().Add(readGrace)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stopped = true
 	for c := range l.conns {
-		c.stopReads()
+		c.stopReads(end)
 	}
 	return err
 }
 
-// stoppingConn is a connection whose reads can be ended for good: once
-// stopped, every read deadline is in the past, whatever the server asks.
+// stoppingConn is a connection whose reads can be bounded for good: once
+// stopped, no read deadline goes past the end it was given, whatever the
+// server asks.
 type stoppingConn struct {
 	net.Conn
 	ln *stoppingListener
 
-	mu      sync.Mutex
-	stopped bool
+	mu  sync.Mutex
+	end time.Time // zero: not stopped
 }
 
-// stopReads makes the pending read, and every later one, fail at once.
-func (c *stoppingConn) stopReads() {
+// stopReads makes the pending read, and every later one, fail at end.
+func (c *stoppingConn) stopReads(end time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.stopped = true
-	c.Conn.SetReadDeadline(time.Unix(1, 0))
+	c.end = end
+	c.Conn.SetReadDeadline(end)
 }
 
 func (c *stoppingConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.stopped {
-		return nil
+	if !c.end.IsZero() && (t.IsZero() || t.After(c.end)) {
+		t = c.end
 	}
 	return c.Conn.SetReadDeadline(t)
 }

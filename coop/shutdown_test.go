@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"crypto/tls"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +59,48 @@ func TestNode_StopsWithConnectionsThatSendNothing(t *testing.T) {
 				t.Fatalf("close: %v", err)
 			}
 		})
+	}
+}
+
+// TestNode_StopFinishesARequestOnItsWay: a request whose last bytes
+// arrive after the node began to stop (a write a follower forwards as the
+// leader stops) is still read, handled and answered within the grace.
+func TestNode_StopFinishesARequestOnItsWay(t *testing.T) {
+	n := startNode(t, testConfig(t, "n1"))
+	addr := n.ln.Addr().String()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: coop\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() error {
+		if open := n.app.Server().GetOpenConnectionsCount(); open < 1 {
+			return fmt.Errorf("the server has not taken the connection yet")
+		}
+		return nil
+	})
+	closed := make(chan error, 1)
+	go func() { closed <- n.Close() }()
+	waitFor(t, 10*time.Second, func() error { // the listener is closed: the node is stopping
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return fmt.Errorf("the node still accepts connections")
+		}
+		return nil
+	})
+	if _, err := conn.Write([]byte("\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 200") {
+		t.Fatalf("answer to the request on its way: %q, %v", status, err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("close: %v", err)
 	}
 }

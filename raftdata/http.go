@@ -232,8 +232,13 @@ func (s *Store) call(ctx context.Context, method, url string, body []byte, out a
 	}
 	var eb errorBody
 	if err := json.Unmarshal(raw, &eb); err != nil || eb.Error == nil {
-		if resp.StatusCode == http.StatusNotFound {
+		switch resp.StatusCode {
+		case http.StatusNotFound:
 			return notFoundError{notCoopError(url, resp.StatusCode)}
+		case http.StatusServiceUnavailable:
+			// Busy or stopping (its HTTP server cut a request it was
+			// still reading): another try may succeed.
+			return retryError{fmt.Errorf("%s answered 503: busy or stopping", url)}
 		}
 		return notCoopError(url, resp.StatusCode)
 	}
