@@ -111,7 +111,7 @@ type server struct {
 	// signups limits sign-ups per client address, on the API and the page
 	// alike (one count).
 	signups fiber.Handler
-	catalog  *i18n.Catalog // the messages of pages and emails
+	catalog *i18n.Catalog // the messages of pages and emails
 	// mailSlots bounds the emails being sent at once (mailer.go).
 	mailSlots chan struct{}
 	// resetSlots bounds the reset requests being handled at once.

@@ -2,8 +2,8 @@ package ui
 
 import (
 	"bytes"
-	"strconv"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"

@@ -47,7 +47,7 @@ func english() map[string]string {
 		"rules.title":              "The rulebook",
 		"rules.lead":               "These are the rules in force (version %d). Only an amendment voted by the members changes them.",
 		"rules.voting":             "How votes work",
-		"rules.voting.intro":      "Every member admitted, and having signed the charter, before a vote opened may vote on it, except the person who asks. One member, one vote; a member can change their vote until it closes.",
+		"rules.voting.intro":       "Every member admitted, and having signed the charter, before a vote opened may vote on it, except the person who asks. One member, one vote; a member can change their vote until it closes.",
 		"rules.duration":           "A vote lasts from %s to %s, as the proposal says.",
 		"rules.quorum":             "At least %d%% of the members must vote (abstentions count), or the proposal is rejected.",
 		"rules.approval":           "It passes when more than %d%% of the yes and no votes are yes.",

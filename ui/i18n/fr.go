@@ -47,7 +47,7 @@ func french() map[string]string {
 		"rules.title":              "Le règlement",
 		"rules.lead":               "Voici les règles en vigueur (version %d). Seul un amendement voté par les membres peut les changer.",
 		"rules.voting":             "Comment se déroulent les votes",
-		"rules.voting.intro":      "Chaque membre admis et ayant signé la charte avant l'ouverture d'un vote peut y voter, sauf la personne qui fait la demande. Un membre, une voix ; on peut changer son vote jusqu'à la clôture.",
+		"rules.voting.intro":       "Chaque membre admis et ayant signé la charte avant l'ouverture d'un vote peut y voter, sauf la personne qui fait la demande. Un membre, une voix ; on peut changer son vote jusqu'à la clôture.",
 		"rules.duration":           "Un vote dure de %s à %s, selon la proposition.",
 		"rules.quorum":             "Au moins %d %% des membres doivent voter (les abstentions comptent), sinon la proposition est rejetée.",
 		"rules.approval":           "Elle est adoptée quand plus de %d %% des votes oui et non sont des oui.",
