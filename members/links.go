@@ -62,11 +62,12 @@ const (
 )
 
 // registerLinks adds the tables and handlers of one-time links.
-func registerLinks(reg *raftdata.Registry) {
+func registerLinks(reg *raftdata.Registry, auth *authMirror) {
 	reg.Schema("members", linksSchema)
-	reg.Handle(CmdLinkIssued, applyLinkIssued)
-	reg.Handle(CmdPasswordReset, applyPasswordReset)
-	reg.Handle(CmdEmailVerified, applyEmailVerified)
+	auth.handle(reg, CmdLinkIssued, applyLinkIssued)
+	auth.handle(reg, CmdPasswordReset, applyPasswordReset)
+	auth.handle(reg, CmdEmailVerified, applyEmailVerified)
+	// Second handlers of commands whose first (Register) drops already.
 	reg.Handle(CmdDeleted, applyDeletedLinks)
 	reg.Handle(CmdRetentionRun, applyRetentionLinks)
 }

@@ -137,6 +137,7 @@ type Service struct {
 	opts      Options
 	log       *slog.Logger
 	hashSlots chan struct{}
+	auth      *authMirror // shared by every service over the store
 
 	dummyOnce sync.Once
 	dummyHash string // verified against when the email is unknown
@@ -151,6 +152,7 @@ func New(store *raftdata.Store, opts Options) *Service {
 		opts:      opts,
 		log:       opts.Logger,
 		hashSlots: make(chan struct{}, opts.MaxConcurrentHashes),
+		auth:      authMirrorOf(store),
 	}
 }
 

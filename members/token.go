@@ -175,33 +175,30 @@ func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	return map[string]int64{"created_at": now, "expires_at": expires}, nil
 }
 
+func findToken(q querier, hash string) (credential, error) {
+	var c credential
+	var last sql.NullInt64
+	err := q.QueryRow(`SELECT id, account_id, created_at, last_used_at, scopes, expires_at FROM members_tokens WHERE hash = ?`, hash).
+		Scan(&c.id, &c.account, &c.createdAt, &last, &c.scopes, &c.expiresAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errNoCredential
+	}
+	c.lastUsed = last.Int64 // 0 when never used
+	return c, err
+}
+
 func (s *Service) authToken(ctx context.Context, hash string) (Access, error) {
-	c, err := s.lookupCredential(ctx, func(q querier) (credential, error) {
-		var c credential
-		var last sql.NullInt64
-		err := q.QueryRow(`SELECT id, account_id, created_at, last_used_at, scopes, expires_at FROM members_tokens WHERE hash = ?`, hash).
-			Scan(&c.id, &c.account, &c.createdAt, &last, &c.scopes, &c.expiresAt)
-		if errors.Is(err, sql.ErrNoRows) {
-			return c, errNoCredential
-		}
-		c.lastUsed = last.Int64 // 0 when never used
-		return c, err
-	})
-	if errors.Is(err, errNoCredential) {
-		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "token_unknown", "this API token is unknown or revoked")
-	}
+	e, err := s.credential(ctx, hash, false)
 	if err != nil {
-		return Access{}, fmt.Errorf("read token: %w", err)
+		return Access{}, err
 	}
+	c := e.cred
 	now := s.now()
 	if c.expiresAt != 0 && now.UnixNano() >= c.expiresAt {
+		s.auth.forget(hash)
 		end := time.Unix(0, c.expiresAt).UTC()
 		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "token_expired", "this API token expired on %s: mint a new one",
 			end.Format(time.DateOnly)).With("date", end)
-	}
-	a, err := s.activeAccount(ctx, c.account)
-	if err != nil {
-		return Access{}, err
 	}
 	if c.expiresAt == 0 {
 		// A token from before expiries: its first use dates it.
@@ -212,9 +209,11 @@ func (s *Service) authToken(ctx context.Context, hash string) (Access, error) {
 		c.expiresAt = now.Add(lifetime).UnixNano()
 	}
 	if now.UnixNano()-c.lastUsed >= int64(TouchInterval) {
-		s.touch(ctx, CmdTokenTouched, TokenRef{ID: c.id})
+		s.touch(ctx, CmdTokenTouched, TokenRef{ID: c.id}) // drops the entry, as the dating did
 	}
-	return Access{Account: a, TokenID: c.id, Scopes: scopesOf(c.scopes), ExpiresAt: time.Unix(0, c.expiresAt).UTC()}, nil
+	a := e.access
+	a.ExpiresAt = time.Unix(0, c.expiresAt).UTC()
+	return a, nil
 }
 
 func applyTokenDated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
