@@ -570,8 +570,9 @@ func TestCluster3_CollegesAndDoubleMajority(t *testing.T) {
 
 // TestCluster3_GuestReadsOnly: an operator invites a guest through one
 // node; the guest logs in through another with the password shown once,
-// reads proposals and discussions, and gets 403 for a ballot, the ballot
-// list, consent, records and a proxy. The password is in no log.
+// reads proposals and discussions (and the ballot list once published:
+// 409 while the vote is open, like everyone), and gets 403 for a ballot,
+// consent, records, a proxy and a comment. The password is in no log.
 func TestCluster3_GuestReadsOnly(t *testing.T) {
 	g := startGovCoop(t)
 	_, tok := g.member(t, 0, "Member")
@@ -583,9 +584,9 @@ func TestCluster3_GuestReadsOnly(t *testing.T) {
 	guest := loginAs(t, g.url(2), inv.SignIn.Email, inv.SignIn.Password)
 	must(t, 200, "GET", g.url(0)+"/api/v1/proposals/"+p, guest, "")
 	must(t, 200, "GET", g.url(0)+"/api/v1/proposals/"+p+"/comments", guest, "")
+	refused(t, http.StatusConflict, "GET", g.url(1)+"/api/v1/proposals/"+p+"/ballots", guest, "")
 	for _, c := range []struct{ method, path, body string }{
 		{"POST", "/api/v1/proposals/" + p + "/ballots", `{"choice":"yes"}`},
-		{"GET", "/api/v1/proposals/" + p + "/ballots", ""},
 		{"PUT", "/api/v1/pools/health/consent", `{"granted":true}`},
 		{"POST", "/api/v1/pools/health/records", `[{"steps":5}]`},
 		{"PUT", "/api/v1/proposals/" + p + "/proxy", `{"to":"x"}`},

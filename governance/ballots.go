@@ -1,7 +1,7 @@
 package governance
 
 import (
-	"fmt"
+	"coop/raftdata"
 	"regexp"
 )
 
@@ -24,9 +24,10 @@ type Proxies struct {
 	MaxPerHolder int `json:"max_per_holder"`
 }
 
-func (p Proxies) check() []string {
+func (p Proxies) check() []*raftdata.Error {
 	if p.MaxPerHolder < 0 || p.MaxPerHolder > maxProxies {
-		return []string{fmt.Sprintf("proxies.max_per_holder must be within 0..%d (0: no proxies), got %d", maxProxies, p.MaxPerHolder)}
+		return []*raftdata.Error{raftdata.Refuse(raftdata.CodeInvalid, "rules_proxies", "proxies.max_per_holder must be within 0..%d (0: no proxies), got %d", maxProxies, p.MaxPerHolder).
+			With("max", maxProxies).With("got", p.MaxPerHolder).On("proxies.max_per_holder")}
 	}
 	return nil
 }
@@ -50,31 +51,37 @@ var collegeName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 
 // checkColleges: none (one college, as before colleges existed), or two
 // or more with distinct names and weights of 10 to 50 % summing to 100.
-func checkColleges(cs []College) []string {
+func checkColleges(cs []College) []*raftdata.Error {
 	if len(cs) == 0 {
 		return nil
 	}
-	var problems []string
+	var problems []*raftdata.Error
+	bad := func(reason, format string, args ...any) *raftdata.Error {
+		e := raftdata.Refuse(raftdata.CodeInvalid, reason, format, args...).On("colleges")
+		problems = append(problems, e)
+		return e
+	}
 	if len(cs) == 1 {
-		problems = append(problems, "colleges: name two or more colleges, or none (one college for every member)")
+		bad("rules_colleges_one", "colleges: name two or more colleges, or none (one college for every member)")
 	}
 	seen := map[string]bool{}
 	sum := 0
 	for _, c := range cs {
 		if !collegeName.MatchString(c.Name) {
-			problems = append(problems, fmt.Sprintf("colleges: a name is 1 to 32 lower-case letters, digits, - or _, starting with a letter, got %q", c.Name))
+			bad("rules_college_name", "colleges: a name is 1 to 32 lower-case letters, digits, - or _, starting with a letter, got %q", c.Name).With("name", c.Name)
 		}
 		if seen[c.Name] {
-			problems = append(problems, fmt.Sprintf("colleges: %q is named twice", c.Name))
+			bad("rules_college_twice", "colleges: %q is named twice", c.Name).With("name", c.Name)
 		}
 		seen[c.Name] = true
 		if c.WeightPercent < MinCollegeWeight || c.WeightPercent > MaxCollegeWeight {
-			problems = append(problems, fmt.Sprintf("colleges: %q weighs %d%%: each college weighs %d%% to %d%%", c.Name, c.WeightPercent, MinCollegeWeight, MaxCollegeWeight))
+			bad("rules_college_weight", "colleges: %q weighs %d%%: each college weighs %d%% to %d%%", c.Name, c.WeightPercent, MinCollegeWeight, MaxCollegeWeight).
+				With("name", c.Name).With("got", c.WeightPercent).With("min", MinCollegeWeight).With("max", MaxCollegeWeight)
 		}
 		sum += c.WeightPercent
 	}
 	if sum != 100 {
-		problems = append(problems, fmt.Sprintf("colleges: the weights sum to %d%%, not 100%%", sum))
+		bad("rules_college_sum", "colleges: the weights sum to %d%%, not 100%%", sum).With("sum", sum)
 	}
 	return problems
 }
@@ -106,13 +113,17 @@ func (r Rulebook) HasCollege(name string) bool {
 
 // checkBallots is what a kind's rule says of secret ballots and the double
 // majority.
-func (v VotingRule) checkBallots(k Kind) []string {
-	var problems []string
+func (v VotingRule) checkBallots(k Kind) []*raftdata.Error {
+	var problems []*raftdata.Error
 	if v.DoubleMajority && !k.UsesData() {
-		problems = append(problems, fmt.Sprintf("%s: double_majority is for proposals that use pooled data (knowledge, reuse): no one's data is in scope of a %s", k, k))
+		problems = append(problems, raftdata.Refuse(raftdata.CodeInvalid, "rules_double_majority_kind",
+			"%s: double_majority is for proposals that use pooled data (knowledge, reuse): no one's data is in scope of a %s", k, k).
+			With("kind", k).On("voting."+string(k)+".double_majority"))
 	}
 	if v.DoubleMajority && v.Secret {
-		problems = append(problems, fmt.Sprintf("%s: a vote is secret or decided by a double majority, not both: a secret ballot cannot tell whether its voter's data is in scope", k))
+		problems = append(problems, raftdata.Refuse(raftdata.CodeInvalid, "rules_secret_double_majority",
+			"%s: a vote is secret or decided by a double majority, not both: a secret ballot cannot tell whether its voter's data is in scope", k).
+			With("kind", k).On("voting."+string(k)+".secret"))
 	}
 	return problems
 }

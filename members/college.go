@@ -32,13 +32,18 @@ func (s *Service) SetCollege(ctx context.Context, actor Account, accountID, coll
 		return err
 	}
 	if actor.ID == accountID {
-		return raftdata.Errorf(raftdata.CodeForbidden, "no one assigns their own college: another operator must")
+		return errOwnCollege()
 	}
 	p := CollegeChange{Account: accountID, College: strings.TrimSpace(college), Actor: actor.ID}
 	if err := s.apply(ctx, CmdCollegeSet, p, nil); err != nil {
 		return fmt.Errorf("set college: %w", err)
 	}
 	return nil
+}
+
+// errOwnCollege refuses an operator's change of their own college.
+func errOwnCollege() error {
+	return raftdata.Refuse(raftdata.CodeForbidden, "own_college", "no one assigns their own college: another operator must")
 }
 
 func applyCollegeSet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -50,7 +55,7 @@ func applyCollegeSet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if p.Actor == p.Account {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "no one assigns their own college: another operator must")
+		return nil, errOwnCollege()
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
@@ -67,9 +72,10 @@ func applyCollegeSet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 				names[i] = c.Name
 			}
 			if len(names) == 0 {
-				return nil, raftdata.Errorf(raftdata.CodeInvalid, "the rulebook names no colleges: every member votes in one")
+				return nil, raftdata.Refuse(raftdata.CodeInvalid, "no_colleges", "the rulebook names no colleges: every member votes in one").On("college")
 			}
-			return nil, raftdata.Errorf(raftdata.CodeInvalid, "no college %q in the rulebook: the colleges are %s", p.College, strings.Join(names, ", "))
+			return nil, raftdata.Refuse(raftdata.CodeInvalid, "unknown_college", "no college %q in the rulebook: the colleges are %s", p.College, strings.Join(names, ", ")).
+				With("college", p.College).With("colleges", strings.Join(names, ", ")).On("college")
 		}
 	}
 	if row.college == p.College {

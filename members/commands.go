@@ -81,7 +81,7 @@ func Register(reg *raftdata.Registry) {
 // refusal, the same on every node.
 func decode(cmd raftdata.Command, v any) error {
 	if err := cmd.Decode(v); err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return raftdata.Malformed("%v", err)
 	}
 	return nil
 }

@@ -60,7 +60,8 @@ func (s *Service) InviteGuest(ctx context.Context, actor Account, in GuestInput)
 		return NewGuest{}, err
 	}
 	if in.Days < 1 || in.Days > MaxGuestDays {
-		return NewGuest{}, raftdata.Errorf(raftdata.CodeInvalid, "a guest is invited for 1 to %d days, got %d", MaxGuestDays, in.Days)
+		return NewGuest{}, raftdata.Refuse(raftdata.CodeInvalid, "guest_days", "a guest is invited for 1 to %d days, got %d", MaxGuestDays, in.Days).
+			With("max", MaxGuestDays).With("got", in.Days).On("days")
 	}
 	password := guestPassword()
 	hash, err := s.hash(ctx, password)
@@ -97,10 +98,10 @@ func applyGuestInvited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if p.Role != RoleGuest || p.ID == "" || p.Name == "" || p.PasswordHash == "" || p.Days < 1 || p.Days > MaxGuestDays {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a guest needs an id, a name, a password and 1 to %d days", MaxGuestDays)
+		return nil, raftdata.Malformed("a guest needs an id, a name, a password and 1 to %d days", MaxGuestDays)
 	}
 	if email, err := NormalizeEmail(p.Email); err != nil || email != p.Email {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "the email address is not normalised")
+		return nil, raftdata.Malformed("the email address is not normalised")
 	}
 	end := cmd.Time.AddDate(0, 0, p.Days).UnixNano()
 	if err := insertAccount(tx, cmd, p.SignedUp, p.Actor, &end); err != nil {
@@ -117,7 +118,7 @@ func applyGuestInvited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 
 // errGuestEnded is how a guest's account past its end is refused.
 func errGuestEnded(end time.Time) error {
-	return raftdata.Errorf(raftdata.CodeUnauthorized, "this guest account ended on %s", end.UTC().Format(time.DateOnly))
+	return raftdata.Refuse(raftdata.CodeUnauthorized, "guest_ended", "this guest account ended on %s", end.UTC().Format(time.DateOnly)).With("date", end)
 }
 
 // endGuestsIn deletes, in a retention run, the guests whose end has come:

@@ -2,6 +2,7 @@ package members
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -36,6 +37,13 @@ func TestGuestEndsAtItsDate(t *testing.T) {
 	}
 	if len(g.Password) < 30 || g.Account.ExpiresAt == nil || !g.Account.ExpiresAt.Equal(e.clock.Now().AddDate(0, 0, 3)) {
 		t.Fatalf("guest %+v", g)
+	}
+	if _, err := e.svc.InviteGuest(ctx, op, GuestInput{Name: "Gil", Email: "gil@example.org", Days: 0}); !hasReason(err, "guest_days", "days", "max", "365") {
+		t.Fatalf("0 days: %#v", err)
+	}
+	// The operators' list shows when the guest's account ends.
+	if page, err := e.svc.AccountsPage(ctx, op, "gil@", 1); err != nil || len(page.Accounts) != 1 || page.Accounts[0].ExpiresAt == nil {
+		t.Fatalf("the guest in the operators' list: %+v %v", page.Accounts, err)
 	}
 	if _, err := e.svc.InviteGuest(ctx, op, GuestInput{Name: "Gil", Email: "gil@example.org", Days: 3}); raftdata.ErrorCode(err) != raftdata.CodeConflict {
 		t.Fatalf("the same email twice: %v", err)
@@ -133,6 +141,12 @@ func TestOperatorAssignsColleges(t *testing.T) {
 	if got := e.get(t, ann.ID); got.College != "producers" {
 		t.Fatalf("college %q", got.College)
 	}
+	if err := e.svc.SetCollege(ctx, op, ann.ID, "bakers"); !hasReason(err, "unknown_college", "college", "college", "bakers") {
+		t.Fatalf("an unknown college: %#v", err)
+	}
+	if page, err := e.svc.AccountsPage(ctx, op, "ann@", 1); err != nil || len(page.Accounts) != 1 || page.Accounts[0].College != "producers" {
+		t.Fatalf("the college in the operators' list: %+v %v", page.Accounts, err)
+	}
 	j, err := e.svc.MembershipJournal(ctx, op, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -179,4 +193,11 @@ func readGolden(t *testing.T, path string, v any) {
 	if err := dec.Decode(v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+}
+
+// hasReason tells whether err is a refusal for reason about field, with
+// the parameter param set to value.
+func hasReason(err error, reason, field, param, value string) bool {
+	var e *raftdata.Error
+	return errors.As(err, &e) && e.Reason == reason && e.Field == field && e.Params[param] == value
 }

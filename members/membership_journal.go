@@ -157,7 +157,7 @@ func (s *Service) Applicants(ctx context.Context, actor Account) ([]Applicant, e
 	}
 	operator := actor.Has(RoleOperator)
 	if !operator && m.Admission != governance.AdmitBySponsors {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "applicants are listed to members only when the rulebook admits by sponsorship")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "applicants_hidden", "applicants are listed to members only when the rulebook admits by sponsorship")
 	}
 	if err := s.sync(ctx); err != nil {
 		return nil, err

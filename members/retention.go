@@ -33,7 +33,7 @@ func RetentionFrom(r governance.Retention) Retention {
 
 func (r Retention) validate() error {
 	if r.IdentityMonths < 0 || r.CharterMonths < 0 || r.JournalMonths < 1 {
-		return raftdata.Errorf(raftdata.CodeInvalid, "retention periods must be whole months, at least 0 (1 for the journal)")
+		return raftdata.Malformed("retention periods must be whole months, at least 0 (1 for the journal)")
 	}
 	return nil
 }

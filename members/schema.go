@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS members_accounts (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS members_accounts_email ON members_accounts(email) WHERE status <> 'deleted';
 CREATE INDEX IF NOT EXISTS members_accounts_deleted ON members_accounts(deleted_at) WHERE deleted_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS members_accounts_signup ON members_accounts(created_at, id); -- the operators' pages of accounts
 
 CREATE TABLE IF NOT EXISTS members_roles (
 	account_id TEXT NOT NULL,

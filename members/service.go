@@ -183,7 +183,7 @@ func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
 	select {
 	case s.hashSlots <- struct{}{}:
 	case <-ctx.Done():
-		return raftdata.Errorf(raftdata.CodeUnavailable, "the server is busy checking passwords; try again in a moment")
+		return raftdata.Refuse(raftdata.CodeUnavailable, "busy_passwords", "the server is busy checking passwords; try again in a moment")
 	}
 	defer func() { <-s.hashSlots }()
 	fn()

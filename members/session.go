@@ -63,14 +63,14 @@ func applySessionCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if len(p.Hash) != 64 || p.Idle <= 0 || p.Absolute <= 0 {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a session needs a token hash and lifetimes")
+		return nil, raftdata.Malformed("a session needs a token hash and lifetimes")
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if row.status != StatusActive {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+		return nil, ErrAccountInactive(row.status)
 	}
 	now := nanos(cmd)
 	expires := now + int64(p.Absolute)
@@ -121,7 +121,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Account, erro
 func (s *Service) Access(ctx context.Context, token string) (Access, error) {
 	prefix, ok := parseSecret(token)
 	if !ok {
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this is not a coop session or API token")
+		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "not_a_credential", "this is not a coop session or API token")
 	}
 	if prefix == SessionPrefix {
 		return s.authSession(ctx, hashSecret(token))
@@ -150,9 +150,9 @@ func (s *Service) credential(ctx context.Context, hash string, session bool) (au
 		return e, nil
 	}
 	mark := s.auth.mark(s.store.AppliedIndex()) // before any read
-	find, what, unknown := findToken, "token", "this API token is unknown or revoked"
+	find, what, unknown := findToken, "token", raftdata.Refuse(raftdata.CodeUnauthorized, "token_unknown", "this API token is unknown or revoked")
 	if session {
-		find, what, unknown = findSession, "session", "this session has ended: log in again"
+		find, what, unknown = findSession, "session", raftdata.Refuse(raftdata.CodeUnauthorized, "session_ended", "this session has ended: log in again")
 	}
 	q := s.local(ctx)
 	c, err := find(q, hash)
@@ -163,7 +163,7 @@ func (s *Service) credential(ctx context.Context, hash string, session bool) (au
 		c, err = find(q, hash)
 	}
 	if errors.Is(err, errNoCredential) {
-		return authEntry{}, raftdata.Errorf(raftdata.CodeUnauthorized, "%s", unknown)
+		return authEntry{}, unknown
 	}
 	if err != nil {
 		return authEntry{}, fmt.Errorf("read %s: %w", what, err)
@@ -200,10 +200,10 @@ func (s *Service) authSession(ctx context.Context, hash string) (Access, error) 
 	switch {
 	case now >= c.expiresAt:
 		s.auth.forget(hash)
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired: log in again")
+		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "session_expired", "this session has expired: log in again")
 	case now >= c.lastUsed+c.idle:
 		s.auth.forget(hash)
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired after a time without use: log in again")
+		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "session_idle", "this session has expired after a time without use: log in again")
 	}
 	if now-c.lastUsed >= int64(TouchInterval) {
 		// The touch drops the entry: the next request reads the new
@@ -221,13 +221,13 @@ func (s *Service) activeAccount(ctx context.Context, id string) (Account, error)
 	q := s.local(ctx)
 	row, err := accountByID(q, id)
 	if errors.Is(err, errNoAccount) {
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this account no longer exists")
+		return Account{}, raftdata.Refuse(raftdata.CodeUnauthorized, "account_gone", "this account no longer exists")
 	}
 	if err != nil {
 		return Account{}, err
 	}
 	if row.status != StatusActive {
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this account is %s", row.status)
+		return Account{}, raftdata.Refuse(raftdata.CodeUnauthorized, "account_"+string(row.status), "this account is %s", row.status)
 	}
 	if row.expiresAt.Valid && s.now().UnixNano() >= row.expiresAt.Int64 {
 		return Account{}, errGuestEnded(time.Unix(0, row.expiresAt.Int64))
@@ -263,7 +263,7 @@ func applySessionTouched(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 func (s *Service) Logout(ctx context.Context, token string) error {
 	prefix, ok := parseSecret(token)
 	if !ok || prefix != SessionPrefix {
-		return raftdata.Errorf(raftdata.CodeInvalid, "this is not a session token (API tokens are revoked, not logged out)")
+		return raftdata.Refuse(raftdata.CodeInvalid, "not_a_session", "this is not a session token (API tokens are revoked, not logged out)")
 	}
 	if err := s.apply(ctx, CmdSessionEnded, SessionRef{Hash: hashSecret(token)}, nil); err != nil {
 		return fmt.Errorf("logout: %w", err)

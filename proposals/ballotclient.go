@@ -15,6 +15,8 @@ import (
 	"strconv"
 
 	"github.com/cloudflare/circl/blindsign/blindrsa"
+
+	"coop/raftdata"
 )
 
 // The voter's side of a secret ballot, in Go (the pages do the same in
@@ -165,15 +167,15 @@ func ballotKeyBytes(k *ecdsa.PublicKey) []byte {
 func verifyBallot(proposal string, pub *rsa.PublicKey, b SecretBallot) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(b.BallotKey)
 	if err != nil {
-		return nil, invalid("ballot_key is not base64")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "ballot_key_invalid", "ballot_key is not base64").On("ballot_key")
 	}
 	sig, err := base64.StdEncoding.DecodeString(b.Signature)
 	if err != nil {
-		return nil, invalid("signature is not base64")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "token_signature_invalid", "signature is not base64").On("signature")
 	}
 	proof, err := base64.StdEncoding.DecodeString(b.Proof)
 	if err != nil || len(proof) != 64 {
-		return nil, invalid("proof is 64 bytes (r and s), base64")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "ballot_proof_invalid", "proof is 64 bytes (r and s), base64").On("proof")
 	}
 	msg := TokenMessage(proposal, b.College, key)
 	verifier, err := blindrsa.NewVerifier(tokenVariant, pub)
@@ -185,7 +187,7 @@ func verifyBallot(proposal string, pub *rsa.PublicKey, b SecretBallot) ([]byte, 
 	}
 	point, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), key)
 	if err != nil {
-		return nil, invalid("ballot_key is not a P-256 public key")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "ballot_key_invalid", "ballot_key is not a P-256 public key").On("ballot_key")
 	}
 	digest := sha256.Sum256(ProofMessage(proposal, b.Choice, b.Seq, b.ReceiptHash))
 	if !ecdsa.Verify(point, digest[:], new(big.Int).SetBytes(proof[:32]), new(big.Int).SetBytes(proof[32:])) {

@@ -56,7 +56,7 @@ func Register(reg *raftdata.Registry) {
 // account that holds the operator role (an account granted both before
 // separation of duties existed keeps neither power over pooled data).
 func errOperatorQueries() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "operators run the system and never query members' data: an account holding the operator role submits no proposal to use pooled data and runs no query")
+	return raftdata.Refuse(raftdata.CodeForbidden, "operator_queries", "operators run the system and never query members' data: an account holding the operator role submits no proposal to use pooled data and runs no query")
 }
 
 // notOperatorIn refuses, in a handler, an account that holds the operator
@@ -72,13 +72,9 @@ func notOperatorIn(tx *raftdata.Tx, account string) error {
 	return nil
 }
 
-func invalid(format string, args ...any) error {
-	return raftdata.Errorf(raftdata.CodeInvalid, format, args...)
-}
-
 func decode(cmd raftdata.Command, v any) error {
 	if err := cmd.Decode(v); err != nil {
-		return invalid("%v", err)
+		return raftdata.Malformed("%v", err)
 	}
 	return nil
 }
@@ -121,21 +117,21 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !acct.Active() {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "a suspended account cannot submit proposals")
+		return nil, members.ErrAccountInactive(members.StatusSuspended)
 	}
 	switch {
 	case p.Draft.Kind == governance.Amendment:
 		if !acct.Has(members.RoleMember) && !acct.Has(members.RoleResearcher) {
-			return nil, raftdata.Errorf(raftdata.CodeForbidden, "amendments are proposed by members or researchers")
+			return nil, raftdata.Refuse(raftdata.CodeForbidden, "amendment_by", "amendments are proposed by members or researchers")
 		}
 	case p.Draft.Kind == governance.Custodians:
 		if !acct.Has(members.RoleMember) {
-			return nil, raftdata.Errorf(raftdata.CodeForbidden, "custodians are proposed by members")
+			return nil, raftdata.Refuse(raftdata.CodeForbidden, "custodians_by", "custodians are proposed by members")
 		}
 	case acct.Has(members.RoleOperator):
 		return nil, errOperatorQueries()
 	case !acct.Has(members.RoleResearcher):
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "proposals to use pooled data are submitted by researchers")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "researchers_propose", "proposals to use pooled data are submitted by researchers")
 	}
 	rules, _, err := governance.CurrentIn(tx)
 	if err != nil {
@@ -190,10 +186,10 @@ func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if row.requester != p.Actor {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only the requester opens a draft")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "requester_opens", "only the requester opens a draft")
 	}
 	if row.status != StatusDraft {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s, not a draft", row.status)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "not_a_draft", "the proposal is %s, not a draft", row.status).With("proposal_status", row.status)
 	}
 	return nil, openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember], p.Ballots)
 }
@@ -226,10 +222,10 @@ func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharte
 		return err
 	}
 	if len(salt) < 16 {
-		return invalid("opening needs a random salt")
+		return raftdata.Malformed("opening needs a random salt")
 	}
 	if memberCharter < 1 {
-		return invalid("opening needs the current member charter version")
+		return raftdata.Malformed("opening needs the current member charter version")
 	}
 	voters, err := members.ElectorateIn(tx, row.requester, memberCharter)
 	if err != nil {
@@ -311,7 +307,7 @@ const (
 // checkChoice refuses a choice that is not yes, no or abstain.
 func checkChoice(choice string) error {
 	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
-		return invalid("choice must be yes, no or abstain, got %q", choice)
+		return errChoice(choice)
 	}
 	return nil
 }
@@ -339,10 +335,10 @@ func applyClosed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if row.status != StatusOpen {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s already", row.status)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "closed_already", "the proposal is %s already", row.status).With("proposal_status", row.status)
 	}
 	if cmd.Time.Before(row.deadline) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote is open until %s", row.deadline.Format(time.RFC3339))
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "vote_open_until", "the vote is open until %s", row.deadline.Format(time.RFC3339)).With("date", row.deadline)
 	}
 	c, err := countIn(tx, row)
 	if err != nil {
@@ -373,7 +369,7 @@ func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, c counted) 
 		// Checked again when adopted: the hard limits of this release bind
 		// a rulebook proposed under an older one.
 		if err := row.draft.Rules.Validate(); err != nil {
-			d = governance.Decision{Outcome: governance.Rejected, Reason: fmt.Sprintf("approved, but the rulebook it proposes is refused: %v", err)}
+			d = governance.Decision{Outcome: governance.Rejected, Reason: "approved, but the rulebook it proposes is refused: " + raftdata.ErrorMessage(err)}
 		}
 	}
 	status := StatusRejected
@@ -441,7 +437,7 @@ func applyCommented(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if n := len(p.Body); n == 0 || n > maxComment {
-		return nil, invalid("a comment has 1 to %d characters", maxComment)
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "comment_length", "a comment has 1 to %d characters", maxComment).With("max", maxComment).On("body")
 	}
 	row, err := loadRow(tx, p.Proposal)
 	if err != nil {
@@ -454,10 +450,10 @@ func applyCommented(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	isRequester := acct.ID == row.requester
 	if !acct.Active() || !(acct.Has(members.RoleMember) || isRequester) {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "discussions are for members and the proposal's requester")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "discussion_writers", "discussions are for members and the proposal's requester")
 	}
 	if row.status == StatusDraft {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "a draft is not open for discussion yet")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "draft_discussion", "a draft is not open for discussion yet")
 	}
 	_, err = tx.Exec(`INSERT INTO proposals_comments(id, proposal, author, requester, body, at) VALUES(?,?,?,?,?,?)`,
 		p.ID, p.Proposal, p.Author, isRequester, p.Body, cmd.Time.UnixNano())
@@ -488,7 +484,7 @@ func applyObjected(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !row.draft.Kind.UsesData() {
-		return nil, invalid("this proposal uses no data: there is nothing to object to")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "nothing_to_object", "this proposal uses no data: there is nothing to object to")
 	}
 	if _, err := members.LookupIn(tx, p.Account, nil); err != nil {
 		return nil, err
@@ -515,14 +511,14 @@ func applyGrantExpired(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if cmd.Time.Before(g.ExpiresAt) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the grant runs until %s", g.ExpiresAt.Format(time.RFC3339))
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "grant_runs_until", "the grant runs until %s", g.ExpiresAt.Format(time.RFC3339)).With("date", g.ExpiresAt)
 	}
 	res, err := tx.Exec(`UPDATE proposals SET status = ? WHERE id = ? AND status = ?`, string(StatusExpired), p.ID, string(StatusPassed))
 	if err != nil {
 		return nil, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is not a passed one")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "not_passed", "the proposal is not a passed one")
 	}
 	return nil, tx.Emit("coop.proposal.grant_expired", map[string]any{"proposal": p.ID})
 }

@@ -67,11 +67,11 @@ func carriedIn(tx *raftdata.Tx, proposal, holderKey, giverKey string) (int, erro
 func openForProxiesIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow) error {
 	switch {
 	case row.status != StatusOpen || !cmd.Time.Before(row.deadline):
-		return raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed: proxies apply to open votes only")
+		return raftdata.Refuse(raftdata.CodeConflict, "vote_closed", "the vote on this proposal is closed: proxies apply to open votes only")
 	case row.rule.Secret:
-		return raftdata.Errorf(raftdata.CodeConflict, "this vote is secret: proxies apply to open ballots only (a proxy would tie a member to a ballot)")
+		return raftdata.Refuse(raftdata.CodeConflict, "proxy_secret", "this vote is secret: proxies apply to open ballots only (a proxy would tie a member to a ballot)")
 	case row.proxyCap == 0:
-		return raftdata.Errorf(raftdata.CodeConflict, "this vote takes no proxies (the rulebook's proxies.max_per_holder was 0 when it opened)")
+		return raftdata.Refuse(raftdata.CodeConflict, "proxy_none", "this vote takes no proxies (the rulebook's proxies.max_per_holder was 0 when it opened)")
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func applyProxySet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if len(p.ReceiptKey) < 16 {
-		return nil, invalid("a proxy needs a random receipt key")
+		return nil, raftdata.Malformed("a proxy needs a random receipt key")
 	}
 	row, err := loadRow(tx, p.Proposal)
 	if err != nil {
@@ -101,20 +101,21 @@ func applyProxySet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	holder := ""
 	if p.Holder != "" {
 		if p.Holder == p.Giver {
-			return nil, invalid("a proxy goes to another member: to vote yourself, cast your ballot")
+			return nil, raftdata.Refuse(raftdata.CodeInvalid, "proxy_self", "a proxy goes to another member: to vote yourself, cast your ballot").On("to")
 		}
 		if holder, err = electorKeyIn(tx, p.Proposal, p.Holder); err != nil {
 			return nil, err
 		}
 		if holder == "" {
-			return nil, invalid("this member is not in the electorate of the proposal (fixed when it opened): they cannot carry your vote")
+			return nil, raftdata.Refuse(raftdata.CodeInvalid, "proxy_electorate", "this member is not in the electorate of the proposal (fixed when it opened): they cannot carry your vote").On("to")
 		}
 		n, err := carriedIn(tx, p.Proposal, holder, giver)
 		if err != nil {
 			return nil, err
 		}
 		if n >= row.proxyCap {
-			return nil, raftdata.Errorf(raftdata.CodeConflict, "this member carries %d proxies on this vote already: the rulebook allows %d", n, row.proxyCap)
+			return nil, raftdata.Refuse(raftdata.CodeConflict, "proxy_cap", "this member carries %d proxies on this vote already: the rulebook allows %d", n, row.proxyCap).
+				With("count", n).With("max", row.proxyCap).On("to")
 		}
 	}
 	// Taking one's vote back is a row too (holder ''): it keeps a
@@ -137,7 +138,7 @@ func applyStandingProxySet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !giver.Active() || !giver.Admitted {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "proxies are given by admitted members")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "proxy_by_members", "proxies are given by admitted members")
 	}
 	if p.Holder == "" {
 		if _, err := tx.Exec(`DELETE FROM proposals_standing_proxies WHERE giver = ?`, p.Giver); err != nil {
@@ -146,14 +147,14 @@ func applyStandingProxySet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, standingOnOpenVotesIn(tx, cmd, p)
 	}
 	if len(p.ReceiptKey) < 16 {
-		return nil, invalid("a proxy needs a random receipt key")
+		return nil, raftdata.Malformed("a proxy needs a random receipt key")
 	}
 	if p.Holder == p.Giver {
-		return nil, invalid("a proxy goes to another member")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "proxy_self", "a proxy goes to another member").On("to")
 	}
 	holder, err := members.LookupIn(tx, p.Holder, nil)
 	if raftdata.ErrorCode(err) == raftdata.CodeNotFound || err == nil && (!holder.Active() || !holder.Admitted) {
-		return nil, invalid("a proxy goes to an admitted, active member")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "proxy_holder_member", "a proxy goes to an admitted, active member").On("to")
 	}
 	if err != nil {
 		return nil, err
@@ -167,7 +168,8 @@ func applyStandingProxySet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if cap := rules.Proxies.MaxPerHolder; n >= cap {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "this member carries %d standing proxies already: the rulebook allows %d", n, cap)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "standing_proxy_cap", "this member carries %d standing proxies already: the rulebook allows %d", n, cap).
+			With("count", n).With("max", cap).On("to")
 	}
 	if _, err := tx.Exec(`INSERT INTO proposals_standing_proxies(giver, holder, receipt_key, at) VALUES(?,?,?,?)
 		ON CONFLICT(giver) DO UPDATE SET holder = excluded.holder, receipt_key = excluded.receipt_key, at = excluded.at`,

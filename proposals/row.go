@@ -54,7 +54,7 @@ func scanRow(sc scanner, id string) (proposalRow, error) {
 	err := sc.Scan(&r.id, &r.requester, &def, &status, &r.reason, &rule, &created, &opened, &deadline, &closed,
 		&r.electorate, &r.tally.Yes, &r.tally.No, &r.tally.Abstain, &r.participation, &colleges, &r.proxyCap, &extra)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
+		return r, errNoProposal(id)
 	}
 	if err != nil {
 		return r, fmt.Errorf("read proposal %s: %w", id, err)
@@ -117,4 +117,9 @@ func (r proposalRow) public() Proposal {
 		p.Tally = &t
 	}
 	return p
+}
+
+// errNoProposal refuses an id that names no proposal.
+func errNoProposal(id string) error {
+	return raftdata.Refuse(raftdata.CodeNotFound, "no_proposal", "no proposal %q", id)
 }

@@ -62,11 +62,11 @@ type secretVote struct {
 }
 
 func errForgedToken() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "this voting token was not signed by this vote's key for this college: it is not a token of this vote")
+	return raftdata.Refuse(raftdata.CodeForbidden, "token_forged", "this voting token was not signed by this vote's key for this college: it is not a token of this vote")
 }
 
 func errBadProof() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "the ballot's proof was not made by its token's ballot key")
+	return raftdata.Refuse(raftdata.CodeForbidden, "ballot_proof", "the ballot's proof was not made by its token's ballot key")
 }
 
 // newTokenKeys draws a vote's RSA keys, one per college ("" with one).
@@ -123,7 +123,7 @@ func storeTokenKeysIn(tx *raftdata.Tx, id string, colleges []governance.College,
 	for _, n := range names {
 		k, err := parsePrivateKey(keys[n])
 		if err != nil {
-			return raftdata.Errorf(raftdata.CodeConflict, "the rulebook changed while the vote opened (no token key for college %q): open it again", n)
+			return raftdata.Refuse(raftdata.CodeConflict, "rulebook_changed", "the rulebook changed while the vote opened (no token key for college %q): open it again", n).With("college", n)
 		}
 		pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
 		if err != nil {
@@ -211,20 +211,20 @@ func (o *openVotes) applyTokenIssued(tx *raftdata.Tx, cmd raftdata.Command) (any
 	}
 	blinded, err := base64.StdEncoding.DecodeString(p.Blinded)
 	if err != nil || len(blinded) == 0 {
-		return nil, invalid("blinded is the blinded message, base64")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "blinded_invalid", "blinded is the blinded message, base64").On("blinded")
 	}
 	v, who, err := o.lookup(tx, p.Proposal, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if !cmd.Time.Before(v.deadline) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+		return nil, errVoteClosed()
 	}
 	if who.key == "" {
 		return nil, errNotInElectorate()
 	}
 	if !v.rule.Secret {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "this vote is not secret: cast your ballot as yourself")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "not_secret", "this vote is not secret: cast your ballot as yourself")
 	}
 	sum := sha256.Sum256(blinded)
 	hash := hex.EncodeToString(sum[:])
@@ -232,7 +232,7 @@ func (o *openVotes) applyTokenIssued(tx *raftdata.Tx, cmd raftdata.Command) (any
 	err = tx.QueryRow(`SELECT blinded_hash FROM proposals_tokens_issued WHERE proposal = ? AND voter_key = ?`, p.Proposal, who.key).Scan(&taken)
 	switch {
 	case err == nil && taken != hash:
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "you took your voting token for this vote already: one each (it is in the browser or the file where you kept it)")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "token_taken", "you took your voting token for this vote already: one each (it is in the browser or the file where you kept it)")
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func (o *openVotes) applyTokenIssued(tx *raftdata.Tx, cmd raftdata.Command) (any
 	}
 	sig, err := blindrsa.NewSigner(key).BlindSign(blinded)
 	if err != nil {
-		return nil, invalid("the blinded message does not fit this vote's key: %v", err)
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "blinded_wrong_key", "the blinded message does not fit this vote's key: %v", err).On("blinded")
 	}
 	if taken == "" {
 		sv, err := o.loadSecret(tx, v, p.Proposal)
@@ -283,17 +283,17 @@ func (o *openVotes) applySecretBallotCast(tx *raftdata.Tx, cmd raftdata.Command)
 		return nil, err
 	}
 	if p.Seq < 1 || len(p.ReceiptHash) != 64 {
-		return nil, invalid("a secret ballot carries seq (1 or more) and the SHA-256 of its receipt (64 hex digits)")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "secret_ballot_seq", "a secret ballot carries seq (1 or more) and the SHA-256 of its receipt (64 hex digits)")
 	}
 	v, err := o.vote(tx, p.Proposal)
 	if err != nil {
 		return nil, err
 	}
 	if !cmd.Time.Before(v.deadline) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+		return nil, errVoteClosed()
 	}
 	if !v.rule.Secret {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "this vote is not secret: members cast their ballot as themselves")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "not_secret", "this vote is not secret: members cast their ballot as themselves")
 	}
 	sv, err := o.loadSecret(tx, v, p.Proposal)
 	if err != nil {
@@ -301,7 +301,7 @@ func (o *openVotes) applySecretBallotCast(tx *raftdata.Tx, cmd raftdata.Command)
 	}
 	pub, ok := sv.keys[p.College]
 	if !ok {
-		return nil, invalid("this vote has no college %q", p.College)
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "vote_college", "this vote has no college %q", p.College).With("college", p.College).On("college")
 	}
 	msg, err := verifyBallot(p.Proposal, pub, p.SecretBallot)
 	if err != nil {
@@ -319,9 +319,9 @@ func (o *openVotes) applySecretBallotCast(tx *raftdata.Tx, cmd raftdata.Command)
 	case !first && p.Seq == seq && p.Choice == choice && p.ReceiptHash == receipt:
 		return res, nil // the same ballot again
 	case !first && p.Seq <= seq:
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "a ballot numbered %d is recorded for this token: a replacement carries a greater seq", seq)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "ballot_seq_old", "a ballot numbered %d is recorded for this token: a replacement carries a greater seq", seq).With("seq", seq).On("seq")
 	case first && sv.cast[p.College] >= sv.issued[p.College]:
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "every voting token signed for this college has voted already: this token was not taken by a member (a forged token, or a token of a key copied from a node). Tell the members and the operators")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "tokens_exhausted", "every voting token signed for this college has voted already: this token was not taken by a member (a forged token, or a token of a key copied from a node). Tell the members and the operators")
 	}
 	if first {
 		_, err = tx.Exec(`INSERT INTO proposals_secret_ballots(proposal, pseudonym, college, ballot_key, signature, choice, seq, receipt_hash, proof)

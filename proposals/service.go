@@ -48,10 +48,10 @@ func New(store *raftdata.Store, opts Options) *Service {
 
 func requireActive(actor members.Account) error {
 	if actor.ID == "" {
-		return raftdata.Errorf(raftdata.CodeUnauthorized, "log in first")
+		return raftdata.Refuse(raftdata.CodeUnauthorized, "log_in_first", "log in first")
 	}
 	if !actor.Active() {
-		return raftdata.Errorf(raftdata.CodeForbidden, "your account is %s", actor.Status)
+		return members.ErrAccountInactive(actor.Status)
 	}
 	return nil
 }
@@ -277,7 +277,7 @@ func (s *Service) Ballots(ctx context.Context, id string) ([]PublishedBallot, er
 		return nil, err
 	}
 	if p.Status == StatusDraft || p.Status == StatusOpen {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the ballot list is published when the vote closes")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "ballots_unpublished", "the ballot list is published when the vote closes")
 	}
 	if p.Secret {
 		return s.secretBallots(ctx, id)

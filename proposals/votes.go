@@ -138,13 +138,13 @@ func loadOpenVote(tx *raftdata.Tx, proposal string) (*openVote, error) {
 	err := tx.QueryRow(`SELECT status, deadline, rule, electorate FROM proposals WHERE id = ?`, proposal).
 		Scan(&status, &deadline, &rule, &v.electorate)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", proposal)
+		return nil, errNoProposal(proposal)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if Status(status) != StatusOpen {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+		return nil, errVoteClosed()
 	}
 	v.deadline = time.Unix(0, deadline.Int64).UTC()
 	if err := json.Unmarshal([]byte(rule), &v.rule); err != nil {
@@ -271,13 +271,13 @@ func (o *openVotes) applyBallotCast(tx *raftdata.Tx, cmd raftdata.Command) (any,
 		return nil, err
 	}
 	if !cmd.Time.Before(v.deadline) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote on this proposal is closed")
+		return nil, errVoteClosed()
 	}
 	if who.key == "" {
 		return nil, errNotInElectorate()
 	}
 	if v.rule.Secret {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "this vote is secret: cast your ballot with your voting token (POST /api/v1/proposals/%s/secret-ballots), not as yourself", p.Proposal)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "secret_vote", "this vote is secret: cast your ballot with your voting token (POST /api/v1/proposals/%s/secret-ballots), not as yourself", p.Proposal)
 	}
 	// What is held says whether the voter has a ballot and the proposal a
 	// tally row already: each is one plain write, not an upsert.
@@ -349,5 +349,13 @@ type ballotResult struct {
 }
 
 func errNotInElectorate() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
+	return raftdata.Refuse(raftdata.CodeForbidden, "not_electorate", "you are not in the electorate of this proposal (fixed when it opened: members who had signed the charter, the requester excepted)")
+}
+
+func errVoteClosed() error {
+	return raftdata.Refuse(raftdata.CodeConflict, "vote_closed", "the vote on this proposal is closed")
+}
+
+func errChoice(choice string) error {
+	return raftdata.Refuse(raftdata.CodeInvalid, "choice", "choice must be yes, no or abstain, got %q", choice).On("choice")
 }

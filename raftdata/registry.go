@@ -41,6 +41,7 @@ func NewRegistry() *Registry {
 	r.Handle(cmdNodeSet, applyNodeSet)
 	r.Handle(cmdNodeRemoved, applyNodeRemoved)
 	r.Handle(cmdBootstrapped, applyBootstrapped)
+	r.Handle(cmdBackupRecorded, applyBackupRecorded)
 	return r
 }
 

@@ -190,19 +190,19 @@ func (s *server) tokenMay(c *fiber.Ctx, acc members.Access) (bool, error) {
 		return true, nil
 	}
 	if _, ok := apiPath(c.Path()); !ok {
-		return false, raftdata.Errorf(raftdata.CodeForbidden, "an API token works on the JSON API (/api/v1) only: log in to use the pages")
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_pages", "an API token works on the JSON API (/api/v1) only: log in to use the pages")
 	}
 	r, ok := s.routes.lookup(c.Method(), c.Path())
 	switch {
 	case !ok:
-		return false, raftdata.Errorf(raftdata.CodeForbidden, "API tokens cannot call this route")
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_route", "API tokens cannot call this route")
 	case r.scope == scopePublic:
 		return acc.Allows(members.ScopeRead), nil
 	case r.scope == scopeSession:
-		return false, raftdata.Errorf(raftdata.CodeForbidden,
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_session_only",
 			"an API token cannot mint or revoke tokens, change roles, sign a charter, log out or erase an account: log in with your password for this")
 	case !acc.Allows(r.scope):
-		return false, raftdata.Errorf(raftdata.CodeForbidden, "this API token lacks the %s scope: mint one that has it", r.scope)
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_scope", "this API token lacks the %s scope: mint one that has it", r.scope).With("scope", r.scope)
 	}
 	return true, nil
 }

@@ -10,7 +10,6 @@ import (
 	"coop/governance"
 	"coop/members"
 	"coop/proposals"
-	"coop/raftdata"
 )
 
 // The routes of proxies, secret ballots and the turnout of votes (issue
@@ -29,7 +28,7 @@ func decodeProxy(c *fiber.Ctx) (string, error) {
 	if to := strings.TrimSpace(in.To); to != "" {
 		return to, nil
 	}
-	return "", invalidf("to (the member id of who carries your vote) is required; DELETE takes your vote back")
+	return "", invalid("proxy_to_required", "to (the member id of who carries your vote) is required; DELETE takes your vote back").On("to")
 }
 
 // proxyOf answers GET /api/v1/proposals/{id}/proxy (members): the
@@ -144,7 +143,7 @@ func (s *server) votingToken(c *fiber.Ctx) error {
 	}
 	blinded, err := base64.StdEncoding.DecodeString(in.Blinded)
 	if err != nil || len(blinded) == 0 {
-		return invalidf("blinded is the blinded token, base64 (RFC 9474)")
+		return invalid("blinded_invalid", "blinded is the blinded token, base64 (RFC 9474)").On("blinded")
 	}
 	sig, err := s.deps.Proposals.IssueToken(c.UserContext(), a, c.Params("id"), blinded)
 	if err != nil {
@@ -172,7 +171,7 @@ func (s *server) castSecretBallot(c *fiber.Ctx) error {
 // errCredentialOnSecretBallot refuses a secret ballot sent with a
 // credential.
 func errCredentialOnSecretBallot() error {
-	return raftdata.Errorf(raftdata.CodeInvalid, "send a secret ballot without any credential (no cookie, no Authorization header): it is cast by its voting token, and must not be tied to you")
+	return invalid("secret_ballot_credential", "send a secret ballot without any credential (no cookie, no Authorization header): it is cast by its voting token, and must not be tied to you")
 }
 
 // anonymousRoute tells whether the request is for a route that refuses

@@ -94,7 +94,7 @@ func TestGovernanceRoutesMatrix(t *testing.T) {
 		{"GET", p + "/results", "", [5]int{200, 200, 200, 200, 200}},
 		{"POST", p + "/comments", `{"body":"why?"}`, [5]int{401, 201, 201, 403, 403}},
 		{"POST", p + "/ballots", `{"choice":"yes"}`, [5]int{401, 201, 403, 403, 403}},
-		{"GET", p + "/ballots", "", [5]int{401, 409, 409, 403, 403}},
+		{"GET", p + "/ballots", "", [5]int{401, 409, 409, 409, 409}}, // every signed-in account reads the list once the vote closes
 		{"PUT", "/api/v1/pools/energy/consent", `{"granted":true}`, [5]int{401, 200, 200, 403, 403}},
 		{"POST", "/api/v1/pools/energy/records", `[{"kwh":5}]`, [5]int{401, 201, 201, 403, 403}},
 		{"PUT", p + "/objection", `{"object":true}`, [5]int{401, 200, 200, 403, 403}},

@@ -41,7 +41,7 @@ func (s *server) setCollege(c *fiber.Ctx) error {
 		return err
 	}
 	if in.College == nil {
-		return invalidf("college is required (\"\" clears it)")
+		return invalid("college_required", "college is required (\"\" clears it)").On("college")
 	}
 	if err := s.deps.Members.SetCollege(c.UserContext(), a, c.Params("id"), *in.College); err != nil {
 		return err

@@ -40,6 +40,7 @@ type Proposals interface {
 	CastSecret(ctx context.Context, id string, b proposals.SecretBallot) (proposals.SecretReceipt, error)
 	TokenKeys(ctx context.Context, id string) (proposals.SecretList, error)
 	Turnout(ctx context.Context, since time.Time) (map[governance.Kind][]governance.Turnout, error)
+	InElectorate(ctx context.Context, id, accountID string) (bool, error)
 }
 
 // listProposals answers GET /api/v1/proposals[?status=open][&page=2]:
@@ -76,7 +77,25 @@ func (s *server) getProposal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(p)
+	a, ok := actor(c)
+	if !ok || p.Status != proposals.StatusOpen {
+		return c.JSON(p)
+	}
+	why, err := s.ineligibility(c.UserContext(), a, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(struct {
+		proposals.Proposal
+		Eligibility eligibility `json:"eligibility"`
+	}{p, eligibility{Votes: why == "", Reason: why}})
+}
+
+// eligibility tells the caller of GET /proposals/{id}, while its vote is
+// open, whether they vote on it, and why not (proposals.Ineligibility).
+type eligibility struct {
+	Votes  bool   `json:"votes"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // openProposal answers POST /api/v1/proposals/{id}/open (its requester).
@@ -112,9 +131,10 @@ func (s *server) castBallot(c *fiber.Ctx) error {
 }
 
 // ballotList answers GET /api/v1/proposals/{id}/ballots: the published,
-// pseudonymous list once the vote is closed (members).
+// pseudonymous list once the vote is closed, for every signed-in account
+// (members, the requester, operators, guests), so anyone may recount.
 func (s *server) ballotList(c *fiber.Ctx) error {
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireAccount(c); err != nil {
 		return err
 	}
 	list, err := s.deps.Proposals.Ballots(c.UserContext(), c.Params("id"))
@@ -183,7 +203,7 @@ func (s *server) setObjection(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Object == nil {
-		return invalidf("object (true or false) is required")
+		return invalid("object_required", "object (true or false) is required").On("object")
 	}
 	if err := s.deps.Proposals.Object(c.UserContext(), a, c.Params("id"), *in.Object); err != nil {
 		return err

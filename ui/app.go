@@ -44,6 +44,9 @@ type Cluster interface {
 	// AppliedIndex is the index of the last entry applied to the local
 	// state: what pages keep from the state is kept for one index.
 	AppliedIndex() uint64
+	// Dir is the node's data directory (its disk's free space shows on
+	// the operators' page).
+	Dir() string
 }
 
 // EventStats counts the events a node handed to NATS and those it dropped.

@@ -45,9 +45,10 @@ func secretVoteFor(t *testing.T, w *webCoop, voter members.Account, id, choice s
 // browser); on the amendment's page she casts her ballot and changes it,
 // each time without her session (a ballot sent with it is refused, so the
 // 201 proves it went without); the vote closes when the others vote, and
-// her pseudonym is in the published list with her last choice. On a
-// knowledge proposal she gives her vote to another member by email. Every
-// part fits the width; axe-core checks every page.
+// her pseudonym is in the published list with her last choice; a forged
+// token is refused in French. On a knowledge proposal she gives her vote
+// to another member by email. Every part fits the width; axe-core checks
+// every page.
 func TestBrowser_SecretBallotAndProxyOnAPhone(t *testing.T) {
 	tr := i18n.New().For("fr")
 	w := newWebCoop(t)
@@ -106,6 +107,15 @@ func TestBrowser_SecretBallotAndProxyOnAPhone(t *testing.T) {
 		t.Fatalf("pseudonym %q", pseudonym)
 	}
 	fits("the receipt", "secret-receipt")
+
+	// A token this vote did not sign (a forged one) is refused, and the
+	// page says why in French, from the refusal's reason.
+	if got := b.eval(`(function () { var k = "coop.ballot.` + am.ID + `", s = JSON.parse(localStorage.getItem(k)); s.token.signature = btoa("x".repeat(256)); localStorage.setItem(k, JSON.stringify(s)); return "forged"; })()`); got != "forged" {
+		t.Fatalf("forge the token: %s", got)
+	}
+	b.step("phone-secret-forged", chromedp.Click(css(`label[for="secret-yes"]`)), chromedp.Click(css(`[data-testid="secret-submit"]`)))
+	forged := tr.T("secret.failed") + " " + tr.T("err.token_forged")
+	waitFor(t, stepTimeout, func() bool { return b.text(`[data-testid="secret-status"]`) == forged })
 
 	// The others vote; the vote closes; Ada's line shows her last choice.
 	secretVoteFor(t, w, cleo, am.ID, "yes")

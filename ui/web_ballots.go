@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"coop/governance"
 	"coop/members"
 	"coop/proposals"
+	"coop/raftdata"
+	"coop/ui/components"
 	"coop/ui/i18n"
 	"coop/ui/pages"
 )
@@ -17,12 +20,23 @@ import (
 // The pages of proxies, secret ballots, colleges, guests and the turnout
 // of votes (issue 15). The API's routes are in api_ballots.go.
 
-// localProxyError carries a refused proxy form to the proposal's page.
-const localProxyError = "ui.proxy_error"
+// localProxyError carries a refused proxy form to the proposal's page;
+// localStandingEmail the email typed in a refused standing proxy form to
+// the dashboard.
+const (
+	localProxyError    = "ui.proxy_error"
+	localStandingEmail = "ui.standing_email"
+)
+
+// proxyFields names the proxy forms' field for the member who carries the
+// vote: the services name it as the API does ("to"), the forms ask for
+// an email.
+var proxyFields = map[string]string{"to": "email"}
 
 // voteWays fills what a proposal's page shows of how its vote is held
 // and, to a member of its electorate, the secret ballot or the proxy
-// form.
+// form (voterStatus has said whether the visitor votes: the others read
+// why not instead).
 func (w *web) voteWays(c *fiber.Ctx, prop proposals.Proposal, v *pages.Proposal) error {
 	tr := v.Page.Tr
 	ways := &pages.VoteWays{How: howVoted(tr, prop)}
@@ -33,7 +47,9 @@ func (w *web) voteWays(c *fiber.Ctx, prop proposals.Proposal, v *pages.Proposal)
 	if prop.Status == proposals.StatusOpen && logged && a.Has(members.RoleMember) {
 		switch {
 		case prop.Secret:
-			ways.Secret = &pages.SecretForm{Proposal: prop.ID, CSRF: v.Page.CSRF, Script: w.assets.URL("ballot.js")}
+			if v.Vote.Ineligible == "" {
+				ways.Secret = &pages.SecretForm{Proposal: prop.ID, CSRF: v.Page.CSRF, Script: w.assets.URL("ballot.js"), Refusals: secretRefusalsIn(tr)}
+			}
 		case prop.ProxyCap > 0:
 			view, err := w.deps.Proposals.Proxies(c.UserContext(), a, prop.ID)
 			if err != nil {
@@ -42,8 +58,8 @@ func (w *web) voteWays(c *fiber.Ctx, prop proposals.Proposal, v *pages.Proposal)
 			if view.Elector {
 				f := &pages.ProxyForm{Proposal: prop.ID, Cap: view.Cap, Given: view.Given, Held: view.Held}
 				if err, ok := c.Locals(localProxyError).(error); ok {
-					_, f.Error = w.formError(c, tr, err)
-					f.Email = c.FormValue("email")
+					_, fe := w.formError(c, tr, err)
+					f.Error, f.Email = formFields(fe, proxyFields), c.FormValue("email")
 				}
 				ways.Proxy = f
 			}
@@ -53,6 +69,31 @@ func (w *web) voteWays(c *fiber.Ctx, prop proposals.Proposal, v *pages.Proposal)
 		v.Ways = ways
 	}
 	return nil
+}
+
+// secretRefusals are the reasons of the refusals ballot.js can meet,
+// taking a voting token or casting a secret ballot.
+var secretRefusals = []string{"log_in_first", "account_suspended", "account_deleted", "too_many_requests",
+	"body_invalid", "no_proposal", "vote_closed", "not_electorate", "not_secret", "token_taken",
+	"blinded_invalid", "blinded_wrong_key", "secret_ballot_credential", "choice", "secret_ballot_seq", "vote_college",
+	"ballot_key_invalid", "token_signature_invalid", "ballot_proof_invalid", "token_forged", "ballot_proof",
+	"ballot_seq_old", "tokens_exhausted", raftdata.ReasonMalformed}
+
+// secretRefusalsIn is the sentence of each of secretRefusals, and of
+// each code for the others, in tr's language, in JSON for ballot.js.
+func secretRefusalsIn(tr i18n.Tr) string {
+	out := make(map[string]string, len(secretRefusals)+len(refusalCodes))
+	for _, r := range secretRefusals {
+		out[r] = tr.T("err." + r)
+	}
+	for _, c := range refusalCodes {
+		out["code."+string(c)] = tr.T("err.code." + string(c))
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // howVoted says how a vote is held, in words.
@@ -124,6 +165,7 @@ func (w *web) standingSubmit(c *fiber.Ctx) error {
 		_, err = w.deps.Proposals.SetStandingProxy(c.UserContext(), a, to)
 	}
 	if err != nil {
+		c.Locals(localStandingEmail, c.FormValue("email"))
 		return w.renderMe(c, a, "", err)
 	}
 	return seeOther(c, "/me#me-ballots-heading")
@@ -202,9 +244,22 @@ func (w *web) renderAmendment(c *fiber.Ctx, v pages.AmendmentNew, formErr error)
 	v.Page = w.page(c, "rules", "amend.title")
 	status := fiber.StatusOK
 	if formErr != nil {
-		status, v.Error = w.formError(c, v.Page.Tr, formErr)
+		var fe components.FormError
+		status, fe = w.formError(c, v.Page.Tr, formErr)
+		v.Error = formFields(fe, amendmentFields())
 	}
 	return w.render(c, status, pages.AmendmentNewPage(v))
+}
+
+// amendmentFields names the form's fields after the rulebook's inputs the
+// amendment changes.
+func amendmentFields() map[string]string {
+	out := map[string]string{"proxies.max_per_holder": "proxies"}
+	for _, k := range governance.Kinds {
+		out["voting."+string(k)+".quorum_percent"] = "quorum_" + string(k)
+		out["voting."+string(k)+".approval_percent"] = "approval_" + string(k)
+	}
+	return out
 }
 
 // amendmentSubmit answers POST /amendments/new: the amendment opens with
@@ -223,14 +278,8 @@ func (w *web) amendmentSubmit(c *fiber.Ctx) error {
 	get := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	v := pages.AmendmentNew{Title: get("title"), Purpose: get("purpose"), VotingMinutes: get("voting_minutes"), Proxies: get("proxies")}
 	rules := current.Rules.Clone()
-	var bad []string
-	num := func(name, s string) int {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			bad = append(bad, name)
-		}
-		return n
-	}
+	var bad raftdata.Problems
+	num := func(name, s string) int { return wholeNumber(&bad, name, s) }
 	for _, k := range governance.Kinds {
 		rule, ok := rules.Rule(k)
 		if !ok {
@@ -243,8 +292,8 @@ func (w *web) amendmentSubmit(c *fiber.Ctx) error {
 	}
 	rules.Proxies.MaxPerHolder = num("proxies", v.Proxies)
 	minutes := num("voting_minutes", v.VotingMinutes)
-	if len(bad) > 0 {
-		return w.renderAmendment(c, v, invalidf("whole numbers are needed in %s", strings.Join(bad, ", ")))
+	if err := bad.Err(raftdata.CodeInvalid, "whole numbers are needed: "); err != nil {
+		return w.renderAmendment(c, v, err)
 	}
 	prop, err := w.deps.Proposals.Create(ctx, a, proposals.Draft{Title: v.Title, Purpose: v.Purpose, Kind: governance.Amendment,
 		Rules: &rules, VotingMinutes: minutes})
@@ -278,7 +327,7 @@ func (w *web) opsGuestSubmit(c *fiber.Ctx) error {
 	g := pages.OpsGuests{Name: c.FormValue("name"), Email: c.FormValue("email"), Days: c.FormValue("days")}
 	days, err := strconv.Atoi(strings.TrimSpace(g.Days))
 	if err != nil {
-		err = invalidf("days is a whole number of days")
+		err = invalid("not_whole_number", "days is a whole number of days").With("value", g.Days).On("days")
 	}
 	var guest members.NewGuest
 	if err == nil {
@@ -315,7 +364,7 @@ func (w *web) opsCollegeSubmit(c *fiber.Ctx) error {
 	}
 	id := c.Params("id")
 	if err := w.deps.Members.SetCollege(c.UserContext(), a, id, c.FormValue("college")); err != nil {
-		return w.renderOps(c, a, err)
+		return w.renderOpsMember(c, a, id, err)
 	}
-	return seeOther(c, "/ops#member-"+id)
+	return seeOther(c, "/ops/members/"+id)
 }

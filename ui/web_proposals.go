@@ -111,11 +111,15 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 	v.Page = w.page(c, "proposals", "proposals.title")
 	v.Page.Title = prop.Title
 
-	open := prop.Status == proposals.StatusOpen
-	a, logged := actor(c)
-	v.Vote.Show = open && logged && a.Has(members.RoleMember) && !prop.Secret
-	v.Vote.Login = open && !logged
-	v.Vote.Waiting = open && logged && a.Has(members.RoleApplicant)
+	if prop.Status == proposals.StatusOpen {
+		a, _ := actor(c)
+		if err := w.voterStatus(c.UserContext(), tr, a, prop, &v.Vote); err != nil {
+			return w.errorPage(c, err)
+		}
+		// A secret vote is cast with a voting token (ballots.templ), never
+		// through the open ballot's form.
+		v.Vote.Show = v.Vote.Show && !prop.Secret
+	}
 	if err := w.proposalData(c, prop, shared.pool, &v); err != nil {
 		return w.errorPage(c, err)
 	}
@@ -124,6 +128,7 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 	}
 	if f, ok := readFlash(c); ok && f.Proposal == prop.ID && f.Receipt != "" {
 		v.Vote.Choice, v.Vote.Receipt, v.Vote.Hash = f.Choice, f.Receipt, proposals.ReceiptHash(f.Receipt)
+		v.Vote.Script = w.assets.URL("forms.js")
 	}
 	status := fiber.StatusOK
 	if err, ok := c.Locals(localProxyError).(error); ok {

@@ -101,8 +101,5 @@ func englishBallots() map[string]string {
 		"ballots.by_proxy":             "(by proxy)",
 		"journal.change.college_set":   "assigned to the college %s",
 		"journal.change.guest_invited": "invited as a guest",
-		"err.proxy_cap":                "This member carries as many proxies as the rulebook allows.",
-		"err.proxy_electorate":         "This member is not in the electorate of this vote: they cannot carry your vote.",
-		"err.proxy_self":               "A proxy goes to another member: to vote yourself, cast your ballot.",
 	}
 }

@@ -101,8 +101,5 @@ func frenchBallots() map[string]string {
 		"ballots.by_proxy":             "(par pouvoir)",
 		"journal.change.college_set":   "rattaché·e au collège %s",
 		"journal.change.guest_invited": "invité·e",
-		"err.proxy_cap":                "Ce membre porte déjà autant de pouvoirs que le règlement le permet.",
-		"err.proxy_electorate":         "Ce membre ne fait pas partie du corps électoral de ce scrutin : il ne peut pas porter votre vote.",
-		"err.proxy_self":               "Un pouvoir va à un autre membre : pour voter vous-même, déposez votre bulletin.",
 	}
 }

@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"strings"
+
 	"coop/governance"
 	"coop/proposals"
 	"coop/ui/components"
@@ -24,6 +26,10 @@ type SecretForm struct {
 	Proposal string
 	CSRF     string
 	Script   string // the hashed URL of ballot.js
+	// Refusals is, in JSON, the sentence of each refusal ballot.js can
+	// meet, by reason ("code.<code>" for the others), in the page's
+	// language: it fills in the parameters.
+	Refusals string
 }
 
 // ProxyForm is a member's proxy on one open vote.
@@ -106,4 +112,17 @@ type OpsGuests struct {
 type InvitedGuest struct {
 	Name, Email, Password string
 	ExpiresAt             string
+}
+
+// quorumDescribed is what describes a kind's quorum field: the quorum the
+// turnout suggests, and the refusal about the field.
+func quorumDescribed(e components.FormError, k AmendKind) string {
+	var ids []string
+	if k.Suggested > 0 {
+		ids = append(ids, "quorum-hint-"+k.Kind)
+	}
+	if d := e.Described("quorum_" + k.Kind); d != "" {
+		ids = append(ids, d)
+	}
+	return strings.Join(ids, " ")
 }

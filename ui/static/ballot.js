@@ -144,7 +144,11 @@
       credentials: anonymous ? "omit" : "same-origin", cache: "no-store", referrerPolicy: "no-referrer"
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (d) {
-        if (!r.ok) throw new Error((d.error && d.error.message) || String(r.status));
+        if (!r.ok) {
+          var e = new Error((d.error && d.error.message) || String(r.status));
+          if (d.error) { e.code = d.error.code; e.reason = d.error.reason; e.params = d.error.params; }
+          throw e;
+        }
         return d;
       });
     });
@@ -243,6 +247,17 @@
     for (var i = 0; i < sections.length; i++) if (sections[i].getAttribute("data-proposal") === id) return sections[i];
     return null;
   }
+  // refusal is a refused request's sentence in the page's language: the
+  // sentence the page gives for its reason (data-refusals, else for its
+  // code), filled with its parameters; its own message otherwise.
+  function refusal(el, err) {
+    var sentences = {};
+    try { sentences = JSON.parse(el.getAttribute("data-refusals") || "{}"); } catch (e) { sentences = {}; }
+    var msg = (err.reason && sentences[err.reason]) || (err.code && sentences["code." + err.code]);
+    if (!msg) return err.message;
+    var params = err.params || {};
+    return msg.replace(/\{(\w+)\}/g, function (all, name) { return Object.prototype.hasOwnProperty.call(params, name) ? params[name] : all; });
+  }
   function say(el, key, extra) {
     var st = el.querySelector("[data-secret-status]");
     if (st) st.textContent = el.getAttribute("data-msg-" + key) + (extra ? " " + extra : "");
@@ -276,7 +291,7 @@
         var btn = el.querySelector("[data-secret-form] button");
         btn.disabled = true;
         say(el, "sending");
-        cast(id, picked.value).then(function (s) { show(el, s); }, function (err) { say(el, "failed", err.message); })
+        cast(id, picked.value).then(function (s) { show(el, s); }, function (err) { say(el, "failed", refusal(el, err)); })
           .then(function () { btn.disabled = false; });
       });
       el.querySelector("[data-secret-download]").addEventListener("click", function () {
@@ -311,7 +326,7 @@
         if (el) show(el, s);
       }, function (err) {
         var el = section(v.proposal);
-        if (el) say(el, "failed", err.message);
+        if (el) say(el, "failed", refusal(el, err));
       });
     });
     return chain;
