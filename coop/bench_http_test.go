@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -39,10 +40,13 @@ import (
 // under the 1,200 a minute of ui's limit): the per-address limit runs, and
 // never refuses. "one-client" compares one client's ballots through a
 // follower with its ballots through the leader, alternated (p50 ratio).
+// BenchmarkHTTPVsRqlite (bench_rqlite_test.go) compares the ballots with
+// rqlite's writes.
 //
 // With COOP_BENCH_CPUPROFILE=FILE, a CPU profile of a further 64-client
-// ballot run (5 b.N ballots) is written to FILE; each node's goroutines carry the label
-// node=<id> (the leader is logged), so the leader's own profile is
+// ballot run (5 b.N ballots) is written to FILE; each node's goroutines
+// carry the label node=<id> (the leader's id is logged, and written to
+// FILE.leader), so the leader's own profile is
 //
 //	go tool pprof -tagfocus node=n1 -relative_percentages -top -cum FILE
 //
@@ -52,7 +56,7 @@ func BenchmarkHTTPBallots(b *testing.B) {
 	for _, clients := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			stale := h.stale.Load()
-			ballots, baseline := h.compare(b, clients)
+			ballots, baseline := h.compare(b, clients, h.ballots(), h.baseline())
 			b.ReportMetric(float64(h.stale.Load()-stale), "stale-answers")
 			b.ReportMetric(ballots.perSecond(), "ballots/s")
 			b.ReportMetric(baseline.perSecond(), "baseline/s")
@@ -138,14 +142,10 @@ type ballotBench struct {
 }
 
 // startBallotBench starts three nodes, each under the profiler label
-// node=<id>, then signs up voters members, a researcher, a pool and one
-// open proposal, through the API.
+// node=<id>, then seeds them (seed).
 func startBallotBench(b *testing.B, voters int) *ballotBench {
 	b.Helper()
-	rules := filepath.Join(b.TempDir(), "rules.json")
-	if err := os.WriteFile(rules, []byte(benchRules), 0o600); err != nil {
-		b.Fatal(err)
-	}
+	rules := benchRulesFile(b)
 	h := &ballotBench{}
 	for i, id := range []string{"n1", "n2", "n3"} {
 		cfg := testConfig(b, id)
@@ -169,6 +169,23 @@ func startBallotBench(b *testing.B, voters int) *ballotBench {
 		h.nodes = append(h.nodes, n)
 		h.urls = append(h.urls, n.URL())
 	}
+	h.seed(b, voters)
+	return h
+}
+
+// benchRulesFile writes benchRules to a file for --rules.
+func benchRulesFile(b *testing.B) string {
+	rules := filepath.Join(b.TempDir(), "rules.json")
+	if err := os.WriteFile(rules, []byte(benchRules), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return rules
+}
+
+// seed signs up voters members, a researcher, a pool and one open
+// proposal, through the API of the first node.
+func (h *ballotBench) seed(b *testing.B, voters int) {
+	b.Helper()
 	url := h.urls[0]
 	op := operatorToken(b, url)
 	mustCall := apiMust(b, url)
@@ -198,12 +215,16 @@ func startBallotBench(b *testing.B, voters int) *ballotBench {
 		}()
 	}
 	wg.Wait()
+	for i, tok := range h.tokens {
+		if tok == "" { // the goroutine's Fatal ended only itself
+			b.Fatalf("voter %d could not sign up and log in", i)
+		}
+	}
 	var p struct{ ID string }
 	jsonDecode(b, mustCall(201, "POST", "/api/v1/proposals", rtoken, `{"title":"Evening use","purpose":"When do members use energy?",
 		"kind":"knowledge","pool":"energy","query":{"aggregate":"count"},
 		"privacy":{"min_cohort":5,"epsilon_total":1,"epsilon_per_query":0.5},"voting_minutes":120,"grant_days":30}`), &p)
 	h.proposal = p.ID
-	return h
 }
 
 // leader is the index of the node that leads now.
@@ -217,19 +238,19 @@ func (h *ballotBench) leader(b *testing.B) int {
 	return 0
 }
 
-// benchClient is one client: per node, an HTTP client whose connection
+// benchClient is one client: per server, an HTTP client whose connection
 // leaves from an address of its own, replaced every addrRequests requests.
 type benchClient struct {
 	h     *ballotBench
 	token string
-	conns []*http.Client
-	sent  []int
+	conns map[string]*http.Client // by server URL
+	sent  map[string]int
 }
 
 const addrRequests = 1000
 
 func (h *ballotBench) client(token string) *benchClient {
-	return &benchClient{h: h, token: token, conns: make([]*http.Client, len(h.urls)), sent: make([]int, len(h.urls))}
+	return &benchClient{h: h, token: token, conns: map[string]*http.Client{}, sent: map[string]int{}}
 }
 
 // nextAddr is a loopback address no client used yet.
@@ -238,44 +259,72 @@ func (h *ballotBench) nextAddr() net.IP {
 	return net.IPv4(127, byte(1+k/(254*254)), byte(1+(k/254)%254), byte(1+k%254))
 }
 
-func (c *benchClient) conn(node int) *http.Client {
-	if c.conns[node] == nil || c.sent[node] >= addrRequests {
-		if c.conns[node] != nil {
-			c.conns[node].CloseIdleConnections()
+func (c *benchClient) conn(server string) *http.Client {
+	if c.conns[server] == nil || c.sent[server] >= addrRequests {
+		if c.conns[server] != nil {
+			c.conns[server].CloseIdleConnections()
 		}
 		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: c.h.nextAddr()}, Timeout: 5 * time.Second}
-		c.conns[node] = &http.Client{Timeout: 30 * time.Second,
+		c.conns[server] = &http.Client{Timeout: 30 * time.Second,
 			Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1}}
-		c.sent[node] = 0
+		c.sent[server] = 0
 	}
-	c.sent[node]++
-	return c.conns[node]
+	c.sent[server]++
+	return c.conns[server]
 }
 
 var benchChoices = []string{"yes", "no", "abstain"}
 
-// post sends one request of kind ("ballot" or "baseline") to node and
-// checks it was taken (201).
-func (c *benchClient) post(kind string, node, seq int) error {
-	body := `{"choice":"` + benchChoices[seq%3] + `"}`
-	url := c.h.urls[node] + benchRawPath
-	if kind == "ballot" {
-		url = c.h.urls[node] + "/api/v1/proposals/" + c.h.proposal + "/ballots"
-	}
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+// benchKind is one kind of request: the servers it goes to (each request
+// to the next in turn), its path, its body and the answer that takes it.
+type benchKind struct {
+	name    string
+	servers []string
+	path    string
+	body    func(seq int) string
+	bearer  bool // sent with the client's token
+	status  int
+}
+
+// ballots are POST /api/v1/proposals/{id}/ballots, spread over the nodes.
+func (h *ballotBench) ballots() benchKind {
+	return benchKind{name: "ballot", servers: h.urls, path: "/api/v1/proposals/" + h.proposal + "/ballots",
+		body: choiceBody, bearer: true, status: http.StatusCreated}
+}
+
+// baseline is the bare raftdata command, through the same HTTP stack.
+func (h *ballotBench) baseline() benchKind {
+	return benchKind{name: "baseline", servers: h.urls, path: benchRawPath, body: choiceBody, bearer: true, status: http.StatusCreated}
+}
+
+// through sends every request of k to the node of index node.
+func (k benchKind) through(h *ballotBench, node int) benchKind {
+	k.servers = []string{h.urls[node]}
+	return k
+}
+
+func choiceBody(seq int) string { return `{"choice":"` + benchChoices[seq%3] + `"}` }
+
+// post sends request seq of kind k to the next of its servers (turn)
+// and checks it was taken.
+func (c *benchClient) post(k benchKind, turn, seq int) error {
+	server := k.servers[turn%len(k.servers)]
+	req, err := http.NewRequest(http.MethodPost, server+k.path, strings.NewReader(k.body(seq)))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.conn(node).Do(req)
+	if k.bearer {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.conn(server).Do(req)
 	if err != nil {
-		return fmt.Errorf("%s via %s: %w", kind, c.h.nodes[node].ID(), err)
+		return fmt.Errorf("%s via %s: %w", k.name, server, err)
 	}
 	text, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("%s via %s: %d %s", kind, c.h.nodes[node].ID(), resp.StatusCode, text)
+	if resp.StatusCode != k.status || bytes.Contains(text, []byte(`"error"`)) {
+		return fmt.Errorf("%s via %s: %d %s", k.name, server, resp.StatusCode, text)
 	}
 	if resp.Header.Get(ui.HeaderRead) == ui.ReadStale {
 		c.h.stale.Add(1)
@@ -306,8 +355,8 @@ func ms(d time.Duration) float64       { return float64(d) / float64(time.Millis
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 
 // run sends total requests of kind from clients clients at once, each
-// request to the next node in turn.
-func (h *ballotBench) run(b *testing.B, kind string, clients []*benchClient, total int) latencies {
+// request to the next server in turn.
+func (h *ballotBench) run(b *testing.B, kind benchKind, clients []*benchClient, total int) latencies {
 	var next atomic.Int64
 	lats := make([][]time.Duration, len(clients))
 	var wg sync.WaitGroup
@@ -322,7 +371,7 @@ func (h *ballotBench) run(b *testing.B, kind string, clients []*benchClient, tot
 					return
 				}
 				t0 := time.Now()
-				if err := c.post(kind, (i+seq)%len(h.urls), seq); err != nil {
+				if err := c.post(kind, i+seq, seq); err != nil {
 					b.Error(err)
 					return
 				}
@@ -338,22 +387,28 @@ func (h *ballotBench) run(b *testing.B, kind string, clients []*benchClient, tot
 	return out
 }
 
-// compare runs b.N ballots and b.N baseline commands with clients clients,
-// in alternating rounds.
-func (h *ballotBench) compare(b *testing.B, clients int) (ballots, baseline latencies) {
-	cs := make([]*benchClient, clients)
-	for i := range cs {
-		cs[i] = h.client(h.tokens[i])
-	}
+// compare runs b.N requests of kind a and b.N of kind o with clients
+// clients, in alternating rounds (o first).
+func (h *ballotBench) compare(b *testing.B, clients int, a, o benchKind) (la, lo latencies) {
+	cs := h.clients(clients)
 	const rounds = 4
 	per := max(1, b.N/rounds)
 	b.ResetTimer()
 	for range rounds {
-		baseline.add(h.run(b, "baseline", cs, per))
-		ballots.add(h.run(b, "ballot", cs, per))
+		lo.add(h.run(b, o, cs, per))
+		la.add(h.run(b, a, cs, per))
 	}
 	b.StopTimer()
-	return ballots, baseline
+	return la, lo
+}
+
+// clients are n clients, each a member with a token of their own.
+func (h *ballotBench) clients(n int) []*benchClient {
+	cs := make([]*benchClient, n)
+	for i := range cs {
+		cs[i] = h.client(h.tokens[i])
+	}
+	return cs
 }
 
 // followerVsLeader: one client's ballots, alternately through the leader
@@ -365,11 +420,11 @@ func (h *ballotBench) followerVsLeader(b *testing.B) (leader, follower latencies
 	b.ResetTimer()
 	for seq := 0; seq < b.N; seq++ {
 		for _, side := range []struct {
-			node int
+			kind benchKind
 			l    *latencies
-		}{{li, &leader}, {fi, &follower}} {
+		}{{h.ballots().through(h, li), &leader}, {h.ballots().through(h, fi), &follower}} {
 			t0 := time.Now()
-			if err := c.post("ballot", side.node, seq); err != nil {
+			if err := c.post(side.kind, 0, seq); err != nil {
 				b.Fatal(err)
 			}
 			side.l.each = append(side.l.each, time.Since(t0))
@@ -391,18 +446,18 @@ func (h *ballotBench) profile(b *testing.B, path string, clients int) latencies 
 		b.Fatal(err)
 	}
 	defer f.Close()
-	cs := make([]*benchClient, clients)
-	for i := range cs {
-		cs[i] = h.client(h.tokens[i])
-	}
+	cs := h.clients(clients)
 	b.ResetTimer()
 	if err := pprof.StartCPUProfile(f); err != nil {
 		b.Fatal(err)
 	}
-	l := h.run(b, "ballot", cs, profileRuns*b.N)
+	l := h.run(b, h.ballots(), cs, profileRuns*b.N)
 	pprof.StopCPUProfile()
 	b.StopTimer()
 	leader := h.nodes[h.leader(b)].ID()
+	if err := os.WriteFile(path+".leader", []byte(leader), 0o644); err != nil {
+		b.Fatal(err)
+	}
 	b.Logf("CPU profile of %d ballots from %d clients in %s; the leader is %s: go tool pprof -tagfocus node=%s -relative_percentages -top -cum %s",
 		len(l.each), clients, path, leader, leader, path)
 	return l

@@ -106,8 +106,10 @@ func (c custodianCoop) elect(t *testing.T, k int) []string {
 	jsonDecode(t, mustAPI(t, 201, "POST", url+"/api/v1/proposals", c.members[0].Token, fmt.Sprintf(`{"kind":"custodians",
 		"title":"Custodians of our backups","purpose":"So that no operator alone can read a backup.",
 		"voting_minutes":60,"custodians":{"threshold":%d,"accounts":[%s]}}`, k, strings.Join(ids, ","))), &p)
-	for _, m := range c.members[1:] {
-		mustAPI(t, 201, "POST", url+"/api/v1/proposals/"+p.ID+"/ballots", m.Token, `{"choice":"yes"}`)
+	// A custodians election is a secret ballot: each member takes their
+	// voting token through one node and votes through another, as no one.
+	for i, m := range c.members[1:] {
+		voteSecretly(t, c.nodes[i%3].URL(), c.nodes[(i+1)%3].URL(), m.Token, p.ID, "yes")
 	}
 	waitFor(t, 10*time.Second, func() error {
 		_, body := apiCall(t, "GET", url+"/api/v1/proposals/"+p.ID, "", "", "")

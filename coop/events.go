@@ -168,3 +168,7 @@ func (l natsLive) Subscribe(subject string, fn func(subject string, data []byte)
 	}
 	return func() { sub.Unsubscribe() }, nil
 }
+
+// Connected tells whether the node's NATS connection is up (the
+// operators' health summary).
+func (l natsLive) Connected() bool { return l.nc != nil && l.nc.IsConnected() }

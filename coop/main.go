@@ -6,6 +6,7 @@
 //	coop remove --http URL ID   take a node out of the cluster
 //	coop backup / coop restore  encrypted backups of a cluster
 //	coop custodian ...          a custodian's key pair and share of a backup
+//	coop vote ...               cast a ballot, a secret one with a voting token
 //	coop version                print the version
 package main
 
@@ -54,6 +55,9 @@ Usage:
                             a custodian's key pair, made on their own machine
   coop custodian open-share --in BACKUP --identity FILE --out SHARE
                             a custodian opens their share of a backup
+  coop vote --proposal ID --choice yes|no|abstain [--token-file FILE] [--take-only]
+                            cast a ballot (COOP_TOKEN); on a secret vote, take the voting
+                            token once and send the ballot without any credential
   coop version              print the version
   coop help                 print this help
 `
@@ -78,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "custodian":
 		return runCustodian(ctx, rest, stdout, stderr)
+	case "vote":
+		return runVote(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK

@@ -147,9 +147,11 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
-	if n.ln, err = net.Listen("tcp", cfg.HTTP); err != nil {
+	raw, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
 		return fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTP, err)
 	}
+	n.ln = newStoppingListener(raw) // the shutdown waits for no silent client
 	scheme := "http://"
 	if httpTLS != nil {
 		n.ln = tls.NewListener(n.ln, httpTLS)

@@ -61,18 +61,20 @@ type CustodianSet struct {
 func (c CustodianSet) Validate() error {
 	n := len(c.Accounts)
 	if n < MinCustodianThreshold || n > MaxCustodians {
-		return fmt.Errorf("a custodians proposal names %d to %d members, got %d", MinCustodianThreshold, MaxCustodians, n)
+		return raftdata.Refuse(raftdata.CodeInvalid, "custodians_count", "a custodians proposal names %d to %d members, got %d", MinCustodianThreshold, MaxCustodians, n).
+			With("min", MinCustodianThreshold).With("max", MaxCustodians).On("accounts")
 	}
 	if c.Threshold < MinCustodianThreshold || c.Threshold > n {
-		return fmt.Errorf("the threshold must be within %d..%d (at least two custodians open a backup together, and at most all of them), got %d", MinCustodianThreshold, n, c.Threshold)
+		return raftdata.Refuse(raftdata.CodeInvalid, "custodians_threshold", "the threshold must be within %d..%d (at least two custodians open a backup together, and at most all of them), got %d", MinCustodianThreshold, n, c.Threshold).
+			With("min", MinCustodianThreshold).With("max", n).On("threshold")
 	}
 	seen := map[string]bool{}
 	for _, a := range c.Accounts {
 		if strings.TrimSpace(a) == "" {
-			return errors.New("a custodian's account id is empty")
+			return raftdata.Refuse(raftdata.CodeInvalid, "custodian_empty", "a custodian's account id is empty").On("accounts")
 		}
 		if seen[a] {
-			return fmt.Errorf("account %s is named twice", a)
+			return raftdata.Refuse(raftdata.CodeInvalid, "custodian_twice", "account %s is named twice", a).On("accounts")
 		}
 		seen[a] = true
 	}
@@ -163,7 +165,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS governance_custodians_account ON governance_cu
 // registered last.
 func ElectCustodians(tx *raftdata.Tx, cmd raftdata.Command, set CustodianSet, proposalID string) error {
 	if err := set.Validate(); err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return err
 	}
 	version, err := newestSetIn(tx)
 	if err != nil {
@@ -206,7 +208,7 @@ type custodianKeyPayload struct {
 func applyCustodianKey(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p custodianKeyPayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	key, err := ParseCustodianKey(p.PublicKey)
 	if err != nil {
@@ -217,12 +219,12 @@ func applyCustodianKey(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if version == 0 {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "the members have elected no custodians: there is no key to register")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "no_custodians", "the members have elected no custodians: there is no key to register")
 	}
 	var seat int
 	err = tx.QueryRow(`SELECT seat FROM governance_custodians WHERE version = ? AND account_id = ?`, version, p.Account).Scan(&seat)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only the custodians the members elected register a key, and you are not one of them")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "not_custodian", "only the custodians the members elected register a key, and you are not one of them")
 	}
 	if err != nil {
 		return nil, err
@@ -233,7 +235,7 @@ func applyCustodianKey(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if other > 0 {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "another custodian registered this key: each custodian makes their own key pair (coop custodian keygen)")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "custodian_key_taken", "another custodian registered this key: each custodian makes their own key pair (coop custodian keygen)").On("public_key")
 	}
 	if _, err := tx.Exec(`UPDATE governance_custodians SET public_key = ?, registered_at = ? WHERE version = ? AND seat = ?`,
 		key, cmd.Time.UnixNano(), version, seat); err != nil {
@@ -248,7 +250,7 @@ func ParseCustodianKey(text string) (string, error) {
 	text = strings.TrimSpace(text)
 	r, err := age.ParseX25519Recipient(text)
 	if err != nil {
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "not an age X25519 public key (it starts with age1; coop custodian keygen prints it)")
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "custodian_key_invalid", "not an age X25519 public key (it starts with age1; coop custodian keygen prints it)").On("public_key")
 	}
 	return r.String(), nil
 }
@@ -259,14 +261,14 @@ func ParseCustodianKey(text string) (string, error) {
 func checkKeyWraps(key string) error {
 	r, err := age.ParseX25519Recipient(key)
 	if err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "not an age X25519 public key")
+		return raftdata.Refuse(raftdata.CodeInvalid, "custodian_key_invalid", "not an age X25519 public key").On("public_key")
 	}
 	w, err := age.Encrypt(io.Discard, r)
 	if err == nil {
 		err = w.Close()
 	}
 	if err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "this public key cannot receive a share (%v): make a new one with coop custodian keygen", err)
+		return raftdata.Refuse(raftdata.CodeInvalid, "custodian_key_unusable", "this public key cannot receive a share (%v): make a new one with coop custodian keygen", err).On("public_key")
 	}
 	return nil
 }

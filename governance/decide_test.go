@@ -31,7 +31,7 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Decide(tc.rule, tc.t)
+			d := Decide(tc.rule, tc.t, ScopeCount{})
 			if d.Outcome != tc.want {
 				t.Fatalf("Decide(%+v) = %s (%s), want %s", tc.t, d.Outcome, d.Reason, tc.want)
 			}
@@ -58,12 +58,12 @@ func TestDecideExhaustiveSmallElectorates(t *testing.T) {
 						if quorum && approved {
 							want = Passed
 						}
-						if got := Decide(rule, tl).Outcome; got != want {
+						if got := Decide(rule, tl, ScopeCount{}).Outcome; got != want {
 							t.Fatalf("rule %+v tally %+v: got %s want %s", rule, tl, got, want)
 						}
-						if n > 0 && Decide(rule, tl).Outcome == Passed {
+						if n > 0 && Decide(rule, tl, ScopeCount{}).Outcome == Passed {
 							moved := Tally{Yes: y + 1, No: n - 1, Abstain: a, Electorate: e}
-							if Decide(rule, moved).Outcome != Passed {
+							if Decide(rule, moved, ScopeCount{}).Outcome != Passed {
 								t.Fatalf("moving a no to yes rejected %+v", moved)
 							}
 						}

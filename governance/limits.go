@@ -1,8 +1,9 @@
 package governance
 
 import (
-	"fmt"
 	"math"
+
+	"coop/raftdata"
 )
 
 // HardLimits bind every rulebook: the --rules file at bootstrap, every
@@ -31,16 +32,19 @@ func Limits() HardLimits {
 
 // check lists what in d crosses a hard limit, each naming the field and
 // the limit.
-func (h HardLimits) check(d Disclosure) []string {
-	var problems []string
+func (h HardLimits) check(d Disclosure) raftdata.Problems {
+	var problems raftdata.Problems
 	if d.MinCohortFloor < h.MinCohortFloor {
-		problems = append(problems, fmt.Sprintf("min_cohort_floor must be at least %d (a hard limit no rulebook crosses), got %d", h.MinCohortFloor, d.MinCohortFloor))
+		problems.Add(raftdata.Refuse(raftdata.CodeInvalid, "rules_cohort_floor_hard", "min_cohort_floor must be at least %d (a hard limit no rulebook crosses), got %d", h.MinCohortFloor, d.MinCohortFloor).
+			With("min", h.MinCohortFloor).With("got", d.MinCohortFloor).On("min_cohort_floor"))
 	}
 	if !(d.MaxEpsilonPerProposal <= h.MaxEpsilonPerProposal) {
-		problems = append(problems, fmt.Sprintf("max_epsilon_per_proposal must be at most %g (a hard limit no rulebook crosses), got %g", h.MaxEpsilonPerProposal, d.MaxEpsilonPerProposal))
+		problems.Add(raftdata.Refuse(raftdata.CodeInvalid, "rules_epsilon_proposal_hard", "max_epsilon_per_proposal must be at most %g (a hard limit no rulebook crosses), got %g", h.MaxEpsilonPerProposal, d.MaxEpsilonPerProposal).
+			With("max", h.MaxEpsilonPerProposal).With("got", d.MaxEpsilonPerProposal).On("max_epsilon_per_proposal"))
 	}
 	if !(d.MaxEpsilonPerPoolYear <= h.MaxEpsilonPerPoolYear) {
-		problems = append(problems, fmt.Sprintf("max_epsilon_per_pool_per_year must be at most %g (a hard limit no rulebook crosses), got %g", h.MaxEpsilonPerPoolYear, d.MaxEpsilonPerPoolYear))
+		problems.Add(raftdata.Refuse(raftdata.CodeInvalid, "rules_epsilon_pool_hard", "max_epsilon_per_pool_per_year must be at most %g (a hard limit no rulebook crosses), got %g", h.MaxEpsilonPerPoolYear, d.MaxEpsilonPerPoolYear).
+			With("max", h.MaxEpsilonPerPoolYear).With("got", d.MaxEpsilonPerPoolYear).On("max_epsilon_per_pool_per_year"))
 	}
 	return problems
 }

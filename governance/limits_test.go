@@ -182,7 +182,7 @@ func TestDefaultRulebookIsStrict(t *testing.T) {
 	}
 	// "More than two thirds": 67 yes of 100 passes, 66 does not.
 	rule := r.Voting[Amendment]
-	if Decide(rule, Tally{Yes: 66, No: 34, Electorate: 100}).Outcome != Rejected || Decide(rule, Tally{Yes: 67, No: 33, Electorate: 100}).Outcome != Passed {
+	if Decide(rule, Tally{Yes: 66, No: 34, Electorate: 100}, ScopeCount{}).Outcome != Rejected || Decide(rule, Tally{Yes: 67, No: 33, Electorate: 100}, ScopeCount{}).Outcome != Passed {
 		t.Error("an amendment's approval is not more than two thirds")
 	}
 	if r.Membership.Admission != AdmitByOperator {

@@ -1,6 +1,6 @@
 package governance
 
-import "fmt"
+import "coop/raftdata"
 
 // The privacy accountant's rules (issue #13), kept apart from the rest of
 // the rulebook. Each is optional in a rulebook file and in a stored
@@ -70,20 +70,24 @@ func (r *Rulebook) fillPrivacyDefaults() {
 
 // privacyProblems lists what is wrong with the privacy rules (zero is
 // the default, never a problem).
-func (r Rulebook) privacyProblems() []string {
-	var out []string
+func (r Rulebook) privacyProblems() raftdata.Problems {
+	var out raftdata.Problems
 	d := r.Disclosure
 	if c := d.MemberEpsilonPerYear(); !(c > 0) || c > 1e6 {
-		out = append(out, fmt.Sprintf("max_epsilon_per_member_per_year must be above 0, got %g", c))
+		out.Add(raftdata.Refuse(raftdata.CodeInvalid, "rules_member_epsilon", "max_epsilon_per_member_per_year must be above 0, got %g", c).
+			With("got", c).On("max_epsilon_per_member_per_year"))
 	}
 	if e := d.PreviewEpsilonPerCount(); !(e > 0) || e > maxPreviewEpsilon {
-		out = append(out, fmt.Sprintf("preview_epsilon must be above 0 and at most %g, got %g", maxPreviewEpsilon, e))
+		out.Add(raftdata.Refuse(raftdata.CodeInvalid, "rules_preview_epsilon", "preview_epsilon must be above 0 and at most %g, got %g", maxPreviewEpsilon, e).
+			With("max", maxPreviewEpsilon).With("got", e).On("preview_epsilon"))
 	}
 	if y := d.PreviewEpsilonPerPoolYear(); !(y >= d.PreviewEpsilonPerCount()) || y > 1e6 {
-		out = append(out, fmt.Sprintf("max_preview_epsilon_per_pool_per_year must be at least preview_epsilon, got %g", y))
+		out.Add(raftdata.Refuse(raftdata.CodeInvalid, "rules_preview_budget", "max_preview_epsilon_per_pool_per_year must be at least preview_epsilon, got %g", y).
+			With("got", y).On("max_preview_epsilon_per_pool_per_year"))
 	}
 	if days := r.Retention.OutputRetention(); days < 1 || days > maxOutputRetentionDays {
-		out = append(out, fmt.Sprintf("output_retention_days must be within 1..%d, got %d", maxOutputRetentionDays, days))
+		out.Add(raftdata.Refuse(raftdata.CodeInvalid, "rules_output_retention", "output_retention_days must be within 1..%d, got %d", maxOutputRetentionDays, days).
+			With("max", maxOutputRetentionDays).With("got", days).On("output_retention_days"))
 	}
 	return out
 }

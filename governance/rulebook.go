@@ -11,7 +11,8 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strings"
+
+	"coop/raftdata"
 )
 
 // Kind is a kind of proposal.
@@ -67,6 +68,12 @@ type VotingRule struct {
 	// yes than no).
 	ApprovalPercent int    `json:"approval_percent"`
 	EarlyClose      string `json:"early_close"`
+	// Secret: ballots are cast with blindly signed voting tokens, and no
+	// stored data links a member to a choice (proposals/DESIGN.md).
+	Secret bool `json:"secret"`
+	// DoubleMajority: a proposal that uses data passes only if the voters
+	// whose data is in scope approve it too (ballots.go).
+	DoubleMajority bool `json:"double_majority"`
 }
 
 // Disclosure bounds what a proposal may ask of the pooled data.
@@ -111,6 +118,10 @@ type Rulebook struct {
 	Disclosure Disclosure `json:"disclosure"`
 	Retention  Retention  `json:"retention"`
 	Membership Membership `json:"membership"`
+	// Proxies bounds how many votes one member may carry (ballots.go).
+	Proxies Proxies `json:"proxies"`
+	// Colleges, when two or more, weigh each college's result (ballots.go).
+	Colleges []College `json:"colleges"`
 }
 
 // Voting maps each kind of proposal to its rule.
@@ -129,16 +140,22 @@ const (
 // per year; identity kept 3 months after deletion, the charter signature
 // 12 months, connection logs 12 months; an operator admits applicants
 // (two sponsors when an amendment chooses sponsorship); a custodians
-// election is decided like an amendment (7 days, two thirds).
+// election is decided like an amendment (7 days, two thirds). Amendments
+// and custodian elections are secret ballots; a reuse needs a double
+// majority; a member carries at most 2 proxies; one college.
 func Default() Rulebook {
 	rule := VotingRule{MinMinutes: Day, MaxMinutes: MaxVoteLength, QuorumPercent: 25, ApprovalPercent: 50, EarlyClose: CloseWhenAllVoted}
+	reuse := rule
+	reuse.DoubleMajority = true
 	amend := rule
-	amend.MinMinutes, amend.ApprovalPercent = 7*Day, 66
+	amend.MinMinutes, amend.ApprovalPercent, amend.Secret = 7*Day, 66, true
 	r := Rulebook{
-		Voting:     Voting{Knowledge: rule, Reuse: rule, Amendment: amend, Custodians: amend},
+		Voting:     Voting{Knowledge: rule, Reuse: reuse, Amendment: amend, Custodians: amend},
 		Disclosure: Disclosure{MinCohortFloor: 5, MaxEpsilonPerProposal: 2, MaxEpsilonPerPoolYear: 10},
 		Retention:  Retention{IdentityMonthsAfterDeletion: 3, CharterMonthsAfterDeletion: 12, ConnectionLogMonths: 12},
 		Membership: Membership{Admission: AdmitByOperator, SponsorsRequired: 2},
+		Proxies:    Proxies{MaxPerHolder: DefaultProxies},
+		Colleges:   []College{},
 	}
 	r.fillPrivacyDefaults()
 	return r
@@ -147,6 +164,7 @@ func Default() Rulebook {
 // Clone is a copy of r that shares no map with it.
 func (r Rulebook) Clone() Rulebook {
 	r.Voting = maps.Clone(r.Voting)
+	r.Colleges = slices.Clone(r.Colleges)
 	return r
 }
 
@@ -196,57 +214,68 @@ func strictDecode(data []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// Validate lists every rule that does not make sense, in one error.
+// Validate lists every rule that does not make sense, in one refusal
+// (raftdata.Problems: each problem with its reason).
 func (r Rulebook) Validate() error {
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var problems raftdata.Problems
+	bad := func(reason, field string, format string, args ...any) *raftdata.Error {
+		e := raftdata.Refuse(raftdata.CodeInvalid, reason, format, args...).On(field)
+		problems.Add(e)
+		return e
+	}
 	for _, k := range Kinds {
 		v, ok := r.Voting[k]
 		if !ok {
 			if !slices.Contains(laterKinds, k) {
-				bad("voting rules for %q are missing", k)
+				bad("rules_voting_missing", "voting."+string(k), "voting rules for %q are missing", k).With("kind", k)
 			}
 			continue
 		}
 		if v.MinMinutes < 1 || v.MaxMinutes < v.MinMinutes {
-			bad("%s: voting minutes must satisfy 1 <= min (%d) <= max (%d)", k, v.MinMinutes, v.MaxMinutes)
+			bad("rules_voting_minutes", "voting."+string(k)+".min_minutes", "%s: voting minutes must satisfy 1 <= min (%d) <= max (%d)", k, v.MinMinutes, v.MaxMinutes).
+				With("kind", k).With("min", v.MinMinutes).With("max", v.MaxMinutes)
 		}
 		if v.QuorumPercent < 0 || v.QuorumPercent > 100 {
-			bad("%s: quorum_percent must be within 0..100, got %d", k, v.QuorumPercent)
+			bad("rules_quorum", "voting."+string(k)+".quorum_percent", "%s: quorum_percent must be within 0..100, got %d", k, v.QuorumPercent).
+				With("kind", k).With("got", v.QuorumPercent)
 		}
 		if v.ApprovalPercent < 0 || v.ApprovalPercent > 99 {
-			bad("%s: approval_percent must be within 0..99, got %d", k, v.ApprovalPercent)
+			bad("rules_approval", "voting."+string(k)+".approval_percent", "%s: approval_percent must be within 0..99, got %d", k, v.ApprovalPercent).
+				With("kind", k).With("got", v.ApprovalPercent)
 		}
 		if v.EarlyClose != CloseAtDeadline && v.EarlyClose != CloseWhenAllVoted {
-			bad("%s: early_close must be %q or %q, got %q", k, CloseAtDeadline, CloseWhenAllVoted, v.EarlyClose)
+			bad("rules_early_close", "voting."+string(k)+".early_close", "%s: early_close must be %q or %q, got %q", k, CloseAtDeadline, CloseWhenAllVoted, v.EarlyClose).
+				With("kind", k)
 		}
+		problems = append(problems, v.checkBallots(k)...)
 	}
 	for k := range r.Voting {
 		if !slices.Contains(Kinds, k) {
-			bad("unknown proposal kind %q", k)
+			bad("rules_unknown_kind", "voting", "unknown proposal kind %q", k).With("kind", k)
 		}
 	}
 	d := r.Disclosure
 	problems = append(problems, Limits().check(d)...)
 	if !(d.MaxEpsilonPerProposal > 0) || !(d.MaxEpsilonPerPoolYear >= d.MaxEpsilonPerProposal) {
-		bad("epsilon limits must satisfy 0 < per proposal (%g) <= per pool per year (%g)", d.MaxEpsilonPerProposal, d.MaxEpsilonPerPoolYear)
+		bad("rules_epsilon_order", "max_epsilon_per_proposal", "epsilon limits must satisfy 0 < per proposal (%g) <= per pool per year (%g)", d.MaxEpsilonPerProposal, d.MaxEpsilonPerPoolYear).
+			With("per_proposal", d.MaxEpsilonPerProposal).With("per_pool", d.MaxEpsilonPerPoolYear)
 	}
 	m := r.Membership
 	if !slices.Contains([]string{AdmitByOperator, AdmitBySponsors, AdmitOpen}, m.Admission) {
-		bad("membership.admission must be %q, %q or %q, got %q", AdmitByOperator, AdmitBySponsors, AdmitOpen, m.Admission)
+		bad("rules_admission", "membership.admission", "membership.admission must be %q, %q or %q, got %q", AdmitByOperator, AdmitBySponsors, AdmitOpen, m.Admission)
 	}
 	if m.SponsorsRequired < 1 || m.SponsorsRequired > maxSponsors {
-		bad("membership.sponsors_required must be within 1..%d, got %d", maxSponsors, m.SponsorsRequired)
+		bad("rules_sponsors", "membership.sponsors_required", "membership.sponsors_required must be within 1..%d, got %d", maxSponsors, m.SponsorsRequired).
+			With("max", maxSponsors).With("got", m.SponsorsRequired)
 	}
+	problems = append(problems, r.Proxies.check()...)
+	problems = append(problems, checkColleges(r.Colleges)...)
 	t := r.Retention
 	if t.IdentityMonthsAfterDeletion < 0 || t.CharterMonthsAfterDeletion < 0 || t.ConnectionLogMonths < 1 {
-		bad("retention periods must be positive months (connection logs at least 1)")
+		bad("rules_retention", "retention", "retention periods must be positive months (connection logs at least 1)")
 	}
 	problems = append(problems, r.privacyProblems()...)
-	if len(problems) > 0 {
-		return fmt.Errorf("rulebook: %s", strings.Join(problems, "; "))
-	}
-	return nil
+	return problems.Err(raftdata.CodeInvalid, "rulebook: ")
 }
 
 // maxSponsors bounds membership.sponsors_required.

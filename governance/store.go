@@ -39,10 +39,10 @@ type adoptPayload struct {
 func applyAdopted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p adoptPayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	if err := p.Rules.Validate(); err != nil {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return nil, err
 	}
 	var n int
 	if err := tx.QueryRow(`SELECT COUNT(*) FROM governance_rulebooks`).Scan(&n); err != nil {
@@ -61,7 +61,7 @@ func applyAdopted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 // closed a passed amendment proposal (the proposals package calls it).
 func Amend(tx *raftdata.Tx, cmd raftdata.Command, rules Rulebook, proposalID string) error {
 	if err := rules.Validate(); err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return err
 	}
 	var version int
 	if err := tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM governance_rulebooks`).Scan(&version); err != nil {

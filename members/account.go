@@ -35,6 +35,11 @@ type Account struct {
 	// Admitted is true for a member who votes (the member role); an
 	// applicant waits for admission (membership.admission).
 	Admitted bool `json:"admitted"`
+	// College is the college an operator assigned ("" until then: the
+	// rulebook's first college, when it names colleges).
+	College string `json:"college"`
+	// ExpiresAt ends a guest's account (guests.go); nil for everyone else.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // Active tells whether the account may act.
@@ -69,15 +74,22 @@ type accountRow struct {
 	id, name, email, hash string
 	status                Status
 	createdAt             int64
+	college               string
+	expiresAt             sql.NullInt64 // guests only
 }
 
 var errNoAccount = errors.New("no such account")
 
-const accountColumns = `id, COALESCE(name, ''), COALESCE(email, ''), COALESCE(password_hash, ''), status, created_at`
+const accountColumns = `id, COALESCE(name, ''), COALESCE(email, ''), COALESCE(password_hash, ''), status, created_at, college, expires_at`
+
+// fields are the destinations of accountColumns.
+func (a *accountRow) fields() []any {
+	return []any{&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt, &a.college, &a.expiresAt}
+}
 
 func scanAccount(row *sql.Row) (accountRow, error) {
 	var a accountRow
-	err := row.Scan(&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt)
+	err := row.Scan(a.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errNoAccount
 	}
@@ -125,10 +137,16 @@ func loadAccount(q querier, row accountRow, versions map[CharterKind]int) (Accou
 	if err != nil {
 		return Account{}, err
 	}
+	return newAccount(row, roles, current), nil
+}
+
+// newAccount is the public view of an account row with its roles.
+func newAccount(row accountRow, roles []Role, charterCurrent bool) Account {
 	return Account{
 		ID: row.id, Name: row.name, Email: row.email, Roles: roles, Status: row.status,
-		CreatedAt: time.Unix(0, row.createdAt).UTC(), CharterCurrent: current, Admitted: slices.Contains(roles, RoleMember),
-	}, nil
+		CreatedAt: time.Unix(0, row.createdAt).UTC(), CharterCurrent: charterCurrent, Admitted: slices.Contains(roles, RoleMember),
+		College: row.college, ExpiresAt: optTime(row.expiresAt),
+	}
 }
 
 // Get returns an account by id, catching up with the leader once if this
@@ -143,50 +161,12 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 		row, err = accountByID(q, id)
 	}
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
-		return Account{}, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", id)
+		return Account{}, errNoSuchAccount(id)
 	}
 	if err != nil {
 		return Account{}, err
 	}
 	return loadAccount(q, row, CharterVersions())
-}
-
-// Accounts lists every account that is not deleted, for an operator
-// administering them.
-func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error) {
-	if err := actor.Require(RoleOperator); err != nil {
-		return nil, err
-	}
-	if err := s.sync(ctx); err != nil {
-		return nil, err
-	}
-	q := s.local(ctx)
-	rows, err := q.Query(`SELECT ` + accountColumns + ` FROM members_accounts WHERE status <> 'deleted' ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	var list []accountRow
-	for rows.Next() {
-		var a accountRow
-		if err := rows.Scan(&a.id, &a.name, &a.email, &a.hash, &a.status, &a.createdAt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list accounts: %w", err)
-		}
-		list = append(list, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	out := make([]Account, 0, len(list))
-	for _, row := range list {
-		a, err := loadAccount(q, row, CharterVersions())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
 }
 
 // LookupIn reads an account inside a handler's transaction, for other
@@ -197,7 +177,7 @@ func (s *Service) Accounts(ctx context.Context, actor Account) ([]Account, error
 func LookupIn(tx *raftdata.Tx, id string, versions map[CharterKind]int) (Account, error) {
 	row, err := accountByID(tx, id)
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
-		return Account{}, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", id)
+		return Account{}, errNoSuchAccount(id)
 	}
 	if err != nil {
 		return Account{}, err
@@ -236,7 +216,7 @@ func ElectorateIn(tx *raftdata.Tx, except string, memberCharter int) ([]string, 
 func activeOperatorIn(tx *raftdata.Tx, actor string) error {
 	row, err := accountByID(tx, actor)
 	if errors.Is(err, errNoAccount) {
-		return raftdata.Errorf(raftdata.CodeForbidden, "only an operator may do this")
+		return errOperatorsOnly()
 	}
 	if err != nil {
 		return err
@@ -246,7 +226,7 @@ func activeOperatorIn(tx *raftdata.Tx, actor string) error {
 		return err
 	}
 	if row.status != StatusActive || !slices.Contains(roles, RoleOperator) {
-		return raftdata.Errorf(raftdata.CodeForbidden, "only an active operator may do this")
+		return errOperatorsOnly()
 	}
 	return nil
 }
@@ -267,7 +247,21 @@ func otherActiveOperators(tx *raftdata.Tx, id string) (int, error) {
 func targetIn(tx *raftdata.Tx, id string) (accountRow, error) {
 	row, err := accountByID(tx, id)
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
-		return row, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", id)
+		return row, errNoSuchAccount(id)
 	}
 	return row, err
+}
+
+// errNoSuchAccount refuses an account id that names no account.
+func errNoSuchAccount(id string) error {
+	return raftdata.Refuse(raftdata.CodeNotFound, "no_account", "no account %q", id).With("id", id)
+}
+
+// errReinstateFirst refuses to act on an account that is not active.
+func errReinstateFirst(s Status) error {
+	return raftdata.Refuse(raftdata.CodeConflict, "reinstate_first", "this account is %s: reinstate it first", s).With("account_status", s)
+}
+
+func errOperatorsOnly() error {
+	return raftdata.Refuse(raftdata.CodeForbidden, "operators_only", "only an active operator may do this")
 }

@@ -61,7 +61,7 @@ type Sponsorship struct {
 }
 
 func errSelfAdmission() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "no one admits or sponsors themselves")
+	return raftdata.Refuse(raftdata.CodeForbidden, "self_admission", "no one admits or sponsors themselves")
 }
 
 // admissionIn decodes an admission and reads what both handlers need: the
@@ -83,7 +83,7 @@ func admissionIn(tx *raftdata.Tx, cmd raftdata.Command) (Admission, governance.M
 		return p, rules.Membership, nil, err
 	}
 	if row.status != StatusActive {
-		return p, rules.Membership, nil, raftdata.Errorf(raftdata.CodeConflict, "this account is %s: reinstate it first", row.status)
+		return p, rules.Membership, nil, errReinstateFirst(row.status)
 	}
 	roles, err := rolesOf(tx, p.Account)
 	return p, rules.Membership, roles, err
@@ -101,7 +101,7 @@ func applyAdmitted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, nil
 	}
 	if !slices.Contains(roles, RoleApplicant) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "this account never applied for membership: only a sign-up makes an applicant")
+		return nil, errNeverApplied()
 	}
 	if m.Admission == governance.AdmitBySponsors {
 		members, err := admittedMembers(tx)
@@ -109,8 +109,9 @@ func applyAdmitted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 			return nil, err
 		}
 		if members >= m.SponsorsRequired {
-			return nil, raftdata.Errorf(raftdata.CodeConflict,
-				"in this cooperative, applicants are admitted when %d members sponsor them (POST /api/v1/members/{id}/sponsor), not by an operator", m.SponsorsRequired)
+			return nil, raftdata.Refuse(raftdata.CodeConflict, "admission_by_sponsors",
+				"in this cooperative, applicants are admitted when %d members sponsor them (POST /api/v1/members/{id}/sponsor), not by an operator", m.SponsorsRequired).
+				With("count", m.SponsorsRequired)
 		}
 	}
 	return nil, admitIn(tx, cmd, p.Account, p.Actor, governance.AdmitByOperator)
@@ -123,17 +124,18 @@ func applySponsored(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	sponsor, err := targetIn(tx, p.Actor)
 	if err != nil {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only an admitted member sponsors an applicant")
+		return nil, errSponsorMember()
 	}
 	sponsorRoles, err := rolesOf(tx, p.Actor)
 	if err != nil {
 		return nil, err
 	}
 	if sponsor.status != StatusActive || !slices.Contains(sponsorRoles, RoleMember) {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only an active, admitted member sponsors an applicant")
+		return nil, errSponsorMember()
 	}
 	if m.Admission != governance.AdmitBySponsors {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "this cooperative's rulebook admits members by %q, not by sponsorship", m.Admission)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "not_by_sponsors", "this cooperative's rulebook admits members by %q, not by sponsorship", m.Admission).
+			With("admission", m.Admission)
 	}
 	out := Sponsorship{Required: m.SponsorsRequired}
 	if slices.Contains(roles, RoleMember) {
@@ -141,7 +143,7 @@ func applySponsored(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return out, nil
 	}
 	if !slices.Contains(roles, RoleApplicant) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "this account never applied for membership: only a sign-up makes an applicant")
+		return nil, errNeverApplied()
 	}
 	res, err := tx.Exec(`INSERT OR IGNORE INTO members_sponsorships(account_id, sponsor_id, at) VALUES(?,?,?)`, p.Account, p.Actor, nanos(cmd))
 	if err != nil {
@@ -212,4 +214,12 @@ func sponsorsOf(q querier, account string) (int, error) {
 		return 0, fmt.Errorf("count sponsors: %w", err)
 	}
 	return n, nil
+}
+
+func errNeverApplied() error {
+	return raftdata.Refuse(raftdata.CodeConflict, "never_applied", "this account never applied for membership: only a sign-up makes an applicant")
+}
+
+func errSponsorMember() error {
+	return raftdata.Refuse(raftdata.CodeForbidden, "sponsor_member", "only an active, admitted member sponsors an applicant")
 }

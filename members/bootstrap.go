@@ -62,7 +62,7 @@ func applyOperatorBootstrapped(tx *raftdata.Tx, cmd raftdata.Command) (any, erro
 		return nil, err
 	}
 	if p.Role != RoleOperator || p.Charter != CharterOperator {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "the bootstrap operator holds the operator role and signs the operator charter")
+		return nil, raftdata.Malformed("the bootstrap operator holds the operator role and signs the operator charter")
 	}
 	exists, err := operatorExists(tx)
 	if err != nil {

@@ -91,7 +91,7 @@ func CharterVersion(kind CharterKind) int {
 func CurrentCharter(kind CharterKind, lang string) (Charter, error) {
 	v := CharterVersion(kind)
 	if v == 0 {
-		return Charter{}, raftdata.Errorf(raftdata.CodeNotFound, "no charter %q", kind)
+		return Charter{}, raftdata.Refuse(raftdata.CodeNotFound, "no_charter", "no charter %q", kind)
 	}
 	for _, l := range []string{lang, DefaultLang} {
 		data, err := charterFiles.ReadFile(fmt.Sprintf("charter/%s-v%d.%s.md", kind, v, l))
@@ -210,7 +210,7 @@ func (s *Service) SignCharter(ctx context.Context, actor Account, kind CharterKi
 			return err
 		}
 	default:
-		return raftdata.Errorf(raftdata.CodeInvalid, "unknown charter %q: member or operator", kind)
+		return raftdata.Refuse(raftdata.CodeInvalid, "no_charter", "unknown charter %q: member or operator", kind)
 	}
 	p := CharterSigned{Account: actor.ID, Charter: kind, Version: CharterVersion(kind), Lang: charterLang(kind, lang)}
 	if err := s.apply(ctx, CmdCharterSigned, p, nil); err != nil {
@@ -225,14 +225,14 @@ func applyCharterSigned(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if p.Charter != CharterMember && p.Charter != CharterOperator || p.Version < 1 {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "unknown charter %q version %d", p.Charter, p.Version)
+		return nil, raftdata.Malformed("unknown charter %q version %d", p.Charter, p.Version)
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if row.status != StatusActive {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+		return nil, ErrAccountInactive(row.status)
 	}
 	if p.Charter == CharterOperator {
 		roles, err := rolesOf(tx, p.Account)
@@ -240,7 +240,7 @@ func applyCharterSigned(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 			return nil, err
 		}
 		if !slices.Contains(roles, RoleOperator) {
-			return nil, raftdata.Errorf(raftdata.CodeForbidden, "the operator charter is for operators")
+			return nil, raftdata.Refuse(raftdata.CodeForbidden, "operator_charter", "the operator charter is for operators")
 		}
 	}
 	if err := insertSignature(tx, cmd, p); err != nil {

@@ -7,8 +7,9 @@ import (
 )
 
 // Command types owned by members. Payloads name accounts by their opaque id;
-// the only commands that carry an email or a name are the two that create
-// an account and the one that rectifies it. Other packages may register handlers on these types (pooling
+// the only commands that carry an email or a name are the three that create
+// an account (sign-up, bootstrap, a guest's invitation) and the one that
+// rectifies it. Other packages may register handlers on these types (pooling
 // and proposals on CmdDeleted, to erase what they hold about the account),
 // decoding the payload types exported beside them.
 const (
@@ -34,43 +35,53 @@ const (
 	CmdDeleted              = "member.deleted"
 	CmdCharterSigned        = "member.charter_signed"
 	CmdRetentionRun         = "member.retention_run"
+	CmdCollegeSet           = "member.college_set"
+	CmdGuestInvited         = "member.guest_invited"
 )
 
-// Register adds the members tables and command handlers to reg. Call it
-// before the store opens.
+// Register adds the members tables and command handlers to reg, and the
+// authentication mirror they keep exact (authmirror.go). Call it before
+// the store opens. Every handler goes through auth.handle, which knows
+// what the command changes in authentication.
 func Register(reg *raftdata.Registry) {
+	auth := newAuthMirror()
+	reg.Share(mirrorKey{}, auth)
+	reg.Mirror(auth.dropAll)
 	reg.Schema("members", schema)
-	reg.Handle(CmdSignedUp, applySignedUp)
-	reg.Handle(CmdOperatorBootstrapped, applyOperatorBootstrapped)
-	reg.Handle(CmdLoginAttempted, applyLoginAttempted)
-	reg.Handle(CmdLoginFailed, applyLoginFailed)
-	reg.Handle(CmdSessionCreated, applySessionCreated)
-	reg.Handle(CmdSessionTouched, applySessionTouched)
-	reg.Handle(CmdSessionEnded, applySessionEnded)
-	reg.Handle(CmdTokenCreated, applyTokenCreated)
-	reg.Handle(CmdTokenTouched, applyTokenTouched)
-	reg.Handle(CmdTokenDated, applyTokenDated)
-	reg.Handle(CmdTokenRevoked, applyTokenRevoked)
-	reg.Handle(CmdPasswordChanged, applyPasswordChanged)
-	reg.Handle(CmdProfileUpdated, applyProfileUpdated)
-	reg.Handle(CmdRoleGranted, applyRoleGranted)
-	reg.Handle(CmdRoleRevoked, applyRoleRevoked)
-	reg.Handle(CmdAdmitted, applyAdmitted)
-	reg.Handle(CmdSponsored, applySponsored)
-	reg.Handle(CmdSuspended, applySuspended)
-	reg.Handle(CmdReinstated, applyReinstated)
-	reg.Handle(CmdDeleted, applyDeleted)
-	reg.Handle(CmdCharterSigned, applyCharterSigned)
-	reg.Handle(CmdRetentionRun, applyRetentionRun)
+	auth.handle(reg, CmdSignedUp, applySignedUp)
+	auth.handle(reg, CmdOperatorBootstrapped, applyOperatorBootstrapped)
+	auth.handle(reg, CmdLoginAttempted, applyLoginAttempted)
+	auth.handle(reg, CmdLoginFailed, applyLoginFailed)
+	auth.handle(reg, CmdSessionCreated, applySessionCreated)
+	auth.handle(reg, CmdSessionTouched, applySessionTouched)
+	auth.handle(reg, CmdSessionEnded, applySessionEnded)
+	auth.handle(reg, CmdTokenCreated, applyTokenCreated)
+	auth.handle(reg, CmdTokenTouched, applyTokenTouched)
+	auth.handle(reg, CmdTokenDated, applyTokenDated)
+	auth.handle(reg, CmdTokenRevoked, applyTokenRevoked)
+	auth.handle(reg, CmdPasswordChanged, applyPasswordChanged)
+	auth.handle(reg, CmdProfileUpdated, applyProfileUpdated)
+	auth.handle(reg, CmdRoleGranted, applyRoleGranted)
+	auth.handle(reg, CmdRoleRevoked, applyRoleRevoked)
+	auth.handle(reg, CmdAdmitted, applyAdmitted)
+	auth.handle(reg, CmdSponsored, applySponsored)
+	auth.handle(reg, CmdSuspended, applySuspended)
+	auth.handle(reg, CmdReinstated, applyReinstated)
+	auth.handle(reg, CmdDeleted, applyDeleted)
+	auth.handle(reg, CmdCharterSigned, applyCharterSigned)
+	auth.handle(reg, CmdRetentionRun, applyRetentionRun)
+	auth.handle(reg, CmdCollegeSet, applyCollegeSet)
+	auth.handle(reg, CmdGuestInvited, applyGuestInvited)
 	reg.Upgrade("members tokens and login attempts", upgradeCredentials)
-	registerLinks(reg)
+	registerLinks(reg, auth)
+	reg.Upgrade("members colleges and guests", upgradeAccounts)
 }
 
 // decode reads a command's payload; a payload that does not decode is a
 // refusal, the same on every node.
 func decode(cmd raftdata.Command, v any) error {
 	if err := cmd.Decode(v); err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return raftdata.Malformed("%v", err)
 	}
 	return nil
 }

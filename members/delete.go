@@ -52,7 +52,7 @@ func applyDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if p.Actor == p.Account && row.status != StatusActive {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+		return nil, ErrAccountInactive(row.status)
 	}
 	roles, err := rolesOf(tx, p.Account)
 	if err != nil {
@@ -62,7 +62,7 @@ func applyDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		if others, err := otherActiveOperators(tx, p.Account); err != nil {
 			return nil, err
 		} else if others == 0 {
-			return nil, raftdata.Errorf(raftdata.CodeConflict, "this is the last active operator: grant the role to someone else first")
+			return nil, errLastOperator()
 		}
 	}
 	if _, err := tx.Exec(`UPDATE members_accounts SET status = 'deleted', deleted_at = ?, password_hash = NULL WHERE id = ?`,

@@ -22,48 +22,48 @@ const (
 // literals, legal but rare, are refused. A bad address gives a CodeInvalid
 // error saying what is wrong.
 func NormalizeEmail(raw string) (string, error) {
-	bad := func(reason string) (string, error) {
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "the email address %s", reason)
+	bad := func(reason, what string) (string, error) {
+		return "", raftdata.Refuse(raftdata.CodeInvalid, reason, "the email address %s", what).On("email")
 	}
 	e := strings.ToLower(strings.TrimSpace(raw))
 	switch {
 	case e == "":
-		return bad("is required")
+		return bad("email_required", "is required")
 	case !utf8.ValidString(e):
-		return bad("is not valid UTF-8 text")
+		return bad("email_invalid", "is not valid UTF-8 text")
 	case len(e) > maxEmailBytes:
-		return bad("is too long")
+		return bad("email_long", "is too long")
 	case strings.Count(e, "@") != 1:
-		return bad("must contain exactly one @")
+		return bad("email_at", "must contain exactly one @")
 	}
 	local, domain, _ := strings.Cut(e, "@")
 	if local == "" || len(local) > maxLocalBytes {
-		return bad("needs a name before the @ of at most 64 characters")
+		return bad("email_local", "needs a name before the @ of at most 64 characters")
 	}
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return bad("has a misplaced dot before the @")
+		return bad("email_dot", "has a misplaced dot before the @")
 	}
 	for _, r := range local {
 		if !localRune(r) {
-			return bad("contains a character that is not allowed before the @")
+			return bad("email_char", "contains a character that is not allowed before the @")
 		}
 	}
 	labels := strings.Split(domain, ".")
 	if len(labels) < 2 {
-		return bad("needs a domain with a dot after the @, like example.org")
+		return bad("email_domain_dot", "needs a domain with a dot after the @, like example.org")
 	}
 	for _, l := range labels {
 		if l == "" || len(l) > maxLabelBytes || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return bad("has a malformed domain after the @")
+			return bad("email_domain", "has a malformed domain after the @")
 		}
 		for _, r := range l {
 			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-				return bad("has a malformed domain after the @")
+				return bad("email_domain", "has a malformed domain after the @")
 			}
 		}
 	}
 	if tld := labels[len(labels)-1]; strings.IndexFunc(tld, unicode.IsLetter) < 0 {
-		return bad("has a malformed domain after the @")
+		return bad("email_domain", "has a malformed domain after the @")
 	}
 	return e, nil
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"coop/raftdata"
 )
 
 // Export is everything members holds about one account (the right of
@@ -58,7 +56,7 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 		FROM members_accounts WHERE id = ?`, accountID).
 		Scan(&e.Account.ID, &e.Account.Name, &e.Account.Email, &e.Account.Status, &created, &suspended, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Export{}, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", accountID)
+		return Export{}, errNoSuchAccount(accountID)
 	}
 	if err != nil {
 		return Export{}, fmt.Errorf("export account: %w", err)

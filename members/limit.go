@@ -43,9 +43,9 @@ func newLimitError(scope string, retryAt, now time.Time) *LimitError {
 	}
 	return &LimitError{
 		RetryAt: retryAt,
-		err: raftdata.Errorf(raftdata.CodeTooMany,
+		err: raftdata.Refuse(raftdata.CodeTooMany, "too_many_logins",
 			"too many failed logins for %s: try again after %s UTC (in %d %s)",
-			what, retryAt.UTC().Format("15:04"), minutes, unit),
+			what, retryAt.UTC().Format("15:04"), minutes, unit).With("minutes", minutes),
 	}
 }
 

@@ -62,11 +62,12 @@ const (
 )
 
 // registerLinks adds the tables and handlers of one-time links.
-func registerLinks(reg *raftdata.Registry) {
+func registerLinks(reg *raftdata.Registry, auth *authMirror) {
 	reg.Schema("members", linksSchema)
-	reg.Handle(CmdLinkIssued, applyLinkIssued)
-	reg.Handle(CmdPasswordReset, applyPasswordReset)
-	reg.Handle(CmdEmailVerified, applyEmailVerified)
+	auth.handle(reg, CmdLinkIssued, applyLinkIssued)
+	auth.handle(reg, CmdPasswordReset, applyPasswordReset)
+	auth.handle(reg, CmdEmailVerified, applyEmailVerified)
+	// Second handlers of commands whose first (Register) drops already.
 	reg.Handle(CmdDeleted, applyDeletedLinks)
 	reg.Handle(CmdRetentionRun, applyRetentionLinks)
 }
@@ -120,17 +121,17 @@ func (s *Service) IssueResetFor(ctx context.Context, actor Account, accountID st
 	}
 	row, err := accountByID(s.local(ctx), accountID)
 	if errors.Is(err, errNoAccount) || err == nil && row.status == StatusDeleted {
-		return Link{}, raftdata.Errorf(raftdata.CodeNotFound, "no account %q", accountID)
+		return Link{}, errNoSuchAccount(accountID)
 	}
 	if err != nil {
 		return Link{}, err
 	}
 	if row.status != StatusActive {
-		return Link{}, raftdata.Errorf(raftdata.CodeConflict, "this account is %s: reinstate it first", row.status)
+		return Link{}, errReinstateFirst(row.status)
 	}
 	link, ok, err := s.issue(ctx, row, LinkReset, ResetPrefix, OperatorResetTTL)
 	if err == nil && !ok {
-		err = raftdata.Errorf(raftdata.CodeTooMany, "this account holds %d reset links already: wait until one expires", maxLiveLinks)
+		err = raftdata.Refuse(raftdata.CodeTooMany, "reset_links_live", "this account holds %d reset links already: wait until one expires", maxLiveLinks).With("max", maxLiveLinks)
 	}
 	return link, err
 }
@@ -147,7 +148,7 @@ func (s *Service) IssueVerification(ctx context.Context, actor Account) (Link, e
 	}
 	link, ok, err := s.issue(ctx, row, LinkVerify, VerifyPrefix, VerifyTTL)
 	if err == nil && !ok {
-		err = raftdata.Errorf(raftdata.CodeTooMany, "%d verification links are on their way already: use one of them, or wait until one expires", maxLiveLinks)
+		err = raftdata.Refuse(raftdata.CodeTooMany, "verify_links_live", "%d verification links are on their way already: use one of them, or wait until one expires", maxLiveLinks).With("max", maxLiveLinks)
 	}
 	return link, err
 }
@@ -178,7 +179,7 @@ func applyLinkIssued(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if len(p.Hash) != 64 || (p.Purpose != LinkReset && p.Purpose != LinkVerify) || p.ExpiresAt <= nanos(cmd) {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a link needs a hash, a purpose and an end")
+		return nil, raftdata.Malformed("a link needs a hash, a purpose and an end")
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
@@ -207,7 +208,7 @@ func applyLinkIssued(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 // errBadLink is the one answer to a link that is unknown, used, expired or
 // for another purpose: the caller learns nothing more.
 func errBadLink() error {
-	return raftdata.Errorf(raftdata.CodeInvalid, "this link is not valid (any more): links work once and expire; ask for a new one")
+	return raftdata.Refuse(raftdata.CodeInvalid, "bad_link", "this link is not valid (any more): links work once and expire; ask for a new one")
 }
 
 // spendLink finds a live link of purpose by its hash in a handler, checks
@@ -269,7 +270,7 @@ func applyPasswordReset(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if _, err := parsePHC(p.PasswordHash); err != nil {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	account, email, err := spendLink(tx, cmd, p.Hash, LinkReset)
 	if err != nil {

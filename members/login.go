@@ -89,9 +89,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 	}
 	switch {
 	case in.Password == "":
-		return Session{}, raftdata.Errorf(raftdata.CodeInvalid, "a password is required")
+		return Session{}, raftdata.Refuse(raftdata.CodeInvalid, "password_required", "a password is required").On("password")
 	case len(in.Password) > MaxPasswordBytes:
-		return Session{}, raftdata.Errorf(raftdata.CodeInvalid, "the password is too long: at most %d bytes", MaxPasswordBytes)
+		return Session{}, raftdata.Refuse(raftdata.CodeInvalid, "password_long", "the password is too long: at most %d bytes", MaxPasswordBytes).With("max", MaxPasswordBytes).On("password")
 	}
 	address, key := clientAddress(in.Address)
 	emailKey := loginKey(email)
@@ -135,12 +135,12 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 		if err := s.loginFailed(ctx, attempt.Attempt, row.id, address, OutcomeSuspended); err != nil {
 			return Session{}, err
 		}
-		return Session{}, raftdata.Errorf(raftdata.CodeForbidden, "this account is suspended: ask an operator to reinstate it")
+		return Session{}, raftdata.Refuse(raftdata.CodeForbidden, "suspended", "this account is suspended: ask an operator to reinstate it")
 	default:
 		if err := s.loginFailed(ctx, attempt.Attempt, row.id, address, OutcomeWrongPassword); err != nil {
 			return Session{}, err
 		}
-		return Session{}, raftdata.Errorf(raftdata.CodeUnauthorized, "wrong email or password")
+		return Session{}, raftdata.Refuse(raftdata.CodeUnauthorized, "login", "wrong email or password")
 	}
 }
 
@@ -174,7 +174,7 @@ func pause(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		return raftdata.Errorf(raftdata.CodeUnavailable, "the login was cut short: try again")
+		return raftdata.Refuse(raftdata.CodeUnavailable, "login_cut_short", "the login was cut short: try again")
 	}
 }
 
@@ -195,7 +195,7 @@ func applyLoginAttempted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return applyLoginAttemptedV1(tx, cmd, p)
 	}
 	if p.Attempt == "" || p.AddressKey == "" || p.Limits.PerPair < 1 || p.Limits.PerAddress < 1 || p.Limits.Window <= 0 {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a login attempt needs an id, an email key, an address and limits")
+		return nil, raftdata.Malformed("a login attempt needs an id, an email key, an address and limits")
 	}
 	now := nanos(cmd)
 	if err := forgetAttempts(tx, now); err != nil {
@@ -223,7 +223,7 @@ func applyLoginAttempted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 // decided then: per account (a lock-out) and per address.
 func applyLoginAttemptedV1(tx *raftdata.Tx, cmd raftdata.Command, p LoginAttempt) (any, error) {
 	if p.Attempt == "" || p.AddressKey == "" || p.Limits.PerAccount < 1 || p.Limits.PerAddress < 1 || p.Limits.Window <= 0 {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a login attempt needs an id, an address and limits")
+		return nil, raftdata.Malformed("a login attempt needs an id, an address and limits")
 	}
 	now := nanos(cmd)
 	if err := forgetAttempts(tx, now); err != nil {

@@ -26,7 +26,7 @@ func (s *Service) MemberByEmail(ctx context.Context, actor Account, email string
 		row, err = accountByEmail(q, email)
 	}
 	if errors.Is(err, errNoAccount) {
-		return Account{}, raftdata.Errorf(raftdata.CodeNotFound, "no member uses the email %s", email)
+		return Account{}, raftdata.Refuse(raftdata.CodeNotFound, "no_member_email", "no member uses the email %s", email).With("email", email).On("email")
 	}
 	if err != nil {
 		return Account{}, err
@@ -36,7 +36,7 @@ func (s *Service) MemberByEmail(ctx context.Context, actor Account, email string
 		return Account{}, err
 	}
 	if !a.Active() || !a.Has(RoleMember) {
-		return Account{}, raftdata.Errorf(raftdata.CodeNotFound, "no member uses the email %s", email)
+		return Account{}, raftdata.Refuse(raftdata.CodeNotFound, "no_member_email", "no member uses the email %s", email).With("email", email).On("email")
 	}
 	return a, nil
 }

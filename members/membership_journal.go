@@ -39,6 +39,7 @@ type MembershipEntry struct {
 	Actor       string    `json:"actor"`      // "" when the sponsors or the rulebook decided
 	ActorName   string    `json:"actor_name"` // "" for no actor or an erased one
 	Via         string    `json:"via,omitempty"`
+	College     string    `json:"college,omitempty"` // a college assigned (change college_set)
 }
 
 // MonthCount is how many admissions, sponsorships and role changes a
@@ -76,7 +77,7 @@ func (s *Service) MembershipJournal(ctx context.Context, actor Account, page int
 	}
 	q := s.local(ctx)
 	rows, err := q.Query(`SELECT j.at, j.account_id, COALESCE(CASE WHEN a.status = 'deleted' THEN NULL ELSE a.name END, ''),
-			j.change, j.role, j.actor, COALESCE(CASE WHEN b.status = 'deleted' THEN NULL ELSE b.name END, ''), j.via
+			j.change, j.role, j.actor, COALESCE(CASE WHEN b.status = 'deleted' THEN NULL ELSE b.name END, ''), j.via, j.college
 		FROM members_role_journal j
 		LEFT JOIN members_accounts a ON a.id = j.account_id
 		LEFT JOIN members_accounts b ON b.id = j.actor
@@ -89,7 +90,7 @@ func (s *Service) MembershipJournal(ctx context.Context, actor Account, page int
 	for rows.Next() {
 		var e MembershipEntry
 		var at int64
-		if err := rows.Scan(&at, &e.Account, &e.AccountName, &e.Change, &e.Role, &e.Actor, &e.ActorName, &e.Via); err != nil {
+		if err := rows.Scan(&at, &e.Account, &e.AccountName, &e.Change, &e.Role, &e.Actor, &e.ActorName, &e.Via, &e.College); err != nil {
 			return MembershipJournal{}, fmt.Errorf("read membership journal: %w", err)
 		}
 		e.At = time.Unix(0, at).UTC()
@@ -113,9 +114,9 @@ func (s *Service) MonthlyCounts(ctx context.Context) ([]MonthCount, error) {
 
 func monthCounts(q querier) ([]MonthCount, error) {
 	rows, err := q.Query(`SELECT strftime('%Y-%m', at / 1000000000, 'unixepoch') AS month,
-			SUM(change = ?), SUM(change = ?), SUM(change IN (?, ?))
+			SUM(change = ?), SUM(change = ?), SUM(change IN (?, ?, ?))
 		FROM members_role_journal GROUP BY month ORDER BY month DESC`,
-		ChangeAdmitted, ChangeSponsored, ChangeRoleGranted, ChangeRoleRevoked)
+		ChangeAdmitted, ChangeSponsored, ChangeRoleGranted, ChangeRoleRevoked, ChangeCollege)
 	if err != nil {
 		return nil, fmt.Errorf("count membership changes: %w", err)
 	}
@@ -156,7 +157,7 @@ func (s *Service) Applicants(ctx context.Context, actor Account) ([]Applicant, e
 	}
 	operator := actor.Has(RoleOperator)
 	if !operator && m.Admission != governance.AdmitBySponsors {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "applicants are listed to members only when the rulebook admits by sponsorship")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "applicants_hidden", "applicants are listed to members only when the rulebook admits by sponsorship")
 	}
 	if err := s.sync(ctx); err != nil {
 		return nil, err

@@ -58,33 +58,39 @@ func isCommon(s string) bool {
 // whose message is the reason, or nil. related are words the password must
 // not contain (the account's email and name).
 func CheckPassword(password string, related ...string) error {
-	bad := func(reason string) error { return raftdata.Errorf(raftdata.CodeInvalid, "%s", reason) }
+	bad := func(reason, sentence string, params ...any) error {
+		e := raftdata.Refuse(raftdata.CodeInvalid, reason, "%s", sentence).On("password")
+		for i := 0; i+1 < len(params); i += 2 {
+			e.With(params[i].(string), params[i+1])
+		}
+		return e
+	}
 	switch {
 	case password == "":
-		return bad("a password is required")
+		return bad("password_required", "a password is required")
 	case len(password) > MaxPasswordBytes:
-		return bad(fmt.Sprintf("the password is too long: at most %d bytes", MaxPasswordBytes))
+		return bad("password_long", fmt.Sprintf("the password is too long: at most %d bytes", MaxPasswordBytes), "max", MaxPasswordBytes)
 	case !utf8.ValidString(password):
-		return bad("the password is not valid UTF-8 text")
+		return bad("password_utf8", "the password is not valid UTF-8 text")
 	case strings.IndexFunc(password, unicode.IsControl) >= 0:
-		return bad("the password must not contain control characters (tabs, line breaks)")
+		return bad("password_control", "the password must not contain control characters (tabs, line breaks)")
 	case utf8.RuneCountInString(password) < MinPasswordChars:
-		return bad(fmt.Sprintf("the password is too short: at least %d characters (a few unrelated words make a good one)", MinPasswordChars))
+		return bad("password_short", fmt.Sprintf("the password is too short: at least %d characters (a few unrelated words make a good one)", MinPasswordChars), "min", MinPasswordChars)
 	}
 	lower := strings.ToLower(password)
 	if distinct(lower) < minDistinctChars {
-		return bad(fmt.Sprintf("the password repeats too few characters: use at least %d different ones", minDistinctChars))
+		return bad("password_distinct", fmt.Sprintf("the password repeats too few characters: use at least %d different ones", minDistinctChars), "min", minDistinctChars)
 	}
 	if isCommon(lower) {
-		return bad("this password is among the most common ones, which attackers try first: choose another")
+		return bad("password_common", "this password is among the most common ones, which attackers try first: choose another")
 	}
 	// A common password with digits or symbols around it ("sunshine2024!").
 	if core := strings.TrimFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) }); core != lower && utf8.RuneCountInString(core) >= 4 && isCommon(core) {
-		return bad("this password is a common one with digits or symbols added, which attackers try early: choose another")
+		return bad("password_common_padded", "this password is a common one with digits or symbols added, which attackers try early: choose another")
 	}
 	// A common password, or a short one, repeated ("monkeymonkey").
 	if unit := repeatedUnit(lower); unit != "" && (isCommon(unit) || utf8.RuneCountInString(unit) <= 4) {
-		return bad("this password repeats a common or short word: choose another")
+		return bad("password_repeats", "this password repeats a common or short word: choose another")
 	}
 	for _, r := range related {
 		r = strings.ToLower(strings.TrimSpace(r))
@@ -92,7 +98,7 @@ func CheckPassword(password string, related ...string) error {
 			r = local
 		}
 		if utf8.RuneCountInString(r) >= 4 && strings.Contains(lower, r) {
-			return bad("the password must not contain your name or email address")
+			return bad("password_personal", "the password must not contain your name or email address")
 		}
 	}
 	return nil
@@ -120,7 +126,7 @@ func repeatedUnit(s string) string {
 // salt, as a PHC string: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>.
 func HashPassword(password string) (string, error) {
 	if len(password) > MaxPasswordBytes {
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "the password is too long: at most %d bytes", MaxPasswordBytes)
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "password_long", "the password is too long: at most %d bytes", MaxPasswordBytes).With("max", MaxPasswordBytes).On("password")
 	}
 	salt := make([]byte, Argon2SaltLen)
 	if _, err := rand.Read(salt); err != nil {

@@ -55,7 +55,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, accountID, current s
 		return fmt.Errorf("check the current password: %w", err)
 	}
 	if !ok || current == "" {
-		return raftdata.Errorf(raftdata.CodeForbidden, "the current password is wrong")
+		return raftdata.Refuse(raftdata.CodeForbidden, "current_password", "the current password is wrong").On("current_password")
 	}
 	return nil
 }
@@ -66,14 +66,14 @@ func applyPasswordChanged(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if _, err := parsePHC(p.PasswordHash); err != nil {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if row.status != StatusActive {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+		return nil, ErrAccountInactive(row.status)
 	}
 	if _, err := tx.Exec(`UPDATE members_accounts SET password_hash = ? WHERE id = ?`, p.PasswordHash, p.Account); err != nil {
 		return nil, fmt.Errorf("change password: %w", err)

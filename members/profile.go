@@ -56,21 +56,21 @@ func applyProfileUpdated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if email, err := NormalizeEmail(p.Email); err != nil || email != p.Email {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "the email address is not normalised")
+		return nil, raftdata.Malformed("the email address is not normalised")
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if row.status != StatusActive {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+		return nil, ErrAccountInactive(row.status)
 	}
 	var taken int
 	if err := tx.QueryRow(`SELECT COUNT(*) FROM members_accounts WHERE email = ? AND status <> 'deleted' AND id <> ?`, p.Email, p.Account).Scan(&taken); err != nil {
 		return nil, fmt.Errorf("check email: %w", err)
 	}
 	if taken > 0 {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "an account with this email address already exists")
+		return nil, errEmailTaken()
 	}
 	if _, err := tx.Exec(`UPDATE members_accounts SET name = ?, email = ? WHERE id = ?`, p.Name, p.Email, p.Account); err != nil {
 		return nil, fmt.Errorf("update profile: %w", err)

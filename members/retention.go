@@ -33,7 +33,7 @@ func RetentionFrom(r governance.Retention) Retention {
 
 func (r Retention) validate() error {
 	if r.IdentityMonths < 0 || r.CharterMonths < 0 || r.JournalMonths < 1 {
-		return raftdata.Errorf(raftdata.CodeInvalid, "retention periods must be whole months, at least 0 (1 for the journal)")
+		return raftdata.Malformed("retention periods must be whole months, at least 0 (1 for the journal)")
 	}
 	return nil
 }
@@ -53,6 +53,7 @@ type RetentionReport struct {
 	JournalPurged    int64 `json:"journal_purged"`
 	SessionsExpired  int64 `json:"sessions_expired"`
 	AttemptsExpired  int64 `json:"attempts_expired"`
+	GuestsEnded      int64 `json:"guests_ended"` // guests past their end, deleted from it
 }
 
 // retention is the policy in force: the rulebook's when the service has
@@ -127,6 +128,10 @@ func applyRetentionRun(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	identityCut := cutoff(now, p.Retention.IdentityMonths)
 	charterCut := cutoff(now, p.Retention.CharterMonths)
 	var rep RetentionReport
+	var err error
+	if rep.GuestsEnded, err = endGuestsIn(tx, now.UnixNano()); err != nil {
+		return nil, err
+	}
 
 	ids, err := idsOf(tx, `SELECT id FROM members_accounts WHERE status = 'deleted' AND identity_purged_at IS NULL AND deleted_at <= ? ORDER BY id`, identityCut)
 	if err != nil {

@@ -24,15 +24,19 @@ const (
 	// RoleOperator, granted by an operator or at bootstrap, runs the
 	// system: accounts, cluster, journals, never members' pooled data.
 	RoleOperator Role = "operator"
+	// RoleGuest, invited by an operator until a date (guests.go), reads
+	// proposals, discussions and published results: never votes, never
+	// sees ballots, holds no data.
+	RoleGuest Role = "guest"
 )
 
 // ParseRole reads a role name; an unknown one is a CodeInvalid error.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleApplicant, RoleMember, RoleResearcher, RoleOperator:
+	case RoleApplicant, RoleMember, RoleResearcher, RoleOperator, RoleGuest:
 		return r, nil
 	}
-	return "", raftdata.Errorf(raftdata.CodeInvalid, "unknown role %q: the roles are applicant, member, researcher and operator", s)
+	return "", raftdata.Refuse(raftdata.CodeInvalid, "unknown_role", "unknown role %q: the roles are applicant, member, researcher, operator and guest", s).With("role", s).On("role")
 }
 
 // grantable checks that an operator may grant or revoke r: applicant
@@ -42,8 +46,11 @@ func grantable(s string) (Role, error) {
 	if err != nil {
 		return "", err
 	}
+	if r == RoleGuest {
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "guest_by_invitation", "guests are invited with an end date (POST /api/v1/guests); an operator grants researcher or operator").On("role")
+	}
 	if r == RoleMember || r == RoleApplicant {
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "the %s role comes with sign-up and admission (POST /api/v1/members/{id}/admit); an operator grants researcher or operator", r)
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "role_by_admission", "the %s role comes with sign-up and admission (POST /api/v1/members/{id}/admit); an operator grants researcher or operator", r).With("role", r).On("role")
 	}
 	return r, nil
 }
@@ -73,10 +80,10 @@ func (a Account) Has(r Role) bool { return slices.Contains(a.Roles, r) }
 // calls it before every restricted action; handlers check again.
 func (a Account) Require(roles ...Role) error {
 	if a.ID == "" {
-		return raftdata.Errorf(raftdata.CodeUnauthorized, "log in first")
+		return errLogIn()
 	}
 	if !a.Active() {
-		return raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", a.Status)
+		return ErrAccountInactive(a.Status)
 	}
 	if len(roles) == 0 || slices.ContainsFunc(roles, a.Has) {
 		return nil
@@ -85,7 +92,21 @@ func (a Account) Require(roles ...Role) error {
 	for i, r := range roles {
 		names[i] = string(r)
 	}
-	return raftdata.Errorf(raftdata.CodeForbidden, "this needs the %s role", strings.Join(names, " or "))
+	if len(names) > 1 {
+		return raftdata.Refuse(raftdata.CodeForbidden, "roles_needed", "this needs the %s role", strings.Join(names, " or ")).
+			With("role", names[0]).With("role2", names[1])
+	}
+	return raftdata.Refuse(raftdata.CodeForbidden, "role_needed", "this needs the %s role", names[0]).With("role", names[0])
+}
+
+// errLogIn refuses an anonymous caller.
+func errLogIn() *raftdata.Error {
+	return raftdata.Refuse(raftdata.CodeUnauthorized, "log_in_first", "log in first")
+}
+
+// ErrAccountInactive refuses an account that is suspended or deleted.
+func ErrAccountInactive(s Status) *raftdata.Error {
+	return raftdata.Refuse(raftdata.CodeForbidden, "account_"+string(s), "this account is %s", s)
 }
 
 // RoleChange is the payload of CmdRoleGranted and CmdRoleRevoked.
@@ -137,7 +158,7 @@ func (s *Service) RevokeRole(ctx context.Context, actor Account, accountID, role
 }
 
 func errOwnRoles() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "no one changes their own roles: another operator must")
+	return raftdata.Refuse(raftdata.CodeForbidden, "own_roles", "no one changes their own roles: another operator must")
 }
 
 // roleChangeIn decodes a role change and checks what granting and revoking
@@ -171,8 +192,9 @@ func applyRoleGranted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if other := exclusive(p.Role); other != "" && slices.Contains(roles, other) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict,
-			"no account holds the operator and researcher roles together: this account is a %s, so it cannot be made a %s (revoke %s first)", other, p.Role, other)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "duties",
+			"no account holds the operator and researcher roles together: this account is a %s, so it cannot be made a %s (revoke %s first)", other, p.Role, other).
+			With("role", other)
 	}
 	res, err := tx.Exec(`INSERT OR IGNORE INTO members_roles(account_id, role, granted_at, granted_by) VALUES(?,?,?,?)`,
 		p.Account, p.Role, nanos(cmd), p.Actor)
@@ -199,7 +221,7 @@ func applyRoleRevoked(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 			return nil, err
 		}
 		if others == 0 {
-			return nil, raftdata.Errorf(raftdata.CodeConflict, "this is the last active operator: grant the role to someone else first")
+			return nil, errLastOperator()
 		}
 	}
 	res, err := tx.Exec(`DELETE FROM members_roles WHERE account_id = ? AND role = ?`, p.Account, p.Role)
@@ -254,7 +276,7 @@ func applySuspended(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if p.Actor == p.Account {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "an operator cannot suspend their own account")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "suspend_self", "an operator cannot suspend their own account")
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
@@ -271,7 +293,7 @@ func applySuspended(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		if others, err := otherActiveOperators(tx, p.Account); err != nil {
 			return nil, err
 		} else if others == 0 {
-			return nil, raftdata.Errorf(raftdata.CodeConflict, "this is the last active operator")
+			return nil, errLastOperator()
 		}
 	}
 	if _, err := tx.Exec(`UPDATE members_accounts SET status = 'suspended', suspended_at = ? WHERE id = ?`, nanos(cmd), p.Account); err != nil {
@@ -313,4 +335,9 @@ func dropCredentials(tx *raftdata.Tx, id string) error {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	return nil
+}
+
+// errLastOperator refuses to leave the coop without an active operator.
+func errLastOperator() *raftdata.Error {
+	return raftdata.Refuse(raftdata.CodeConflict, "last_operator", "this is the last active operator: grant the role to someone else first")
 }

@@ -13,10 +13,13 @@ CREATE TABLE IF NOT EXISTS members_accounts (
 	created_at         INTEGER NOT NULL,
 	suspended_at       INTEGER,
 	deleted_at         INTEGER,
-	identity_purged_at INTEGER
+	identity_purged_at INTEGER,
+	college            TEXT NOT NULL DEFAULT '', -- assigned by an operator; '' until then (upgradeAccounts adds it to older tables)
+	expires_at         INTEGER               -- a guest's end; NULL for everyone else
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS members_accounts_email ON members_accounts(email) WHERE status <> 'deleted';
 CREATE INDEX IF NOT EXISTS members_accounts_deleted ON members_accounts(deleted_at) WHERE deleted_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS members_accounts_signup ON members_accounts(created_at, id); -- the operators' pages of accounts
 
 CREATE TABLE IF NOT EXISTS members_roles (
 	account_id TEXT NOT NULL,
@@ -102,7 +105,8 @@ CREATE TABLE IF NOT EXISTS members_role_journal (
 	change     TEXT NOT NULL,            -- admitted | sponsored | role_granted | role_revoked
 	role       TEXT NOT NULL DEFAULT '',
 	actor      TEXT NOT NULL,            -- account id; '' when the rulebook admitted (open) or the sponsors did
-	via        TEXT NOT NULL DEFAULT ''  -- for an admission: operator | sponsors | open
+	via        TEXT NOT NULL DEFAULT '', -- for an admission: operator | sponsors | open
+	college    TEXT NOT NULL DEFAULT ''  -- for a college assignment: the college ('' when cleared)
 );
 CREATE INDEX IF NOT EXISTS members_role_journal_at ON members_role_journal(at);
 `

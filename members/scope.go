@@ -51,14 +51,14 @@ func ParseScopes(names []string) ([]Scope, error) {
 	for _, n := range names {
 		s := Scope(strings.TrimSpace(n))
 		if !slices.Contains(AllScopes, s) {
-			return nil, raftdata.Errorf(raftdata.CodeInvalid, "unknown scope %q: use read, vote, contribute or operate", n)
+			return nil, raftdata.Refuse(raftdata.CodeInvalid, "unknown_scope", "unknown scope %q: use read, vote, contribute or operate", n).With("scope", n).On("scopes")
 		}
 		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
 	if len(out) == 0 {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a token needs at least one scope: read, vote, contribute or operate")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "no_scope", "a token needs at least one scope: read, vote, contribute or operate").On("scopes")
 	}
 	slices.Sort(out)
 	return out, nil

@@ -137,6 +137,7 @@ type Service struct {
 	opts      Options
 	log       *slog.Logger
 	hashSlots chan struct{}
+	auth      *authMirror // shared by every service over the store
 
 	dummyOnce sync.Once
 	dummyHash string // verified against when the email is unknown
@@ -151,6 +152,7 @@ func New(store *raftdata.Store, opts Options) *Service {
 		opts:      opts,
 		log:       opts.Logger,
 		hashSlots: make(chan struct{}, opts.MaxConcurrentHashes),
+		auth:      authMirrorOf(store),
 	}
 }
 
@@ -181,7 +183,7 @@ func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
 	select {
 	case s.hashSlots <- struct{}{}:
 	case <-ctx.Done():
-		return raftdata.Errorf(raftdata.CodeUnavailable, "the server is busy checking passwords; try again in a moment")
+		return raftdata.Refuse(raftdata.CodeUnavailable, "busy_passwords", "the server is busy checking passwords; try again in a moment")
 	}
 	defer func() { <-s.hashSlots }()
 	fn()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"coop/raftdata"
@@ -62,17 +63,24 @@ func applySessionCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if len(p.Hash) != 64 || p.Idle <= 0 || p.Absolute <= 0 {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a session needs a token hash and lifetimes")
+		return nil, raftdata.Malformed("a session needs a token hash and lifetimes")
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if row.status != StatusActive {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+		return nil, ErrAccountInactive(row.status)
 	}
 	now := nanos(cmd)
 	expires := now + int64(p.Absolute)
+	if row.expiresAt.Valid {
+		// A guest's session ends with the guest's account.
+		if now >= row.expiresAt.Int64 {
+			return nil, errGuestEnded(time.Unix(0, row.expiresAt.Int64))
+		}
+		expires = min(expires, row.expiresAt.Int64)
+	}
 	if _, err := tx.Exec(`DELETE FROM members_login_attempts WHERE id = ?`, p.Attempt); err != nil {
 		return nil, fmt.Errorf("un-count attempt: %w", err)
 	}
@@ -105,15 +113,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Account, erro
 }
 
 // Access tells what a session or API token (told apart by their prefix)
-// lets a request do. The hash is looked up in the local copy; if this node
-// does not know it yet (the client logged in through another node), it
-// catches up with the leader once and looks again. An unknown, ended,
-// expired or revoked credential, or one whose account is no longer active,
-// is CodeUnauthorized. Last use is written at most once a minute.
+// lets a request do. The credential and its account come from the
+// authentication mirror, or from the local copy (credential); the clock
+// checks run at every request. An unknown, ended, expired or revoked
+// credential, or one whose account is no longer active, is
+// CodeUnauthorized. Last use is written at most once a minute.
 func (s *Service) Access(ctx context.Context, token string) (Access, error) {
 	prefix, ok := parseSecret(token)
 	if !ok {
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this is not a coop session or API token")
+		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "not_a_credential", "this is not a coop session or API token")
 	}
 	if prefix == SessionPrefix {
 		return s.authSession(ctx, hashSecret(token))
@@ -132,51 +140,79 @@ type credential struct {
 
 var errNoCredential = errors.New("no such credential")
 
-// lookupCredential runs find on the local copy, and once more after
-// catching up with the leader if nothing was found.
-func (s *Service) lookupCredential(ctx context.Context, find func(querier) (credential, error)) (credential, error) {
+// credential returns the session or API token of hash with its account:
+// from the mirror, or read from the local copy and kept there. If this
+// node does not know the hash yet (the client logged in through another
+// node), it catches up with the leader once and looks again. A credential
+// whose account is not active does not authenticate.
+func (s *Service) credential(ctx context.Context, hash string, session bool) (authEntry, error) {
+	if e, ok := s.auth.get(hash); ok && e.session == session {
+		return e, nil
+	}
+	mark := s.auth.mark(s.store.AppliedIndex()) // before any read
+	find, what, unknown := findToken, "token", raftdata.Refuse(raftdata.CodeUnauthorized, "token_unknown", "this API token is unknown or revoked")
+	if session {
+		find, what, unknown = findSession, "session", raftdata.Refuse(raftdata.CodeUnauthorized, "session_ended", "this session has ended: log in again")
+	}
 	q := s.local(ctx)
-	c, err := find(q)
+	c, err := find(q, hash)
 	if errors.Is(err, errNoCredential) {
 		if err := s.sync(ctx); err != nil {
-			return c, err
+			return authEntry{}, err
 		}
-		c, err = find(q)
+		c, err = find(q, hash)
+	}
+	if errors.Is(err, errNoCredential) {
+		return authEntry{}, unknown
+	}
+	if err != nil {
+		return authEntry{}, fmt.Errorf("read %s: %w", what, err)
+	}
+	a, err := s.activeAccount(ctx, c.account)
+	if err != nil {
+		return authEntry{}, err
+	}
+	e := authEntry{cred: c, session: session, access: Access{Account: a, Session: session}}
+	if !session {
+		e.access.TokenID, e.access.Scopes = c.id, slices.Clip(scopesOf(c.scopes))
+	}
+	s.auth.keep(mark, hash, e)
+	return e, nil
+}
+
+func findSession(q querier, hash string) (credential, error) {
+	var c credential
+	err := q.QueryRow(`SELECT hash, account_id, created_at, last_used_at, expires_at, idle_ns FROM members_sessions WHERE hash = ?`, hash).
+		Scan(&c.id, &c.account, &c.createdAt, &c.lastUsed, &c.expiresAt, &c.idle)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errNoCredential
 	}
 	return c, err
 }
 
 func (s *Service) authSession(ctx context.Context, hash string) (Access, error) {
-	c, err := s.lookupCredential(ctx, func(q querier) (credential, error) {
-		var c credential
-		err := q.QueryRow(`SELECT hash, account_id, created_at, last_used_at, expires_at, idle_ns FROM members_sessions WHERE hash = ?`, hash).
-			Scan(&c.id, &c.account, &c.createdAt, &c.lastUsed, &c.expiresAt, &c.idle)
-		if errors.Is(err, sql.ErrNoRows) {
-			return c, errNoCredential
-		}
-		return c, err
-	})
-	if errors.Is(err, errNoCredential) {
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has ended: log in again")
-	}
-	if err != nil {
-		return Access{}, fmt.Errorf("read session: %w", err)
-	}
-	now := s.now().UnixNano()
-	switch {
-	case now >= c.expiresAt:
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired: log in again")
-	case now >= c.lastUsed+c.idle:
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this session has expired after a time without use: log in again")
-	}
-	a, err := s.activeAccount(ctx, c.account)
+	e, err := s.credential(ctx, hash, true)
 	if err != nil {
 		return Access{}, err
 	}
+	c := e.cred
+	now := s.now().UnixNano()
+	switch {
+	case now >= c.expiresAt:
+		s.auth.forget(hash)
+		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "session_expired", "this session has expired: log in again")
+	case now >= c.lastUsed+c.idle:
+		s.auth.forget(hash)
+		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "session_idle", "this session has expired after a time without use: log in again")
+	}
 	if now-c.lastUsed >= int64(TouchInterval) {
+		// The touch drops the entry: the next request reads the new
+		// last use, which idle expiry counts from.
 		s.touch(ctx, CmdSessionTouched, SessionRef{Hash: hash})
 	}
-	return Access{Account: a, Session: true, ExpiresAt: time.Unix(0, c.expiresAt).UTC()}, nil
+	a := e.access
+	a.ExpiresAt = time.Unix(0, c.expiresAt).UTC()
+	return a, nil
 }
 
 // activeAccount loads the account a credential belongs to; a suspended or
@@ -185,13 +221,16 @@ func (s *Service) activeAccount(ctx context.Context, id string) (Account, error)
 	q := s.local(ctx)
 	row, err := accountByID(q, id)
 	if errors.Is(err, errNoAccount) {
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this account no longer exists")
+		return Account{}, raftdata.Refuse(raftdata.CodeUnauthorized, "account_gone", "this account no longer exists")
 	}
 	if err != nil {
 		return Account{}, err
 	}
 	if row.status != StatusActive {
-		return Account{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this account is %s", row.status)
+		return Account{}, raftdata.Refuse(raftdata.CodeUnauthorized, "account_"+string(row.status), "this account is %s", row.status)
+	}
+	if row.expiresAt.Valid && s.now().UnixNano() >= row.expiresAt.Int64 {
+		return Account{}, errGuestEnded(time.Unix(0, row.expiresAt.Int64))
 	}
 	return loadAccount(q, row, CharterVersions())
 }
@@ -224,7 +263,7 @@ func applySessionTouched(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 func (s *Service) Logout(ctx context.Context, token string) error {
 	prefix, ok := parseSecret(token)
 	if !ok || prefix != SessionPrefix {
-		return raftdata.Errorf(raftdata.CodeInvalid, "this is not a session token (API tokens are revoked, not logged out)")
+		return raftdata.Refuse(raftdata.CodeInvalid, "not_a_session", "this is not a session token (API tokens are revoked, not logged out)")
 	}
 	if err := s.apply(ctx, CmdSessionEnded, SessionRef{Hash: hashSecret(token)}, nil); err != nil {
 		return fmt.Errorf("logout: %w", err)

@@ -29,13 +29,13 @@ func CheckName(raw string) (string, error) {
 	name := strings.TrimSpace(raw)
 	switch {
 	case name == "":
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "a name is required")
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "name_required", "a name is required").On("name")
 	case !utf8.ValidString(name):
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "the name is not valid UTF-8 text")
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "name_utf8", "the name is not valid UTF-8 text").On("name")
 	case utf8.RuneCountInString(name) > MaxNameChars:
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "the name is too long: at most %d characters", MaxNameChars)
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "name_long", "the name is too long: at most %d characters", MaxNameChars).With("max", MaxNameChars).On("name")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "", raftdata.Errorf(raftdata.CodeInvalid, "the name must not contain control characters")
+		return "", raftdata.Refuse(raftdata.CodeInvalid, "name_control", "the name must not contain control characters").On("name")
 	}
 	return name, nil
 }
@@ -56,7 +56,7 @@ func (in SignupInput) Validate() (SignupInput, error) {
 		return in, err
 	}
 	if !in.AcceptCharter {
-		return in, raftdata.Errorf(raftdata.CodeInvalid, "joining means accepting the member charter: read it and tick accept_charter")
+		return in, raftdata.Refuse(raftdata.CodeInvalid, "charter", "joining means accepting the member charter: read it and tick accept_charter").On("accept_charter")
 	}
 	out := in
 	out.Name, out.Email = name, email
@@ -122,7 +122,7 @@ func applySignedUp(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	// A sign-up from before admission existed carries the member role: its
 	// account stays admitted when an old log is replayed.
 	if (p.Role != RoleApplicant && p.Role != RoleMember) || p.Charter != CharterMember {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a sign-up creates an applicant who signs the member charter")
+		return nil, raftdata.Malformed("a sign-up creates an applicant who signs the member charter")
 	}
 	if err := createAccount(tx, cmd, p, "signup"); err != nil {
 		return nil, err
@@ -148,26 +148,39 @@ func applySignedUp(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 // signature, refusing an email already in use.
 func createAccount(tx *raftdata.Tx, cmd raftdata.Command, p SignedUp, grantedBy string) error {
 	if p.ID == "" || p.Name == "" || p.PasswordHash == "" || p.CharterVersion < 1 {
-		return raftdata.Errorf(raftdata.CodeInvalid, "an account needs an id, a name, a password and a charter")
+		return raftdata.Malformed("an account needs an id, a name, a password and a charter")
 	}
 	if email, err := NormalizeEmail(p.Email); err != nil || email != p.Email {
-		return raftdata.Errorf(raftdata.CodeInvalid, "the email address is not normalised")
+		return raftdata.Malformed("the email address is not normalised")
 	}
+	if err := insertAccount(tx, cmd, p, grantedBy, nil); err != nil {
+		return err
+	}
+	return insertSignature(tx, cmd, CharterSigned{Account: p.ID, Charter: p.Charter, Version: p.CharterVersion, Lang: p.Lang})
+}
+
+// insertAccount inserts an active account with its one role, refusing an
+// email already in use; expires ends a guest's account (nil otherwise).
+func insertAccount(tx *raftdata.Tx, cmd raftdata.Command, p SignedUp, grantedBy string, expires *int64) error {
 	var taken int
 	if err := tx.QueryRow(`SELECT COUNT(*) FROM members_accounts WHERE email = ? AND status <> 'deleted'`, p.Email).Scan(&taken); err != nil {
 		return fmt.Errorf("check email: %w", err)
 	}
 	if taken > 0 {
-		return raftdata.Errorf(raftdata.CodeConflict, "an account with this email address already exists")
+		return errEmailTaken()
 	}
 	at := nanos(cmd)
-	if _, err := tx.Exec(`INSERT INTO members_accounts(id, name, email, password_hash, status, created_at) VALUES(?,?,?,?,?,?)`,
-		p.ID, p.Name, p.Email, p.PasswordHash, StatusActive, at); err != nil {
+	if _, err := tx.Exec(`INSERT INTO members_accounts(id, name, email, password_hash, status, created_at, expires_at) VALUES(?,?,?,?,?,?,?)`,
+		p.ID, p.Name, p.Email, p.PasswordHash, StatusActive, at, expires); err != nil {
 		return fmt.Errorf("create account: %w", err)
 	}
 	if _, err := tx.Exec(`INSERT INTO members_roles(account_id, role, granted_at, granted_by) VALUES(?,?,?,?)`,
 		p.ID, p.Role, at, grantedBy); err != nil {
 		return fmt.Errorf("grant %s: %w", p.Role, err)
 	}
-	return insertSignature(tx, cmd, CharterSigned{Account: p.ID, Charter: p.Charter, Version: p.CharterVersion, Lang: p.Lang})
+	return nil
+}
+
+func errEmailTaken() error {
+	return raftdata.Refuse(raftdata.CodeConflict, "email_taken", "an account with this email address already exists").On("email")
 }

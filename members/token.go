@@ -85,10 +85,13 @@ func (s *Service) CreateToken(ctx context.Context, actor Account, in TokenReques
 	}
 	name, err := CheckName(in.Name)
 	if err != nil {
-		return NewToken{}, raftdata.Errorf(raftdata.CodeInvalid, "token name: %s", raftdata.ErrorMessage(err))
+		e := raftdata.Refuse(raftdata.CodeInvalid, "token_name", "token name: %s", raftdata.ErrorMessage(err)).On("name")
+		e.Reason = "token_" + raftdata.ErrorReason(err) // token_name_required, token_name_long...
+		return NewToken{}, e
 	}
 	if len([]rune(name)) > MaxTokenNameChars {
-		return NewToken{}, raftdata.Errorf(raftdata.CodeInvalid, "the token name is too long: at most %d characters", MaxTokenNameChars)
+		return NewToken{}, raftdata.Refuse(raftdata.CodeInvalid, "token_name_long", "the token name is too long: at most %d characters", MaxTokenNameChars).
+			With("max", MaxTokenNameChars).On("name")
 	}
 	if in.Scopes == nil {
 		in.Scopes = []string{string(ScopeRead)}
@@ -98,14 +101,14 @@ func (s *Service) CreateToken(ctx context.Context, actor Account, in TokenReques
 		return NewToken{}, err
 	}
 	if slices.Contains(scopes, ScopeOperate) && !actor.Has(RoleOperator) {
-		return NewToken{}, raftdata.Errorf(raftdata.CodeForbidden, "only an operator may mint a token with the operate scope")
+		return NewToken{}, errOperateScope()
 	}
 	days := in.ExpiresInDays
 	if days == 0 {
 		days = DefaultTokenDays
 	}
 	if days < 1 || days > MaxTokenDays {
-		return NewToken{}, raftdata.Errorf(raftdata.CodeInvalid, "a token lasts 1 to %d days", MaxTokenDays)
+		return NewToken{}, errTokenDays()
 	}
 	token, hash := newSecret(TokenPrefix)
 	p := TokenCreated{ID: raftdata.NewID(), Account: actor.ID, Name: name, Hash: hash,
@@ -128,17 +131,17 @@ func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if p.ID == "" || p.Name == "" || len(p.Hash) != 64 {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a token needs an id, a name and a hash")
+		return nil, raftdata.Malformed("a token needs an id, a name and a hash")
 	}
 	if (p.Scopes == "") != (p.Lifetime == 0) || p.Lifetime < 0 || p.Lifetime > MaxTokenDays*24*time.Hour {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a token needs scopes and a lifetime of 1 to %d days", MaxTokenDays)
+		return nil, raftdata.Malformed("a token needs scopes and a lifetime of 1 to %d days", MaxTokenDays)
 	}
 	row, err := targetIn(tx, p.Account)
 	if err != nil {
 		return nil, err
 	}
 	if row.status != StatusActive {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this account is %s", row.status)
+		return nil, ErrAccountInactive(row.status)
 	}
 	if slices.Contains(scopesOf(p.Scopes), ScopeOperate) {
 		roles, err := rolesOf(tx, p.Account)
@@ -146,7 +149,7 @@ func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 			return nil, err
 		}
 		if !slices.Contains(roles, RoleOperator) {
-			return nil, raftdata.Errorf(raftdata.CodeForbidden, "only an operator may mint a token with the operate scope")
+			return nil, errOperateScope()
 		}
 	}
 	var n int
@@ -154,7 +157,8 @@ func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, fmt.Errorf("count tokens: %w", err)
 	}
 	if n >= MaxTokensPerAccount {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "an account holds at most %d API tokens: revoke one first", MaxTokensPerAccount)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "tokens_full", "an account holds at most %d API tokens: revoke one first", MaxTokensPerAccount).
+			With("max", MaxTokensPerAccount)
 	}
 	now := nanos(cmd)
 	var expires int64 // 0: from an older log, dated at its first use
@@ -171,32 +175,30 @@ func applyTokenCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	return map[string]int64{"created_at": now, "expires_at": expires}, nil
 }
 
+func findToken(q querier, hash string) (credential, error) {
+	var c credential
+	var last sql.NullInt64
+	err := q.QueryRow(`SELECT id, account_id, created_at, last_used_at, scopes, expires_at FROM members_tokens WHERE hash = ?`, hash).
+		Scan(&c.id, &c.account, &c.createdAt, &last, &c.scopes, &c.expiresAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errNoCredential
+	}
+	c.lastUsed = last.Int64 // 0 when never used
+	return c, err
+}
+
 func (s *Service) authToken(ctx context.Context, hash string) (Access, error) {
-	c, err := s.lookupCredential(ctx, func(q querier) (credential, error) {
-		var c credential
-		var last sql.NullInt64
-		err := q.QueryRow(`SELECT id, account_id, created_at, last_used_at, scopes, expires_at FROM members_tokens WHERE hash = ?`, hash).
-			Scan(&c.id, &c.account, &c.createdAt, &last, &c.scopes, &c.expiresAt)
-		if errors.Is(err, sql.ErrNoRows) {
-			return c, errNoCredential
-		}
-		c.lastUsed = last.Int64 // 0 when never used
-		return c, err
-	})
-	if errors.Is(err, errNoCredential) {
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this API token is unknown or revoked")
-	}
-	if err != nil {
-		return Access{}, fmt.Errorf("read token: %w", err)
-	}
-	now := s.now()
-	if c.expiresAt != 0 && now.UnixNano() >= c.expiresAt {
-		return Access{}, raftdata.Errorf(raftdata.CodeUnauthorized, "this API token expired on %s: mint a new one",
-			time.Unix(0, c.expiresAt).UTC().Format(time.DateOnly))
-	}
-	a, err := s.activeAccount(ctx, c.account)
+	e, err := s.credential(ctx, hash, false)
 	if err != nil {
 		return Access{}, err
+	}
+	c := e.cred
+	now := s.now()
+	if c.expiresAt != 0 && now.UnixNano() >= c.expiresAt {
+		s.auth.forget(hash)
+		end := time.Unix(0, c.expiresAt).UTC()
+		return Access{}, raftdata.Refuse(raftdata.CodeUnauthorized, "token_expired", "this API token expired on %s: mint a new one",
+			end.Format(time.DateOnly)).With("date", end)
 	}
 	if c.expiresAt == 0 {
 		// A token from before expiries: its first use dates it.
@@ -207,9 +209,11 @@ func (s *Service) authToken(ctx context.Context, hash string) (Access, error) {
 		c.expiresAt = now.Add(lifetime).UnixNano()
 	}
 	if now.UnixNano()-c.lastUsed >= int64(TouchInterval) {
-		s.touch(ctx, CmdTokenTouched, TokenRef{ID: c.id})
+		s.touch(ctx, CmdTokenTouched, TokenRef{ID: c.id}) // drops the entry, as the dating did
 	}
-	return Access{Account: a, TokenID: c.id, Scopes: scopesOf(c.scopes), ExpiresAt: time.Unix(0, c.expiresAt).UTC()}, nil
+	a := e.access
+	a.ExpiresAt = time.Unix(0, c.expiresAt).UTC()
+	return a, nil
 }
 
 func applyTokenDated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -218,7 +222,7 @@ func applyTokenDated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if p.Lifetime <= 0 || p.Lifetime > MaxTokenDays*24*time.Hour {
-		return nil, raftdata.Errorf(raftdata.CodeInvalid, "a token lasts 1 to %d days", MaxTokenDays)
+		return nil, errTokenDays()
 	}
 	_, err := tx.Exec(`UPDATE members_tokens SET expires_at = ? WHERE id = ? AND expires_at = 0`, nanos(cmd)+int64(p.Lifetime), p.ID)
 	if err != nil {
@@ -300,7 +304,15 @@ func applyTokenRevoked(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, fmt.Errorf("revoke token: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, raftdata.Errorf(raftdata.CodeNotFound, "no token %q among yours", p.ID)
+		return nil, raftdata.Refuse(raftdata.CodeNotFound, "no_token", "no token %q among yours", p.ID)
 	}
 	return nil, emit(tx, "token_revoked", map[string]any{"id": p.Account, "token": p.ID})
+}
+
+func errOperateScope() error {
+	return raftdata.Refuse(raftdata.CodeForbidden, "operate_scope", "only an operator may mint a token with the operate scope").On("scopes")
+}
+
+func errTokenDays() error {
+	return raftdata.Refuse(raftdata.CodeInvalid, "token_days", "a token lasts 1 to %d days", MaxTokenDays).With("max", MaxTokenDays).On("expires_in_days")
 }

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"coop/raftdata"
 )
 
 // Disclosure is what a release may reveal: Epsilon is the privacy budget
@@ -56,10 +58,10 @@ const maxPartitionsPerMember = 12
 // reach; the noise is scaled to that.
 func Aggregate(ctx context.Context, db *sql.DB, p Pool, q Query, d Disclosure, consentSet string) (Answer, error) {
 	if d.MinCohort < 2 || !(d.Epsilon > 0) || math.IsInf(d.Epsilon, 0) {
-		return Answer{}, invalid("a release needs a minimum cohort of at least 2 and a positive epsilon")
+		return Answer{}, raftdata.Malformed("a release needs a minimum cohort of at least 2 and a positive epsilon")
 	}
 	if consentSet == "" {
-		return Answer{}, invalid("a release reads the consent set its debit fixed")
+		return Answer{}, raftdata.Malformed("a release reads the consent set its debit fixed")
 	}
 	return aggregate(ctx, db, p, q, d, options{set: consentSet, parallel: min(maxParallelReads, runtime.GOMAXPROCS(0)), draw: true})
 }

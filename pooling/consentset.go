@@ -83,7 +83,7 @@ type SetRequest struct {
 // debit, charges each member in it, and returns its hash.
 func FixConsentSetIn(tx *raftdata.Tx, r SetRequest) (ConsentSet, error) {
 	if r.Run == "" || !(r.Epsilon > 0) || !(r.CapPerYear > 0) {
-		return ConsentSet{}, invalid("a consent set needs a run, a positive epsilon and a positive cap")
+		return ConsentSet{}, raftdata.Malformed("a consent set needs a run, a positive epsilon and a positive cap")
 	}
 	objectors, err := json.Marshal(append([]string{}, r.Objectors...))
 	if err != nil {

@@ -67,8 +67,9 @@ func ParseCSV(p Pool, r io.Reader) (CSVFile, []RowError) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos is only defined for a record read without error.
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -79,6 +80,7 @@ func ParseCSV(p Pool, r io.Reader) (CSVFile, []RowError) {
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if n > MaxBatchRows {
 			return CSVFile{}, []RowError{lineError(n, line, rowError("", ErrTooManyRows, map[string]string{"max": strconv.Itoa(MaxBatchRows)},
 				"at most %d rows per upload", MaxBatchRows))}

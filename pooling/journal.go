@@ -61,7 +61,7 @@ type accessPayload struct {
 func applyAccessed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p accessPayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	key, err := memberKeyIn(tx, p.Account, "")
 	if err != nil || key == "" {

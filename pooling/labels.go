@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"coop/raftdata"
 )
 
 // Labels name a pool, a field or a category value in each language a
@@ -59,17 +61,22 @@ var langPattern = regexp.MustCompile(`^[a-z]{2}$`)
 // maxLabelChars bounds a label.
 const maxLabelChars = 100
 
-// validateLabels lists the problems of one set of labels.
-func validateLabels(where string, l Labels, bad func(string, ...any)) {
+// problemFunc records one problem of a schema: its reason, the form field
+// it is about, and the English sentence.
+type problemFunc func(reason, field, format string, args ...any) *raftdata.Error
+
+// validateLabels lists the problems of one set of labels (field names the
+// form field they are about).
+func validateLabels(where, field string, l Labels, bad problemFunc) {
 	for _, lang := range slices.Sorted(maps.Keys(l)) {
 		s := l[lang]
 		switch {
 		case !langPattern.MatchString(lang):
-			bad("%s: a label's language is two lower-case letters (fr, en), got %q", where, lang)
+			bad("label_lang", field, "%s: a label's language is two lower-case letters (fr, en), got %q", where, lang).With("lang", lang)
 		case strings.TrimSpace(s) == "" || s != strings.TrimSpace(s):
-			bad("%s: the %s label is empty or starts or ends with a space", where, lang)
+			bad("label_blank", field, "%s: the %s label is empty or starts or ends with a space", where, lang).With("lang", lang)
 		case !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxLabelChars || strings.IndexFunc(s, unicode.IsControl) >= 0:
-			bad("%s: the %s label is at most %d characters of text", where, lang, maxLabelChars)
+			bad("label_long", field, "%s: the %s label is at most %d characters of text", where, lang, maxLabelChars).With("lang", lang).With("max", maxLabelChars)
 		}
 	}
 }
@@ -77,24 +84,26 @@ func validateLabels(where string, l Labels, bad func(string, ...any)) {
 // validateSchemaLabels checks the labels of the fields and category values:
 // a CSV header or value may be a label in any language, so one label names
 // one field (or one value of its field) only, and no other field's id.
-func validateSchemaLabels(p Pool, bad func(string, ...any)) {
-	validateLabels("labels", p.Labels, bad)
+func validateSchemaLabels(p Pool, bad problemFunc) {
+	validateLabels("labels", "labels", p.Labels, bad)
 	names := map[string]string{} // lower-cased id or label -> field
 	for _, f := range p.Fields {
 		names[strings.ToLower(f.Name)] = f.Name
 	}
 	for i, f := range p.Fields {
 		where := fmt.Sprintf("field %d (%q)", i+1, f.Name)
-		validateLabels(where, f.Labels, bad)
+		field := fmt.Sprintf("fields.%d.labels", i)
+		validateLabels(where, field, f.Labels, bad)
 		for _, lang := range slices.Sorted(maps.Keys(f.Labels)) {
 			k := strings.ToLower(f.Labels[lang])
 			if other, ok := names[k]; ok && other != f.Name {
-				bad("%s: the label %q already names the field %q", where, f.Labels[lang], other)
+				bad("label_names_field", field, "%s: the label %q already names the field %q", where, f.Labels[lang], other).
+					With("label", f.Labels[lang]).With("name", other)
 			}
 			names[k] = f.Name
 		}
 		if len(f.ValueLabels) > 0 && f.Type != TypeCategory {
-			bad("%s: only a category has value_labels", where)
+			bad("value_labels_type", fmt.Sprintf("fields.%d.values", i), "%s: only a category has value_labels", where).With("n", i+1)
 			continue
 		}
 		values := map[string]string{}
@@ -103,15 +112,16 @@ func validateSchemaLabels(p Pool, bad func(string, ...any)) {
 		}
 		for _, v := range slices.Sorted(maps.Keys(f.ValueLabels)) {
 			if !slices.Contains(f.Values, v) {
-				bad("%s: value_labels names %q, which is not one of its values", where, v)
+				bad("value_labels_unknown", fmt.Sprintf("fields.%d.values", i), "%s: value_labels names %q, which is not one of its values", where, v).With("value", v)
 				continue
 			}
 			l := f.ValueLabels[v]
-			validateLabels(fmt.Sprintf("%s, value %q", where, v), l, bad)
+			validateLabels(fmt.Sprintf("%s, value %q", where, v), fmt.Sprintf("fields.%d.values", i), l, bad)
 			for _, lang := range slices.Sorted(maps.Keys(l)) {
 				k := strings.ToLower(l[lang])
 				if other, ok := values[k]; ok && other != v {
-					bad("%s: the label %q already names the value %q", where, l[lang], other)
+					bad("label_names_value", fmt.Sprintf("fields.%d.values", i), "%s: the label %q already names the value %q", where, l[lang], other).
+						With("label", l[lang]).With("value", other)
 				}
 				values[k] = v
 			}

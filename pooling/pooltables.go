@@ -63,7 +63,7 @@ func checkRecordsTable(ctx context.Context, db *sql.DB, poolID string) error {
 		return fmt.Errorf("aggregate %s: %w", poolID, err)
 	}
 	if n == 0 {
-		return raftdata.Errorf(raftdata.CodeUnavailable, "the pool %q has no records table of its own: its data directory predates them and was not upgraded; restart the node to upgrade it", poolID)
+		return raftdata.Refuse(raftdata.CodeUnavailable, "pool_not_upgraded", "the pool %q has no records table of its own: its data directory predates them and was not upgraded; restart the node to upgrade it", poolID)
 	}
 	return nil
 }

@@ -1,9 +1,11 @@
 package pooling
 
 import (
-	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"coop/raftdata"
 )
 
 // Aggregates a query may ask for.
@@ -27,60 +29,65 @@ type Query struct {
 // maxGroupBy is how many fields a query may group by.
 const maxGroupBy = 2
 
-// ValidateQuery checks a query against the pool's schema.
+// ValidateQuery checks a query against the pool's schema. Each problem
+// names its reason and the form field it is about (aggregate, field,
+// group_by, filters).
 func (p Pool) ValidateQuery(q Query) error {
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var problems raftdata.Problems
+	bad := func(reason, field, format string, args ...any) *raftdata.Error {
+		e := raftdata.Refuse(raftdata.CodeInvalid, reason, format, args...).On(field)
+		problems.Add(e)
+		return e
+	}
 	switch q.Aggregate {
 	case AggCount:
 		if q.Field != "" {
 			if _, ok := p.Field(q.Field); !ok {
-				bad("unknown field %q", q.Field)
+				bad("query_unknown_field", "field", "unknown field %q", q.Field).With("field", q.Field)
 			}
 		}
 	case AggSum, AggMean, AggHistogram:
 		f, ok := p.Field(q.Field)
 		switch {
 		case q.Field == "":
-			bad("%s needs a number field", q.Aggregate)
+			bad("query_needs_number", "field", "%s needs a number field", q.Aggregate).With("aggregate", q.Aggregate)
 		case !ok:
-			bad("unknown field %q", q.Field)
+			bad("query_unknown_field", "field", "unknown field %q", q.Field).With("field", q.Field)
 		case f.Type != TypeNumber:
-			bad("%s needs a number field; %q is a %s", q.Aggregate, q.Field, f.Type)
+			bad("query_not_number", "field", "%s needs a number field; %q is a %s", q.Aggregate, q.Field, f.Type).
+				With("aggregate", q.Aggregate).With("field", q.Field)
 		}
 	default:
-		bad("aggregate must be count, sum, mean or histogram, got %q", q.Aggregate)
+		bad("query_aggregate", "aggregate", "aggregate must be count, sum, mean or histogram, got %q", q.Aggregate)
 	}
 	if len(q.GroupBy) > maxGroupBy {
-		bad("group by at most %d fields", maxGroupBy)
+		bad("query_group_by_count", "group_by", "group by at most %d fields", maxGroupBy).With("max", maxGroupBy)
 	}
 	for i, g := range q.GroupBy {
 		f, ok := p.Field(g)
 		switch {
 		case !ok:
-			bad("unknown group_by field %q", g)
+			bad("query_unknown_group_by", "group_by", "unknown group_by field %q", g).With("field", g)
 		case f.Type == TypeNumber:
-			bad("cannot group by the number field %q (use a histogram)", g)
+			bad("query_group_by_number", "group_by", "cannot group by the number field %q (use a histogram)", g).With("field", g)
 		case slices.Contains(q.GroupBy[:i], g):
-			bad("group_by names %q twice", g)
+			bad("query_group_by_twice", "group_by", "group_by names %q twice", g).With("field", g)
 		}
 	}
-	for name, v := range q.Filters {
+	for _, name := range slices.Sorted(maps.Keys(q.Filters)) {
+		v := q.Filters[name]
 		f, ok := p.Field(name)
 		switch {
 		case !ok:
-			bad("unknown filter field %q", name)
+			bad("query_unknown_filter", "filters", "unknown filter field %q", name).With("field", name)
 		case f.Type != TypeCategory:
-			bad("filters apply to category fields; %q is a %s", name, f.Type)
+			bad("query_filter_type", "filters", "filters apply to category fields; %q is a %s", name, f.Type).With("field", name)
 		case !slices.Contains(f.Values, v):
-			bad("filter %s=%q is not one of %s", name, v, strings.Join(f.Values, ", "))
+			bad("query_filter_value", "filters", "filter %s=%q is not one of %s", name, v, strings.Join(f.Values, ", ")).
+				With("field", name).With("value", v)
 		}
 	}
-	if len(problems) > 0 {
-		slices.Sort(problems)
-		return invalid("query: %s", strings.Join(problems, "; "))
-	}
-	return nil
+	return problems.Err(raftdata.CodeInvalid, "query: ")
 }
 
 // Equal tells whether two queries ask exactly the same thing (the query a

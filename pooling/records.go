@@ -26,7 +26,7 @@ func NewBatchError(rows []RowError) *BatchError {
 	if len(rows) > 0 {
 		msg += " (" + rows[0].String() + ")"
 	}
-	return &BatchError{Rows: rows, err: raftdata.Errorf(raftdata.CodeInvalid, "%s", msg)}
+	return &BatchError{Rows: rows, err: raftdata.Refuse(raftdata.CodeInvalid, "rows_refused", "%s", msg).With("count", len(rows))}
 }
 
 func (e *BatchError) Error() string { return e.err.Error() }
@@ -57,7 +57,7 @@ type Contribution struct {
 func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p contributePayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	pool, err := PoolIn(tx, p.Pool) // the pool exists
 	if err != nil {
@@ -70,7 +70,7 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	if ok, err := hasConsentIn(tx, key, p.Pool); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "you have not given your consent to the pool %q: grant it before contributing", p.Pool)
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "no_consent", "you have not given your consent to the pool %q: grant it before contributing", p.Pool).With("pool", p.Pool)
 	}
 	if p.IdemKey != "" {
 		var rows int
@@ -80,7 +80,7 @@ func applyContributed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		}
 	}
 	if len(p.Rows) == 0 || len(p.Rows) > MaxBatchRows {
-		return nil, invalid("a contribution has 1 to %d rows", MaxBatchRows)
+		return nil, raftdata.Malformed("a contribution has 1 to %d rows", MaxBatchRows)
 	}
 	stmt, err := tx.Prepare(insertRecordSQL(pool))
 	if err != nil {
@@ -111,13 +111,14 @@ func recordID(cmdID string, i int) string { return cmdID[:20] + "-" + strconv.It
 // a retried upload harmless.
 func (s *Service) Contribute(ctx context.Context, accountID, pool string, rows []map[string]any, idemKey string) (Contribution, error) {
 	if len(rows) == 0 {
-		return Contribution{}, invalid("no records given")
+		return Contribution{}, raftdata.Refuse(raftdata.CodeInvalid, "no_records", "no records given")
 	}
 	if len(rows) > MaxBatchRows {
-		return Contribution{}, invalid("at most %d records per upload, got %d", MaxBatchRows, len(rows))
+		return Contribution{}, raftdata.Refuse(raftdata.CodeInvalid, "too_many_records", "at most %d records per upload, got %d", MaxBatchRows, len(rows)).
+			With("max", MaxBatchRows).With("got", len(rows))
 	}
 	if len(idemKey) > 200 {
-		return Contribution{}, invalid("the idempotency key is longer than 200 characters")
+		return Contribution{}, raftdata.Refuse(raftdata.CodeInvalid, "idempotency_key_long", "the idempotency key is longer than 200 characters").With("max", 200)
 	}
 	p, err := s.Pool(ctx, pool)
 	if err != nil {
@@ -203,7 +204,7 @@ type recordPayload struct {
 // another member's record is "not found", never "forbidden", so ids
 // reveal nothing.
 func ownRecord(tx *raftdata.Tx, accountID, id string) (pool, memberKey string, err error) {
-	notFound := raftdata.Errorf(raftdata.CodeNotFound, "you have no record %q", id)
+	notFound := raftdata.Refuse(raftdata.CodeNotFound, "no_record", "you have no record %q", id)
 	err = tx.QueryRow(`SELECT member_key FROM pooling_member_keys WHERE account_id = ?`, accountID).Scan(&memberKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", notFound
@@ -230,7 +231,7 @@ func ownRecord(tx *raftdata.Tx, accountID, id string) (pool, memberKey string, e
 func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p recordPayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	poolID, key, err := ownRecord(tx, p.Account, p.ID)
 	if err != nil {
@@ -254,7 +255,7 @@ func applyRecordRectified(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 func applyRecordDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p recordPayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	poolID, key, err := ownRecord(tx, p.Account, p.ID)
 	if err != nil {
@@ -270,7 +271,7 @@ func applyRecordDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 // Rectify replaces the values of one of the member's records.
 func (s *Service) Rectify(ctx context.Context, accountID, recordID string, values map[string]any) error {
 	if values == nil {
-		return invalid("the corrected values are missing")
+		return raftdata.Refuse(raftdata.CodeInvalid, "no_values", "the corrected values are missing")
 	}
 	_, err := s.store.Apply(ctx, cmdRecordRectifed, recordPayload{Account: accountID, ID: recordID, Values: values})
 	return unwrapBatch(err)
@@ -300,7 +301,7 @@ type erasePayload struct {
 func applyMemberErased(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p erasePayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	return nil, EraseMember(tx, p.Account)
 }
@@ -310,7 +311,7 @@ func applyMemberErased(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 func applyAccountDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p members.Deleted
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	return nil, EraseMember(tx, p.Account)
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/differential-privacy/go/v3/dpagg"
 	"github.com/google/differential-privacy/go/v3/noise"
+
+	"coop/raftdata"
 )
 
 // How a group becomes released figures (Google's dpagg, Laplace noise).
@@ -131,7 +133,7 @@ func (r releaser) release(key map[string]string, c cell, f Field) ([]Group, int6
 	case AggMean:
 		err = r.mean(c, n, &g)
 	default:
-		err = invalid("unknown aggregate %q", r.agg)
+		err = raftdata.Refuse(raftdata.CodeInvalid, "unknown_aggregate", "unknown aggregate %q", r.agg).On("aggregate")
 	}
 	if r.agg != AggCount {
 		g.MembersNoisy = &n

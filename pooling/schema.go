@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"coop/raftdata"
 )
 
 // Field types of a pool's schema.
@@ -78,81 +80,88 @@ const (
 	maxMonthSpan      = 240 // months in a declared range (20 years)
 )
 
-// Validate lists every problem of a pool definition in one error.
+// Validate lists every problem of a pool definition in one refusal
+// (raftdata.Problems): each with its reason, and the form field it is
+// about ("id", "fields.2.max", "documentation.format"), field numbers
+// counted from 0 there and from 1 in the parameter "n".
 func (p Pool) Validate() error {
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var problems raftdata.Problems
+	bad := func(reason, field, format string, args ...any) *raftdata.Error {
+		e := raftdata.Refuse(raftdata.CodeInvalid, reason, format, args...).On(field)
+		problems.Add(e)
+		return e
+	}
 	if !slugPattern.MatchString(p.ID) {
-		bad("id must be a slug of 2 to 63 lower-case letters, digits and dashes, got %q", p.ID)
+		bad("pool_id", "id", "id must be a slug of 2 to 63 lower-case letters, digits and dashes, got %q", p.ID)
 	}
 	if strings.TrimSpace(p.Title) == "" || len(p.Title) > 200 {
-		bad("title is required (at most 200 characters)")
+		bad("pool_title", "title", "title is required (at most 200 characters)").With("max", 200)
 	}
 	if len(p.Fields) == 0 || len(p.Fields) > maxFields {
-		bad("a pool needs 1 to %d fields, got %d", maxFields, len(p.Fields))
+		bad("pool_fields", "fields", "a pool needs 1 to %d fields, got %d", maxFields, len(p.Fields)).With("max", maxFields)
 	}
 	seen := map[string]bool{}
 	for i, f := range p.Fields {
 		where := fmt.Sprintf("field %d (%q)", i+1, f.Name)
+		at := func(attr string) string { return fmt.Sprintf("fields.%d.%s", i, attr) }
+		fbad := func(reason, attr, format string, args ...any) *raftdata.Error {
+			return bad(reason, at(attr), "%s: "+format, append([]any{where}, args...)...).With("n", i+1).With("name", f.Name)
+		}
 		if !fieldNamePattern.MatchString(f.Name) {
-			bad("%s: a name is lower-case letters, digits and underscores, starting with a letter", where)
+			fbad("field_name", "name", "a name is lower-case letters, digits and underscores, starting with a letter")
 		}
 		if seen[f.Name] {
-			bad("%s: the name is used twice", where)
+			fbad("field_name_twice", "name", "the name is used twice")
 		}
 		seen[f.Name] = true
 		if f.Type != TypeMonth && (f.From != "" || f.To != "") {
-			bad("%s: only a month has from and to", where)
+			fbad("field_from_to", "from", "only a month has from and to")
 		}
 		switch f.Type {
 		case TypeNumber:
 			if f.Min == nil || f.Max == nil || !finite(*f.Min) || !finite(*f.Max) || *f.Min >= *f.Max {
-				bad("%s: a number needs finite min < max", where)
+				fbad("field_min_max", "max", "a number needs finite min < max")
 			}
 			if f.Bins < 0 || f.Bins > maxBins {
-				bad("%s: bins must be within 0..%d", where, maxBins)
+				fbad("field_bins", "bins", "bins must be within 0..%d", maxBins).With("max", maxBins)
 			}
 			if len(f.Values) > 0 {
-				bad("%s: a number has no values", where)
+				fbad("field_number_values", "values", "a number has no values")
 			}
 		case TypeCategory:
 			if len(f.Values) < 2 || len(f.Values) > maxCategoryValues {
-				bad("%s: a category needs 2 to %d values", where, maxCategoryValues)
+				fbad("field_values_count", "values", "a category needs 2 to %d values", maxCategoryValues).With("max", maxCategoryValues)
 			}
 			vals := map[string]bool{}
 			for _, v := range f.Values {
 				if strings.TrimSpace(v) == "" || len(v) > 100 || vals[v] {
-					bad("%s: values must be distinct, non-empty, at most 100 characters (%q)", where, v)
+					fbad("field_value", "values", "values must be distinct, non-empty, at most 100 characters (%q)", v).With("value", v).With("max", 100)
 				}
 				vals[v] = true
 			}
 			if f.Min != nil || f.Max != nil || f.Bins != 0 {
-				bad("%s: a category has no min, max or bins", where)
+				fbad("field_category_bounds", "values", "a category has no min, max or bins")
 			}
 		case TypeMonth:
 			if f.Min != nil || f.Max != nil || f.Bins != 0 || len(f.Values) > 0 {
-				bad("%s: a month has no min, max, bins or values", where)
+				fbad("field_month_bounds", "from", "a month has no min, max, bins or values")
 			}
-			if problem := f.monthRangeProblem(); problem != "" {
-				bad("%s: %s", where, problem)
+			if reason, problem := f.monthRangeProblem(); problem != "" {
+				fbad(reason, "from", "%s", problem).With("max", maxMonthSpan)
 			}
 		default:
-			bad("%s: type must be number, category or month, got %q", where, f.Type)
+			fbad("field_type", "type", "type must be number, category or month, got %q", f.Type)
 		}
 	}
 	validateSchemaLabels(p, bad)
 	d := p.Documentation
-	for name, v := range map[string]string{"provenance": d.Provenance, "collection_method": d.CollectionMethod,
-		"update_frequency": d.UpdateFrequency, "format": d.Format, "pseudonymisation": d.Pseudonymisation} {
-		if strings.TrimSpace(v) == "" {
-			bad("documentation.%s is required", name)
+	for _, doc := range []struct{ name, v string }{{"provenance", d.Provenance}, {"collection_method", d.CollectionMethod},
+		{"update_frequency", d.UpdateFrequency}, {"format", d.Format}, {"pseudonymisation", d.Pseudonymisation}} {
+		if strings.TrimSpace(doc.v) == "" {
+			bad("pool_documentation", "documentation."+doc.name, "documentation.%s is required", doc.name)
 		}
 	}
-	if len(problems) > 0 {
-		slices.Sort(problems)
-		return fmt.Errorf("%s", strings.Join(problems, "; "))
-	}
-	return nil
+	return problems.Err(raftdata.CodeInvalid, "")
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -90,19 +90,15 @@ type Service struct {
 // New returns the pooling service over store.
 func New(store *raftdata.Store) *Service { return &Service{store: store} }
 
-func invalid(format string, args ...any) error {
-	return raftdata.Errorf(raftdata.CodeInvalid, format, args...)
-}
-
 // ---- pools ----
 
 func applyPoolCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p Pool
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	if err := p.Validate(); err != nil {
-		return nil, invalid("%v", err)
+		return nil, err
 	}
 	p.CreatedAt = cmd.Time
 	def, err := json.Marshal(p)
@@ -115,7 +111,7 @@ func applyPoolCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "a pool %q exists already", p.ID)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "pool_exists", "a pool %q exists already", p.ID).With("pool", p.ID).On("id")
 	}
 	if err := createRecordsTable(tx, p); err != nil {
 		return nil, err
@@ -126,7 +122,7 @@ func applyPoolCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 // CreatePool adds a documented pool. Operators call it.
 func (s *Service) CreatePool(ctx context.Context, p Pool) (Pool, error) {
 	if err := p.Validate(); err != nil {
-		return Pool{}, invalid("%v", err)
+		return Pool{}, err
 	}
 	raw, err := s.store.Apply(ctx, cmdPoolCreated, p)
 	if err != nil {
@@ -194,7 +190,7 @@ func PoolIn(tx rowQueryer, id string) (Pool, error) {
 
 func decodePool(id, def string, err error) (Pool, error) {
 	if errors.Is(err, sql.ErrNoRows) {
-		return Pool{}, raftdata.Errorf(raftdata.CodeNotFound, "no pool %q", id)
+		return Pool{}, raftdata.Refuse(raftdata.CodeNotFound, "no_pool", "no pool %q", id).With("pool", id)
 	}
 	if err != nil {
 		return Pool{}, fmt.Errorf("read pool %s: %w", id, err)
@@ -212,7 +208,7 @@ func decodePool(id, def string, err error) (Pool, error) {
 // proposed (a random key stamped by the proposing node) the first time.
 func memberKeyIn(tx *raftdata.Tx, accountID, proposed string) (string, error) {
 	if accountID == "" {
-		return "", invalid("no member given")
+		return "", raftdata.Malformed("no member given")
 	}
 	var key string
 	err := tx.QueryRow(`SELECT member_key FROM pooling_member_keys WHERE account_id = ?`, accountID).Scan(&key)
@@ -250,7 +246,7 @@ type consentPayload struct {
 func applyConsentSet(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var p consentPayload
 	if err := cmd.Decode(&p); err != nil {
-		return nil, invalid("%v", err)
+		return nil, raftdata.Malformed("%v", err)
 	}
 	if _, err := PoolIn(tx, p.Pool); err != nil {
 		return nil, err
@@ -345,7 +341,7 @@ func (s *Service) NoisyConsentCount(ctx context.Context, pool string, epsilon fl
 	}
 	c, err := dpagg.NewCount(&dpagg.CountOptions{Epsilon: epsilon, MaxPartitionsContributed: 1, Noise: noise.Laplace()})
 	if err != nil {
-		return 0, invalid("noisy count: %v", err)
+		return 0, raftdata.Malformed("noisy count: %v", err)
 	}
 	if err := c.IncrementBy(n); err != nil {
 		return 0, err

@@ -76,7 +76,8 @@ const maxSandboxEpsilon = 100
 // before asking.
 func (s *Service) Sandbox(ctx context.Context, poolID string, q Query, o SandboxOptions) (SandboxAnswer, error) {
 	if o.Epsilon < 0 || o.Epsilon > maxSandboxEpsilon || math.IsNaN(o.Epsilon) {
-		return SandboxAnswer{}, invalid("epsilon must be within 0..%d, got %g", maxSandboxEpsilon, o.Epsilon)
+		return SandboxAnswer{}, raftdata.Refuse(raftdata.CodeInvalid, "sandbox_epsilon", "epsilon must be within 0..%d, got %g", maxSandboxEpsilon, o.Epsilon).
+			With("max", maxSandboxEpsilon).With("got", o.Epsilon).On("epsilon")
 	}
 	p, err := s.Pool(ctx, poolID)
 	if err != nil {

@@ -45,13 +45,18 @@ func Register(reg *raftdata.Registry) {
 	reg.Handle(cmdPreviewCounted, applyPreviewCounted)
 	reg.Handle(cmdOutputsDeleted, applyOutputsDeleted)
 	reg.Handle(members.CmdDeleted, votes.forgetAfter(applyMemberDeleted))
+	reg.Upgrade("proposals proxies, colleges and secret ballots", upgradeBallots)
+	reg.Handle(cmdProxySet, votes.forgetAfter(applyProxySet))
+	reg.Handle(cmdStandingProxySet, votes.forgetAfter(applyStandingProxySet))
+	reg.Handle(cmdTokenIssued, votes.applyTokenIssued)
+	reg.Handle(cmdSecretBallotCast, votes.applySecretBallotCast)
 }
 
 // errOperatorQueries is the refusal of a proposal or a query by an
 // account that holds the operator role (an account granted both before
 // separation of duties existed keeps neither power over pooled data).
 func errOperatorQueries() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "operators run the system and never query members' data: an account holding the operator role submits no proposal to use pooled data and runs no query")
+	return raftdata.Refuse(raftdata.CodeForbidden, "operator_queries", "operators run the system and never query members' data: an account holding the operator role submits no proposal to use pooled data and runs no query")
 }
 
 // notOperatorIn refuses, in a handler, an account that holds the operator
@@ -67,13 +72,9 @@ func notOperatorIn(tx *raftdata.Tx, account string) error {
 	return nil
 }
 
-func invalid(format string, args ...any) error {
-	return raftdata.Errorf(raftdata.CodeInvalid, format, args...)
-}
-
 func decode(cmd raftdata.Command, v any) error {
 	if err := cmd.Decode(v); err != nil {
-		return invalid("%v", err)
+		return raftdata.Malformed("%v", err)
 	}
 	return nil
 }
@@ -88,6 +89,22 @@ type createdPayload struct {
 	// Charters are the charter versions in force at the proposing node
 	// (handlers never read them from their own binary).
 	Charters map[members.CharterKind]int `json:"charters"`
+	// Ballots is set by every node since proxies, colleges and secret
+	// ballots exist (version 2 of the payload; see ballotSetup).
+	Ballots *ballotSetup `json:"ballots,omitempty"`
+}
+
+// ballotSetup is what a proposing node adds to an opening since proxies,
+// colleges and secret ballots exist. Its presence says the vote is held
+// under the rulebook's secret, double_majority, proxies and colleges; an
+// opening of an older log, without it, holds the vote as it was held then
+// (open ballot, one college, no proxies, simple majority), so that a node
+// replaying that log builds the state the others built.
+type ballotSetup struct {
+	// TokenKeys are the RSA keys (PKCS #8 DER, base64) that sign the
+	// voting tokens of a secret vote, one per college ("" with one
+	// college), drawn by the proposing node.
+	TokenKeys map[string]string `json:"token_keys,omitempty"`
 }
 
 func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -100,21 +117,21 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !acct.Active() {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "a suspended account cannot submit proposals")
+		return nil, members.ErrAccountInactive(members.StatusSuspended)
 	}
 	switch {
 	case p.Draft.Kind == governance.Amendment:
 		if !acct.Has(members.RoleMember) && !acct.Has(members.RoleResearcher) {
-			return nil, raftdata.Errorf(raftdata.CodeForbidden, "amendments are proposed by members or researchers")
+			return nil, raftdata.Refuse(raftdata.CodeForbidden, "amendment_by", "amendments are proposed by members or researchers")
 		}
 	case p.Draft.Kind == governance.Custodians:
 		if !acct.Has(members.RoleMember) {
-			return nil, raftdata.Errorf(raftdata.CodeForbidden, "custodians are proposed by members")
+			return nil, raftdata.Refuse(raftdata.CodeForbidden, "custodians_by", "custodians are proposed by members")
 		}
 	case acct.Has(members.RoleOperator):
 		return nil, errOperatorQueries()
 	case !acct.Has(members.RoleResearcher):
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "proposals to use pooled data are submitted by researchers")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "researchers_propose", "proposals to use pooled data are submitted by researchers")
 	}
 	rules, _, err := governance.CurrentIn(tx)
 	if err != nil {
@@ -144,7 +161,7 @@ func applyCreated(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !p.Draft.Draft {
-		if err := openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember]); err != nil {
+		if err := openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember], p.Ballots); err != nil {
 			return nil, err
 		}
 	}
@@ -156,6 +173,7 @@ type openedPayload struct {
 	Actor    string                      `json:"actor"`
 	Salt     string                      `json:"salt"`
 	Charters map[members.CharterKind]int `json:"charters"`
+	Ballots  *ballotSetup                `json:"ballots,omitempty"` // version 2 (see createdPayload)
 }
 
 func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
@@ -168,18 +186,21 @@ func applyOpened(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if row.requester != p.Actor {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only the requester opens a draft")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "requester_opens", "only the requester opens a draft")
 	}
 	if row.status != StatusDraft {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s, not a draft", row.status)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "not_a_draft", "the proposal is %s, not a draft", row.status).With("proposal_status", row.status)
 	}
-	return nil, openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember])
+	return nil, openIn(tx, cmd, p.ID, p.Salt, p.Charters[members.CharterMember], p.Ballots)
 }
 
 // openIn fixes the electorate and the voting rule, and starts the vote.
 // The rulebook is read again: a draft that the rules in force now refuse
-// cannot open.
-func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharter int) error {
+// cannot open. It fixes too each voter's college, and under a double
+// majority whether their data is in scope (consenting to the pool at the
+// opening: see DESIGN.md), the proxies the vote takes (standing proxies
+// become the vote's own), and a secret vote's token keys.
+func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharter int, setup *ballotSetup) error {
 	row, err := loadRow(tx, id)
 	if err != nil {
 		return err
@@ -201,30 +222,67 @@ func openIn(tx *raftdata.Tx, cmd raftdata.Command, id, salt string, memberCharte
 		return err
 	}
 	if len(salt) < 16 {
-		return invalid("opening needs a random salt")
+		return raftdata.Malformed("opening needs a random salt")
 	}
 	if memberCharter < 1 {
-		return invalid("opening needs the current member charter version")
+		return raftdata.Malformed("opening needs the current member charter version")
 	}
 	voters, err := members.ElectorateIn(tx, row.requester, memberCharter)
 	if err != nil {
 		return err
 	}
-	stmt, err := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id) VALUES(?,?,?)`)
+	ruleOf, _ := rules.Rule(row.draft.Kind)
+	colleges, proxyCap := rules.Colleges, rules.Proxies.MaxPerHolder
+	if setup == nil { // an opening of an older log: as votes were held then
+		ruleOf.Secret, ruleOf.DoubleMajority, colleges, proxyCap = false, false, nil, 0
+	}
+	if len(colleges) < 2 {
+		colleges = nil
+	}
+	if ruleOf.Secret {
+		proxyCap = 0 // proxies apply to open ballots only
+	}
+	assigned, err := members.CollegesIn(tx, voters)
+	if err != nil {
+		return err
+	}
+	inScope := map[string]bool{}
+	if ruleOf.DoubleMajority {
+		if inScope, err = pooling.ConsentingIn(tx, row.draft.Pool, voters); err != nil {
+			return err
+		}
+	}
+	keys := make(map[string]string, len(voters)) // account -> voter key
+	stmt, err := tx.Prepare(`INSERT INTO proposals_electorate(proposal, voter_key, account_id, college, in_scope) VALUES(?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, v := range voters {
-		if _, err := stmt.Exec(id, voterKey(salt, id, v), v); err != nil {
+		keys[v] = voterKey(salt, id, v)
+		if _, err := stmt.Exec(id, keys[v], v, governance.CollegeOf(colleges, assigned[v]), inScope[v]); err != nil {
 			return err
 		}
 	}
-	ruleOf, _ := rules.Rule(row.draft.Kind)
+	if ruleOf.Secret {
+		if err := storeTokenKeysIn(tx, id, colleges, setup.TokenKeys); err != nil {
+			return err
+		}
+	}
+	if proxyCap > 0 {
+		if err := standingProxiesAtOpeningIn(tx, cmd, id, keys, proxyCap); err != nil {
+			return err
+		}
+	}
+	collegesJSON := ""
+	if colleges != nil {
+		raw, _ := json.Marshal(colleges)
+		collegesJSON = string(raw)
+	}
 	rule, _ := json.Marshal(ruleOf)
 	deadline := cmd.Time.Add(time.Duration(row.draft.VotingMinutes) * time.Minute)
-	if _, err := tx.Exec(`UPDATE proposals SET status = ?, rule = ?, opened_at = ?, deadline = ?, electorate = ? WHERE id = ?`,
-		string(StatusOpen), string(rule), cmd.Time.UnixNano(), deadline.UnixNano(), len(voters), id); err != nil {
+	if _, err := tx.Exec(`UPDATE proposals SET status = ?, rule = ?, opened_at = ?, deadline = ?, electorate = ?, colleges = ?, proxy_cap = ? WHERE id = ?`,
+		string(StatusOpen), string(rule), cmd.Time.UnixNano(), deadline.UnixNano(), len(voters), collegesJSON, proxyCap, id); err != nil {
 		return err
 	}
 	return tx.Emit("coop.proposal.opened", map[string]any{"proposal": id, "electorate": len(voters), "deadline": deadline})
@@ -246,36 +304,19 @@ const (
 	ChoiceAbstain = "abstain"
 )
 
+// checkChoice refuses a choice that is not yes, no or abstain.
+func checkChoice(choice string) error {
+	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
+		return errChoice(choice)
+	}
+	return nil
+}
+
 type ballotPayload struct {
 	Proposal    string `json:"proposal"`
 	Account     string `json:"account"`
 	Choice      string `json:"choice"`
 	ReceiptHash string `json:"receipt_hash"`
-}
-
-func tallyIn(tx *raftdata.Tx, proposal string, electorate int) (Tally, error) {
-	t := Tally{Electorate: electorate}
-	rows, err := tx.Query(`SELECT choice, COUNT(*) FROM proposals_ballots WHERE proposal = ? GROUP BY choice`, proposal)
-	if err != nil {
-		return t, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var choice string
-		var n int
-		if err := rows.Scan(&choice, &n); err != nil {
-			return t, err
-		}
-		switch choice {
-		case ChoiceYes:
-			t.Yes = n
-		case ChoiceNo:
-			t.No = n
-		case ChoiceAbstain:
-			t.Abstain = n
-		}
-	}
-	return t, rows.Err()
 }
 
 // ---- closing ----
@@ -294,24 +335,28 @@ func applyClosed(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if row.status != StatusOpen {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is %s already", row.status)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "closed_already", "the proposal is %s already", row.status).With("proposal_status", row.status)
 	}
 	if cmd.Time.Before(row.deadline) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the vote is open until %s", row.deadline.Format(time.RFC3339))
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "vote_open_until", "the vote is open until %s", row.deadline.Format(time.RFC3339)).With("date", row.deadline)
 	}
-	t, err := tallyIn(tx, p.ID, row.electorate)
+	c, err := countIn(tx, row)
 	if err != nil {
 		return nil, err
 	}
-	return nil, closeIn(tx, cmd, row, t)
+	return nil, closeIn(tx, cmd, row, c)
 }
 
 // closeIn decides the vote with the rule fixed at opening, records the
-// tally, and carries out a passed proposal: a grant for knowledge and
-// reuse, the new rulebook for an amendment, the new custodian set for a
-// custodians election.
-func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) error {
-	d := governance.Decide(row.rule, t)
+// tally, publishes the lines of the votes cast by proxy, erases a secret
+// vote's signing keys (and asks for a compaction, so that the log of its
+// tokens and ballots goes too), and carries out a passed proposal: a
+// grant for knowledge and reuse, the new rulebook for an amendment, the
+// new custodian set for a custodians election.
+func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, c counted) error {
+	t := c.tally
+	d := governance.Decide(row.rule, t, c.scope)
+	t.InScope = d.InScope
 	if d.Outcome == governance.Passed && row.draft.Kind == governance.Custodians {
 		// A custodian may have left or become an operator during the vote.
 		if err := checkCandidatesIn(tx, row.draft.Custodians); raftdata.ErrorCode(err) == raftdata.CodeInvalid {
@@ -324,16 +369,24 @@ func closeIn(tx *raftdata.Tx, cmd raftdata.Command, row proposalRow, t Tally) er
 		// Checked again when adopted: the hard limits of this release bind
 		// a rulebook proposed under an older one.
 		if err := row.draft.Rules.Validate(); err != nil {
-			d = governance.Decision{Outcome: governance.Rejected, Reason: fmt.Sprintf("approved, but the rulebook it proposes is refused: %v", err)}
+			d = governance.Decision{Outcome: governance.Rejected, Reason: "approved, but the rulebook it proposes is refused: " + raftdata.ErrorMessage(err)}
 		}
 	}
 	status := StatusRejected
 	if d.Outcome == governance.Passed {
 		status = StatusPassed
 	}
-	if _, err := tx.Exec(`UPDATE proposals SET status = ?, reason = ?, closed_at = ?, yes = ?, no = ?, abstain = ? WHERE id = ?`,
-		string(status), d.Reason, cmd.Time.UnixNano(), t.Yes, t.No, t.Abstain, row.id); err != nil {
+	if err := storeTallyIn(tx, cmd, row, status, d.Reason, t); err != nil {
 		return err
+	}
+	if err := publishProxiedIn(tx, cmd, row.id, c.proxied); err != nil {
+		return err
+	}
+	if row.rule.Secret {
+		if _, err := tx.Exec(`UPDATE proposals_token_keys SET private_key = '' WHERE proposal = ?`, row.id); err != nil {
+			return err
+		}
+		tx.RequestCompaction()
 	}
 	if status == StatusPassed {
 		switch row.draft.Kind {
@@ -384,7 +437,7 @@ func applyCommented(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if n := len(p.Body); n == 0 || n > maxComment {
-		return nil, invalid("a comment has 1 to %d characters", maxComment)
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "comment_length", "a comment has 1 to %d characters", maxComment).With("max", maxComment).On("body")
 	}
 	row, err := loadRow(tx, p.Proposal)
 	if err != nil {
@@ -397,10 +450,10 @@ func applyCommented(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	isRequester := acct.ID == row.requester
 	if !acct.Active() || !(acct.Has(members.RoleMember) || isRequester) {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "discussions are for members and the proposal's requester")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "discussion_writers", "discussions are for members and the proposal's requester")
 	}
 	if row.status == StatusDraft {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "a draft is not open for discussion yet")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "draft_discussion", "a draft is not open for discussion yet")
 	}
 	_, err = tx.Exec(`INSERT INTO proposals_comments(id, proposal, author, requester, body, at) VALUES(?,?,?,?,?,?)`,
 		p.ID, p.Proposal, p.Author, isRequester, p.Body, cmd.Time.UnixNano())
@@ -431,7 +484,7 @@ func applyObjected(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if !row.draft.Kind.UsesData() {
-		return nil, invalid("this proposal uses no data: there is nothing to object to")
+		return nil, raftdata.Refuse(raftdata.CodeInvalid, "nothing_to_object", "this proposal uses no data: there is nothing to object to")
 	}
 	if _, err := members.LookupIn(tx, p.Account, nil); err != nil {
 		return nil, err
@@ -458,14 +511,14 @@ func applyGrantExpired(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if cmd.Time.Before(g.ExpiresAt) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the grant runs until %s", g.ExpiresAt.Format(time.RFC3339))
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "grant_runs_until", "the grant runs until %s", g.ExpiresAt.Format(time.RFC3339)).With("date", g.ExpiresAt)
 	}
 	res, err := tx.Exec(`UPDATE proposals SET status = ? WHERE id = ? AND status = ?`, string(StatusExpired), p.ID, string(StatusPassed))
 	if err != nil {
 		return nil, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the proposal is not a passed one")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "not_passed", "the proposal is not a passed one")
 	}
 	return nil, tx.Emit("coop.proposal.grant_expired", map[string]any{"proposal": p.ID})
 }
@@ -481,6 +534,7 @@ func applyMemberDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	for _, q := range []string{
 		`UPDATE proposals_electorate SET account_id = NULL WHERE account_id = ?`,
+		`DELETE FROM proposals_standing_proxies WHERE giver = ?1 OR holder = ?1`,
 		`DELETE FROM proposals_comments WHERE author = ?`,
 		`DELETE FROM proposals_objections WHERE account_id = ?`,
 	} {

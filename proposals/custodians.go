@@ -19,18 +19,18 @@ func checkCandidatesIn(tx *raftdata.Tx, set *governance.CustodianSet) error {
 	for _, id := range set.Accounts {
 		acct, err := members.LookupIn(tx, id, nil)
 		if raftdata.ErrorCode(err) == raftdata.CodeNotFound {
-			return invalid("custodian %s: no such account", id)
+			return raftdata.Refuse(raftdata.CodeInvalid, "custodian_no_account", "custodian %s: no such account", id).On("accounts")
 		}
 		if err != nil {
 			return err
 		}
 		switch {
 		case !acct.Active():
-			return invalid("custodian %s: the account is %s", id, acct.Status)
+			return raftdata.Refuse(raftdata.CodeInvalid, "custodian_inactive", "custodian %s: the account is %s", id, acct.Status).With("name", acct.Name).On("accounts")
 		case acct.Has(members.RoleOperator):
-			return invalid("custodian %s: an operator cannot be a custodian (custody keeps backups out of the operators' reach)", id)
+			return raftdata.Refuse(raftdata.CodeInvalid, "custodian_operator", "custodian %s: an operator cannot be a custodian (custody keeps backups out of the operators' reach)", id).With("name", acct.Name).On("accounts")
 		case !acct.Has(members.RoleMember):
-			return invalid("custodian %s: a custodian is an admitted member", id)
+			return raftdata.Refuse(raftdata.CodeInvalid, "custodian_not_member", "custodian %s: a custodian is an admitted member", id).With("name", acct.Name).On("accounts")
 		}
 	}
 	return nil

@@ -52,9 +52,7 @@ func elect(t *testing.T, c *coop, proposer members.Account, voters []members.Acc
 		if v.ID == proposer.ID {
 			continue
 		}
-		if _, err := c.props.Vote(ctx, v, p.ID, "yes"); err != nil {
-			t.Fatalf("vote: %v", err)
-		}
+		c.vote(v, p, "yes")
 	}
 	c.clock.Advance(61 * time.Minute)
 	if err := c.props.CloseDue(ctx); err != nil {
@@ -219,9 +217,7 @@ func TestCustodiansProposalRefusals(t *testing.T) {
 	// A custodian suspended during the vote: approved, but the set cannot
 	// take office, and no set is adopted.
 	for _, v := range m[1:] {
-		if _, err := c.props.Vote(ctx, v, p.ID, "yes"); err != nil {
-			t.Fatal(err)
-		}
+		c.vote(v, p, "yes")
 	}
 	if err := c.members.Suspend(ctx, c.operator, m[2].ID); err != nil {
 		t.Fatal(err)

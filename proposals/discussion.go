@@ -101,7 +101,7 @@ func keepPseudonymKey(tx *raftdata.Tx, proposal, key string) error {
 		return nil
 	}
 	if len(key) < 32 {
-		return invalid("a comment's pseudonym key has at least 128 bits")
+		return raftdata.Malformed("a comment's pseudonym key has at least 128 bits")
 	}
 	if _, err := tx.Exec(`INSERT INTO proposals_comment_keys(proposal, key) VALUES(?, ?) ON CONFLICT(proposal) DO NOTHING`, proposal, key); err != nil {
 		return fmt.Errorf("keep the pseudonym key: %w", err)

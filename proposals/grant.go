@@ -36,7 +36,7 @@ func grantIn(q queryer, proposal string) (Grant, error) {
 	err := q.QueryRow(`SELECT pool, query, min_cohort, epsilon_total, epsilon_per_query, epsilon_spent, starts_at, expires_at, retention_days
 		FROM proposals_grants WHERE proposal = ?`, proposal).Scan(&g.Pool, &query, &g.MinCohort, &g.EpsilonTotal, &g.EpsilonPerQuery, &g.EpsilonSpent, &starts, &expires, &g.RetentionDays)
 	if errors.Is(err, sql.ErrNoRows) {
-		return g, raftdata.Errorf(raftdata.CodeForbidden, "this proposal has not passed: it unlocks no query")
+		return g, raftdata.Refuse(raftdata.CodeForbidden, "not_passed_query", "this proposal has not passed: it unlocks no query")
 	}
 	if err != nil {
 		return g, fmt.Errorf("read grant %s: %w", proposal, err)
@@ -87,7 +87,7 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if row.requester != p.Account {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "only the proposal's requester runs its query")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "requester_runs", "only the proposal's requester runs its query")
 	}
 	if err := notOperatorIn(tx, p.Account); err != nil {
 		return nil, err
@@ -98,13 +98,14 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	now := tx.Clock()
 	if row.status == StatusExpired || !now.Before(g.ExpiresAt) {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "the grant expired on %s", g.ExpiresAt.Format(time.RFC3339))
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "grant_expired", "the grant expired on %s", g.ExpiresAt.Format(time.RFC3339)).With("date", g.ExpiresAt)
 	}
 	if !p.Query.Equal(g.Query) {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "this query is not the one members voted for")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "query_not_voted", "this query is not the one members voted for")
 	}
 	if roundEps(g.EpsilonSpent+g.EpsilonPerQuery) > roundEps(g.EpsilonTotal) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the privacy budget of this grant is spent (%g of %g)", g.EpsilonSpent, g.EpsilonTotal)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "budget_spent", "the privacy budget of this grant is spent (%g of %g)", g.EpsilonSpent, g.EpsilonTotal).
+			With("spent", g.EpsilonSpent).With("total", g.EpsilonTotal)
 	}
 	rules, _, err := governance.CurrentIn(tx)
 	if err != nil {
@@ -118,8 +119,8 @@ func applyQueryDebited(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	yearly := rules.Disclosure.Bounded().MaxEpsilonPerPoolYear
 	if roundEps(poolYear+g.EpsilonPerQuery) > roundEps(yearly) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the yearly privacy budget of the pool %q is spent (%g of %g in the last 12 months)",
-			g.Pool, poolYear, yearly)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "pool_budget_spent", "the yearly privacy budget of the pool %q is spent (%g of %g in the last 12 months)",
+			g.Pool, poolYear, yearly).With("spent", poolYear).With("total", yearly)
 	}
 	objectors, err := objectorsIn(tx, p.Proposal)
 	if err != nil {
@@ -170,13 +171,13 @@ func applyRunReleased(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	var at int64
 	err := tx.QueryRow(`SELECT proposal, epsilon, result, at FROM proposals_runs WHERE id = ?`, p.Run).Scan(&proposal, &eps, &result, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, raftdata.Errorf(raftdata.CodeNotFound, "no run %q", p.Run)
+		return nil, raftdata.Refuse(raftdata.CodeNotFound, "no_run", "no run %q", p.Run)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if result != "" {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "run %s is released already", p.Run)
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "run_released", "run %s is released already", p.Run)
 	}
 	row, err := loadRow(tx, proposal)
 	if err != nil {

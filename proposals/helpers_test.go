@@ -142,3 +142,55 @@ func knowledgeDraft() Draft {
 		VotingMinutes: 60, GrantDays: 30,
 	}
 }
+
+// castSecret votes on a secret proposal as a member's client does: it
+// takes the member's voting token (signed in), then casts the ballot with
+// it (as no one). It returns the token, for replacements.
+func castSecret(t testing.TB, svc *Service, voter members.Account, id, choice string) (*BallotToken, SecretReceipt) {
+	t.Helper()
+	tok := takeToken(t, svc, voter, id)
+	b, err := tok.Ballot(choice, 1, "receipt of "+voter.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.CastSecret(context.Background(), id, b)
+	if err != nil {
+		t.Fatalf("cast a secret ballot: %v", err)
+	}
+	return tok, r
+}
+
+// takeToken takes a member's voting token for the secret vote id.
+func takeToken(t testing.TB, svc *Service, voter members.Account, id string) *BallotToken {
+	t.Helper()
+	ctx := context.Background()
+	votes, err := svc.SecretVotes(ctx, voter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range votes {
+		if v.Proposal != id {
+			continue
+		}
+		tok, err := TakeToken(v, func(blinded []byte) ([]byte, error) { return svc.IssueToken(ctx, voter, id, blinded) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	t.Fatalf("%s has no secret vote %s open: %+v", voter.Name, id, votes)
+	return nil
+}
+
+// vote casts a ballot the way the proposal takes it: as the member, or
+// with a voting token when it is secret.
+func (c *coop) vote(voter members.Account, p Proposal, choice string) {
+	c.t.Helper()
+	if p.Secret {
+		castSecret(c.t, c.props, voter, p.ID, choice)
+		return
+	}
+	if _, err := c.props.Vote(context.Background(), voter, p.ID, choice); err != nil {
+		c.t.Fatalf("vote: %v", err)
+	}
+}

@@ -60,7 +60,7 @@ func (s *Service) Preview(ctx context.Context, actor members.Account, id string)
 		return Preview{}, err
 	}
 	if p.Query == nil || p.Privacy == nil {
-		return Preview{}, invalid("an amendment reads no data: there is nothing to preview")
+		return Preview{}, raftdata.Refuse(raftdata.CodeInvalid, "nothing_to_preview", "an amendment reads no data: there is nothing to preview")
 	}
 	out := Preview{Warnings: []NoiseWarning{}, MinCohort: p.Privacy.MinCohort, EpsilonTotal: p.Privacy.EpsilonTotal,
 		EpsilonPerRun: p.Privacy.EpsilonPerQuery, Runs: int(roundEps(p.Privacy.EpsilonTotal/p.Privacy.EpsilonPerQuery) + 1e-9)}
@@ -171,7 +171,7 @@ func applyPreviewCounted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 	}
 	d := rules.Disclosure
 	if p.Epsilon != d.PreviewEpsilonPerCount() || p.Count < 0 {
-		return nil, invalid("a preview count is drawn at the rulebook's preview_epsilon (%g), not %g", d.PreviewEpsilonPerCount(), p.Epsilon)
+		return nil, raftdata.Malformed("a preview count is drawn at the rulebook's preview_epsilon (%g), not %g", d.PreviewEpsilonPerCount(), p.Epsilon)
 	}
 	var spent float64
 	if err := tx.QueryRow(`SELECT COALESCE(SUM(epsilon), 0) FROM proposals_preview_counts WHERE pool = ? AND at > ?`,
@@ -179,7 +179,7 @@ func applyPreviewCounted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if roundEps(spent+p.Epsilon) > roundEps(d.PreviewEpsilonPerPoolYear()) {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the preview budget of the pool %q is spent for the year (%g of %g)", p.Pool, spent, d.PreviewEpsilonPerPoolYear())
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "preview_budget_spent", "the preview budget of the pool %q is spent for the year (%g of %g)", p.Pool, spent, d.PreviewEpsilonPerPoolYear())
 	}
 	if _, err := tx.Exec(`INSERT INTO proposals_preview_counts(pool, day, count, epsilon, at) VALUES(?,?,?,?,?)`,
 		p.Pool, day, p.Count, p.Epsilon, now.UnixNano()); err != nil {

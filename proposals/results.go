@@ -47,10 +47,10 @@ func (s *Service) RunQuery(ctx context.Context, actor members.Account, id string
 		return Result{}, err
 	}
 	if p.Status != StatusPassed && p.Status != StatusExpired {
-		return Result{}, raftdata.Errorf(raftdata.CodeForbidden, "this proposal is %s: only a passed proposal unlocks its query", p.Status)
+		return Result{}, raftdata.Refuse(raftdata.CodeForbidden, "not_passed_query", "this proposal is %s: only a passed proposal unlocks its query", p.Status).With("proposal_status", p.Status)
 	}
 	if p.Query == nil {
-		return Result{}, raftdata.Errorf(raftdata.CodeForbidden, "an amendment unlocks no query")
+		return Result{}, raftdata.Refuse(raftdata.CodeForbidden, "no_query", "an amendment unlocks no query")
 	}
 	query := *p.Query
 	if q != nil {
@@ -97,7 +97,7 @@ func (s *Service) Results(ctx context.Context, actor members.Account, id string)
 		return nil, err
 	}
 	if p.Kind == governance.Reuse && actor.ID != p.Requester {
-		return nil, raftdata.Errorf(raftdata.CodeForbidden, "the results of a reuse proposal go to its requester only")
+		return nil, raftdata.Refuse(raftdata.CodeForbidden, "reuse_results", "the results of a reuse proposal go to its requester only")
 	}
 	rows, err := s.store.DB().QueryContext(ctx, `SELECT id, at, epsilon, result, consent_index, consent_hash, deleted_at
 		FROM proposals_runs WHERE proposal = ? AND (result <> '' OR deleted_at IS NOT NULL) ORDER BY at DESC`, id)

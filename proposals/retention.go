@@ -56,7 +56,7 @@ func applyOutputsDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if g.RetentionDays <= 0 {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the results of this grant are kept")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "results_kept", "the results of this grant are kept")
 	}
 	now := tx.Clock()
 	due := now.Add(-time.Duration(g.RetentionDays) * day).UnixNano()
@@ -65,7 +65,7 @@ func applyOutputsDeleted(tx *raftdata.Tx, cmd raftdata.Command) (any, error) {
 		return nil, err
 	}
 	if len(runs) == 0 {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "no result of this grant is past its retention")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "results_not_due", "no result of this grant is past its retention")
 	}
 	for _, run := range runs {
 		if _, err := tx.Exec(`UPDATE proposals_runs SET result = '', deleted_at = ? WHERE id = ?`, now.UnixNano(), run); err != nil {

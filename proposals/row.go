@@ -23,8 +23,10 @@ type proposalRow struct {
 	deadline      time.Time
 	closedAt      *time.Time
 	electorate    int
-	tally         Tally // counted at the close
-	participation int   // ballots cast so far
+	tally         Tally                // counted at the close
+	participation int                  // votes that count so far (proxies included)
+	colleges      []governance.College // fixed at opening; nil for one college
+	proxyCap      int                  // fixed at opening; 0: no proxies
 }
 
 type queryer interface {
@@ -34,7 +36,7 @@ type queryer interface {
 // rowColumns reads a proposal with its tally (the count stored at the
 // close) and its participation (kept while the vote runs).
 const rowColumns = `p.id, p.requester, p.definition, p.status, p.reason, p.rule, p.created_at, p.opened_at, p.deadline, p.closed_at, p.electorate,
-	p.yes, p.no, p.abstain, COALESCE(t.participation, 0)`
+	p.yes, p.no, p.abstain, COALESCE(t.participation, 0), p.colleges, p.proxy_cap, p.tally_extra`
 
 const rowFrom = ` FROM proposals p LEFT JOIN proposals_tallies t ON t.proposal = p.id`
 
@@ -46,13 +48,13 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanRow(sc scanner, id string) (proposalRow, error) {
 	var r proposalRow
-	var def, status, rule string
+	var def, status, rule, colleges, extra string
 	var created int64
 	var opened, deadline, closed sql.NullInt64
 	err := sc.Scan(&r.id, &r.requester, &def, &status, &r.reason, &rule, &created, &opened, &deadline, &closed,
-		&r.electorate, &r.tally.Yes, &r.tally.No, &r.tally.Abstain, &r.participation)
+		&r.electorate, &r.tally.Yes, &r.tally.No, &r.tally.Abstain, &r.participation, &colleges, &r.proxyCap, &extra)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, raftdata.Errorf(raftdata.CodeNotFound, "no proposal %q", id)
+		return r, errNoProposal(id)
 	}
 	if err != nil {
 		return r, fmt.Errorf("read proposal %s: %w", id, err)
@@ -63,6 +65,16 @@ func scanRow(sc scanner, id string) (proposalRow, error) {
 	if rule != "" {
 		if err := json.Unmarshal([]byte(rule), &r.rule); err != nil {
 			return r, fmt.Errorf("decode rule of %s: %w", r.id, err)
+		}
+	}
+	if colleges != "" {
+		if err := json.Unmarshal([]byte(colleges), &r.colleges); err != nil {
+			return r, fmt.Errorf("decode colleges of %s: %w", r.id, err)
+		}
+	}
+	if extra != "" {
+		if err := json.Unmarshal([]byte(extra), &r.tally); err != nil {
+			return r, fmt.Errorf("decode tally of %s: %w", r.id, err)
 		}
 	}
 	r.status = Status(status)
@@ -93,6 +105,7 @@ func (r proposalRow) public() Proposal {
 		Query: d.Query, Privacy: d.Privacy, VotingMinutes: d.VotingMinutes, GrantDays: d.GrantDays,
 		Organisation: d.Organisation, RetentionDays: d.RetentionDays, Rules: d.Rules, Custodians: d.Custodians, Status: r.status, Reason: r.reason,
 		CreatedAt: r.createdAt, OpenedAt: r.openedAt, ClosedAt: r.closedAt,
+		Secret: r.rule.Secret, DoubleMajority: r.rule.DoubleMajority, ProxyCap: r.proxyCap, Colleges: r.colleges,
 	}
 	if r.openedAt != nil {
 		dl := r.deadline
@@ -104,4 +117,9 @@ func (r proposalRow) public() Proposal {
 		p.Tally = &t
 	}
 	return p
+}
+
+// errNoProposal refuses an id that names no proposal.
+func errNoProposal(id string) error {
+	return raftdata.Refuse(raftdata.CodeNotFound, "no_proposal", "no proposal %q", id)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"coop/governance"
 	"coop/members"
 	"coop/pooling"
 	"coop/raftdata"
@@ -46,10 +48,10 @@ func New(store *raftdata.Store, opts Options) *Service {
 
 func requireActive(actor members.Account) error {
 	if actor.ID == "" {
-		return raftdata.Errorf(raftdata.CodeUnauthorized, "log in first")
+		return raftdata.Refuse(raftdata.CodeUnauthorized, "log_in_first", "log in first")
 	}
 	if !actor.Active() {
-		return raftdata.Errorf(raftdata.CodeForbidden, "your account is %s", actor.Status)
+		return members.ErrAccountInactive(actor.Status)
 	}
 	return nil
 }
@@ -60,10 +62,41 @@ func (s *Service) Create(ctx context.Context, actor members.Account, d Draft) (P
 		return Proposal{}, err
 	}
 	id := raftdata.NewID()[:16]
-	if _, err := s.store.Apply(ctx, cmdCreated, createdPayload{ID: id, Requester: actor.ID, Draft: d, Salt: raftdata.NewID(), Charters: members.CharterVersions()}); err != nil {
+	var setup *ballotSetup
+	if !d.Draft {
+		var err error
+		if setup, err = s.ballotSetup(ctx, d.Kind); err != nil {
+			return Proposal{}, err
+		}
+	}
+	if _, err := s.store.Apply(ctx, cmdCreated, createdPayload{ID: id, Requester: actor.ID, Draft: d, Salt: raftdata.NewID(),
+		Charters: members.CharterVersions(), Ballots: setup}); err != nil {
 		return Proposal{}, err
 	}
 	return s.Get(ctx, id)
+}
+
+// ballotSetup is what an opening carries since proxies and secret
+// ballots exist: for a kind the rulebook in force makes secret, a token
+// key for each college, drawn here (never in a handler). The rulebook is
+// read after catching up with the leader; if an amendment passes between
+// this read and the opening, the opening is refused and can be tried
+// again.
+func (s *Service) ballotSetup(ctx context.Context, kind governance.Kind) (*ballotSetup, error) {
+	if err := s.store.Sync(ctx); err != nil {
+		return nil, err
+	}
+	v, err := governance.New(s.store).Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	setup := &ballotSetup{}
+	if rule, ok := v.Rules.Rule(kind); ok && rule.Secret {
+		if setup.TokenKeys, err = newTokenKeys(v.Rules.Colleges); err != nil {
+			return nil, err
+		}
+	}
+	return setup, nil
 }
 
 // Open starts the vote on a draft.
@@ -71,7 +104,15 @@ func (s *Service) Open(ctx context.Context, actor members.Account, id string) (P
 	if err := requireActive(actor); err != nil {
 		return Proposal{}, err
 	}
-	if _, err := s.store.Apply(ctx, cmdOpened, openedPayload{ID: id, Actor: actor.ID, Salt: raftdata.NewID(), Charters: members.CharterVersions()}); err != nil {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return Proposal{}, err
+	}
+	setup, err := s.ballotSetup(ctx, p.Kind)
+	if err != nil {
+		return Proposal{}, err
+	}
+	if _, err := s.store.Apply(ctx, cmdOpened, openedPayload{ID: id, Actor: actor.ID, Salt: raftdata.NewID(), Charters: members.CharterVersions(), Ballots: setup}); err != nil {
 		return Proposal{}, err
 	}
 	return s.Get(ctx, id)
@@ -80,16 +121,24 @@ func (s *Service) Open(ctx context.Context, actor members.Account, id string) (P
 // Get reads a proposal; an id this node lacks is looked for again after
 // catching up with the leader.
 func (s *Service) Get(ctx context.Context, id string) (Proposal, error) {
+	row, err := s.row(ctx, id)
+	if err != nil {
+		return Proposal{}, err
+	}
+	return s.decorate(row)
+}
+
+// row reads a proposal a client named from the local copy, catching up
+// with the leader once when this node does not know it yet (the client
+// may have created it through another node).
+func (s *Service) row(ctx context.Context, id string) (proposalRow, error) {
 	row, err := loadRow(s.store.DB(), id)
 	if raftdata.ErrorCode(err) == raftdata.CodeNotFound {
 		if serr := s.store.Sync(ctx); serr == nil {
 			row, err = loadRow(s.store.DB(), id)
 		}
 	}
-	if err != nil {
-		return Proposal{}, err
-	}
-	return s.decorate(row)
+	return row, err
 }
 
 func (s *Service) decorate(row proposalRow) (Proposal, error) {
@@ -158,22 +207,45 @@ func (s *Service) List(ctx context.Context, status string, page int) ([]Proposal
 	return out, more, nil
 }
 
-// Vote casts or replaces the member's ballot and returns its receipt. The
-// receipt is shown once; the state keeps only its hash, published with the
-// choice once the vote closes.
+// Vote casts or replaces the member's ballot and returns its receipt.
 func (s *Service) Vote(ctx context.Context, actor members.Account, id, choice string) (string, error) {
+	r, err := s.Cast(ctx, actor, id, choice)
+	return r.Receipt, err
+}
+
+// Receipt is what a ballot answers: the receipt, shown once (the state
+// keeps only its hash, published with the choice once the vote closes),
+// and how many givers' votes the ballot carries now; the published list
+// shows their lines with this receipt's hash as the holder's.
+type Receipt struct {
+	Receipt     string `json:"receipt"`
+	ReceiptHash string `json:"receipt_hash"`
+	Carries     int    `json:"carries"`
+}
+
+// Cast casts or replaces the member's ballot on an open (not secret) vote.
+func (s *Service) Cast(ctx context.Context, actor members.Account, id, choice string) (Receipt, error) {
 	if err := requireActive(actor); err != nil {
-		return "", err
+		return Receipt{}, err
 	}
 	choice = strings.ToLower(strings.TrimSpace(choice))
-	if choice != ChoiceYes && choice != ChoiceNo && choice != ChoiceAbstain {
-		return "", invalid("choice must be yes, no or abstain, got %q", choice)
+	if err := checkChoice(choice); err != nil {
+		return Receipt{}, err
 	}
 	receipt := raftdata.NewID()
-	if _, err := s.store.Apply(ctx, cmdBallotCast, ballotPayload{Proposal: id, Account: actor.ID, Choice: choice, ReceiptHash: ReceiptHash(receipt)}); err != nil {
-		return "", err
+	raw, err := s.store.Apply(ctx, cmdBallotCast, ballotPayload{Proposal: id, Account: actor.ID, Choice: choice, ReceiptHash: ReceiptHash(receipt)})
+	if err != nil {
+		return Receipt{}, err
 	}
-	return receipt, nil
+	r := Receipt{Receipt: receipt, ReceiptHash: ReceiptHash(receipt)}
+	if len(raw) > 0 && string(raw) != "null" {
+		var res ballotResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return Receipt{}, err
+		}
+		r.Carries = res.Carries
+	}
+	return r, nil
 }
 
 // ReceiptHash is what the published ballot list shows of a receipt.
@@ -183,9 +255,18 @@ func ReceiptHash(receipt string) string {
 }
 
 // PublishedBallot is one line of the ballot list published at the close.
+// A line written for a member whose proxy holder voted for them says so
+// and carries the holder's receipt hash. A secret vote's line is named by
+// its token's pseudonym and carries the token, which anyone checks with
+// the vote's public key (SecretList).
 type PublishedBallot struct {
-	ReceiptHash string `json:"receipt_hash"`
-	Choice      string `json:"choice"`
+	ReceiptHash       string          `json:"receipt_hash"`
+	Choice            string          `json:"choice"`
+	College           string          `json:"college,omitempty"`
+	Proxy             bool            `json:"proxy,omitempty"`
+	HolderReceiptHash string          `json:"holder_receipt_hash,omitempty"`
+	Pseudonym         string          `json:"pseudonym,omitempty"`
+	Token             *PublishedToken `json:"token,omitempty"`
 }
 
 // Ballots is the pseudonymous list of ballots of a closed vote, from which
@@ -196,9 +277,14 @@ func (s *Service) Ballots(ctx context.Context, id string) ([]PublishedBallot, er
 		return nil, err
 	}
 	if p.Status == StatusDraft || p.Status == StatusOpen {
-		return nil, raftdata.Errorf(raftdata.CodeConflict, "the ballot list is published when the vote closes")
+		return nil, raftdata.Refuse(raftdata.CodeConflict, "ballots_unpublished", "the ballot list is published when the vote closes")
 	}
-	rows, err := s.store.DB().QueryContext(ctx, `SELECT receipt_hash, choice FROM proposals_ballots WHERE proposal = ? ORDER BY receipt_hash`, id)
+	if p.Secret {
+		return s.secretBallots(ctx, id)
+	}
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT b.receipt_hash, b.choice, COALESCE(e.college, ''), b.holder_receipt_hash FROM proposals_ballots b
+		LEFT JOIN proposals_electorate e ON e.proposal = b.proposal AND e.voter_key = b.voter_key
+		WHERE b.proposal = ? ORDER BY b.receipt_hash`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -206,9 +292,30 @@ func (s *Service) Ballots(ctx context.Context, id string) ([]PublishedBallot, er
 	out := []PublishedBallot{}
 	for rows.Next() {
 		var b PublishedBallot
-		if err := rows.Scan(&b.ReceiptHash, &b.Choice); err != nil {
+		if err := rows.Scan(&b.ReceiptHash, &b.Choice, &b.College, &b.HolderReceiptHash); err != nil {
 			return nil, err
 		}
+		b.Proxy = b.HolderReceiptHash != ""
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func (s *Service) secretBallots(ctx context.Context, id string) ([]PublishedBallot, error) {
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT pseudonym, receipt_hash, choice, college, ballot_key, signature, proof, seq
+		FROM proposals_secret_ballots WHERE proposal = ? ORDER BY pseudonym`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []PublishedBallot{}
+	for rows.Next() {
+		var b PublishedBallot
+		t := &PublishedToken{}
+		if err := rows.Scan(&b.Pseudonym, &b.ReceiptHash, &b.Choice, &b.College, &t.BallotKey, &t.Signature, &t.Proof, &t.Seq); err != nil {
+			return nil, err
+		}
+		b.Token = t
 		out = append(out, b)
 	}
 	return out, rows.Err()

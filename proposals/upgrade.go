@@ -3,6 +3,8 @@ package proposals
 import (
 	"database/sql"
 	"fmt"
+
+	"coop/raftdata"
 )
 
 // upgradeTallies rebuilds proposals_tallies of a data directory from
@@ -54,4 +56,22 @@ func upgradePrivacyColumns(tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// upgradeBallots gives the tables of an older data directory the columns
+// proxies, colleges and secret ballots added: every vote already there
+// has one college, no proxies and no tally extras, as it had. It does
+// nothing once done.
+func upgradeBallots(tx *sql.Tx) error {
+	col := func(table, name, ddl string) raftdata.Column {
+		return raftdata.Column{Table: table, Name: name, DDL: ddl}
+	}
+	return raftdata.AddColumns(tx,
+		col("proposals", "colleges", `ALTER TABLE proposals ADD COLUMN colleges TEXT NOT NULL DEFAULT ''`),
+		col("proposals", "proxy_cap", `ALTER TABLE proposals ADD COLUMN proxy_cap INTEGER NOT NULL DEFAULT 0`),
+		col("proposals", "tally_extra", `ALTER TABLE proposals ADD COLUMN tally_extra TEXT NOT NULL DEFAULT ''`),
+		col("proposals_electorate", "college", `ALTER TABLE proposals_electorate ADD COLUMN college TEXT NOT NULL DEFAULT ''`),
+		col("proposals_electorate", "in_scope", `ALTER TABLE proposals_electorate ADD COLUMN in_scope INTEGER NOT NULL DEFAULT 0`),
+		col("proposals_ballots", "holder_receipt_hash", `ALTER TABLE proposals_ballots ADD COLUMN holder_receipt_hash TEXT NOT NULL DEFAULT ''`),
+	)
 }

@@ -16,11 +16,12 @@ import (
 // The internal HTTP API nodes use between themselves. The ui mounts Handler
 // at these paths; nothing else in coop speaks it.
 const (
-	pathApply     = "/internal/raft/apply"
-	pathJoin      = "/internal/raft/join"
-	pathRemove    = "/internal/raft/remove"
-	pathReadIndex = "/internal/raft/read-index"
-	pathStatus    = "/internal/raft/status"
+	pathApply      = "/internal/raft/apply"
+	pathApplyBatch = "/internal/raft/apply-batch" // forward.go
+	pathJoin       = "/internal/raft/join"
+	pathRemove     = "/internal/raft/remove"
+	pathReadIndex  = "/internal/raft/read-index"
+	pathStatus     = "/internal/raft/status"
 
 	// InternalPrefix is the path prefix Handler serves.
 	InternalPrefix = "/internal/raft/"
@@ -37,6 +38,7 @@ const (
 func (s *Store) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+pathApply, s.handleApply)
+	mux.HandleFunc("POST "+pathApplyBatch, s.handleApplyBatch)
 	mux.HandleFunc("POST "+pathJoin, s.handleJoin)
 	mux.HandleFunc("POST "+pathRemove, s.handleRemove)
 	mux.HandleFunc("GET "+pathReadIndex, s.handleReadIndex)
@@ -96,11 +98,18 @@ type errorBody struct {
 }
 
 func writeError(w http.ResponseWriter, err error) {
+	e := wireError(err)
+	writeJSON(w, e.Code.HTTPStatus(), errorBody{Error: e})
+}
+
+// wireError is err as a node answers it to another: a failure after which
+// the call may be made again is CodeUnavailable.
+func wireError(err error) *Error {
 	code := ErrorCode(err)
 	if retryable(err) {
 		code = CodeUnavailable
 	}
-	writeJSON(w, code.HTTPStatus(), errorBody{Error: &Error{Code: code, Message: ErrorMessageOrText(err)}})
+	return &Error{Code: code, Message: ErrorMessageOrText(err)}
 }
 
 // ErrorMessageOrText is the message of an *Error, or the error's own text
@@ -119,12 +128,7 @@ func (s *Store) handleApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Errorf(CodeInvalid, "read command: %v", err))
 		return
 	}
-	if _, err := decodeCommand(data); err != nil {
-		writeError(w, Errorf(CodeInvalid, "%v", err))
-		return
-	}
-	if !s.IsLeader() {
-		writeError(w, retryError{errNotLeader})
+	if s.refuseCommands(w, data) {
 		return
 	}
 	res, err := s.applyLocal(r.Context(), data)
@@ -134,6 +138,23 @@ func (s *Store) handleApply(w http.ResponseWriter, r *http.Request) {
 	}
 	res.Term = s.termOf(res.Index) // the follower's commit notice (commitnotice.go)
 	writeJSON(w, http.StatusOK, res)
+}
+
+// refuseCommands answers, and reports true, when the commands a follower
+// forwards cannot be applied here: one of them does not decode, or this
+// node does not lead (the follower tries again).
+func (s *Store) refuseCommands(w http.ResponseWriter, cmds ...[]byte) bool {
+	for _, data := range cmds {
+		if _, err := decodeCommand(data); err != nil {
+			writeError(w, Errorf(CodeInvalid, "%v", err))
+			return true
+		}
+	}
+	if !s.IsLeader() {
+		writeError(w, retryError{errNotLeader})
+		return true
+	}
+	return false
 }
 
 func (s *Store) handleJoin(w http.ResponseWriter, r *http.Request) {
@@ -211,6 +232,14 @@ func (s *Store) call(ctx context.Context, method, url string, body []byte, out a
 	}
 	var eb errorBody
 	if err := json.Unmarshal(raw, &eb); err != nil || eb.Error == nil {
+		switch resp.StatusCode {
+		case http.StatusNotFound:
+			return notFoundError{notCoopError(url, resp.StatusCode)}
+		case http.StatusServiceUnavailable:
+			// Busy or stopping (its HTTP server cut a request it was
+			// still reading): another try may succeed.
+			return retryError{fmt.Errorf("%s answered 503: busy or stopping", url)}
+		}
 		return notCoopError(url, resp.StatusCode)
 	}
 	if resp.StatusCode == http.StatusServiceUnavailable {
@@ -229,18 +258,20 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// notFoundError is a 404 answered without a coop error: a path the peer
+// does not serve (an older version).
+type notFoundError struct{ error }
+
+func (e notFoundError) Unwrap() error { return e.error }
+
 func notCoopError(url string, status int) error {
 	return Errorf(CodeInvalid, "%s did not answer like a coop node (HTTP %d)", url, status)
 }
 
+// forwardApply sends a command to the leader, with the others waiting
+// (forward.go).
 func (s *Store) forwardApply(ctx context.Context, data []byte) (Result, error) {
-	leader, err := s.leaderURL()
-	if err != nil {
-		return Result{}, err
-	}
-	var res Result
-	err = s.call(ctx, http.MethodPost, leader+pathApply, data, &res)
-	return res, err
+	return s.forwarder.forward(ctx, data)
 }
 
 func (s *Store) fetchReadIndex(ctx context.Context) (uint64, error) {

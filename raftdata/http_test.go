@@ -3,6 +3,7 @@ package raftdata
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -169,4 +170,36 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// A peer's answer that is not a coop error says what to do with the call:
+// 503 (a node busy, or stopping while it read the request) is tried
+// again, 404 (a path an older node does not serve) is told apart, any
+// other is not a coop node.
+func TestCallReadsAnswersThatAreNotCoopErrors(t *testing.T) {
+	n := startNode(t, "n1", t.TempDir(), "", true)
+	defer n.stop()
+	cases := []struct {
+		status    int
+		retryable bool
+		notFound  bool
+	}{
+		{http.StatusServiceUnavailable, true, false},
+		{http.StatusNotFound, false, true},
+		{http.StatusInternalServerError, false, false},
+	}
+	for _, c := range cases {
+		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(c.status)
+			w.Write([]byte("<html>not a coop answer</html>"))
+		}))
+		var out any
+		err := n.call(context.Background(), http.MethodPost, peer.URL+pathApply, []byte("{}"), &out)
+		peer.Close()
+		var nf notFoundError
+		if err == nil || retryable(err) != c.retryable || errors.As(err, &nf) != c.notFound {
+			t.Errorf("HTTP %d: %v (retryable %v, not found %v)", c.status, err, retryable(err), errors.As(err, &nf))
+		}
+	}
 }

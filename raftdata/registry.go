@@ -25,6 +25,7 @@ type Registry struct {
 	schemas   []schema
 	onRestore []func()
 	mirrors   []func()
+	shared    map[any]any
 }
 
 type schema struct {
@@ -40,6 +41,7 @@ func NewRegistry() *Registry {
 	r.Handle(cmdNodeSet, applyNodeSet)
 	r.Handle(cmdNodeRemoved, applyNodeRemoved)
 	r.Handle(cmdBootstrapped, applyBootstrapped)
+	r.Handle(cmdBackupRecorded, applyBackupRecorded)
 	return r
 }
 
@@ -88,6 +90,18 @@ func (r *Registry) restored() {
 // handler runs.
 func (r *Registry) Mirror(drop func()) {
 	r.mirrors = append(r.mirrors, drop)
+}
+
+// Share keeps v under key for the package's service to find with
+// Store.Shared: memory that a package's handlers and its service over the
+// same store both use (a mirror the handlers drop and the service reads).
+// key is a value of an unexported type of the package, as for context
+// keys. Call it before the store opens, like Handle.
+func (r *Registry) Share(key, v any) {
+	if r.shared == nil {
+		r.shared = map[any]any{}
+	}
+	r.shared[key] = v
 }
 
 func (r *Registry) dropMirrors() {

@@ -165,6 +165,11 @@ type Counters struct {
 	// RolledBackBatches counts the FSM's transactions rolled back because
 	// SQLite could not write (each is tried again until it commits).
 	RolledBackBatches uint64
+	// Forwarded counts the commands this node sent to a leader (writes
+	// proposed on a follower), ForwardCalls the calls that carried them:
+	// concurrent writes share a call (forward.go).
+	Forwarded    uint64
+	ForwardCalls uint64
 	// ApplyLatency times the writes proposed on this node, from the call
 	// to their result (forwarding, commit and apply included).
 	ApplyLatency Histogram
@@ -182,6 +187,8 @@ func (s *Store) Counters() Counters {
 		SnapshotRestores:  s.state.restores.Load(),
 		StorageFailures:   s.logs.fault.failures.Load() + s.state.fault.failures.Load(),
 		RolledBackBatches: s.state.fault.failures.Load(),
+		Forwarded:         s.forwarder.commands.Load(),
+		ForwardCalls:      s.forwarder.calls.Load(),
 		ApplyLatency:      s.applyLatency.read(),
 		BatchLatency:      s.state.batchLatency.read(),
 	}

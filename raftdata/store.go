@@ -120,6 +120,9 @@ type Store struct {
 	logCache raft.LogStore
 	state    *stateDB
 	client   *http.Client
+	// forwarder sends the writes proposed on this follower to the
+	// leader, batched (forward.go).
+	forwarder *forwarder
 
 	applyLatency latency // status.go: writes proposed on this node, to their result
 
@@ -143,6 +146,7 @@ func Open(cfg Config, reg *Registry) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	s := &Store{cfg: cfg, logger: cfg.Logger, closed: make(chan struct{}), opened: time.Now(), denied: &refusalLog{logger: cfg.Logger}}
+	s.forwarder = newForwarder(s)
 	if cfg.TLS == nil {
 		var err error
 		if s.key, err = deriveClusterKey(cfg.ClusterKey); err != nil {
@@ -281,7 +285,13 @@ func (s *Store) RaftAddr() string { return string(s.trans.LocalAddr()) }
 // (sqlite.go), so hot queries are not prepared again on every call.
 func (s *Store) DB() *sql.DB { return s.state.readers }
 
+// Shared returns what a package shared under key in the store's registry
+// (Registry.Share), or nil.
+func (s *Store) Shared(key any) any { return s.state.registry.shared[key] }
+
 // AppliedIndex is the index of the last entry applied to the local state.
+// It grows once the entry's transaction has committed: a read of the
+// local state that starts after it sees that entry.
 func (s *Store) AppliedIndex() uint64 { return s.state.appliedIndex() }
 
 // IsLeader tells whether this node is the leader right now.
@@ -373,26 +383,54 @@ func retryable(err error) bool {
 // the context's end, whichever comes first: raft's own timeout bounds only
 // the enqueue.
 func (s *Store) applyLocal(ctx context.Context, data []byte) (Result, error) {
-	f := s.raft.Apply(data, time.Until(deadline(ctx)))
-	done := make(chan error, 1)
-	go func() { done <- f.Error() }()
-	select {
-	case err := <-done:
-		switch {
-		case err == nil:
-			res, _ := f.Response().(Result)
-			res.Index = f.Index()
-			return res, nil
-		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
-			errors.Is(err, raft.ErrLeadershipTransferInProgress), errors.Is(err, raft.ErrEnqueueTimeout):
-			return Result{}, retryError{err}
-		case errors.Is(err, raft.ErrRaftShutdown):
-			return Result{}, Errorf(CodeUnavailable, "this node is shutting down")
-		default:
-			return Result{}, fmt.Errorf("apply: %w", err)
+	out := s.applyLocalAll(ctx, data)[0]
+	return out.res, out.err
+}
+
+// applyLocalAll submits every command to Raft at once (raft batches them)
+// and waits for their results, or the context's end.
+func (s *Store) applyLocalAll(ctx context.Context, cmds ...[]byte) []forwarded {
+	timeout := time.Until(deadline(ctx))
+	futures := make([]raft.ApplyFuture, len(cmds))
+	for i, data := range cmds {
+		futures[i] = s.raft.Apply(data, timeout)
+	}
+	done := make(chan []forwarded, 1)
+	go func() {
+		out := make([]forwarded, len(futures))
+		for i, f := range futures {
+			out[i].res, out[i].err = appliedResult(f)
 		}
+		done <- out
+	}()
+	select {
+	case out := <-done:
+		return out
 	case <-ctx.Done():
-		return Result{}, Errorf(CodeUnavailable, "the write was not confirmed in time; retrying it is safe")
+		out := make([]forwarded, len(cmds))
+		for i := range out {
+			out[i].err = Errorf(CodeUnavailable, "the write was not confirmed in time; retrying it is safe")
+		}
+		return out
+	}
+}
+
+// appliedResult waits for f and tells its result, or whether sending the
+// command again may succeed.
+func appliedResult(f raft.ApplyFuture) (Result, error) {
+	err := f.Error()
+	switch {
+	case err == nil:
+		res, _ := f.Response().(Result)
+		res.Index = f.Index()
+		return res, nil
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
+		errors.Is(err, raft.ErrLeadershipTransferInProgress), errors.Is(err, raft.ErrEnqueueTimeout):
+		return Result{}, retryError{err}
+	case errors.Is(err, raft.ErrRaftShutdown):
+		return Result{}, Errorf(CodeUnavailable, "this node is shutting down")
+	default:
+		return Result{}, fmt.Errorf("apply: %w", err)
 	}
 }
 

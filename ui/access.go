@@ -24,6 +24,9 @@ const (
 type apiRoute struct {
 	scope members.Scope
 	csv   bool
+	// anonymous routes refuse any credential, before looking it up: a
+	// secret ballot must not be tied to whoever sends it.
+	anonymous bool
 }
 
 // apiRoutes is every route of the JSON API (without /api/v1), with what an
@@ -32,19 +35,21 @@ type apiRoute struct {
 // missing here refuses every API token (TestAPIRoutesAllHaveAScope fails
 // too).
 var apiRoutes = map[string]apiRoute{
-	"GET /governance/rules":          {scope: scopePublic},
-	"GET /governance/custodians":     {scope: scopePublic},
-	"POST /email/verify":             {scope: scopePublic},
-	"POST /password/reset":           {scope: scopePublic},
-	"POST /password/reset/confirm":   {scope: scopePublic},
-	"POST /signup":                   {scope: scopePublic},
-	"POST /login":                    {scope: scopePublic},
-	"GET /pools":                     {scope: scopePublic},
-	"GET /pools/:pool":               {scope: scopePublic},
-	"GET /proposals":                 {scope: scopePublic},
-	"GET /proposals/:id":             {scope: scopePublic},
-	"GET /proposals/:id/results":     {scope: scopePublic},
-	"GET /proposals/:id/results.csv": {scope: scopePublic},
+	"GET /governance/rules":              {scope: scopePublic},
+	"GET /governance/custodians":         {scope: scopePublic},
+	"POST /email/verify":                 {scope: scopePublic},
+	"POST /password/reset":               {scope: scopePublic},
+	"POST /password/reset/confirm":       {scope: scopePublic},
+	"POST /signup":                       {scope: scopePublic},
+	"POST /login":                        {scope: scopePublic},
+	"GET /pools":                         {scope: scopePublic},
+	"GET /pools/:pool":                   {scope: scopePublic},
+	"GET /proposals":                     {scope: scopePublic},
+	"GET /proposals/:id":                 {scope: scopePublic},
+	"GET /proposals/:id/results":         {scope: scopePublic},
+	"GET /proposals/:id/results.csv":     {scope: scopePublic},
+	"GET /governance/turnout":            {scope: scopePublic},
+	"POST /proposals/:id/secret-ballots": {scope: scopePublic, anonymous: true},
 
 	"POST /logout":                    {scope: scopeSession},
 	"DELETE /me":                      {scope: scopeSession},
@@ -61,6 +66,7 @@ var apiRoutes = map[string]apiRoute{
 	"POST /me/password":               {scope: scopeSession},
 	"POST /me/email/verification":     {scope: scopeSession},
 	"POST /members/:id/reset-link":    {scope: scopeSession},
+	"PUT /members/:id/college":        {scope: scopeSession},
 
 	"GET /me":                     {scope: members.ScopeRead},
 	"GET /me/export":              {scope: members.ScopeRead},
@@ -76,12 +82,20 @@ var apiRoutes = map[string]apiRoute{
 	"GET /proposals/:id/comments": {scope: members.ScopeRead},
 	"GET /proposals/:id/preview":  {scope: members.ScopeRead},
 	"POST /sandbox/:pool/queries": {scope: members.ScopeRead},
+	"GET /proposals/:id/proxy":    {scope: members.ScopeRead},
+	"GET /me/proxy":               {scope: members.ScopeRead},
+	"GET /me/secret-votes":        {scope: members.ScopeRead},
 
-	"POST /proposals":              {scope: members.ScopeVote},
-	"POST /proposals/:id/open":     {scope: members.ScopeVote},
-	"POST /proposals/:id/ballots":  {scope: members.ScopeVote},
-	"POST /proposals/:id/comments": {scope: members.ScopeVote},
-	"POST /proposals/:id/queries":  {scope: members.ScopeVote},
+	"POST /proposals":                  {scope: members.ScopeVote},
+	"POST /proposals/:id/open":         {scope: members.ScopeVote},
+	"POST /proposals/:id/ballots":      {scope: members.ScopeVote},
+	"POST /proposals/:id/comments":     {scope: members.ScopeVote},
+	"POST /proposals/:id/queries":      {scope: members.ScopeVote},
+	"PUT /proposals/:id/proxy":         {scope: members.ScopeVote},
+	"DELETE /proposals/:id/proxy":      {scope: members.ScopeVote},
+	"PUT /me/proxy":                    {scope: members.ScopeVote},
+	"DELETE /me/proxy":                 {scope: members.ScopeVote},
+	"POST /proposals/:id/voting-token": {scope: members.ScopeVote},
 
 	"PUT /pools/:pool/consent":     {scope: members.ScopeContribute},
 	"POST /pools/:pool/records":    {scope: members.ScopeContribute, csv: true},
@@ -98,6 +112,7 @@ var apiRoutes = map[string]apiRoute{
 	"POST /retention/runs":        {scope: members.ScopeOperate},
 	"GET /journal":                {scope: members.ScopeOperate},
 	"POST /pools":                 {scope: members.ScopeOperate},
+	"POST /guests":                {scope: members.ScopeOperate},
 }
 
 // routeTable is apiRoutes split into path segments, to find the route of
@@ -175,19 +190,19 @@ func (s *server) tokenMay(c *fiber.Ctx, acc members.Access) (bool, error) {
 		return true, nil
 	}
 	if _, ok := apiPath(c.Path()); !ok {
-		return false, raftdata.Errorf(raftdata.CodeForbidden, "an API token works on the JSON API (/api/v1) only: log in to use the pages")
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_pages", "an API token works on the JSON API (/api/v1) only: log in to use the pages")
 	}
 	r, ok := s.routes.lookup(c.Method(), c.Path())
 	switch {
 	case !ok:
-		return false, raftdata.Errorf(raftdata.CodeForbidden, "API tokens cannot call this route")
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_route", "API tokens cannot call this route")
 	case r.scope == scopePublic:
 		return acc.Allows(members.ScopeRead), nil
 	case r.scope == scopeSession:
-		return false, raftdata.Errorf(raftdata.CodeForbidden,
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_session_only",
 			"an API token cannot mint or revoke tokens, change roles, sign a charter, log out or erase an account: log in with your password for this")
 	case !acc.Allows(r.scope):
-		return false, raftdata.Errorf(raftdata.CodeForbidden, "this API token lacks the %s scope: mint one that has it", r.scope)
+		return false, raftdata.Refuse(raftdata.CodeForbidden, "token_scope", "this API token lacks the %s scope: mint one that has it", r.scope).With("scope", r.scope)
 	}
 	return true, nil
 }

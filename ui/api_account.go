@@ -195,5 +195,5 @@ func (s *server) resetLink(c *fiber.Ctx) error {
 
 // errNoMail is the answer of an email route on a coop without --smtp.
 func errNoMail() error {
-	return raftdata.Errorf(raftdata.CodeUnavailable, "this coop sends no email (no --smtp): ask an operator for a reset link")
+	return raftdata.Refuse(raftdata.CodeUnavailable, "no_mail", "this coop sends no email (no --smtp): ask an operator for a reset link")
 }

@@ -74,7 +74,7 @@ func requireContributor(c *fiber.Ctx) (members.Account, error) {
 		return a, err
 	}
 	if !a.Contributes() {
-		return a, raftdata.Errorf(raftdata.CodeForbidden, "this is for members and applicants: sign up to contribute your data")
+		return a, raftdata.Refuse(raftdata.CodeForbidden, "contributors_only", "this is for members and applicants: sign up to contribute your data")
 	}
 	return a, nil
 }

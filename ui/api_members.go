@@ -197,18 +197,19 @@ func (s *server) revokeToken(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"revoked": true})
 }
 
-// listMembers answers GET /api/v1/members (operators): accounts and roles,
-// never pooled data.
+// listMembers answers GET /api/v1/members[?q=&page=] (operators): a page
+// of the accounts and their roles (members.AccountsPage), never pooled
+// data.
 func (s *server) listMembers(c *fiber.Ctx) error {
 	a, err := requireRole(c, members.RoleOperator)
 	if err != nil {
 		return err
 	}
-	accts, err := s.deps.Members.Accounts(c.UserContext(), a)
+	list, err := s.deps.Members.AccountsPage(c.UserContext(), a, c.Query("q"), c.QueryInt("page", 1))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"members": accts})
+	return c.JSON(list)
 }
 
 // grantRole answers POST /api/v1/members/{id}/roles {"role"} (operators).

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"coop/governance"
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
@@ -27,6 +29,18 @@ type Proposals interface {
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
 	Preview(ctx context.Context, actor members.Account, id string) (proposals.Preview, error)
+	// Proxies, secret ballots and turnout (api_ballots.go).
+	Cast(ctx context.Context, actor members.Account, id, choice string) (proposals.Receipt, error)
+	GiveProxy(ctx context.Context, actor members.Account, id, to string) (proposals.ProxyView, error)
+	Proxies(ctx context.Context, actor members.Account, id string) (proposals.ProxyView, error)
+	SetStandingProxy(ctx context.Context, actor members.Account, to string) (proposals.StandingProxy, error)
+	Standing(ctx context.Context, actor members.Account) (proposals.StandingProxy, error)
+	SecretVotes(ctx context.Context, actor members.Account) ([]proposals.SecretVote, error)
+	IssueToken(ctx context.Context, actor members.Account, id string, blinded []byte) ([]byte, error)
+	CastSecret(ctx context.Context, id string, b proposals.SecretBallot) (proposals.SecretReceipt, error)
+	TokenKeys(ctx context.Context, id string) (proposals.SecretList, error)
+	Turnout(ctx context.Context, since time.Time) (map[governance.Kind][]governance.Turnout, error)
+	InElectorate(ctx context.Context, id, accountID string) (bool, error)
 }
 
 // listProposals answers GET /api/v1/proposals[?status=open][&page=2]:
@@ -63,7 +77,25 @@ func (s *server) getProposal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(p)
+	a, ok := actor(c)
+	if !ok || p.Status != proposals.StatusOpen {
+		return c.JSON(p)
+	}
+	why, err := s.ineligibility(c.UserContext(), a, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(struct {
+		proposals.Proposal
+		Eligibility eligibility `json:"eligibility"`
+	}{p, eligibility{Votes: why == "", Reason: why}})
+}
+
+// eligibility tells the caller of GET /proposals/{id}, while its vote is
+// open, whether they vote on it, and why not (proposals.Ineligibility).
+type eligibility struct {
+	Votes  bool   `json:"votes"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // openProposal answers POST /api/v1/proposals/{id}/open (its requester).
@@ -91,24 +123,35 @@ func (s *server) castBallot(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	receipt, err := s.deps.Proposals.Vote(c.UserContext(), a, c.Params("id"), in.Choice)
+	r, err := s.deps.Proposals.Cast(c.UserContext(), a, c.Params("id"), in.Choice)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"receipt": receipt, "receipt_hash": proposals.ReceiptHash(receipt)})
+	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
 // ballotList answers GET /api/v1/proposals/{id}/ballots: the published,
-// pseudonymous list once the vote is closed (members).
+// pseudonymous list once the vote is closed, for every signed-in account
+// (members, the requester, operators, guests), so anyone may recount.
 func (s *server) ballotList(c *fiber.Ctx) error {
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireAccount(c); err != nil {
 		return err
 	}
 	list, err := s.deps.Proposals.Ballots(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"ballots": list})
+	out := fiber.Map{"ballots": list}
+	// A secret vote: the keys that check every token, and how many tokens
+	// each signed (no more lines than that).
+	keys, err := s.deps.Proposals.TokenKeys(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if len(keys.PublicKeys) > 0 {
+		out["public_keys"], out["tokens_issued"] = keys.PublicKeys, keys.TokensIssued
+	}
+	return c.JSON(out)
 }
 
 // comments answers GET /api/v1/proposals/{id}/comments: every signed-in
@@ -160,7 +203,7 @@ func (s *server) setObjection(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Object == nil {
-		return invalidf("object (true or false) is required")
+		return invalid("object_required", "object (true or false) is required").On("object")
 	}
 	if err := s.deps.Proposals.Object(c.UserContext(), a, c.Params("id"), *in.Object); err != nil {
 		return err

@@ -44,6 +44,9 @@ type Cluster interface {
 	// AppliedIndex is the index of the last entry applied to the local
 	// state: what pages keep from the state is kept for one index.
 	AppliedIndex() uint64
+	// Dir is the node's data directory (its disk's free space shows on
+	// the operators' page).
+	Dir() string
 }
 
 // EventStats counts the events a node handed to NATS and those it dropped.
@@ -111,7 +114,7 @@ type server struct {
 	// signups limits sign-ups per client address, on the API and the page
 	// alike (one count).
 	signups fiber.Handler
-	catalog  *i18n.Catalog // the messages of pages and emails
+	catalog *i18n.Catalog // the messages of pages and emails
 	// mailSlots bounds the emails being sent at once (mailer.go).
 	mailSlots chan struct{}
 	// resetSlots bounds the reset requests being handled at once.
@@ -160,6 +163,7 @@ func New(deps Deps) *fiber.App {
 	api.Get("/governance/rules", s.rules)
 	api.Get("/governance/custodians", s.custodians)
 	api.Put("/me/custodian-key", s.setCustodianKey)
+	api.Get("/governance/turnout", s.turnout)
 
 	api.Post("/signup", s.signups, s.signup)
 	api.Post("/login", s.login)
@@ -219,6 +223,17 @@ func New(deps Deps) *fiber.App {
 	api.Get("/proposals/:id/results", s.results)
 	api.Get("/proposals/:id/results.csv", s.resultsCSV)
 	api.Get("/proposals/:id/preview", s.preview)
+	api.Get("/proposals/:id/proxy", s.proxyOf)
+	api.Put("/proposals/:id/proxy", s.giveProxy)
+	api.Delete("/proposals/:id/proxy", s.takeBackProxy)
+	api.Get("/me/proxy", s.standingProxy)
+	api.Put("/me/proxy", s.setStandingProxy)
+	api.Delete("/me/proxy", s.setStandingProxy)
+	api.Get("/me/secret-votes", s.secretVotes)
+	api.Post("/proposals/:id/voting-token", s.votingToken)
+	api.Post("/proposals/:id/secret-ballots", s.castSecretBallot)
+	api.Post("/guests", s.inviteGuest)
+	api.Put("/members/:id/college", s.setCollege)
 	app.All(raftdata.InternalPrefix+"*", adaptor.HTTPHandler(detachContext(deps.Cluster.Handler())))
 	return app
 }

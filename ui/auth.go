@@ -33,7 +33,6 @@ type Members interface {
 	RevokeRole(ctx context.Context, actor members.Account, accountID, role string) error
 	Suspend(ctx context.Context, actor members.Account, accountID string) error
 	Reinstate(ctx context.Context, actor members.Account, accountID string) error
-	Accounts(ctx context.Context, actor members.Account) ([]members.Account, error)
 	SignCharter(ctx context.Context, actor members.Account, kind members.CharterKind, lang string) error
 	RunRetention(ctx context.Context) (members.RetentionReport, error)
 	Get(ctx context.Context, id string) (members.Account, error)
@@ -51,6 +50,10 @@ type Members interface {
 	IssueVerification(ctx context.Context, actor members.Account) (members.Link, error)
 	VerifyEmail(ctx context.Context, token string) error
 	EmailVerified(ctx context.Context, a members.Account) (bool, error)
+	InviteGuest(ctx context.Context, actor members.Account, in members.GuestInput) (members.NewGuest, error)
+	SetCollege(ctx context.Context, actor members.Account, accountID, college string) error
+	MemberSince(ctx context.Context, id string) (time.Time, bool, error)
+	AccountsPage(ctx context.Context, actor members.Account, query string, page int) (members.AccountPage, error)
 }
 
 const (
@@ -72,6 +75,12 @@ const (
 // and node-to-node calls carry no account.
 func (s *server) authenticate(c *fiber.Ctx) error {
 	if !needsAccount(c.Path()) {
+		return c.Next()
+	}
+	if s.anonymousRoute(c) {
+		if hasCredential(c) {
+			return errCredentialOnSecretBallot()
+		}
 		return c.Next()
 	}
 	if bearer, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok {
@@ -122,7 +131,7 @@ func needsAccount(path string) bool {
 
 // csrfRefused is the error of a form or call posted without its token.
 func csrfRefused() error {
-	return raftdata.Errorf(raftdata.CodeForbidden, "the form's security token is missing or stale: reload the page and try again")
+	return raftdata.Refuse(raftdata.CodeForbidden, "csrf", "the form's security token is missing or stale: reload the page and try again")
 }
 
 func unsafeMethod(m string) bool {
@@ -155,10 +164,10 @@ func actor(c *fiber.Ctx) (members.Account, bool) {
 func requireAccount(c *fiber.Ctx) (members.Account, error) {
 	a, ok := actor(c)
 	if !ok {
-		return a, raftdata.Errorf(raftdata.CodeUnauthorized, "log in first (a session cookie or an Authorization: Bearer token)")
+		return a, raftdata.Refuse(raftdata.CodeUnauthorized, "log_in_first", "log in first (a session cookie or an Authorization: Bearer token)")
 	}
 	if !a.Active() {
-		return a, raftdata.Errorf(raftdata.CodeForbidden, "your account is %s", a.Status)
+		return a, members.ErrAccountInactive(a.Status)
 	}
 	return a, nil
 }
@@ -170,7 +179,7 @@ func requireRole(c *fiber.Ctx, role members.Role) (members.Account, error) {
 		return a, err
 	}
 	if !a.Has(role) {
-		return a, raftdata.Errorf(raftdata.CodeForbidden, "this is for accounts with the %s role", role)
+		return a, raftdata.Refuse(raftdata.CodeForbidden, "role_needed", "this is for accounts with the %s role", role).With("role", role)
 	}
 	return a, nil
 }

@@ -18,11 +18,18 @@ import (
 type Backups interface {
 	// Backup copies the state after a linearizable sync.
 	Backup(ctx context.Context) (*raftdata.Backup, error)
+	// RecordBackup notes, for every node, that the backup taken at index
+	// was sent in full; LastBackup reads the last one noted.
+	RecordBackup(ctx context.Context, index uint64, sealedTo string) error
+	LastBackup() (raftdata.BackupRecord, bool, error)
 }
 
 // backupCopyTimeout bounds the sync and the copy of the database, before
 // the first byte goes out.
 const backupCopyTimeout = 2 * time.Minute
+
+// recordTimeout bounds the note, through the log, that a backup was sent.
+const recordTimeout = 10 * time.Second
 
 // Sealing modes a backup answer names in X-Coop-Backup-Sealing.
 const (
@@ -44,7 +51,7 @@ func (s *server) backup(c *fiber.Ctx) error {
 		return err
 	}
 	if s.deps.Backups == nil {
-		return raftdata.Errorf(raftdata.CodeUnavailable, "this node does not take backups")
+		return raftdata.Refuse(raftdata.CodeUnavailable, "no_backups", "this node does not take backups")
 	}
 	var in struct {
 		Key string `json:"key"`
@@ -85,7 +92,7 @@ func (s *server) backup(c *fiber.Ctx) error {
 		c.Set("X-Coop-Backup-Custodians", fmt.Sprintf("%d of %d", set.Threshold, len(set.Custodians)))
 	} else if in.Key == "" {
 		b.Close()
-		return raftdata.Errorf(raftdata.CodeConflict, "the members have no custodians with registered keys yet, so backups are sealed to the operator's key: give one (coop backup --key-file KEY)")
+		return raftdata.Refuse(raftdata.CodeConflict, "backup_key_needed", "the members have no custodians with registered keys yet, so backups are sealed to the operator's key: give one (coop backup --key-file KEY)")
 	}
 	s.log.Info("backup started", "index", b.Index, "bytes", size, "sealed_to", sealing, "operator", a.ID)
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
@@ -102,6 +109,12 @@ func (s *server) backup(c *fiber.Ctx) error {
 		pw.CloseWithError(err)
 		if err != nil {
 			s.log.Warn("backup not sent in full", "index", b.Index, "error", err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(s.stopping, recordTimeout)
+		defer cancel()
+		if err := s.deps.Backups.RecordBackup(ctx, b.Index, sealing); err != nil {
+			s.log.Warn("backup sent but not recorded", "index", b.Index, "error", err)
 		}
 	}()
 	c.Context().SetBodyStream(pr, int(size))

@@ -128,8 +128,9 @@ func fullFlow(t *testing.T, lang string) {
 	b.login(base, "op@coop.test")
 	b.step("09-ops", chromedp.Click(css(`[data-testid="ops-link"]`)), chromedp.WaitVisible(css(`[data-testid="ops-members"]`)))
 	row := `[data-testid="member-` + rosa.ID + `"]`
-	b.step("10-researcher-granted", chromedp.Click(css(row+` [data-testid="grant-researcher"]`)),
-		chromedp.WaitVisible(css(row+` [data-testid="revoke-researcher"]`)))
+	b.step("10-member-page", chromedp.Click(css(row+` [data-testid="member-link"]`)), chromedp.WaitVisible(css(`[data-testid="grant-researcher"]`)))
+	b.step("10-researcher-granted", chromedp.Click(css(`[data-testid="grant-researcher"]`)),
+		chromedp.WaitVisible(css(`[data-testid="revoke-researcher"]`)))
 	logout()
 
 	// 4. Rosa shapes a query on the synthetic twin and proposes it.
@@ -145,7 +146,8 @@ func fullFlow(t *testing.T, lang string) {
 	b.step("13-proposal-form", chromedp.Click(css(`[data-testid="propose-link"]`)), chromedp.WaitVisible(css(`[data-testid="propose-form"]`)),
 		chromedp.SendKeys(chromedp.ID("title"), title),
 		chromedp.SendKeys(chromedp.ID("purpose"), "Find out whether homes in the north use more energy in winter."))
-	b.step("14-proposal-open", chromedp.Click(css(`[data-testid="propose-submit"]`)), chromedp.WaitVisible(css(`[data-testid="vote-login"], [data-testid="proposal-links"]`)))
+	b.step("14-proposal-filed", chromedp.Click(css(`[data-testid="propose-submit"]`)), chromedp.WaitVisible(css(`[data-testid="filed-notice"]`)))
+	b.step("14-proposal-open", chromedp.Click(css(`[data-testid="filed-proposal"]`)), chromedp.WaitVisible(css(`[data-testid="vote-ineligible"], [data-testid="proposal-links"]`)))
 	if got := b.text(`[data-testid="page-title"]`); got != title {
 		t.Fatalf("proposal page %q", got)
 	}

@@ -17,9 +17,12 @@ import (
 const phoneWidth = 390
 
 // touchedPrefixes are the catalogue keys of the parts this check holds:
-// data entry, charts, accounts, error pages, and the pool labels.
+// data entry, charts, accounts, error pages, the pool labels, who votes
+// and why not, the receipt, the researchers' forms, the operators' pages
+// and every refusal.
 var touchedPrefixes = []string{"upload.", "reading.", "rowerr.", "chart.", "error.", "profile.", "password.", "forgot.",
-	"reset.", "verify.", "settings.", "tokens.", "records.", "sandbox.", "notice.", "login.", "signup.", "me."}
+	"reset.", "verify.", "settings.", "tokens.", "records.", "sandbox.", "notice.", "login.", "signup.", "me.",
+	"vote.", "filed.", "epsilon.", "propose.", "health.", "ops.", "opspools.", "retention.", "err.", "nav.", "duration."}
 
 // Every page, in French, in a 390 px viewport: nothing is wider than the
 // screen (document.documentElement.scrollWidth <= 390), and the visible
@@ -42,6 +45,7 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.consentAndContribute(t, ada, "north")
+	w.member(t, "Béa", "bea@coop.test") // a second voter: the vote stays open after Ada's ballot
 	prop := w.propose(t, "Consommation d'hiver par région")
 	if err := w.deps.Proposals.Comment(ctx, w.session(t, ada.Email), prop.ID, "Pourquoi seulement l'hiver ?"); err != nil {
 		t.Fatal(err)
@@ -79,10 +83,16 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 	b.step("", chromedp.EmulateViewport(phoneWidth, 844), chromedp.Navigate(base+"/lang/fr?next=/"),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="fr"] main`)))
 	var failures []string
+	var check func(who, path string)
 	visit := func(who, path, ready string) {
 		b.t.Helper()
 		name := fmt.Sprintf("phone-%s-%s", who, strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(strings.Trim(path, "/")))
 		b.step(name, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
+		check(who, path)
+	}
+	// check holds the page the browser shows now.
+	check = func(who, path string) {
+		b.t.Helper()
 		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
 		if err != nil {
 			t.Fatalf("%s: scrollWidth: %v", path, err)
@@ -117,17 +127,25 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 		"/proposals/" + prop.ID + "/ballots"} {
 		visit("member", path, main)
 	}
+	// Ada votes: the receipt, its copy button and its download.
+	b.step("phone-member-receipt", chromedp.Navigate(base+"/proposals/"+prop.ID), chromedp.Click(chromedp.CSS(`[data-testid="choice-yes"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="vote-submit"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="receipt-copy"]`)))
+	check("member", "/proposals/"+prop.ID+"#receipt")
 	b.step("", chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nav-login"]`)))
 	b.login(base, "rosalind@coop.test")
 	for _, path := range []string{"/sandbox?pool=heating&aggregate=mean&field=kwh&group_by=system&group_by=month",
-		"/sandbox?pool=heating&aggregate=histogram&field=kwh", "/proposals/new", "/me/proposals"} {
+		"/sandbox?pool=heating&aggregate=histogram&field=kwh", "/sandbox", "/sandbox?pool=heating&step=pool", "/proposals/new",
+		"/proposals/new?pool=heating", "/proposals/" + prop.ID + "/filed", "/me/proposals"} {
 		visit("researcher", path, main)
 	}
+	visit("researcher", "/proposals/"+prop.ID, `[data-testid="vote-ineligible"]`) // the requester
 	b.step("", chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nav-login"]`)))
 	b.login(base, "op@coop.test")
-	for _, path := range []string{"/ops", "/ops/pools"} {
+	for _, path := range []string{"/ops", "/ops/pools", "/ops?q=ada", "/ops/members/" + ada.ID, "/proposals/" + prop.ID + "/discussion",
+		"/proposals/" + prop.ID + "/ballots"} {
 		visit("operator", path, main)
 	}
+	visit("operator", "/proposals/"+prop.ID, `[data-testid="vote-ineligible"]`) // not a member
 	if len(failures) > 0 {
 		t.Fatalf("%d problems at %d px in French:\n%s", len(failures), phoneWidth, strings.Join(failures, "\n"))
 	}

@@ -52,7 +52,7 @@ func removeFromCluster(ctx context.Context, cl Cluster, id string) error {
 		return err
 	}
 	if len(st.Nodes) == 1 && st.Nodes[0].ID == id {
-		return raftdata.Errorf(raftdata.CodeConflict, "%s is the last node of the cluster: it cannot be removed", id)
+		return raftdata.Refuse(raftdata.CodeConflict, "last_node", "%s is the last node of the cluster: it cannot be removed", id).With("node", id)
 	}
 	return cl.Remove(ctx, id)
 }

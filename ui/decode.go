@@ -22,15 +22,15 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 // decodeBody is decodeJSON on bytes (fuzzed in decode_test.go).
 func decodeBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return raftdata.Errorf(raftdata.CodeInvalid, "the request body is empty: a JSON object is expected")
+		return invalid("body_empty", "the request body is empty: a JSON object is expected")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return raftdata.Errorf(raftdata.CodeInvalid, "the request body is not valid: %s", describeJSONError(err))
+		return invalid("body_invalid", "the request body is not valid: %s", describeJSONError(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return raftdata.Errorf(raftdata.CodeInvalid, "the request body holds more than one JSON value")
+		return invalid("body_invalid", "the request body holds more than one JSON value")
 	}
 	return nil
 }
@@ -53,7 +53,7 @@ func describeJSONError(err error) string {
 	}
 }
 
-// invalidf is a 400 with a sentence.
-func invalidf(format string, args ...any) error {
-	return raftdata.Errorf(raftdata.CodeInvalid, format, args...)
+// invalid is a 400 with its reason and a sentence.
+func invalid(reason, format string, args ...any) *raftdata.Error {
+	return raftdata.Refuse(raftdata.CodeInvalid, reason, format, args...)
 }

@@ -124,9 +124,9 @@ func (s *server) requireJSON(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if mt == "text/csv" {
-		return raftdata.Errorf(codeUnsupportedMedia, "this route takes JSON only (Content-Type: application/json)")
+		return raftdata.Refuse(codeUnsupportedMedia, "json_only", "this route takes JSON only (Content-Type: application/json)")
 	}
-	return raftdata.Errorf(codeUnsupportedMedia, "the JSON API takes JSON only: send Content-Type: application/json")
+	return raftdata.Refuse(codeUnsupportedMedia, "json_only", "the JSON API takes JSON only: send Content-Type: application/json")
 }
 
 // refuseCrossSite refuses a form of another site posted to a page route,

@@ -62,7 +62,11 @@ func asCoded(err error) raftdata.Error {
 		}
 		return raftdata.Error{Code: codeOfStatus(fe.Code), Message: msg}
 	}
-	return raftdata.Error{Code: raftdata.ErrorCode(err), Message: raftdata.ErrorMessage(err)}
+	var e *raftdata.Error
+	if errors.As(err, &e) {
+		return *e
+	}
+	return raftdata.Error{Code: raftdata.CodeInternal, Message: raftdata.ErrorMessage(err)}
 }
 
 func codeOfStatus(status int) raftdata.Code {

@@ -19,7 +19,7 @@ func healthz(c *fiber.Ctx) error {
 // rulebook, demo data); 503 with the reason before that.
 func (s *server) readyz(c *fiber.Ctx) error {
 	if reason := s.notReady(); reason != "" {
-		return writeError(c, raftdata.Errorf(raftdata.CodeUnavailable, "not ready: %s", reason))
+		return writeError(c, raftdata.Refuse(raftdata.CodeUnavailable, "not_ready", "not ready: %s", reason))
 	}
 	return c.SendString("ready")
 }

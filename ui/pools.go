@@ -81,7 +81,7 @@ func (s *server) setConsent(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Granted == nil {
-		return invalidf("granted (true or false) is required")
+		return invalid("granted_required", "granted (true or false) is required").On("granted")
 	}
 	consent, err := s.deps.Pools.SetConsent(c.UserContext(), a.ID, c.Params("pool"), *in.Granted)
 	if err != nil {
@@ -113,7 +113,7 @@ func (s *server) contribute(c *fiber.Ctx) error {
 	} else {
 		dec := json.NewDecoder(bytes.NewReader(c.Body()))
 		if err := dec.Decode(&rows); err != nil {
-			return invalidf("records: a JSON array of objects keyed by field name is expected (%s)", describeJSONError(err))
+			return invalid("records_json", "records: a JSON array of objects keyed by field name is expected (%s)", describeJSONError(err))
 		}
 	}
 	res, err := s.deps.Pools.Contribute(c.UserContext(), a.ID, pool.ID, rows, c.Get("Idempotency-Key"))

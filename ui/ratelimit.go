@@ -41,7 +41,7 @@ func (s *server) rateLimit() fiber.Handler {
 			return p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, raftdata.InternalPrefix)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
-			return raftdata.Errorf(raftdata.CodeTooMany, "too many requests from your address: wait a minute and try again")
+			return raftdata.Refuse(raftdata.CodeTooMany, "too_many_requests", "too many requests from your address: wait a minute and try again")
 		},
 	})
 }
@@ -65,7 +65,7 @@ func (s *server) signupLimit() fiber.Handler {
 		LimiterMiddleware: limiter.SlidingWindow{},
 		KeyGenerator:      func(c *fiber.Ctx) string { return members.AddressKey(s.clientIP(c)) },
 		LimitReached: func(c *fiber.Ctx) error {
-			return raftdata.Errorf(raftdata.CodeTooMany, "too many sign-ups from your address: at most %d an hour; try again later", per)
+			return raftdata.Refuse(raftdata.CodeTooMany, "too_many_signups", "too many sign-ups from your address: at most %d an hour; try again later", per).With("max", per)
 		},
 	})
 }

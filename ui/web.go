@@ -8,6 +8,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"coop/members"
 	"coop/ui/components"
 	"coop/ui/i18n"
 	"coop/ui/static"
@@ -42,8 +43,10 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/proposals/new", w.proposalNewSubmit)
 	app.Get("/proposals/:id", w.proposalPage)
 	app.Post("/proposals/:id/vote", w.voteSubmit)
+	app.Post("/proposals/:id/receipt", w.receiptDownload)
 	app.Post("/proposals/:id/run", w.runSubmit)
 	app.Post("/proposals/:id/open", w.openSubmit)
+	app.Get("/proposals/:id/filed", w.proposalFiledPage)
 	app.Get("/proposals/:id/discussion", w.discussionPage)
 	app.Post("/proposals/:id/discussion", w.commentSubmit)
 	app.Get("/proposals/:id/ballots", w.ballotsPage)
@@ -88,6 +91,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/ops", w.opsPage)
 	app.Get("/ops/pools", w.opsPoolsPage)
 	app.Post("/ops/pools", w.opsPoolSubmit)
+	app.Get("/ops/members/:id", w.opsMemberPage)
 	app.Post("/ops/members/:id/delete", w.opsDeleteSubmit)
 	app.Post("/ops/retention", w.opsRetentionSubmit)
 	app.Post("/ops/nodes/:id/remove", w.opsRemoveNodeSubmit)
@@ -96,6 +100,12 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Post("/ops/applicants/:id/admit", w.opsAdmitSubmit)
 	app.Post("/me/applicants/:id/sponsor", w.sponsorSubmit)
 	app.Post("/ops/members/:id/reset-link", w.opsResetLinkSubmit)
+	app.Post("/proposals/:id/proxy", w.proxySubmit)
+	app.Post("/me/proxy", w.standingSubmit)
+	app.Get("/amendments/new", w.amendmentPage)
+	app.Post("/amendments/new", w.amendmentSubmit)
+	app.Post("/ops/guests", w.opsGuestSubmit)
+	app.Post("/ops/members/:id/college", w.opsCollegeSubmit)
 }
 
 // page is the frame of a page: language, account, CSRF token, assets, and
@@ -113,7 +123,7 @@ func (w *web) page(c *fiber.Ctx, nav, titleKey string) components.Page {
 		Icon:   w.assets.URL("favicon.svg"),
 	}
 	if a, ok := actor(c); ok {
-		p.User = &components.Viewer{Name: a.Name}
+		p.User = &components.Viewer{Name: a.Name, Researcher: a.Has(members.RoleResearcher), Operator: a.Has(members.RoleOperator)}
 	}
 	if f, ok := readFlash(c); ok {
 		switch {

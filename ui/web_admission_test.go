@@ -77,7 +77,7 @@ func TestPagesAdmission_OperatorAdmits(t *testing.T) {
 	// Refused on the page as in the API: no one admits themselves.
 	opID := w.session(t, "op@coop.test").ID
 	if p := op.post("/ops/applicants/"+opID+"/admit", url.Values{"_csrf": {csrfToken(op.cookies[sessionCookie])}}); p.resp.StatusCode != 403 ||
-		!strings.Contains(text(p.testID("form-error")), "no one admits") {
+		!strings.Contains(text(p.testID("form-error")), "No one admits") {
 		t.Fatalf("self-admission on /ops: %d %q", p.resp.StatusCode, text(p.testID("form-error")))
 	}
 

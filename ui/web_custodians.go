@@ -154,7 +154,7 @@ func (w *web) custodiansDraft(c *fiber.Ctx, a members.Account, v pages.Custodian
 	k, errK := strconv.Atoi(v.Threshold)
 	minutes, errM := strconv.Atoi(v.VotingMinutes)
 	if errK != nil || errM != nil {
-		return proposals.Draft{}, raftdata.Errorf(raftdata.CodeInvalid, "the threshold and the voting minutes are whole numbers")
+		return proposals.Draft{}, raftdata.Refuse(raftdata.CodeInvalid, "whole_numbers", "the threshold and the voting minutes are whole numbers").On("threshold")
 	}
 	set := governance.CustodianSet{Threshold: k}
 	for _, line := range strings.FieldsFunc(v.Emails, func(r rune) bool { return r == '\n' || r == ',' || r == ';' }) {

@@ -99,9 +99,9 @@ func TestPages_CustodiansElectionKeysAndRules(t *testing.T) {
 	// Refusals keep what was typed and say why.
 	form := ann.get("/custodians/new")
 	for _, tc := range []struct{ emails, threshold, want string }{
-		{"bob@coop.test\nop@coop.test", "2", "no member uses the email op@coop.test"},
-		{"bob@coop.test\nnobody@coop.test", "2", "no member uses the email nobody@coop.test"},
-		{"bob@coop.test\ncleo@coop.test", "3", "threshold"},
+		{"bob@coop.test\nop@coop.test", "2", "No member uses the email address op@coop.test"},
+		{"bob@coop.test\nnobody@coop.test", "2", "No member uses the email address nobody@coop.test"},
+		{"bob@coop.test\ncleo@coop.test", "3", "open a backup together"},
 		{"bob@coop.test", "x", "whole numbers"},
 	} {
 		p := ann.post("/custodians/new", url.Values{"_csrf": {form.csrf()}, "title": {"C"}, "purpose": {"P"}, "emails": {tc.emails}, "threshold": {tc.threshold}, "voting_minutes": {"1"}})

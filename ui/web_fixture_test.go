@@ -182,3 +182,14 @@ func (p page) csrf() string {
 	v, _ := p.doc.Find(`form input[name="_csrf"]`).First().Attr("value")
 	return v
 }
+
+// browserAs is a browser in lang, logged in as email ("" for an
+// anonymous visitor).
+func (w *webCoop) browserAs(t *testing.T, lang, email string) *browser {
+	t.Helper()
+	b := newBrowser(t, w.app, lang)
+	if email != "" {
+		b.cookies[sessionCookie] = w.login(t, email)
+	}
+	return b
+}

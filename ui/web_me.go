@@ -47,7 +47,7 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 	if len(conns) > meConnections {
 		conns = conns[:meConnections]
 	}
-	votes, err := w.meVotes(ctx)
+	votes, err := w.meVotes(ctx, a)
 	if err != nil {
 		return w.errorPage(c, err)
 	}
@@ -70,6 +70,9 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 		Ledger: pooling.PrivacyLoss(uses), Privacy: ledger, Cap: rules.Rules.Disclosure.MemberEpsilonPerYear(),
 		Votes: votes, Titles: w.proposalTitles(ctx, ids)}
 	view.Membership = rules.Rules.Membership
+	if view.Ballots, err = w.meBallots(c, a, rules.Rules); err != nil {
+		return w.errorPage(c, err)
+	}
 	if a.Admitted && view.Membership.Admission == governance.AdmitBySponsors {
 		q, err := w.applicantsFor(ctx, a)
 		if err != nil {
@@ -83,6 +86,9 @@ func (w *web) renderMe(c *fiber.Ctx, a members.Account, pool string, formErr err
 		var fe components.FormError
 		status, fe = w.formError(c, p.Tr, formErr)
 		view.Error = fe
+		if email, ok := c.Locals(localStandingEmail).(string); ok && view.Ballots != nil {
+			view.Ballots.Error, view.Ballots.Email, view.Error = formFields(fe, proxyFields), email, components.FormError{}
+		}
 		for i := range view.Pools {
 			if view.Pools[i].Pool.ID == pool {
 				view.Pools[i].Error, view.Error = fe, components.FormError{}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 
+	"coop/members"
 	"coop/proposals"
 	"coop/ui/pages"
 )
@@ -11,14 +12,22 @@ import (
 // proposals page has them all.
 const meVotesShown = 5
 
-// meVotes reads the votes open now and the latest closed proposals.
-func (w *web) meVotes(ctx context.Context) (pages.MeVotes, error) {
+// meVotes reads the votes open now, each with whether a votes on it (and
+// why not), and the latest closed proposals.
+func (w *web) meVotes(ctx context.Context, a members.Account) (pages.MeVotes, error) {
 	var v pages.MeVotes
 	open, _, err := w.deps.Proposals.List(ctx, string(proposals.StatusOpen), 1)
 	if err != nil {
 		return v, err
 	}
-	v.Open = proposalItems(open[:min(len(open), meVotesShown)])
+	open = open[:min(len(open), meVotesShown)]
+	v.Open = proposalItems(open)
+	v.Ineligible = make([]string, len(open))
+	for i, p := range open {
+		if v.Ineligible[i], err = w.ineligibility(ctx, a, p); err != nil {
+			return v, err
+		}
+	}
 	latest, _, err := w.deps.Proposals.List(ctx, "", 1)
 	if err != nil {
 		return v, err

@@ -32,7 +32,7 @@ func (w *web) myProposalsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.MyProposals{Page: w.page(c, "me", "mine.title")}
+	v := pages.MyProposals{Page: w.page(c, "mine", "mine.title")}
 	for _, p := range list {
 		row := pages.MyProposal{Item: proposalItems([]proposals.Proposal{p})[0]}
 		if g := p.Grant; g != nil {

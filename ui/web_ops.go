@@ -1,10 +1,16 @@
 package ui
 
 import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
 	"coop/raftdata"
+	"coop/ui/components"
 	"coop/ui/pages"
 )
 
@@ -26,7 +32,9 @@ func (w *web) operatorPage(c *fiber.Ctx, next string) (a members.Account, ok boo
 	return a, true, nil
 }
 
-// opsPage answers GET /ops (operators): the cluster and the accounts.
+// opsPage answers GET /ops[?q=&page=] (operators): the health summary,
+// the applicants queue, a page of the accounts (those whose name or email
+// holds q), the cluster, the access journal, the backups.
 func (w *web) opsPage(c *fiber.Ctx) error {
 	a, ok, err := w.operatorPage(c, "/ops")
 	if !ok {
@@ -35,11 +43,16 @@ func (w *web) opsPage(c *fiber.Ctx) error {
 	return w.renderOps(c, a, nil)
 }
 
+// opsApplicantsShown bounds the applicants queue on /ops; the others are
+// found with the members' search (and GET /api/v1/members/applicants).
+const opsApplicantsShown = 50
+
 // renderOps draws the operators' page; formErr is a refused change.
 func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	p := w.page(c, "ops", "ops.title")
 	ctx := c.UserContext()
-	accounts, err := w.deps.Members.Accounts(ctx, a)
+	query := strings.TrimSpace(c.Query("q"))
+	list, err := w.deps.Members.AccountsPage(ctx, a, query, c.QueryInt("page", 1))
 	if err != nil {
 		return w.errorPage(c, err)
 	}
@@ -51,25 +64,66 @@ func (w *web) renderOps(c *fiber.Ctx, a members.Account, formErr error) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	v := pages.Ops{Page: p, Accounts: accounts, Accesses: accesses, Backups: backups, Self: a.ID,
-		ResetLinks: w.deps.Mailer == nil}
+	v := pages.Ops{Page: p, Members: list, Query: query, Accesses: accesses, Backups: backups,
+		PoolTitles: w.poolTitles(ctx, p.Tr.Lang)}
+	v.Pages = (list.Total + members.AccountsPageSize - 1) / members.AccountsPageSize
+	pageURL := func(n int) string {
+		q := url.Values{}
+		if query != "" {
+			q.Set("q", query)
+		}
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if len(q) == 0 {
+			return "/ops#members"
+		}
+		return "/ops?" + q.Encode() + "#members"
+	}
+	if list.Page > 1 {
+		v.PrevURL = pageURL(list.Page - 1)
+	}
+	if list.More {
+		v.NextURL = pageURL(list.Page + 1)
+	}
+	var posted bool
+	v.Guests, posted = opsGuests(c)
 	if v.Applicants, err = w.applicantsFor(ctx, a); err != nil {
 		return w.errorPage(c, err)
 	}
+	if n := len(v.Applicants.List); n > opsApplicantsShown {
+		v.Applicants.List, v.MoreApplicants = v.Applicants.List[:opsApplicantsShown], n-opsApplicantsShown
+	}
 	if cs, err := w.deps.Cluster.Cluster(ctx); err != nil {
-		v.ClusterError = asCoded(err).Message
+		v.ClusterError = true
+		w.log.Warn("cluster status unreadable on /ops", "error", err)
 	} else {
 		v.Leader, v.Term, v.Nodes = cs.Leader, cs.Term, opsNodes(cs)
 	}
+	v.Health = w.opsHealth(p.Tr, v.Nodes)
 	status := fiber.StatusOK
 	if formErr != nil {
 		status, v.Error = w.formError(c, p.Tr, formErr)
+		if posted {
+			v.Guests.Error, v.Error = v.Error, components.FormError{}
+		}
 	}
 	return w.render(c, status, pages.OpsPage(v))
 }
 
+// poolTitles names each pool in lang, for the access journal.
+func (w *web) poolTitles(ctx context.Context, lang string) map[string]string {
+	out := map[string]string{}
+	if pools, err := w.deps.Pools.Pools(ctx); err == nil {
+		for _, p := range pools {
+			out[p.ID] = p.TitleIn(lang)
+		}
+	}
+	return out
+}
+
 // opsNodes lists the nodes with their lag behind the leader's applied
-// index.
+// index, and what is wrong with each.
 func opsNodes(cs raftdata.ClusterStatus) []pages.OpsNode {
 	var leaderApplied uint64
 	for _, n := range cs.Nodes {
@@ -79,8 +133,13 @@ func opsNodes(cs raftdata.ClusterStatus) []pages.OpsNode {
 	}
 	out := make([]pages.OpsNode, 0, len(cs.Nodes))
 	for _, n := range cs.Nodes {
-		o := pages.OpsNode{ID: n.ID, Address: n.Address, State: n.State, Applied: n.AppliedIndex,
-			IsLeader: n.ID == cs.Leader, Error: n.Problem()}
+		o := pages.OpsNode{ID: n.ID, Address: n.Address, State: n.State, Applied: n.AppliedIndex, IsLeader: n.ID == cs.Leader}
+		switch {
+		case n.Error != "":
+			o.Problem = "unreachable"
+		case n.StorageError != "":
+			o.Problem = "storage"
+		}
 		if leaderApplied > n.AppliedIndex {
 			o.Lag = leaderApplied - n.AppliedIndex
 		}
@@ -105,13 +164,13 @@ func (w *web) opsRoleSubmit(c *fiber.Ctx) error {
 	case "revoke":
 		err, notice = w.deps.Members.RevokeRole(ctx, a, id, role), "role_revoked"
 	default:
-		err = raftdata.Errorf(raftdata.CodeInvalid, "action must be grant or revoke")
+		err = invalid("action", "action must be grant or revoke")
 	}
 	if err != nil {
-		return w.renderOps(c, a, err)
+		return w.renderOpsMember(c, a, id, err)
 	}
 	setFlash(c, flash{Notice: notice})
-	return seeOther(c, "/ops#member-"+id)
+	return seeOther(c, "/ops/members/"+id)
 }
 
 // opsStatusSubmit answers POST /ops/members/{id}/status
@@ -130,13 +189,13 @@ func (w *web) opsStatusSubmit(c *fiber.Ctx) error {
 	case "reinstate":
 		err, notice = w.deps.Members.Reinstate(ctx, a, id), "member_reinstated"
 	default:
-		err = raftdata.Errorf(raftdata.CodeInvalid, "action must be suspend or reinstate")
+		err = invalid("action", "action must be suspend or reinstate")
 	}
 	if err != nil {
-		return w.renderOps(c, a, err)
+		return w.renderOpsMember(c, a, id, err)
 	}
 	setFlash(c, flash{Notice: notice})
-	return seeOther(c, "/ops#member-"+id)
+	return seeOther(c, "/ops/members/"+id)
 }
 
 // opsRemoveNodeSubmit answers POST /ops/nodes/{id}/remove: the node leaves
@@ -147,7 +206,7 @@ func (w *web) opsRemoveNodeSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if c.FormValue("confirm") != "yes" {
-		return w.renderOps(c, a, raftdata.Errorf(raftdata.CodeInvalid, "tick the box to confirm the node leaves the cluster"))
+		return w.renderOps(c, a, invalid("node_confirm", "tick the box to confirm the node leaves the cluster").On("confirm"))
 	}
 	if err := removeFromCluster(c.UserContext(), w.deps.Cluster, c.Params("id")); err != nil {
 		return w.renderOps(c, a, err)

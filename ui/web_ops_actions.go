@@ -11,11 +11,12 @@ func (w *web) opsDeleteSubmit(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
+	id := c.Params("id")
 	if c.FormValue("confirm") != "yes" {
-		return w.renderOps(c, a, invalidf("tick the box next to the button to confirm the erasure"))
+		return w.renderOpsMember(c, a, id, invalid("ops_erase_confirm", "tick the box next to the button to confirm the erasure").On("confirm"))
 	}
-	if err := w.deps.Members.DeleteAccount(c.UserContext(), a, c.Params("id")); err != nil {
-		return w.renderOps(c, a, err)
+	if err := w.deps.Members.DeleteAccount(c.UserContext(), a, id); err != nil {
+		return w.renderOpsMember(c, a, id, err)
 	}
 	setFlash(c, flash{Notice: "member_erased"})
 	return seeOther(c, "/ops#members")

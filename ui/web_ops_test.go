@@ -84,7 +84,7 @@ func TestPagesOps_SandboxAndPropose(t *testing.T) {
 	if v, _ := p.doc.Find(`#group_by_1 option[selected]`).Attr("value"); v != "region" {
 		t.Fatalf("the form does not keep the grouping: %q", v)
 	}
-	for _, sel := range []string{"#pool", "#aggregate", "#field", "#group_by_1", "#group_by_2", "#filter_field", "#filter_value", "#epsilon"} {
+	for _, sel := range []string{"#pool", "#aggregate", "#field", "#group_by_1", "#group_by_2", "#filter", "#epsilon"} {
 		id := strings.TrimPrefix(sel, "#")
 		if p.doc.Find(sel).Length() != 1 || p.doc.Find(`label[for="`+id+`"]`).Length() != 1 {
 			t.Errorf("%s has no label", sel)
@@ -148,9 +148,10 @@ func TestPagesOps_SandboxAndPropose(t *testing.T) {
 
 	p = b.post("/proposals/new", values)
 	loc := p.resp.Header.Get("Location")
-	if p.resp.StatusCode != 303 || !strings.HasPrefix(loc, "/proposals/") {
+	if p.resp.StatusCode != 303 || !strings.HasPrefix(loc, "/proposals/") || !strings.HasSuffix(loc, "/filed") {
 		t.Fatalf("create: %d %q\n%s", p.resp.StatusCode, loc, p.body)
 	}
+	loc = strings.TrimSuffix(loc, "/filed")
 	prop, err := w.deps.Proposals.Get(t.Context(), strings.TrimPrefix(loc, "/proposals/"))
 	if err != nil {
 		t.Fatal(err)
@@ -186,14 +187,16 @@ func TestPagesOps_ClusterAndMembers(t *testing.T) {
 		t.Fatalf("Ada's row: %q", text(row))
 	}
 
+	if row.Find("form, button").Length() != 0 || row.Find(`[data-testid="member-link"]`).AttrOr("href", "") != "/ops/members/"+ada.ID {
+		t.Fatalf("Ada's row is not a compact link to her page: %q", text(row))
+	}
 	p = b.post("/ops/members/"+ada.ID+"/role", url.Values{"_csrf": {p.csrf()}, "role": {"researcher"}, "action": {"grant"}})
-	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/ops#member-"+ada.ID {
+	if p.resp.StatusCode != 303 || p.resp.Header.Get("Location") != "/ops/members/"+ada.ID {
 		t.Fatalf("grant: %d %q", p.resp.StatusCode, p.resp.Header.Get("Location"))
 	}
-	p = b.get("/ops")
-	row = p.testID("member-" + ada.ID)
-	if !strings.Contains(text(row.Find(`[data-testid="member-roles"]`)), "researcher") || row.Find(`[data-testid="revoke-researcher"]`).Length() != 1 {
-		t.Fatalf("after the grant, Ada's row: %q", text(row))
+	p = b.get("/ops/members/" + ada.ID)
+	if !strings.Contains(text(p.testID("member-roles")), "researcher") || p.testID("revoke-researcher").Length() != 1 {
+		t.Fatalf("after the grant, Ada's page: %q", text(p.testID("member-roles")))
 	}
 	if p.testID("notice").Length() != 1 {
 		t.Fatalf("no notice after the grant")
@@ -211,9 +214,9 @@ func TestPagesOps_ClusterAndMembers(t *testing.T) {
 		t.Fatalf("after suspending, status %q", got)
 	}
 
-	// A refused change re-renders the page with the error.
+	// A refused change re-renders the account's page with the error.
 	p = b.post("/ops/members/"+ada.ID+"/role", url.Values{"_csrf": {csrfToken(b.cookies[sessionCookie])}, "role": {"researcher"}, "action": {"promote"}})
-	if p.resp.StatusCode != 400 || p.testID("form-error").Length() != 1 {
+	if p.resp.StatusCode != 400 || p.testID("form-error").Length() != 1 || text(p.testID("page-title")) != "Ada" {
 		t.Fatalf("bad action: %d", p.resp.StatusCode)
 	}
 }

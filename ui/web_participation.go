@@ -90,8 +90,9 @@ func (w *web) renderDiscussion(c *fiber.Ctx, a members.Account, prop proposals.P
 	return w.render(c, status, pages.DiscussionPage(v))
 }
 
-// ballotsPage answers GET /proposals/{id}/ballots (members): the
-// pseudonymous ballot list once the vote is closed.
+// ballotsPage answers GET /proposals/{id}/ballots: the pseudonymous
+// ballot list once the vote is closed, read by every signed-in account
+// (members, the requester, operators, guests), so anyone may recount.
 func (w *web) ballotsPage(c *fiber.Ctx) error {
 	_, prop, ok, err := w.proposalFor(c, "ballots")
 	if !ok {
@@ -112,7 +113,7 @@ func (w *web) receiptCheckSubmit(c *fiber.Ctx) error {
 }
 
 func (w *web) renderBallots(c *fiber.Ctx, prop proposals.Proposal, receipt string) error {
-	if _, err := requireRole(c, members.RoleMember); err != nil {
+	if _, err := requireAccount(c); err != nil {
 		return w.errorPage(c, err)
 	}
 	p := w.page(c, "proposals", "ballots.title")
@@ -130,9 +131,12 @@ func (w *web) renderBallots(c *fiber.Ctx, prop proposals.Proposal, receipt strin
 			v.Check = &pages.ReceiptCheck{Hash: proposals.ReceiptHash(receipt)}
 		}
 		for _, b := range list {
-			row := pages.BallotRow{Hash: b.ReceiptHash, Choice: b.Choice}
+			row := pages.BallotRow{Hash: b.ReceiptHash, Choice: b.Choice, Proxy: b.Proxy}
 			if v.Check != nil && b.ReceiptHash == v.Check.Hash {
 				row.Mine, v.Check.Found, v.Check.Choice = true, true, b.Choice
+			}
+			if v.Check != nil && b.HolderReceiptHash == v.Check.Hash {
+				row.Mine = true // a vote the receipt's ballot carried for a giver
 			}
 			v.Counts[b.Choice]++
 			v.Ballots = append(v.Ballots, row)
@@ -169,7 +173,7 @@ func (w *web) objectionSubmit(c *fiber.Ctx) error {
 		object = true
 	case "false":
 	default:
-		return w.renderObjection(c, a, prop, invalidf("object must be true or false"))
+		return w.renderObjection(c, a, prop, invalid("object_required", "object must be true or false").On("object"))
 	}
 	if err := w.deps.Proposals.Object(c.UserContext(), a, prop.ID, object); err != nil {
 		return w.renderObjection(c, a, prop, err)

@@ -99,7 +99,7 @@ func (w *web) opsResetLinkSubmit(c *fiber.Ctx) error {
 	}
 	link, err := w.deps.Members.IssueResetFor(c.UserContext(), a, c.Params("id"))
 	if err != nil {
-		return w.renderOps(c, a, err)
+		return w.renderOpsMember(c, a, c.Params("id"), err)
 	}
 	p := w.page(c, "ops", "ops.title")
 	return w.render(c, fiber.StatusCreated, pages.ResetLinkPage(pages.ResetLink{Page: p, Name: link.Account.Name,

@@ -41,7 +41,7 @@ func (w *web) consentSubmit(c *fiber.Ctx) error {
 		granted = true
 	case "false":
 	default:
-		return w.renderMe(c, a, pool, invalidf("granted (true or false) is required"))
+		return w.renderMe(c, a, pool, invalid("granted_required", "granted (true or false) is required"))
 	}
 	if _, err := requireContributor(c); err != nil {
 		return w.renderMe(c, a, pool, err)

@@ -111,18 +111,29 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 	v.Page = w.page(c, "proposals", "proposals.title")
 	v.Page.Title = prop.Title
 
-	open := prop.Status == proposals.StatusOpen
-	a, logged := actor(c)
-	v.Vote.Show = open && logged && a.Has(members.RoleMember)
-	v.Vote.Login = open && !logged
-	v.Vote.Waiting = open && logged && a.Has(members.RoleApplicant)
-	if err := w.proposalData(c, prop, &v); err != nil {
+	if prop.Status == proposals.StatusOpen {
+		a, _ := actor(c)
+		if err := w.voterStatus(c.UserContext(), tr, a, prop, &v.Vote); err != nil {
+			return w.errorPage(c, err)
+		}
+		// A secret vote is cast with a voting token (ballots.templ), never
+		// through the open ballot's form.
+		v.Vote.Show = v.Vote.Show && !prop.Secret
+	}
+	if err := w.proposalData(c, prop, shared.pool, &v); err != nil {
+		return w.errorPage(c, err)
+	}
+	if err := w.voteWays(c, prop, &v); err != nil {
 		return w.errorPage(c, err)
 	}
 	if f, ok := readFlash(c); ok && f.Proposal == prop.ID && f.Receipt != "" {
 		v.Vote.Choice, v.Vote.Receipt, v.Vote.Hash = f.Choice, f.Receipt, proposals.ReceiptHash(f.Receipt)
+		v.Vote.Script = w.assets.URL("forms.js")
 	}
 	status := fiber.StatusOK
+	if err, ok := c.Locals(localProxyError).(error); ok {
+		status, _ = w.formError(c, tr, err)
+	}
 	if voteErr != nil {
 		var fe components.FormError
 		status, fe = w.formError(c, tr, voteErr)
@@ -134,7 +145,7 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 		status, fe = w.formError(c, tr, runErr)
 		v.Run.Error = fe
 	}
-	return w.render(c, status, pages.ProposalPage(v))
+	return w.render(c, status, pages.ProposalPage(v, templ.Raw(shared.head), templ.Raw(shared.about), templ.Raw(shared.facts)))
 }
 
 // proposalShared is what a proposal's page shows every visitor alike, in
@@ -142,7 +153,11 @@ func (w *web) renderProposal(c *fiber.Ctx, id string, voteErr, runErr error) err
 // rules. It is kept in the state cache and never changed once drawn.
 type proposalShared struct {
 	prop proposals.Proposal
+	pool *pooling.Pool  // nil: none, or gone
 	view pages.Proposal // without the frame and what depends on the visitor
+	// The parts of the page drawn from the view alone, in HTML
+	// (pages.ProposalTop, ProposalAbout, ProposalFacts).
+	head, about, facts string
 }
 
 func (w *web) drawProposal(ctx context.Context, tr i18n.Tr, id string) (proposalShared, error) {
@@ -180,7 +195,19 @@ func (w *web) drawProposal(ctx context.Context, tr i18n.Tr, id string) (proposal
 	if g := prop.Grant; g != nil {
 		v.Grant = &pages.GrantView{EpsilonTotal: g.EpsilonTotal, EpsilonLeft: g.BudgetLeft, ExpiresAt: g.ExpiresAt}
 	}
-	return proposalShared{prop: prop, view: v}, nil
+	shared := proposalShared{prop: prop, pool: pool, view: v}
+	v.Page = components.Page{Tr: tr}
+	for _, part := range []struct {
+		out  *string
+		draw func(pages.Proposal) templ.Component
+	}{{&shared.head, pages.ProposalTop}, {&shared.about, pages.ProposalAbout}, {&shared.facts, pages.ProposalFacts}} {
+		var b strings.Builder
+		if err := part.draw(v).Render(ctx, &b); err != nil {
+			return proposalShared{}, fmt.Errorf("render proposal %s: %w", id, err)
+		}
+		*part.out = b.String()
+	}
+	return shared, nil
 }
 
 // paragraphs splits a text on blank lines.

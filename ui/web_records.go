@@ -262,11 +262,11 @@ func (w *web) uploadSubmit(c *fiber.Ctx) error {
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return refused(invalidf("choose a CSV file to upload"))
+		return refused(invalid("choose_file", "choose a CSV file to upload").On("file"))
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return refused(invalidf("the file could not be read"))
+		return refused(invalid("file_unreadable", "the file could not be read").On("file"))
 	}
 	defer f.Close()
 	file, rowErrs := pooling.ParseCSV(pool, f)

@@ -67,5 +67,5 @@ func (w *web) ownRecord(c *fiber.Ctx, a members.Account, id string) (pooling.Poo
 			return pool, r, err
 		}
 	}
-	return pooling.Pool{}, pooling.StoredRecord{}, raftdata.Errorf(raftdata.CodeNotFound, "no record %q among yours", id)
+	return pooling.Pool{}, pooling.StoredRecord{}, raftdata.Refuse(raftdata.CodeNotFound, "no_record", "no record %q among yours", id)
 }

@@ -18,8 +18,9 @@ import (
 // proposalData adds what depends on the visitor to a proposal's page: the
 // preview before the vote (members, open proposal with a query), the
 // released results they may read (a knowledge proposal's are published to
-// anyone), and the requester's run form.
-func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Proposal) error {
+// anyone), and the requester's run form. pool is the proposal's, drawn
+// with the rest of the page (labels and units).
+func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, pool *pooling.Pool, v *pages.Proposal) error {
 	a, logged := actor(c) // anonymous visitors read published results too
 	if err := w.proposalCustodians(c, prop, v); err != nil {
 		return err
@@ -29,7 +30,6 @@ func (w *web) proposalData(c *fiber.Ctx, prop proposals.Proposal, v *pages.Propo
 	}
 	ctx := c.UserContext()
 	tr := v.Page.Tr
-	pool := w.poolOf(ctx, prop.Pool)
 	if logged && prop.Status == proposals.StatusOpen && a.Has(members.RoleMember) && prop.Privacy != nil {
 		pv, err := w.deps.Proposals.Preview(ctx, a, prop.ID)
 		if err != nil {

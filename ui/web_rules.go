@@ -25,6 +25,9 @@ func (w *web) rulesPage(c *fiber.Ctx) error {
 	if view.Journal, err = w.membershipJournal(c); err != nil {
 		return w.errorPage(c, err)
 	}
+	if view.Ballots, err = w.rulesBallots(c, v.Rules); err != nil {
+		return w.errorPage(c, err)
+	}
 	for _, k := range governance.Kinds {
 		rule, ok := v.Rules.Rule(k)
 		if !ok {

@@ -2,15 +2,14 @@ package ui
 
 import (
 	"bytes"
-	"strconv"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
 	"coop/pooling"
-	"coop/raftdata"
 	"coop/ui/i18n"
 	"coop/ui/pages"
 )
@@ -39,6 +38,11 @@ func queryForm(c *fiber.Ctx) pages.QueryForm {
 	get := func(k string) string { return strings.TrimSpace(string(args.Peek(k))) }
 	q := pages.QueryForm{Pool: get("pool"), Aggregate: get("aggregate"), Field: get("field"),
 		FilterField: get("filter_field"), FilterValue: get("filter_value")}
+	// The form's filter is one select of "field=value" (a field's name
+	// holds no "="); filter_field and filter_value are the older links'.
+	if f, v, ok := strings.Cut(get("filter"), "="); ok && f != "" && v != "" {
+		q.FilterField, q.FilterValue = f, v
+	}
 	var groups []string
 	for _, g := range args.PeekMulti("group_by") {
 		if s := strings.TrimSpace(string(g)); s != "" {
@@ -52,6 +56,15 @@ func queryForm(c *fiber.Ctx) pages.QueryForm {
 		q.GroupBy2 = groups[1]
 	}
 	return q
+}
+
+// choosePool fills the form's pool when there is only one to choose: the
+// query form asks for the pool first, and a single pool needs no step.
+func choosePool(f pages.QueryForm, pools []pooling.Pool) pages.QueryForm {
+	if f.Pool == "" && len(pools) == 1 {
+		f.Pool = pools[0].ID
+	}
+	return f
 }
 
 // toQuery is the form's query for the services; nil when it asks nothing.
@@ -84,8 +97,7 @@ func queryValues(f pages.QueryForm) url.Values {
 	set("field", f.Field)
 	set("group_by", f.GroupBy1)
 	set("group_by", f.GroupBy2)
-	set("filter_field", f.FilterField)
-	set("filter_value", f.FilterValue)
+	set("filter", f.Filter())
 	return v
 }
 
@@ -102,10 +114,10 @@ func (w *web) sandboxPage(c *fiber.Ctx) error {
 	if err != nil {
 		return w.errorPage(c, err)
 	}
-	form := queryForm(c)
-	v := pages.Sandbox{Page: p, Pools: pools, Query: form, Epsilon: strings.TrimSpace(c.Query("epsilon"))}
+	form := choosePool(queryForm(c), pools)
+	v := pages.Sandbox{Page: p, Pools: pools, Query: form, Epsilon: strings.TrimSpace(c.Query("epsilon")), Script: w.assets.URL("forms.js")}
 	q := toQuery(form)
-	if form.Pool == "" || q == nil {
+	if form.Pool == "" || q == nil || c.Query("step") == "pool" {
 		return w.render(c, fiber.StatusOK, pages.SandboxPage(v))
 	}
 	rules, err := w.deps.Rules.Current(ctx)
@@ -139,7 +151,7 @@ func (w *web) sandboxCSV(c *fiber.Ctx) error {
 	form := queryForm(c)
 	q := toQuery(form)
 	if form.Pool == "" || q == nil {
-		return invalidf("choose a pool and an aggregate")
+		return invalid("choose_pool", "choose a pool and an aggregate").On("pool")
 	}
 	rules, err := w.deps.Rules.Current(ctx)
 	if err != nil {
@@ -171,7 +183,7 @@ func sandboxEpsilon(s string) (float64, error) {
 	}
 	eps, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(eps > 0) {
-		return 0, raftdata.Errorf(raftdata.CodeInvalid, "epsilon must be a number above 0, got %q", s)
+		return 0, invalid("epsilon_number", "epsilon must be a number above 0, got %q", s).With("value", s).On("epsilon")
 	}
 	return eps, nil
 }

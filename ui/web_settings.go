@@ -175,7 +175,7 @@ func (w *web) eraseSubmit(c *fiber.Ctx) error {
 		return toLogin(c, "/me/account")
 	}
 	if c.FormValue("confirm") != "yes" || !strings.EqualFold(strings.TrimSpace(c.FormValue("email")), a.Email) {
-		return w.renderSettings(c, a, settingsForm{eraseErr: invalidf("to erase your account, type its email address and tick the box")})
+		return w.renderSettings(c, a, settingsForm{eraseErr: invalid("erase_confirm", "to erase your account, type its email address and tick the box").On("confirm_email")})
 	}
 	if err := w.deps.Members.DeleteAccount(c.UserContext(), a, a.ID); err != nil {
 		return w.renderSettings(c, a, settingsForm{eraseErr: err})
@@ -232,7 +232,7 @@ func (w *web) charterSubmit(c *fiber.Ctx) error {
 		return toLogin(c, "/me/charter")
 	}
 	if c.FormValue("accept") != "yes" {
-		return w.renderCharters(c, a, invalidf("tick the box to sign the charter"))
+		return w.renderCharters(c, a, invalid("charter_tick", "tick the box to sign the charter").On("accept"))
 	}
 	if err := w.deps.Members.SignCharter(c.UserContext(), a, members.CharterKind(c.FormValue("kind")), lang(c)); err != nil {
 		return w.renderCharters(c, a, err)

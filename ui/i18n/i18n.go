@@ -34,8 +34,8 @@ func NewIn(zone *time.Location) *Catalog {
 		zone = time.UTC
 	}
 	return &Catalog{msgs: map[string]map[string]string{
-		English: merge(english(), englishData(), englishAccount()),
-		French:  merge(french(), frenchData(), frenchAccount()),
+		English: merge(english(), englishData(), englishAccount(), englishBallots(), englishErrors(), englishUX()),
+		French:  merge(french(), frenchData(), frenchAccount(), frenchBallots(), frenchErrors(), frenchUX()),
 	}, zone: zone}
 }
 
@@ -99,6 +99,8 @@ func (c *Catalog) Problems() []string {
 				out = append(out, fmt.Sprintf("%s: %q is empty", lang, k))
 			case !slices.Equal(verbs(v), verbs(other)):
 				out = append(out, fmt.Sprintf("%s: %q has verbs %v, %s has %v", lang, k, verbs(other), Default, verbs(v)))
+			case !slices.Equal(placeholders(v), placeholders(other)):
+				out = append(out, fmt.Sprintf("%s: %q has placeholders %v, %s has %v", lang, k, placeholders(other), Default, placeholders(v)))
 			}
 		}
 		for k := range m {
@@ -130,6 +132,28 @@ func verbs(s string) []string {
 	return out
 }
 
+// placeholders lists the named placeholders ({min}) of a message, sorted
+// and without repeats.
+func placeholders(s string) []string {
+	var out []string
+	for rest := s; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			break
+		}
+		if name := rest[i+1 : i+j]; name != "" && !strings.ContainsAny(name, " {") {
+			out = append(out, name)
+		}
+		rest = rest[i+j+1:]
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Tr translates into one language.
 type Tr struct {
 	Lang string
@@ -151,6 +175,17 @@ func (t Tr) T(key string) string {
 // F is the message of key formatted with args.
 func (t Tr) F(key string, args ...any) string {
 	return fmt.Sprintf(t.T(key), args...)
+}
+
+// P is the message of key with each {name} replaced by params[name] (the
+// values already written for the page's language); a placeholder without
+// a value stays as it is, so that a gap shows.
+func (t Tr) P(key string, params map[string]string) string {
+	msg := t.T(key)
+	for name, v := range params {
+		msg = strings.ReplaceAll(msg, "{"+name+"}", v)
+	}
+	return msg
 }
 
 // N is the message of key for a count n, the number written by Int:

@@ -42,3 +42,17 @@ func TestTr_Formats(t *testing.T) {
 		}
 	}
 }
+
+func TestTr_Placeholders(t *testing.T) {
+	tr := New().For("en")
+	tr.msgs = map[string]string{"k": "at least {min}, at most {max}; {min} again"}
+	if got := tr.P("k", map[string]string{"min": "3", "max": "9"}); got != "at least 3, at most 9; 3 again" {
+		t.Fatalf("P: %q", got)
+	}
+	if got := tr.P("k", map[string]string{"min": "3"}); got != "at least 3, at most {max}; 3 again" {
+		t.Fatalf("P without max: %q", got)
+	}
+	if got := placeholders("a {b} {a} {b} {not one} {}"); len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Fatalf("placeholders: %v", got)
+	}
+}

@@ -52,6 +52,8 @@ func journalWhat(tr i18n.Tr, e members.MembershipEntry) string {
 	switch e.Change {
 	case members.ChangeRoleGranted, members.ChangeRoleRevoked:
 		return tr.F("journal.change."+e.Change, tr.T("role."+string(e.Role)))
+	case members.ChangeCollege:
+		return tr.F("journal.change."+e.Change, e.College)
 	}
 	return tr.T("journal.change." + e.Change)
 }

@@ -53,6 +53,7 @@ type BallotRow struct {
 	Hash   string
 	Choice string
 	Mine   bool // matches the receipt just checked
+	Proxy  bool // a vote a proxy holder cast for a member who did not vote
 }
 
 // ReceiptCheck is the answer to a pasted receipt.

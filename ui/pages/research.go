@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"slices"
+
 	"coop/pooling"
 	"coop/ui/components"
 )
@@ -27,6 +29,7 @@ type Sandbox struct {
 	Error      components.FormError
 	Answer     *SandboxAnswer
 	ProposeURL string
+	Script     string // forms.js: the pool's fields follow the pool
 }
 
 // SandboxAnswer is the synthetic answer drawn as a chart.
@@ -55,22 +58,68 @@ type ProposalNew struct {
 	RetentionDays   string
 	Draft           bool
 	Error           components.FormError
+	// EpsilonHint and VotingHint say the rulebook's limits in words.
+	EpsilonHint string
+	VotingHint  string
+	Script      string // forms.js: the pool's fields follow the pool
+}
+
+// ProposalFiled is the confirmation of a proposal just filed.
+type ProposalFiled struct {
+	Page      components.Page
+	ID, Title string
+	Draft     bool
+	Deadline  string // when the vote closes, written for the page
 }
 
 // Aggregates are the aggregates a query may ask for.
 var Aggregates = []string{pooling.AggCount, pooling.AggSum, pooling.AggMean, pooling.AggHistogram}
 
-// categoryFields lists the category fields of every pool, for filters.
-func categoryFields(pools []pooling.Pool) []pooling.Field {
+// poolByID is the pool called id among pools, nil when none is.
+func poolByID(pools []pooling.Pool, id string) *pooling.Pool {
+	for i := range pools {
+		if pools[i].ID == id {
+			return &pools[i]
+		}
+	}
+	return nil
+}
+
+// fieldsOf lists the fields of p of the given types.
+func fieldsOf(p pooling.Pool, types ...string) []pooling.Field {
 	var out []pooling.Field
-	seen := map[string]bool{}
-	for _, p := range pools {
-		for _, f := range p.Fields {
-			if f.Type == "category" && !seen[f.Name] {
-				seen[f.Name] = true
-				out = append(out, f)
-			}
+	for _, f := range p.Fields {
+		if slices.Contains(types, f.Type) {
+			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// numberFields are what a sum, a mean or a histogram reads.
+func numberFields(p pooling.Pool) []pooling.Field { return fieldsOf(p, pooling.TypeNumber) }
+
+// groupFields are what a query groups by: categories and months.
+func groupFields(p pooling.Pool) []pooling.Field {
+	return fieldsOf(p, pooling.TypeCategory, pooling.TypeMonth)
+}
+
+// categoryFields are what a query filters on.
+func categoryFields(p pooling.Pool) []pooling.Field { return fieldsOf(p, pooling.TypeCategory) }
+
+// Filter is the form's filter as its select holds it: "field=value", ""
+// for none.
+func (q QueryForm) Filter() string {
+	if q.FilterField == "" || q.FilterValue == "" {
+		return ""
+	}
+	return q.FilterField + "=" + q.FilterValue
+}
+
+// hintID is the id of a field's hint, "" when it has none.
+func hintID(id, hint string) string {
+	if hint == "" {
+		return ""
+	}
+	return id + "-hint"
 }

@@ -49,6 +49,7 @@ type Rules struct {
 	Membership governance.Membership
 	Limits     governance.HardLimits
 	Journal    MembershipJournal
+	Ballots    RulesBallots // proxies, colleges, turnout (ballots.go)
 }
 
 // Pools is the list of pools.
@@ -96,6 +97,7 @@ type Proposal struct {
 	Custodians    *CustodianSet // the set a custodians election names
 	Results       []ResultView  // released runs the visitor may read
 	Run           RunForm
+	Ways          *VoteWays // secret ballot, proxies, colleges, double majority (ballots.go)
 }
 
 // PreviewView is what a member sees before voting: about how many members
@@ -150,13 +152,21 @@ type GrantView struct {
 
 // VoteForm is the ballot part of a proposal page.
 type VoteForm struct {
-	Show    bool   // the vote is open and the visitor is a member
-	Login   bool   // the vote is open and the visitor is anonymous
-	Waiting bool   // the vote is open and the visitor is an applicant, not admitted yet
-	Choice  string // the choice just cast (from the receipt notice)
-	Receipt string // the receipt just given, shown once
-	Hash    string // what the published ballot list will show of it
-	Error   components.FormError
+	Show bool // the vote is open and the visitor is in its electorate
+	// Ineligible says why the visitor does not vote while the vote is
+	// open (proposals.Ineligibility: not_signed_in, not_admitted...), ""
+	// for a voter or a closed vote; Since is when the voters were fixed.
+	Ineligible string
+	Since      string
+	// What the visitor may still do: object to the use of their data (a
+	// contributor, on a proposal that uses data), discuss (write in the
+	// discussion) or read it.
+	CanObject, CanDiscuss, CanRead bool
+	Choice                         string // the choice just cast (from the receipt notice)
+	Receipt                        string // the receipt just given, shown once
+	Hash                           string // what the published ballot list will show of it
+	Script                         string // forms.js: the receipt's copy button
+	Error                          components.FormError
 }
 
 // Signup is the sign-up form.
@@ -201,6 +211,7 @@ type Me struct {
 	Titles      map[string]string // proposal id -> title, for the journal's links
 	Membership  governance.Membership
 	Applicants  *Applicants // the applicants a member may sponsor; nil when none to show
+	Ballots     *MeBallots  // college, standing proxy, voting tokens (ballots.go)
 }
 
 // Records is the member's records page: one section per pool they

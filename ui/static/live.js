@@ -12,14 +12,17 @@
     // cut short by a reload: the page it leads to shows the close.
     var leaving = false;
     document.addEventListener("submit", function () { leaving = true; es.close(); });
-    es.addEventListener("ballot_cast", function (e) {
+    var participation = function (e) {
       var d = JSON.parse(e.data);
       var p = document.querySelector("[data-live=participation]");
       if (p && typeof d.participation === "number") {
         p.setAttribute("data-count", d.participation);
         p.textContent = p.getAttribute("data-template").replace("987654321", d.participation);
       }
-    });
+    };
+    // A ballot, or a proxy given or taken back, changes who counts.
+    es.addEventListener("ballot_cast", participation);
+    es.addEventListener("proxy_changed", participation);
     es.addEventListener("closed", function () {
       es.close();
       if (leaving) return;

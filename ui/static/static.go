@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed app.css favicon.svg live.js upload.js
+//go:embed app.css favicon.svg live.js upload.js ballot.js forms.js
 var files embed.FS
 
 // Prefix is where the assets are served.

@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"coop/governance"
+	"coop/members"
+	"coop/proposals"
+)
+
+// The routes of proxies, secret ballots and the turnout of votes (issue
+// 15; proposals/DESIGN.md).
+
+// proxyBody is the body of PUT /proposals/{id}/proxy and PUT /me/proxy.
+type proxyBody struct {
+	To string `json:"to"`
+}
+
+func decodeProxy(c *fiber.Ctx) (string, error) {
+	var in proxyBody
+	if err := decodeJSON(c, &in); err != nil {
+		return "", err
+	}
+	if to := strings.TrimSpace(in.To); to != "" {
+		return to, nil
+	}
+	return "", invalid("proxy_to_required", "to (the member id of who carries your vote) is required; DELETE takes your vote back").On("to")
+}
+
+// proxyOf answers GET /api/v1/proposals/{id}/proxy (members): the
+// member's proxy on this vote and the votes they carry.
+func (s *server) proxyOf(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	v, err := s.deps.Proposals.Proxies(c.UserContext(), a, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// giveProxy answers PUT /api/v1/proposals/{id}/proxy {"to"}: the member
+// gives their vote on an open ballot to another member of its electorate
+// (409 past the holder's cap, or on a secret or closed vote).
+func (s *server) giveProxy(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	to, err := decodeProxy(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.deps.Proposals.GiveProxy(c.UserContext(), a, c.Params("id"), to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// takeBackProxy answers DELETE /api/v1/proposals/{id}/proxy: the member
+// keeps their vote on this ballot (a standing proxy included).
+func (s *server) takeBackProxy(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	v, err := s.deps.Proposals.GiveProxy(c.UserContext(), a, c.Params("id"), "")
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// standingProxy answers GET /api/v1/me/proxy (members).
+func (s *server) standingProxy(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	v, err := s.deps.Proposals.Standing(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// setStandingProxy answers PUT /api/v1/me/proxy {"to"} and DELETE
+// /api/v1/me/proxy: a standing proxy, until revoked, on every open
+// ballot where both members are in the electorate.
+func (s *server) setStandingProxy(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	to := ""
+	if c.Method() == fiber.MethodPut {
+		if to, err = decodeProxy(c); err != nil {
+			return err
+		}
+	}
+	v, err := s.deps.Proposals.SetStandingProxy(c.UserContext(), a, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// secretVotes answers GET /api/v1/me/secret-votes (members): the open
+// secret votes the member may take a voting token for. A client takes
+// them all at once, when the member signs in.
+func (s *server) secretVotes(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	v, err := s.deps.Proposals.SecretVotes(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"votes": v})
+}
+
+// votingToken answers POST /api/v1/proposals/{id}/voting-token
+// {"blinded"}: the vote's key signs the member's blinded token, once per
+// member (the same blinded message again gets the same signature).
+func (s *server) votingToken(c *fiber.Ctx) error {
+	a, err := requireRole(c, members.RoleMember)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Blinded string `json:"blinded"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	blinded, err := base64.StdEncoding.DecodeString(in.Blinded)
+	if err != nil || len(blinded) == 0 {
+		return invalid("blinded_invalid", "blinded is the blinded token, base64 (RFC 9474)").On("blinded")
+	}
+	sig, err := s.deps.Proposals.IssueToken(c.UserContext(), a, c.Params("id"), blinded)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"blind_signature": base64.StdEncoding.EncodeToString(sig)})
+}
+
+// castSecretBallot answers POST /api/v1/proposals/{id}/secret-ballots: a
+// ballot cast with a voting token, by a request that carries no
+// credential (authenticate refuses one before looking it up: a session
+// would otherwise be touched, and its time written, as the ballot is).
+func (s *server) castSecretBallot(c *fiber.Ctx) error {
+	var b proposals.SecretBallot
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	r, err := s.deps.Proposals.CastSecret(c.UserContext(), c.Params("id"), b)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// errCredentialOnSecretBallot refuses a secret ballot sent with a
+// credential.
+func errCredentialOnSecretBallot() error {
+	return invalid("secret_ballot_credential", "send a secret ballot without any credential (no cookie, no Authorization header): it is cast by its voting token, and must not be tied to you")
+}
+
+// anonymousRoute tells whether the request is for a route that refuses
+// any credential (apiRoutes' anonymous): only secret ballots, so the
+// route table is read for their path only.
+func (s *server) anonymousRoute(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost || !strings.HasSuffix(strings.ToLower(c.Path()), "/secret-ballots") {
+		return false
+	}
+	r, ok := s.routes.lookup(c.Method(), c.Path())
+	return ok && r.anonymous
+}
+
+// hasCredential tells whether a request carries a session cookie or an
+// Authorization header.
+func hasCredential(c *fiber.Ctx) bool {
+	return c.Get(fiber.HeaderAuthorization) != "" || c.Cookies(sessionCookie) != ""
+}
+
+// turnoutWindow is how far back /rules reads the turnout of votes.
+const turnoutWindow = 12 // months
+
+// Turnout is the turnout of each kind's votes over the last 12 months,
+// read against its quorum.
+type Turnout struct {
+	Since time.Time                                  `json:"since"`
+	Kinds map[governance.Kind]governance.Calibration `json:"kinds"`
+}
+
+// turnoutOf reads the turnout of the last 12 months for every kind.
+func (s *server) turnoutOf(c *fiber.Ctx) (Turnout, error) {
+	ctx := c.UserContext()
+	rules, err := s.deps.Rules.Current(ctx)
+	if err != nil {
+		return Turnout{}, err
+	}
+	since := time.Now().UTC().AddDate(0, -turnoutWindow, 0)
+	past, err := s.deps.Proposals.Turnout(ctx, since)
+	if err != nil {
+		return Turnout{}, err
+	}
+	out := Turnout{Since: since, Kinds: map[governance.Kind]governance.Calibration{}}
+	for _, k := range governance.Kinds {
+		if rule, ok := rules.Rules.Rule(k); ok {
+			out.Kinds[k] = governance.Calibrate(rule.QuorumPercent, past[k])
+		}
+	}
+	return out, nil
+}
+
+// turnout answers GET /api/v1/governance/turnout: public.
+func (s *server) turnout(c *fiber.Ctx) error {
+	t, err := s.turnoutOf(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}

@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"context"
+
+	"coop/members"
+	"coop/proposals"
+	"coop/ui/i18n"
+	"coop/ui/pages"
+)
+
+// voterStatus fills what the ballot part of an open proposal's page
+// shows the visitor a (zero for an anonymous one): the form for a voter;
+// otherwise why they do not vote, and what they may still do.
+func (w *web) voterStatus(ctx context.Context, tr i18n.Tr, a members.Account, prop proposals.Proposal, f *pages.VoteForm) error {
+	reason, err := w.ineligibility(ctx, a, prop)
+	if err != nil {
+		return err
+	}
+	if reason == "" {
+		f.Show = true
+		return nil
+	}
+	f.Ineligible = reason
+	if prop.OpenedAt != nil {
+		f.Since = tr.Date(*prop.OpenedAt)
+	}
+	contributor := a.Has(members.RoleMember) || a.Has(members.RoleApplicant)
+	f.CanObject = a.Active() && contributor && prop.Kind.UsesData()
+	f.CanDiscuss = a.Active() && (a.Has(members.RoleMember) || a.ID == prop.Requester)
+	f.CanRead = a.ID != ""
+	return nil
+}
+
+// ineligibility is proposals.Ineligibility for the visitor a: "" when a
+// votes on prop.
+func (s *server) ineligibility(ctx context.Context, a members.Account, prop proposals.Proposal) (string, error) {
+	if a.ID == "" {
+		return proposals.NotSignedIn, nil
+	}
+	in, err := s.deps.Proposals.InElectorate(ctx, prop.ID, a.ID)
+	if err != nil || in {
+		return "", err
+	}
+	since, _, err := s.deps.Members.MemberSince(ctx, a.ID)
+	if err != nil {
+		return "", err
+	}
+	return proposals.Ineligibility(a, prop, false, since), nil
+}
