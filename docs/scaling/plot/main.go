@@ -93,7 +93,8 @@ func charts(records, members samples) []chart {
 			}},
 		{file: "records-ratios.svg", title: "Ratios to the baseline of the same run" + hollow, x: "records", y: "ratio",
 			series: []series{
-				records.series("ingest / raw SQLite insert", "ingest/raw"),
+				records.onNodes(3).series("ingest / raw insert, 3 nodes", "ingest/raw"),
+				records.onNodes(1).series("ingest / raw insert, one node", "ingest/raw"),
 				records.series("aggregate / raw GROUP BY", "aggregate/raw"),
 				records.series("snapshot / plain copy", "snapshot/copy"),
 				records.series("install / plain copy", "install/copy"),
