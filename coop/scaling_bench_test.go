@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -197,7 +196,7 @@ func startScaleRecords(b *testing.B, size, nodes int) *scaleRecords {
 		r.addrs = append(r.addrs, addrs)
 	}
 	ctx := context.Background()
-	if _, err := r.nodes[0].pooling.CreatePool(ctx, scalePool()); err != nil {
+	if _, err := r.nodes[0].pooling.CreatePool(ctx, energyPool()); err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()
@@ -215,15 +214,6 @@ func startScaleRecords(b *testing.B, size, nodes int) *scaleRecords {
 	r.waitConverged(b)
 	b.Logf("records=%d: seeded by the bulk path on %d nodes in %v", size, nodes, time.Since(start).Round(time.Second))
 	return r
-}
-
-func scalePool() pooling.Pool {
-	lo, hi := 0.0, 2000.0
-	return pooling.Pool{ID: "energy", Title: "Energy",
-		Fields: []pooling.Field{{Name: "kwh", Type: pooling.TypeNumber, Min: &lo, Max: &hi},
-			{Name: "heating", Type: pooling.TypeCategory, Values: []string{"gas", "electric", "wood"}},
-			{Name: "month", Type: pooling.TypeMonth}},
-		Documentation: pooling.Documentation{Provenance: "bench", CollectionMethod: "generated", UpdateFrequency: "never", Format: "rows", Pseudonymisation: "member keys"}}
 }
 
 // leader is the node that leads now.
@@ -346,42 +336,10 @@ func (r *scaleRecords) ingest(b *testing.B, records int) float64 {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
-	const batch, workers = 1000, 4
-	leader, via := r.leader(b), r.follower(b)
-	accounts := make([]string, workers)
-	for w := range accounts {
-		a, err := leader.demoAccount(ctx, fmt.Sprintf("Ingest %d", w), fmt.Sprintf("ingest%d@coop.test", w), testOperatorPassword)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := leader.pooling.SetConsent(ctx, a.ID, "energy", true); err != nil {
-			b.Fatal(err)
-		}
-		accounts[w] = a.ID
-	}
+	accounts := contributors(ctx, b, r.leader(b), "ingest", 4)
 	r.waitConverged(b)
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
 	start := time.Now()
-	for w, account := range accounts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for first := w * batch; first < records; first += workers * batch {
-				rows := make([]map[string]any, min(batch, records-first))
-				for i := range rows {
-					rows[i] = scaleRecord(first+i, w)
-				}
-				if _, err := via.pooling.Contribute(ctx, account, "energy", rows, ""); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	if err := contributeAll(ctx, r.follower(b), accounts, records, 1000, scaleRecord); err != nil {
 		b.Fatalf("ingest: %v", err)
 	}
 	r.waitConverged(b)
