@@ -7,7 +7,7 @@
 // Each chart is an SVG with logarithmic axes: a metric per series, one
 // point per size the benchmark measured (a size where a metric was not
 // measured, such as a snapshot install the disk could not hold, has no
-// point).
+// point), a point measured on one node drawn hollow.
 package main
 
 import (

@@ -102,30 +102,18 @@ func (c chart) svg() string {
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
 	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", left, html.EscapeString(c.title))
 	// Grid and ticks: one line per decade, faint lines at 2 and 5.
-	for d := x0; d <= x1; d++ {
-		for _, m := range []float64{1, 2, 5} {
-			v := m * math.Pow(10, d)
-			if math.Log10(v) > x1 {
-				break
-			}
-			x := px(v)
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`+"\n", x, top, x, top+plotH, gridColor(m))
-			if m == 1 || x1-x0 <= 2 {
-				fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, top+plotH+18, label(v))
-			}
+	for _, t := range ticks(x0, x1) {
+		x := px(t.v)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`+"\n", x, top, x, top+plotH, t.color())
+		if t.labelled {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, top+plotH+18, label(t.v))
 		}
 	}
-	for d := y0; d <= y1; d++ {
-		for _, m := range []float64{1, 2, 5} {
-			v := m * math.Pow(10, d)
-			if math.Log10(v) > y1 {
-				break
-			}
-			y := py(v)
-			fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", left, y, left+plotW, y, gridColor(m))
-			if m == 1 || y1-y0 <= 2 {
-				fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", left-6, y+4, label(v))
-			}
+	for _, t := range ticks(y0, y1) {
+		y := py(t.v)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", left, y, left+plotW, y, t.color())
+		if t.labelled {
+			fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", left-6, y+4, label(t.v))
 		}
 	}
 	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#444"/>`+"\n", left, top, plotW, plotH)
@@ -168,8 +156,32 @@ func (c chart) svg() string {
 	return b.String()
 }
 
-func gridColor(m float64) string {
-	if m == 1 {
+// tick is a grid line of a logarithmic axis.
+type tick struct {
+	v        float64
+	decade   bool // a power of ten; the others are 2 and 5 times one
+	labelled bool
+}
+
+// ticks are the grid lines from 10^d0 to 10^d1: each power of ten, and 2
+// and 5 times it, labelled at the powers of ten or, on an axis of two
+// decades or less, at all of them.
+func ticks(d0, d1 float64) []tick {
+	var out []tick
+	for d := d0; d <= d1; d++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, d)
+			if math.Log10(v) > d1 {
+				break
+			}
+			out = append(out, tick{v: v, decade: m == 1, labelled: m == 1 || d1-d0 <= 2})
+		}
+	}
+	return out
+}
+
+func (t tick) color() string {
+	if t.decade {
 		return "#ccc"
 	}
 	return "#eee"
