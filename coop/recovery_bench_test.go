@@ -73,36 +73,68 @@ func seedRecords(b *testing.B, n *Node, count int) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
+	if _, err := n.pooling.CreatePool(ctx, energyPool()); err != nil {
+		b.Fatal(err)
+	}
+	heat := []string{"gas", "electric", "wood"}
+	accounts := contributors(ctx, b, n, "bench", 4)
+	err := contributeAll(ctx, n, accounts, count, 5000, func(k, _ int) map[string]any {
+		return map[string]any{"kwh": float64(k % 2000), "heating": heat[k%3], "month": fmt.Sprintf("2025-%02d", k%12+1)}
+	})
+	if err != nil {
+		b.Fatalf("seed records: %v", err)
+	}
+	if err := n.Store().Compact(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// energyPool is the pool the records' benchmarks fill: a bounded number,
+// a category and a month.
+func energyPool() pooling.Pool {
 	lo, hi := 0.0, 2000.0
-	if _, err := n.pooling.CreatePool(ctx, pooling.Pool{ID: "energy", Title: "Energy",
+	return pooling.Pool{ID: "energy", Title: "Energy",
 		Fields: []pooling.Field{{Name: "kwh", Type: pooling.TypeNumber, Min: &lo, Max: &hi},
 			{Name: "heating", Type: pooling.TypeCategory, Values: []string{"gas", "electric", "wood"}},
 			{Name: "month", Type: pooling.TypeMonth}},
-		Documentation: pooling.Documentation{Provenance: "bench", CollectionMethod: "generated", UpdateFrequency: "never", Format: "rows", Pseudonymisation: "member keys"}}); err != nil {
-		b.Fatal(err)
-	}
-	const batch, workers = 5000, 4
-	heat := []string{"gas", "electric", "wood"}
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
-		a, err := n.demoAccount(ctx, fmt.Sprintf("Bench %d", w), fmt.Sprintf("bench%d@coop.test", w), testOperatorPassword)
+		Documentation: pooling.Documentation{Provenance: "bench", CollectionMethod: "generated", UpdateFrequency: "never", Format: "rows", Pseudonymisation: "member keys"}}
+}
+
+// contributors signs up n accounts on node (prefix0@coop.test, …), each
+// consenting to the energy pool, and returns their ids.
+func contributors(ctx context.Context, b *testing.B, node *Node, prefix string, n int) []string {
+	b.Helper()
+	ids := make([]string, n)
+	for w := range ids {
+		a, err := node.demoAccount(ctx, fmt.Sprintf("%s %d", prefix, w), fmt.Sprintf("%s%d@coop.test", prefix, w), testOperatorPassword)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := n.pooling.SetConsent(ctx, a.ID, "energy", true); err != nil {
+		if _, err := node.pooling.SetConsent(ctx, a.ID, "energy", true); err != nil {
 			b.Fatal(err)
 		}
+		ids[w] = a.ID
+	}
+	return ids
+}
+
+// contributeAll contributes records 0 to count-1 to the energy pool
+// through the pooling service of via, batch records per contribution,
+// each account from its own goroutine (account w sends batches w,
+// w+len(accounts), …); row(k, w) is record k as account w sends it.
+func contributeAll(ctx context.Context, via *Node, accounts []string, count, batch int, row func(k, w int) map[string]any) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(accounts))
+	for w, account := range accounts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for start := w * batch; start < count; start += workers * batch {
-				rows := make([]map[string]any, min(batch, count-start))
+			for first := w * batch; first < count; first += len(accounts) * batch {
+				rows := make([]map[string]any, min(batch, count-first))
 				for i := range rows {
-					k := start + i
-					rows[i] = map[string]any{"kwh": float64(k % 2000), "heating": heat[k%3], "month": fmt.Sprintf("2025-%02d", k%12+1)}
+					rows[i] = row(first+i, w)
 				}
-				if _, err := n.pooling.Contribute(ctx, a.ID, "energy", rows, ""); err != nil {
+				if _, err := via.pooling.Contribute(ctx, account, "energy", rows, ""); err != nil {
 					errs <- err
 					return
 				}
@@ -111,12 +143,7 @@ func seedRecords(b *testing.B, n *Node, count int) {
 	}
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		b.Fatalf("seed records: %v", err)
-	}
-	if err := n.Store().Compact(ctx); err != nil {
-		b.Fatal(err)
-	}
+	return <-errs
 }
 
 // plainCopy copies the node's state.db with io.Copy and an fsync, as a

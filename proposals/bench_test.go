@@ -39,6 +39,7 @@ func benchRegister(reg *raftdata.Registry) {
 		return nil, err
 	})
 	reg.Handle("bench.seed_ballots", seedVoters(true))
+	reg.Handle("bench.seed_members", applySeedMembers)
 }
 
 // seedVoters seeds N voters straight into an open proposal's electorate

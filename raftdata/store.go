@@ -657,23 +657,42 @@ func (s *Store) Ready() bool {
 // Compact takes a snapshot and drops every log entry it covers, then
 // empties the WALs of both databases: after it, a deleted row survives in
 // no file of this node. Erasure triggers it on every node.
+//
+// Raft drops the log when the snapshot ends, keeping TrailingLogs entries
+// as the setting is then: it stays at 0 until the snapshot has ended,
+// however long that takes (minutes for a database of gigabytes), even if
+// ctx ends first; the next compaction waits for it.
 func (s *Store) Compact(ctx context.Context) error {
 	s.compactMu.Lock()
-	defer s.compactMu.Unlock()
 	rc := s.raft.ReloadableConfig()
 	keep := rc.TrailingLogs
 	rc.TrailingLogs = 0
 	if err := s.raft.ReloadConfig(rc); err != nil {
+		s.compactMu.Unlock()
 		return fmt.Errorf("compact: %w", err)
 	}
-	err := waitFuture(ctx, s.raft.Snapshot())
-	rc.TrailingLogs = keep
-	if rerr := s.raft.ReloadConfig(rc); rerr != nil && err == nil {
-		err = rerr
+	snapshot := s.raft.Snapshot()
+	done := make(chan error, 1)
+	go func() {
+		defer s.compactMu.Unlock()
+		err := snapshot.Error()
+		rc.TrailingLogs = keep
+		if rerr := s.raft.ReloadConfig(rc); rerr != nil && err == nil {
+			err = rerr
+		}
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("compact: snapshot still running: %w", ctx.Err())
 	}
 	if err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {
 		return fmt.Errorf("compact: snapshot: %w", err)
 	}
+	s.compactMu.Lock()
+	defer s.compactMu.Unlock()
 	s.state.mu.Lock()
 	_, err = s.state.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	s.state.mu.Unlock()
@@ -687,9 +706,17 @@ func (s *Store) Compact(ctx context.Context) error {
 // into one compaction.
 const compactionDelay = time.Second
 
-// compactor runs the compactions that applied commands ask for.
+// compactor runs the compactions that applied commands ask for. A
+// compaction takes as long as its snapshot (minutes for a database of
+// gigabytes: docs/scaling.md); only Close cuts it short.
 func (s *Store) compactor() {
 	defer s.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-s.closed
+		cancel()
+	}()
 	for {
 		select {
 		case <-s.closed:
@@ -701,9 +728,7 @@ func (s *Store) compactor() {
 			return
 		case <-time.After(compactionDelay):
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		err := s.Compact(ctx)
-		cancel()
 		if err != nil {
 			s.logger.Error("compaction failed; retrying", "error", err)
 			s.state.requestCompaction()
