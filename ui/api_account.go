@@ -1,27 +1,10 @@
 package ui
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
-	"coop/raftdata"
 )
-
-// signedUp logs a new account in at once (page and API share it): a
-// session for the browser's cookie and the token for scripts, and an
-// email that verifies the address when email is configured.
-func (s *server) signedUp(c *fiber.Ctx, in members.SignupInput, a members.Account) (members.Session, error) {
-	sess, err := s.deps.Members.Login(c.UserContext(), members.LoginInput{Email: in.Email, Password: in.Password, Address: s.clientIP(c)})
-	if err != nil {
-		return members.Session{}, err
-	}
-	if err := s.sendVerification(c.UserContext(), a, in.Lang); err != nil {
-		s.log.Warn("verification email not issued", "account", a.ID, "error", err)
-	}
-	return sess, nil
-}
 
 // updateMe answers PATCH /api/v1/me {"name","email","current_password"}:
 // the caller's name and email (an empty one keeps its value; a new email
@@ -72,23 +55,6 @@ func (s *server) changePassword(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"changed": true})
 }
 
-// relogin changes the password, then gives a browser a new session (the
-// change ends every session).
-func (s *server) relogin(c *fiber.Ctx, a members.Account, current, next string) error {
-	if err := s.deps.Members.ChangePassword(c.UserContext(), a, current, next); err != nil {
-		return err
-	}
-	if _, ok := browserSession(c); !ok {
-		return nil
-	}
-	sess, err := s.deps.Members.Login(c.UserContext(), members.LoginInput{Email: a.Email, Password: next, Address: s.clientIP(c)})
-	if err != nil {
-		return err
-	}
-	setSessionCookie(c, sess.Token, sess.ExpiresAt)
-	return nil
-}
-
 // resendVerification answers POST /api/v1/me/email/verification: a new
 // link to the caller's address (503 without email).
 func (s *server) resendVerification(c *fiber.Ctx) error {
@@ -137,30 +103,6 @@ func (s *server) requestReset(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"sent": true})
 }
 
-// issueReset issues and mails a reset link in the background, so that the
-// answer takes the same time for any address; what goes wrong is logged
-// without the address.
-func (s *server) issueReset(email, lang string) {
-	select {
-	case s.resetSlots <- struct{}{}:
-	default:
-		s.log.Warn("reset request dropped: too many in flight")
-		return
-	}
-	go func() {
-		defer func() { <-s.resetSlots }()
-		ctx, cancel := context.WithTimeout(s.stopping, mailTimeout)
-		defer cancel()
-		link, ok, err := s.deps.Members.IssueReset(ctx, email)
-		switch {
-		case err != nil:
-			s.log.Error("reset link not issued", "error", err)
-		case ok:
-			s.mailLink(lang, members.LinkReset, link, "/password/reset", members.ResetTTL)
-		}
-	}()
-}
-
 // resetPassword answers POST /api/v1/password/reset/confirm
 // {"token","password"}.
 func (s *server) resetPassword(c *fiber.Ctx) error {
@@ -191,9 +133,4 @@ func (s *server) resetLink(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"url": s.linkURL("/password/reset", link.Token), "expires_at": link.ExpiresAt})
-}
-
-// errNoMail is the answer of an email route on a coop without --smtp.
-func errNoMail() error {
-	return raftdata.Refuse(raftdata.CodeUnavailable, "no_mail", "this coop sends no email (no --smtp): ask an operator for a reset link")
 }

@@ -2,9 +2,6 @@ package ui
 
 import (
 	"github.com/gofiber/fiber/v2"
-
-	"coop/members"
-	"coop/raftdata"
 )
 
 // admit answers POST /api/v1/members/{id}/admit (operators): the
@@ -63,18 +60,4 @@ func (s *server) membershipJournal(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(j)
-}
-
-// requireContributor lets through an account that may consent,
-// contribute and object to a use of its data: an applicant as well as an
-// admitted member (only voting waits for admission).
-func requireContributor(c *fiber.Ctx) (members.Account, error) {
-	a, err := requireAccount(c)
-	if err != nil {
-		return a, err
-	}
-	if !a.Contributes() {
-		return a, raftdata.Refuse(raftdata.CodeForbidden, "contributors_only", "this is for members and applicants: sign up to contribute your data")
-	}
-	return a, nil
 }

@@ -3,11 +3,9 @@ package ui
 import (
 	"encoding/base64"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"coop/governance"
 	"coop/members"
 	"coop/proposals"
 )
@@ -168,59 +166,7 @@ func (s *server) castSecretBallot(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
-// errCredentialOnSecretBallot refuses a secret ballot sent with a
-// credential.
-func errCredentialOnSecretBallot() error {
-	return invalid("secret_ballot_credential", "send a secret ballot without any credential (no cookie, no Authorization header): it is cast by its voting token, and must not be tied to you")
-}
-
-// anonymousRoute tells whether the request is for a route that refuses
-// any credential (apiRoutes' anonymous): only secret ballots, so the
-// route table is read for their path only.
-func (s *server) anonymousRoute(c *fiber.Ctx) bool {
-	if c.Method() != fiber.MethodPost || !strings.HasSuffix(strings.ToLower(c.Path()), "/secret-ballots") {
-		return false
-	}
-	r, ok := s.routes.lookup(c.Method(), c.Path())
-	return ok && r.anonymous
-}
-
-// hasCredential tells whether a request carries a session cookie or an
-// Authorization header.
-func hasCredential(c *fiber.Ctx) bool {
-	return c.Get(fiber.HeaderAuthorization) != "" || c.Cookies(sessionCookie) != ""
-}
-
-// turnoutWindow is how far back /rules reads the turnout of votes.
-const turnoutWindow = 12 // months
-
-// Turnout is the turnout of each kind's votes over the last 12 months,
-// read against its quorum.
-type Turnout struct {
-	Since time.Time                                  `json:"since"`
-	Kinds map[governance.Kind]governance.Calibration `json:"kinds"`
-}
-
-// turnoutOf reads the turnout of the last 12 months for every kind.
-func (s *server) turnoutOf(c *fiber.Ctx) (Turnout, error) {
-	ctx := c.UserContext()
-	rules, err := s.deps.Rules.Current(ctx)
-	if err != nil {
-		return Turnout{}, err
-	}
-	since := time.Now().UTC().AddDate(0, -turnoutWindow, 0)
-	past, err := s.deps.Proposals.Turnout(ctx, since)
-	if err != nil {
-		return Turnout{}, err
-	}
-	out := Turnout{Since: since, Kinds: map[governance.Kind]governance.Calibration{}}
-	for _, k := range governance.Kinds {
-		if rule, ok := rules.Rules.Rule(k); ok {
-			out.Kinds[k] = governance.Calibrate(rule.QuorumPercent, past[k])
-		}
-	}
-	return out, nil
-}
+// months
 
 // turnout answers GET /api/v1/governance/turnout: public.
 func (s *server) turnout(c *fiber.Ctx) error {

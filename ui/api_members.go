@@ -1,8 +1,9 @@
 package ui
 
 import (
-	"github.com/gofiber/fiber/v2"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
 	"coop/pooling"
@@ -271,18 +272,4 @@ func (s *server) deleteMember(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"deleted": true})
-}
-
-// lang is the language the caller asked for: "fr" or "en".
-func lang(c *fiber.Ctx) string {
-	if l := c.Cookies("lang"); l == "fr" || l == "en" {
-		return l
-	}
-	switch c.AcceptsLanguages("fr", "en") {
-	case "en":
-		return "en"
-	case "fr":
-		return "fr"
-	}
-	return "en"
 }

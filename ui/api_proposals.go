@@ -1,47 +1,12 @@
 package ui
 
 import (
-	"context"
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
-	"coop/governance"
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
 )
-
-// Proposals is what ui needs from the proposals service.
-type Proposals interface {
-	Create(ctx context.Context, actor members.Account, d proposals.Draft) (proposals.Proposal, error)
-	Open(ctx context.Context, actor members.Account, id string) (proposals.Proposal, error)
-	Get(ctx context.Context, id string) (proposals.Proposal, error)
-	List(ctx context.Context, status string, page int) ([]proposals.Proposal, bool, error)
-	Summaries(ctx context.Context, status string, page int) ([]proposals.Summary, bool, error)
-	ByRequester(ctx context.Context, accountID string) ([]proposals.Proposal, error)
-	Vote(ctx context.Context, actor members.Account, id, choice string) (string, error)
-	Ballots(ctx context.Context, id string) ([]proposals.PublishedBallot, error)
-	Comment(ctx context.Context, actor members.Account, id, body string) error
-	Comments(ctx context.Context, reader, id string) ([]proposals.Comment, error)
-	Object(ctx context.Context, actor members.Account, id string, object bool) error
-	Objecting(ctx context.Context, id, accountID string) (bool, error)
-	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
-	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
-	Preview(ctx context.Context, actor members.Account, id string) (proposals.Preview, error)
-	// Proxies, secret ballots and turnout (api_ballots.go).
-	Cast(ctx context.Context, actor members.Account, id, choice string) (proposals.Receipt, error)
-	GiveProxy(ctx context.Context, actor members.Account, id, to string) (proposals.ProxyView, error)
-	Proxies(ctx context.Context, actor members.Account, id string) (proposals.ProxyView, error)
-	SetStandingProxy(ctx context.Context, actor members.Account, to string) (proposals.StandingProxy, error)
-	Standing(ctx context.Context, actor members.Account) (proposals.StandingProxy, error)
-	SecretVotes(ctx context.Context, actor members.Account) ([]proposals.SecretVote, error)
-	IssueToken(ctx context.Context, actor members.Account, id string, blinded []byte) ([]byte, error)
-	CastSecret(ctx context.Context, id string, b proposals.SecretBallot) (proposals.SecretReceipt, error)
-	TokenKeys(ctx context.Context, id string) (proposals.SecretList, error)
-	Turnout(ctx context.Context, since time.Time) (map[governance.Kind][]governance.Turnout, error)
-	InElectorate(ctx context.Context, id, accountID string) (bool, error)
-}
 
 // listProposals answers GET /api/v1/proposals[?status=open][&page=2]:
 // public, newest first, proposals.PageSize a page.
@@ -89,13 +54,6 @@ func (s *server) getProposal(c *fiber.Ctx) error {
 		proposals.Proposal
 		Eligibility eligibility `json:"eligibility"`
 	}{p, eligibility{Votes: why == "", Reason: why}})
-}
-
-// eligibility tells the caller of GET /proposals/{id}, while its vote is
-// open, whether they vote on it, and why not (proposals.Ineligibility).
-type eligibility struct {
-	Votes  bool   `json:"votes"`
-	Reason string `json:"reason,omitempty"`
 }
 
 // openProposal answers POST /api/v1/proposals/{id}/open (its requester).
@@ -258,4 +216,18 @@ func (s *server) preview(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
+}
+
+// myProposals answers GET /api/v1/me/proposals: the proposals the caller
+// submitted, newest first, with their grants and the budget left.
+func (s *server) myProposals(c *fiber.Ctx) error {
+	a, err := requireAccount(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Proposals.ByRequester(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"proposals": list})
 }

@@ -96,37 +96,3 @@ func writeResultsCSV(buf *bytes.Buffer, prop proposals.Proposal, results []propo
 	w.Flush()
 	return w.Error()
 }
-
-// csvValue is a group's figure for a CSV cell: empty when suppressed.
-func csvValue(g pooling.Group) string {
-	if g.Value == nil || g.Suppressed {
-		return ""
-	}
-	return strconv.FormatFloat(*g.Value, 'f', -1, 64)
-}
-
-// writeGroupsCSV writes the groups of one answer: a column per key (the
-// query's groupings first, then any other, such as a histogram's bin),
-// value and suppressed.
-func writeGroupsCSV(buf *bytes.Buffer, q pooling.Query, groups []pooling.Group) error {
-	keys := groupDims(q, groups)
-	w := csv.NewWriter(buf)
-	var header []string
-	for _, k := range keys {
-		header = append(header, pooling.CSVText(k))
-	}
-	if err := w.Write(append(header, "value", "suppressed")); err != nil {
-		return err
-	}
-	for _, g := range groups {
-		var line []string
-		for _, k := range keys {
-			line = append(line, pooling.CSVText(g.Key[k])) // a category or a bin: text
-		}
-		if err := w.Write(append(line, csvValue(g), strconv.FormatBool(g.Suppressed))); err != nil {
-			return err
-		}
-	}
-	w.Flush()
-	return w.Error()
-}

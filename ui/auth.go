@@ -190,3 +190,26 @@ func setSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
 		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
 }
+
+// errCredentialOnSecretBallot refuses a secret ballot sent with a
+// credential.
+func errCredentialOnSecretBallot() error {
+	return invalid("secret_ballot_credential", "send a secret ballot without any credential (no cookie, no Authorization header): it is cast by its voting token, and must not be tied to you")
+}
+
+// anonymousRoute tells whether the request is for a route that refuses
+// any credential (apiRoutes' anonymous): only secret ballots, so the
+// route table is read for their path only.
+func (s *server) anonymousRoute(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost || !strings.HasSuffix(strings.ToLower(c.Path()), "/secret-ballots") {
+		return false
+	}
+	r, ok := s.routes.lookup(c.Method(), c.Path())
+	return ok && r.anonymous
+}
+
+// hasCredential tells whether a request carries a session cookie or an
+// Authorization header.
+func hasCredential(c *fiber.Ctx) bool {
+	return c.Get(fiber.HeaderAuthorization) != "" || c.Cookies(sessionCookie) != ""
+}

@@ -14,16 +14,6 @@ import (
 	"coop/raftdata"
 )
 
-// Backups is what ui needs to take a backup (*raftdata.Store).
-type Backups interface {
-	// Backup copies the state after a linearizable sync.
-	Backup(ctx context.Context) (*raftdata.Backup, error)
-	// RecordBackup notes, for every node, that the backup taken at index
-	// was sent in full; LastBackup reads the last one noted.
-	RecordBackup(ctx context.Context, index uint64, sealedTo string) error
-	LastBackup() (raftdata.BackupRecord, bool, error)
-}
-
 // backupCopyTimeout bounds the sync and the copy of the database, before
 // the first byte goes out.
 const backupCopyTimeout = 2 * time.Minute

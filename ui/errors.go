@@ -98,8 +98,8 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	if asCoded(err).Code == raftdata.CodeInternal {
 		s.log.Error("request failed", "route", routeLabel(c), "request_id", requestIDOf(c), "error", err)
 	}
-	if s.pages != nil && wantsPage(c) {
-		return s.pages.errorPage(c, err)
+	if s.pageError != nil && wantsPage(c) {
+		return s.pageError(c, err)
 	}
 	return writeError(c, err)
 }

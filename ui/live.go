@@ -10,13 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Live is where ui listens to the events the FSM applied (NATS subjects
-// coop.<noun>.<verb>): fn gets each message's subject and data until the
-// returned function is called.
-type Live interface {
-	Subscribe(subject string, fn func(subject string, data []byte)) (unsubscribe func(), err error)
-}
-
 // liveStreamFor is how long one live stream stays open: under the
 // server's write timeout; the browser's EventSource reconnects by itself.
 const liveStreamFor = 25 * time.Second

@@ -2,36 +2,14 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"coop/members"
 	"coop/pooling"
 )
-
-// Pools is what ui needs from pooling.
-type Pools interface {
-	Pools(ctx context.Context) ([]pooling.Pool, error)
-	Pool(ctx context.Context, id string) (pooling.Pool, error)
-	CreatePool(ctx context.Context, p pooling.Pool) (pooling.Pool, error)
-	SetConsent(ctx context.Context, accountID, pool string, granted bool) (pooling.Consent, error)
-	Consents(ctx context.Context, accountID string) ([]pooling.Consent, []pooling.Consent, error)
-	Contribute(ctx context.Context, accountID, pool string, rows []map[string]any, idemKey string) (pooling.Contribution, error)
-	Records(ctx context.Context, accountID, pool string) ([]pooling.StoredRecord, error)
-	Rectify(ctx context.Context, accountID, recordID string, values map[string]any) error
-	DeleteRecord(ctx context.Context, accountID, recordID string) error
-	Export(ctx context.Context, accountID string) (pooling.Export, error)
-	WriteCSV(ctx context.Context, w io.Writer, accountID, poolID string) error
-	AccessJournal(ctx context.Context, accountID string) ([]pooling.Access, error)
-	AccessSummary(ctx context.Context, limit int) ([]pooling.AccessEvent, error)
-	Ledger(ctx context.Context, accountID string, now time.Time) (pooling.Ledger, error)
-	Sandbox(ctx context.Context, poolID string, q pooling.Query, o pooling.SandboxOptions) (pooling.SandboxAnswer, error)
-}
 
 // listPools answers GET /api/v1/pools: public, every pool with its schema
 // and documentation.

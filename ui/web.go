@@ -25,9 +25,9 @@ type web struct {
 }
 
 // mountPages adds the web pages and their assets to app.
-func (s *server) mountPages(app *fiber.App) {
+func mountPages(app *fiber.App, s *server) {
 	w := &web{server: s, cat: s.catalog, assets: static.Load()}
-	s.pages = w
+	s.pageError = w.errorPage
 	app.Get(static.Prefix+":file", w.asset)
 	app.Get("/lang/:lang", w.switchLang)
 	app.Get("/", w.homePage)
@@ -54,7 +54,7 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/proposals/:id/objection", w.objectionPage)
 	app.Post("/proposals/:id/objection", w.objectionSubmit)
 	app.Get("/signup", w.signupPage)
-	app.Post("/signup", s.signups, w.signupSubmit)
+	app.Post("/signup", w.signups, w.signupSubmit)
 	app.Get("/login", w.loginPage)
 	app.Post("/login", w.loginSubmit)
 	app.Post("/logout", w.logoutSubmit)
@@ -65,8 +65,8 @@ func (s *server) mountPages(app *fiber.App) {
 	app.Get("/email/verify", w.verifyPage)
 	app.Post("/email/verify", w.verifySubmit)
 	app.Get("/me", w.mePage)
-	app.Get("/live/proposals/:id", s.liveProposal)
-	app.Get("/live/me", s.liveMe)
+	app.Get("/live/proposals/:id", w.liveProposal)
+	app.Get("/live/me", w.liveMe)
 	app.Get("/me/records", w.recordsPage)
 	app.Post("/me/records/:id/delete", w.recordDeleteSubmit)
 	app.Get("/me/records/:id/edit", w.rectifyPage)

@@ -9,7 +9,6 @@ import (
 
 	"coop/governance"
 	"coop/governance/governancetest"
-	"coop/members"
 	"coop/raftdata/raftdatatest"
 	"coop/ui/i18n"
 )
@@ -87,14 +86,6 @@ func TestPagesOps_GuestsAndColleges(t *testing.T) {
 	}
 	if got := me.get("/rules").body; !strings.Contains(got, "rattaché·e au collège producers") || !strings.Contains(got, `data-testid="rules-colleges"`) {
 		t.Fatal("/rules shows neither the colleges nor the assignment in the journal")
-	}
-}
-
-// login2 logs in with another password than the tests' own.
-func (w *webCoop) login2(t *testing.T, email, password string) {
-	t.Helper()
-	if _, err := w.members.Login(context.Background(), members.LoginInput{Email: email, Password: password, Address: "192.0.2.7"}); err != nil {
-		t.Fatalf("login %s: %v", email, err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
@@ -41,27 +40,6 @@ func custodianCoop(t *testing.T) *webCoop {
 		w.member(t, n, strings.ToLower(n)+"@coop.test")
 	}
 	return w
-}
-
-// elect runs the custodians form as Ann and has everyone else vote yes.
-func (w *webCoop) elect(t *testing.T, ann *browser) string {
-	t.Helper()
-	form := ann.get("/custodians/new")
-	p := ann.post("/custodians/new", url.Values{"_csrf": {form.csrf()}, "title": {"Custodians"}, "purpose": {"Hold our backups."},
-		"emails": {"bob@coop.test\ncleo@coop.test\r\n DAN@coop.test "}, "threshold": {"2"}, "voting_minutes": {"1"}})
-	if p.resp.StatusCode != 303 || !strings.HasPrefix(p.resp.Header.Get("Location"), "/proposals/") {
-		t.Fatalf("election form: %d %s", p.resp.StatusCode, p.testID("form-error").Text())
-	}
-	id := strings.TrimPrefix(p.resp.Header.Get("Location"), "/proposals/")
-	for _, email := range []string{"bob@coop.test", "cleo@coop.test", "dan@coop.test", "rosalind@coop.test"} {
-		if _, err := w.deps.Proposals.Vote(context.Background(), w.session(t, email), id, "yes"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, _ := w.deps.Proposals.Get(context.Background(), id); got.Status != "passed" {
-		t.Fatalf("election: %s %s", got.Status, got.Reason)
-	}
-	return id
 }
 
 func publicKeyForTest(t *testing.T) string {

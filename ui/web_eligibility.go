@@ -31,20 +31,3 @@ func (w *web) voterStatus(ctx context.Context, tr i18n.Tr, a members.Account, pr
 	f.CanRead = a.ID != ""
 	return nil
 }
-
-// ineligibility is proposals.Ineligibility for the visitor a: "" when a
-// votes on prop.
-func (s *server) ineligibility(ctx context.Context, a members.Account, prop proposals.Proposal) (string, error) {
-	if a.ID == "" {
-		return proposals.NotSignedIn, nil
-	}
-	in, err := s.deps.Proposals.InElectorate(ctx, prop.ID, a.ID)
-	if err != nil || in {
-		return "", err
-	}
-	since, _, err := s.deps.Members.MemberSince(ctx, a.ID)
-	if err != nil {
-		return "", err
-	}
-	return proposals.Ineligibility(a, prop, false, since), nil
-}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -72,22 +71,6 @@ func groupsFigure(tr i18n.Tr, pool *pooling.Pool, q pooling.Query, groups []pool
 	}
 	desc := tr.F("results.chart.desc", describeAggregate(tr, lp, q), shown, hidden)
 	return components.NewFigure(id, title, desc, axis, panels, table, tr.Num)
-}
-
-// groupDims are the keys of the groups: the query's groupings in order,
-// then any other (a histogram's bin) by name.
-func groupDims(q pooling.Query, groups []pooling.Group) []string {
-	dims := append([]string(nil), q.GroupBy...)
-	var rest []string
-	for _, g := range groups {
-		for k := range g.Key {
-			if !slices.Contains(dims, k) && !slices.Contains(rest, k) {
-				rest = append(rest, k)
-			}
-		}
-	}
-	slices.Sort(rest)
-	return append(dims, rest...)
 }
 
 // binKey is the key of a histogram's bin in a group.

@@ -1,20 +1,27 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
 
 	"coop/members"
 	"coop/pooling"
 	"coop/proposals"
+	"coop/raftdata"
 )
 
 // webCoop is a real one-node coop with what the page tests need: a pool,
@@ -192,4 +199,123 @@ func (w *webCoop) browserAs(t *testing.T, lang, email string) *browser {
 		b.cookies[sessionCookie] = w.login(t, email)
 	}
 	return b
+}
+
+// natsLive is the live feed of a test coop: the store's events published
+// on an embedded NATS server (in-process, no port), as coop serve does,
+// and read back by plain subscriptions. It counts the open subscriptions,
+// so a test knows when a page's stream is listening.
+type natsLive struct {
+	nc   *nats.Conn
+	open atomic.Int64
+}
+
+func (l *natsLive) Subscribe(subject string, fn func(subject string, data []byte)) (func(), error) {
+	sub, err := l.nc.Subscribe(subject, func(m *nats.Msg) { fn(m.Subject, m.Data) })
+	if err != nil {
+		return nil, err
+	}
+	l.open.Add(1)
+	return func() {
+		sub.Unsubscribe()
+		l.open.Add(-1)
+	}, nil
+}
+
+// withLive gives w's app live updates fed by an embedded NATS server; the
+// app is rebuilt with them.
+func (w *webCoop) withLive(t *testing.T) *natsLive {
+	t.Helper()
+	ns, err := natsserver.NewServer(&natsserver.Options{DontListen: true, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the embedded NATS server did not start")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		close(done)
+		nc.Close()
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	w.store.SetPublisher(func(evs []raftdata.Event) {
+		for _, ev := range evs {
+			nc.Publish(ev.Subject, ev.Data)
+		}
+	})
+	live := &natsLive{nc: nc}
+	w.deps.Live, w.deps.Done = live, done
+	w.app = New(w.deps)
+	return live
+}
+
+// login2 logs in with another password than the tests' own.
+func (w *webCoop) login2(t *testing.T, email, password string) {
+	t.Helper()
+	if _, err := w.members.Login(context.Background(), members.LoginInput{Email: email, Password: password, Address: "192.0.2.7"}); err != nil {
+		t.Fatalf("login %s: %v", email, err)
+	}
+}
+
+// elect runs the custodians form as Ann and has everyone else vote yes.
+func (w *webCoop) elect(t *testing.T, ann *browser) string {
+	t.Helper()
+	form := ann.get("/custodians/new")
+	p := ann.post("/custodians/new", url.Values{"_csrf": {form.csrf()}, "title": {"Custodians"}, "purpose": {"Hold our backups."},
+		"emails": {"bob@coop.test\ncleo@coop.test\r\n DAN@coop.test "}, "threshold": {"2"}, "voting_minutes": {"1"}})
+	if p.resp.StatusCode != 303 || !strings.HasPrefix(p.resp.Header.Get("Location"), "/proposals/") {
+		t.Fatalf("election form: %d %s", p.resp.StatusCode, p.testID("form-error").Text())
+	}
+	id := strings.TrimPrefix(p.resp.Header.Get("Location"), "/proposals/")
+	for _, email := range []string{"bob@coop.test", "cleo@coop.test", "dan@coop.test", "rosalind@coop.test"} {
+		if _, err := w.deps.Proposals.Vote(context.Background(), w.session(t, email), id, "yes"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := w.deps.Proposals.Get(context.Background(), id); got.Status != "passed" {
+		t.Fatalf("election: %s %s", got.Status, got.Reason)
+	}
+	return id
+}
+
+// postFile posts a multipart form with a file field, as a browser does.
+func (b *browser) postFile(path string, fields url.Values, field, name, content string) page {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	fw.Write([]byte(content))
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
+}
+
+// consentAndContribute makes a member consent to the energy pool and add
+// records in region.
+func (w *webCoop) consentAndContribute(t *testing.T, a members.Account, region string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := w.deps.Pools.SetConsent(ctx, a.ID, "energy", true); err != nil {
+		t.Fatal(err)
+	}
+	rows := []map[string]any{{"kwh": "40", "region": region, "month": "2025-01"}, {"kwh": "60", "region": region, "month": "2025-02"}}
+	if _, err := w.deps.Pools.Contribute(ctx, a.ID, "energy", rows, ""); err != nil {
+		t.Fatal(err)
+	}
 }

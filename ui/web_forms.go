@@ -54,12 +54,3 @@ func formAllowed(c *fiber.Ctx) bool {
 	}
 	return subtle.ConstantTimeCompare([]byte(c.FormValue(csrfField)), []byte(csrfToken(seed))) == 1
 }
-
-// browserSession is the session token of a visitor logged in by cookie.
-func browserSession(c *fiber.Ctx) (string, bool) {
-	if via, _ := c.Locals(localViaBrowser).(bool); !via {
-		return "", false
-	}
-	tok, ok := c.Locals(localToken).(string)
-	return tok, ok && tok != ""
-}

@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"mime/multipart"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,44 +13,9 @@ import (
 	"coop/ui/i18n"
 )
 
-// postFile posts a multipart form with a file field, as a browser does.
-func (b *browser) postFile(path string, fields url.Values, field, name, content string) page {
-	b.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range fields {
-		for _, v := range vs {
-			mw.WriteField(k, v)
-		}
-	}
-	fw, err := mw.CreateFormFile(field, name)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	fw.Write([]byte(content))
-	mw.Close()
-	req := httptest.NewRequest("POST", path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return b.do(req)
-}
-
 // text is a selection's text with its spaces collapsed.
 func text(s interface{ Text() string }) string {
 	return strings.Join(strings.Fields(s.Text()), " ")
-}
-
-// consentAndContribute makes a member consent to the energy pool and add
-// records in region.
-func (w *webCoop) consentAndContribute(t *testing.T, a members.Account, region string) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := w.deps.Pools.SetConsent(ctx, a.ID, "energy", true); err != nil {
-		t.Fatal(err)
-	}
-	rows := []map[string]any{{"kwh": "40", "region": region, "month": "2025-01"}, {"kwh": "60", "region": region, "month": "2025-02"}}
-	if _, err := w.deps.Pools.Contribute(ctx, a.ID, "energy", rows, ""); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // Before the vote, a member sees about how many members are in scope (a

@@ -7,20 +7,6 @@ import (
 	"coop/ui/pages"
 )
 
-// myProposals answers GET /api/v1/me/proposals: the proposals the caller
-// submitted, newest first, with their grants and the budget left.
-func (s *server) myProposals(c *fiber.Ctx) error {
-	a, err := requireAccount(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.deps.Proposals.ByRequester(c.UserContext(), a.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"proposals": list})
-}
-
 // myProposalsPage answers GET /me/proposals: a researcher's proposals and
 // grants, with the privacy budget each has left.
 func (w *web) myProposalsPage(c *fiber.Ctx) error {

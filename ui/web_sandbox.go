@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -173,19 +172,6 @@ func (w *web) sandboxCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+tr.T("sandbox.csv.file")+"-"+form.Pool+`.csv"`)
 	return c.Send(buf.Bytes())
-}
-
-// sandboxEpsilon reads the epsilon a sandbox answer shows the noise of:
-// empty for none (the twin's exact figures).
-func sandboxEpsilon(s string) (float64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	eps, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(eps > 0) {
-		return 0, invalid("epsilon_number", "epsilon must be a number above 0, got %q", s).With("value", s).On("epsilon")
-	}
-	return eps, nil
 }
 
 // figureText writes a released figure with the reach of its 95 % interval
