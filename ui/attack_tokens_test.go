@@ -16,14 +16,6 @@ import (
 // used to do whatever its account could, forever: mint more tokens, erase
 // the account, change roles. Now it holds scopes and an expiry.
 
-// bearer runs a JSON request with Authorization: Bearer token.
-func bearer(t *testing.T, w *webCoop, method, path, token, body string) (*http.Response, string) {
-	t.Helper()
-	req := jsonRequest(method, path, body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	return call(t, w.app, req)
-}
-
 // mint makes an API token through the API, with a login session.
 func mint(t *testing.T, w *webCoop, session, body string) members.NewToken {
 	t.Helper()

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -150,9 +149,3 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 func fixed(body string) func(string) string { return func(string) string { return body } }
-
-func jsonRequest(method, path, body string) *http.Request {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	return req
-}

@@ -21,12 +21,6 @@ const backupCopyTimeout = 2 * time.Minute
 // recordTimeout bounds the note, through the log, that a backup was sent.
 const recordTimeout = 10 * time.Second
 
-// Sealing modes a backup answer names in X-Coop-Backup-Sealing.
-const (
-	sealedToOperator   = "operator"
-	sealedToCustodians = "custodians"
-)
-
 // backup answers POST /api/v1/backup {"key"} (operator): the state as an
 // encrypted backup file, sealed on this node, so no plaintext leaves it.
 // Once the members' custodians have all registered their keys, the file

@@ -13,7 +13,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +134,18 @@ func newWithLogger(t *testing.T, l *slog.Logger) *fiber.App {
 	d := openEnv(t).deps
 	d.Logger = l
 	return New(d)
+}
+
+// bearer runs a JSON request with Authorization: Bearer token.
+func bearer(t *testing.T, w *webCoop, method, path, token, body string) (*http.Response, string) {
+	t.Helper()
+	req := jsonRequest(method, path, body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	return call(t, w.app, req)
+}
+
+func jsonRequest(method, path, body string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }

@@ -175,3 +175,9 @@ func sandboxEpsilon(s string) (float64, error) {
 // clusterTimeout bounds GET /api/v1/cluster; each unreachable peer already
 // gives up after a second.
 const clusterTimeout = 5 * time.Second
+
+// Sealing modes a backup answer names in X-Coop-Backup-Sealing.
+const (
+	sealedToOperator   = "operator"
+	sealedToCustodians = "custodians"
+)

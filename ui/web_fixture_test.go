@@ -319,3 +319,8 @@ func (w *webCoop) consentAndContribute(t *testing.T, a members.Account, region s
 		t.Fatal(err)
 	}
 }
+
+// text is a selection's text with its spaces collapsed.
+func text(s interface{ Text() string }) string {
+	return strings.Join(strings.Fields(s.Text()), " ")
+}

@@ -13,11 +13,6 @@ import (
 	"coop/ui/i18n"
 )
 
-// text is a selection's text with its spaces collapsed.
-func text(s interface{ Text() string }) string {
-	return strings.Join(strings.Fields(s.Text()), " ")
-}
-
 // Before the vote, a member sees about how many members are in scope (a
 // noisy count, the same all day) and what the query would produce on the
 // synthetic twin sized like them, labelled synthetic, each figure with its
