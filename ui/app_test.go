@@ -1,4 +1,4 @@
-package ui
+package ui_test
 
 import (
 	"bufio"
@@ -20,11 +20,14 @@ import (
 
 	"coop/raftdata"
 	"coop/raftdata/raftdatatest"
+	"coop/ui"
+	"coop/ui/server"
+	"coop/ui/uitest"
 )
 
 func TestErrors_OneShapeForEveryCode(t *testing.T) {
 	var logs bytes.Buffer
-	app := newWithLogger(t, slog.New(slog.NewJSONHandler(&logs, nil)))
+	app := uitest.NewWithLogger(t, slog.New(slog.NewJSONHandler(&logs, nil)))
 	errs := map[string]error{
 		"invalid":  raftdata.Errorf(raftdata.CodeInvalid, "bad field"),
 		"conflict": raftdata.Errorf(raftdata.CodeConflict, "already voted"),
@@ -46,8 +49,8 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := call(t, app, httptest.NewRequest("GET", "/api/v1/test-error/"+tt.name, nil))
-			got := decodeError(t, body)
+			resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/api/v1/test-error/"+tt.name, nil))
+			got := uitest.DecodeError(t, body)
 			if resp.StatusCode != tt.status || string(got.Code) != tt.code || got.Message != tt.message {
 				t.Fatalf("%d %s, want %d %s %q", resp.StatusCode, body, tt.status, tt.code, tt.message)
 			}
@@ -60,16 +63,16 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 		t.Fatalf("the internal error was not logged: %s", logs.String())
 	}
 
-	resp, body := call(t, app, httptest.NewRequest("GET", "/api/v1/no/such/thing", nil))
-	if got := decodeError(t, body); resp.StatusCode != 404 || got.Code != raftdata.CodeNotFound {
+	resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/api/v1/no/such/thing", nil))
+	if got := uitest.DecodeError(t, body); resp.StatusCode != 404 || got.Code != raftdata.CodeNotFound {
 		t.Fatalf("unknown route: %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestMiddleware_HeadersAndRequestID(t *testing.T) {
-	app := New(openEnv(t).deps)
+	app := ui.New(uitest.OpenEnv(t).Deps)
 	for _, path := range []string{"/healthz", "/nope"} {
-		resp, _ := call(t, app, httptest.NewRequest("GET", path, nil))
+		resp, _ := uitest.Call(t, app, httptest.NewRequest("GET", path, nil))
 		for h, want := range map[string]string{
 			"X-Content-Type-Options": "nosniff",
 			"Referrer-Policy":        "no-referrer",
@@ -82,51 +85,51 @@ func TestMiddleware_HeadersAndRequestID(t *testing.T) {
 		if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
-		if id := resp.Header.Get("X-Request-ID"); !validRequestID(id) {
+		if id := resp.Header.Get("X-Request-ID"); !server.ValidRequestID(id) {
 			t.Errorf("%s: request id %q", path, id)
 		}
 	}
 
 	req := httptest.NewRequest("GET", "/healthz", nil)
 	req.Header.Set("X-Request-ID", "trace-42")
-	if resp, _ := call(t, app, req); resp.Header.Get("X-Request-ID") != "trace-42" {
+	if resp, _ := uitest.Call(t, app, req); resp.Header.Get("X-Request-ID") != "trace-42" {
 		t.Fatalf("a valid request id was not kept: %q", resp.Header.Get("X-Request-ID"))
 	}
 	req = httptest.NewRequest("GET", "/healthz", nil)
 	req.Header.Set("X-Request-ID", "<script>")
-	if resp, _ := call(t, app, req); resp.Header.Get("X-Request-ID") == "<script>" {
+	if resp, _ := uitest.Call(t, app, req); resp.Header.Get("X-Request-ID") == "<script>" {
 		t.Fatal("an invalid request id was echoed")
 	}
 }
 
 func TestHealth_ReadyOnlyOnceBootstrapped(t *testing.T) {
-	env := openEnv(t)
-	st := env.store
-	app := New(env.deps)
+	env := uitest.OpenEnv(t)
+	st := env.Store
+	app := ui.New(env.Deps)
 
-	resp, body := call(t, app, httptest.NewRequest("GET", "/healthz", nil))
+	resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/healthz", nil))
 	if resp.StatusCode != 200 || body != "ok" {
 		t.Fatalf("healthz: %d %q", resp.StatusCode, body)
 	}
-	resp, body = call(t, app, httptest.NewRequest("GET", "/readyz", nil))
-	if got := decodeError(t, body); resp.StatusCode != 503 || !strings.Contains(got.Message, "bootstrap") {
+	resp, body = uitest.Call(t, app, httptest.NewRequest("GET", "/readyz", nil))
+	if got := uitest.DecodeError(t, body); resp.StatusCode != 503 || !strings.Contains(got.Message, "bootstrap") {
 		t.Fatalf("readyz before bootstrap: %d %s", resp.StatusCode, body)
 	}
 	if err := st.MarkBootstrapped(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, func() bool {
-		resp, _ := call(t, app, httptest.NewRequest("GET", "/readyz", nil))
+	uitest.WaitFor(t, 5*time.Second, func() bool {
+		resp, _ := uitest.Call(t, app, httptest.NewRequest("GET", "/readyz", nil))
 		return resp.StatusCode == 200
 	})
 }
 
 func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
-	app := New(openEnv(t).deps)
-	call(t, app, httptest.NewRequest("GET", "/healthz", nil))
-	call(t, app, httptest.NewRequest("GET", "/invented/path/123", nil))
+	app := ui.New(uitest.OpenEnv(t).Deps)
+	uitest.Call(t, app, httptest.NewRequest("GET", "/healthz", nil))
+	uitest.Call(t, app, httptest.NewRequest("GET", "/invented/path/123", nil))
 
-	resp, body := call(t, app, httptest.NewRequest("GET", "/metrics", nil))
+	resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/metrics", nil))
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Fatalf("metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -160,8 +163,8 @@ func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
 // node-to-node API answers calls signed with the cluster key and refuses
 // the others, loopback included.
 func TestServe_InternalAPI(t *testing.T) {
-	env := openEnv(t)
-	app := New(env.deps)
+	env := uitest.OpenEnv(t)
+	app := ui.New(env.Deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +206,7 @@ func TestServe_InternalAPI(t *testing.T) {
 	if resp.StatusCode != 403 {
 		t.Fatalf("internal API from loopback, unsigned: %d", resp.StatusCode)
 	}
-	r, body := call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
+	r, body := uitest.Call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
 	if r.StatusCode != 403 {
 		t.Fatalf("internal API from a remote caller: %d %s", r.StatusCode, body)
 	}
@@ -212,7 +215,7 @@ func TestServe_InternalAPI(t *testing.T) {
 // TestServe_BodyLimit sends a body over the limit to a real server: the
 // answer is the usual JSON error.
 func TestServe_BodyLimit(t *testing.T) {
-	app := New(openEnv(t).deps)
+	app := ui.New(uitest.OpenEnv(t).Deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -227,14 +230,14 @@ func TestServe_BodyLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/v1/cluster HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", BodyLimit+1)
+	fmt.Fprintf(conn, "POST /api/v1/cluster HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", server.BodyLimit+1)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if got := decodeError(t, string(body)); resp.StatusCode != 400 || !strings.Contains(got.Message, "4 MiB") {
+	if got := uitest.DecodeError(t, string(body)); resp.StatusCode != 400 || !strings.Contains(got.Message, "4 MiB") {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
