@@ -65,12 +65,12 @@ func New(deps Deps) *fiber.App {
 		// middleware: a JSON route refuses a multipart body with 415.
 		DisablePreParseMultipartForm: true,
 		// c.Protocol() believes X-Forwarded-Proto from these peers only;
-		// c.IP() is never used (see clientIP).
+		// c.IP() is never used (see server.ClientIP).
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          s.Proxies.Strings(),
 	})
-	// One middleware route, so that observe can tell a request no route
-	// matched (see routeLabel).
+	// One middleware route, so that Observe can tell a request no route
+	// matched (see server.RouteLabel).
 	app.Use(server.RequestID, s.Observe, s.BindContext, server.SecurityHeaders, s.EdgeHeaders, s.MarkStale, s.RateLimit(), s.RequireJSON, server.RefuseCrossSite, s.Authenticate)
 
 	web.Mount(app, s) // the pages and their assets: ui/web

@@ -1,8 +1,9 @@
 package api
 
 import (
-	"coop/ui/server"
 	"github.com/gofiber/fiber/v2"
+
+	"coop/ui/server"
 )
 
 // admit answers POST /api/v1/members/{id}/admit (operators): the

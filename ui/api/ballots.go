@@ -153,7 +153,7 @@ func (s *api) votingToken(c *fiber.Ctx) error {
 
 // castSecretBallot answers POST /api/v1/proposals/{id}/secret-ballots: a
 // ballot cast with a voting token, by a request that carries no
-// credential (authenticate refuses one before looking it up: a session
+// credential (server.Authenticate refuses one before looking it up: a session
 // would otherwise be touched, and its time written, as the ballot is).
 func (s *api) castSecretBallot(c *fiber.Ctx) error {
 	var b proposals.SecretBallot

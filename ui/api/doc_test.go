@@ -1,11 +1,12 @@
 package api_test
 
 import (
-	"coop/ui"
-	"coop/ui/uitest"
 	"os"
 	"strings"
 	"testing"
+
+	"coop/ui"
+	"coop/ui/uitest"
 )
 
 // docs/api.md lists every route of the JSON API: a route added without

@@ -134,7 +134,7 @@ func newRouteTable(routes map[string]apiRoute) routeTable {
 	return t
 }
 
-// lookup finds the route of method and path (under /api/v1, in any case,
+// Lookup finds the route of method and path (under /api/v1, in any case,
 // as fiber routes it); a static segment wins over a parameter.
 func (t routeTable) Lookup(method, path string) (apiRoute, bool) {
 	rest, ok := apiPath(path)

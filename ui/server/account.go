@@ -2,13 +2,14 @@ package server
 
 import (
 	"context"
-	"coop/members"
-	"coop/raftdata"
 
 	"github.com/gofiber/fiber/v2"
+
+	"coop/members"
+	"coop/raftdata"
 )
 
-// signedUp logs a new account in at once (page and API share it): a
+// SignedUp logs a new account in at once (page and API share it): a
 // session for the browser's cookie and the token for scripts, and an
 // email that verifies the address when email is configured.
 func (s *Server) SignedUp(c *fiber.Ctx, in members.SignupInput, a members.Account) (members.Session, error) {
@@ -22,7 +23,7 @@ func (s *Server) SignedUp(c *fiber.Ctx, in members.SignupInput, a members.Accoun
 	return sess, nil
 }
 
-// relogin changes the password, then gives a browser a new session (the
+// Relogin changes the password, then gives a browser a new session (the
 // change ends every session).
 func (s *Server) Relogin(c *fiber.Ctx, a members.Account, current, next string) error {
 	if err := s.Deps.Members.ChangePassword(c.UserContext(), a, current, next); err != nil {
@@ -39,7 +40,7 @@ func (s *Server) Relogin(c *fiber.Ctx, a members.Account, current, next string) 
 	return nil
 }
 
-// issueReset issues and mails a reset link in the background, so that the
+// IssueReset issues and mails a reset link in the background, so that the
 // answer takes the same time for any address; what goes wrong is logged
 // without the address.
 func (s *Server) IssueReset(email, lang string) {
@@ -63,12 +64,12 @@ func (s *Server) IssueReset(email, lang string) {
 	}()
 }
 
-// errNoMail is the answer of an email route on a coop without --smtp.
+// ErrNoMail is the answer of an email route on a coop without --smtp.
 func ErrNoMail() error {
 	return raftdata.Refuse(raftdata.CodeUnavailable, "no_mail", "this coop sends no email (no --smtp): ask an operator for a reset link")
 }
 
-// lang is the language the caller asked for: "fr" or "en".
+// Lang is the language the caller asked for: "fr" or "en".
 func Lang(c *fiber.Ctx) string {
 	if l := c.Cookies("lang"); l == "fr" || l == "en" {
 		return l
@@ -82,7 +83,7 @@ func Lang(c *fiber.Ctx) string {
 	return "en"
 }
 
-// browserSession is the session token of a visitor logged in by cookie.
+// BrowserSession is the session token of a visitor logged in by cookie.
 func BrowserSession(c *fiber.Ctx) (string, bool) {
 	if via, _ := c.Locals(localViaBrowser).(bool); !via {
 		return "", false
@@ -91,7 +92,7 @@ func BrowserSession(c *fiber.Ctx) (string, bool) {
 	return tok, ok && tok != ""
 }
 
-// requireContributor lets through an account that may consent,
+// RequireContributor lets through an account that may consent,
 // contribute and object to a use of its data: an applicant as well as an
 // admitted member (only voting waits for admission).
 func RequireContributor(c *fiber.Ctx) (members.Account, error) {

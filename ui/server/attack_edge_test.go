@@ -1,14 +1,15 @@
 package server_test
 
 import (
-	"coop/ui/server"
-	"coop/ui/uitest"
-	"coop/ui/web"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"coop/ui/server"
+	"coop/ui/uitest"
+	"coop/ui/web"
 )
 
 // The attacks on the HTTP edge of issue 12 that one node shows: login

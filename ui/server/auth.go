@@ -66,9 +66,9 @@ const (
 	localViaBrowser = "cookie"
 )
 
-// authenticate identifies the caller, once per request: a Bearer token
+// Authenticate identifies the caller, once per request: a Bearer token
 // (scripts) or the session cookie (browsers). A credential that does not
-// authenticate is a 401 for a Bearer call; a stale cookie is dropped and
+// Authenticate is a 401 for a Bearer call; a stale cookie is dropped and
 // the visitor continues anonymous. An API token may call only the routes
 // of the JSON API its scopes allow (apiRoutes). Cookie calls that change
 // something must carry the CSRF token of their session. Assets, probes
@@ -129,7 +129,7 @@ func needsAccount(path string) bool {
 		path != "/healthz" && path != "/readyz" && path != "/metrics"
 }
 
-// csrfRefused is the error of a form or call posted without its token.
+// CSRFRefused is the error of a form or call posted without its token.
 func CSRFRefused() error {
 	return raftdata.Refuse(raftdata.CodeForbidden, "csrf", "the form's security token is missing or stale: reload the page and try again")
 }
@@ -138,7 +138,7 @@ func unsafeMethod(m string) bool {
 	return m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions
 }
 
-// csrfToken is derived from the session token, so it needs no storage and
+// CSRFToken is derived from the session token, so it needs no storage and
 // changes with every login; only a page of this site can read it.
 func CSRFToken(session string) string {
 	m := hmac.New(sha256.New, []byte(session))
@@ -154,13 +154,13 @@ func (s *Server) validCSRF(c *fiber.Ctx, session string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(CSRFToken(session))) == 1
 }
 
-// actor is the authenticated caller, if any.
+// Actor is the authenticated caller, if any.
 func Actor(c *fiber.Ctx) (members.Account, bool) {
 	a, ok := c.Locals(localAccount).(members.Account)
 	return a, ok
 }
 
-// requireAccount answers 401 to anonymous callers, 403 to suspended ones.
+// RequireAccount answers 401 to anonymous callers, 403 to suspended ones.
 func RequireAccount(c *fiber.Ctx) (members.Account, error) {
 	a, ok := Actor(c)
 	if !ok {
@@ -172,7 +172,7 @@ func RequireAccount(c *fiber.Ctx) (members.Account, error) {
 	return a, nil
 }
 
-// requireRole is requireAccount plus a role.
+// RequireRole is RequireAccount plus a role.
 func RequireRole(c *fiber.Ctx, role members.Role) (members.Account, error) {
 	a, err := RequireAccount(c)
 	if err != nil {
@@ -184,7 +184,7 @@ func RequireRole(c *fiber.Ctx, role members.Role) (members.Account, error) {
 	return a, nil
 }
 
-// setSessionCookie hands a browser its session: HttpOnly, SameSite=Lax,
+// SetSessionCookie hands a browser its session: HttpOnly, SameSite=Lax,
 // Secure under TLS, expiring with the session.
 func SetSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,

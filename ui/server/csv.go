@@ -2,13 +2,14 @@ package server
 
 import (
 	"bytes"
-	"coop/pooling"
 	"encoding/csv"
 	"slices"
 	"strconv"
+
+	"coop/pooling"
 )
 
-// csvValue is a group's figure for a CSV cell: empty when suppressed.
+// CSVValue is a group's figure for a CSV cell: empty when suppressed.
 func CSVValue(g pooling.Group) string {
 	if g.Value == nil || g.Suppressed {
 		return ""
@@ -16,7 +17,7 @@ func CSVValue(g pooling.Group) string {
 	return strconv.FormatFloat(*g.Value, 'f', -1, 64)
 }
 
-// writeGroupsCSV writes the groups of one answer: a column per key (the
+// WriteGroupsCSV writes the groups of one answer: a column per key (the
 // query's groupings first, then any other, such as a histogram's bin),
 // value and suppressed.
 func WriteGroupsCSV(buf *bytes.Buffer, q pooling.Query, groups []pooling.Group) error {
@@ -42,7 +43,7 @@ func WriteGroupsCSV(buf *bytes.Buffer, q pooling.Query, groups []pooling.Group) 
 	return w.Error()
 }
 
-// groupDims are the keys of the groups: the query's groupings in order,
+// GroupDims are the keys of the groups: the query's groupings in order,
 // then any other (a histogram's bin) by name.
 func GroupDims(q pooling.Query, groups []pooling.Group) []string {
 	dims := append([]string(nil), q.GroupBy...)

@@ -12,14 +12,14 @@ import (
 	"coop/raftdata"
 )
 
-// decodeJSON reads the request body into v: JSON only, no unknown fields,
+// DecodeJSON reads the request body into v: JSON only, no unknown fields,
 // a single value. Every failure is a 400 with a sentence saying what is
 // wrong and where.
 func DecodeJSON(c *fiber.Ctx, v any) error {
 	return decodeBody(c.Body(), v)
 }
 
-// decodeBody is decodeJSON on bytes (fuzzed in decode_test.go).
+// decodeBody is DecodeJSON on bytes (fuzzed in decode_test.go).
 func decodeBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Invalid("body_empty", "the request body is empty: a JSON object is expected")
@@ -53,7 +53,7 @@ func DescribeJSONError(err error) string {
 	}
 }
 
-// invalid is a 400 with its reason and a sentence.
+// Invalid is a 400 with its reason and a sentence.
 func Invalid(reason, format string, args ...any) *raftdata.Error {
 	return raftdata.Refuse(raftdata.CodeInvalid, reason, format, args...)
 }

@@ -1,13 +1,20 @@
+// Package server is what coop's two HTTP faces share: the JSON API
+// (ui/api) and the pages (ui/web) both hang their handlers on Server. It
+// holds the dependencies (Deps, and the small interfaces ui declares for
+// coop's services), the middleware every request passes (request ids,
+// metrics, security headers, trusted proxies, stale reads, rate limits,
+// JSON only on the API, cross-site refusal, authentication), the access
+// rules of API tokens (access.go), sessions and CSRF (auth.go), the one
+// JSON error shape and the refusal-to-status mapping (errors.go), request
+// decoding (decode.go), and the views both faces compute (views.go,
+// csv.go, account.go).
+//
+// It imports neither ui/api nor ui/web; the root package ui assembles
+// the app.
 package server
 
 import (
 	"context"
-	"coop/governance"
-	"coop/members"
-	"coop/pooling"
-	"coop/proposals"
-	"coop/raftdata"
-	"coop/ui/i18n"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +22,13 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"coop/governance"
+	"coop/members"
+	"coop/pooling"
+	"coop/proposals"
+	"coop/raftdata"
+	"coop/ui/i18n"
 )
 
 // Proposals is what ui needs from the proposals service.
@@ -34,7 +48,7 @@ type Proposals interface {
 	RunQuery(ctx context.Context, actor members.Account, id string, q *pooling.Query) (proposals.Result, error)
 	Results(ctx context.Context, actor members.Account, id string) ([]proposals.Result, error)
 	Preview(ctx context.Context, actor members.Account, id string) (proposals.Preview, error)
-	// Proxies, secret ballots and turnout (api_ballots.go).
+	// Proxies, secret ballots and turnout (ui/api/ballots.go).
 	Cast(ctx context.Context, actor members.Account, id, choice string) (proposals.Receipt, error)
 	GiveProxy(ctx context.Context, actor members.Account, id, to string) (proposals.ProxyView, error)
 	Proxies(ctx context.Context, actor members.Account, id string) (proposals.ProxyView, error)
@@ -61,7 +75,7 @@ type Backups interface {
 // Rules is what ui needs from governance.
 type Rules interface {
 	Current(ctx context.Context) (governance.Versioned, error)
-	// Custodians says who holds the backups (custodians.go).
+	// Custodians says who holds the backups (ui/api/custodians.go).
 	Custodians(ctx context.Context) (governance.CustodianStatus, error)
 	RegisterCustodianKey(ctx context.Context, account, publicKey string) error
 }
@@ -162,21 +176,21 @@ type Deps struct {
 	SignupsPerHour int
 }
 
-// server holds the app's dependencies; its methods are the handlers.
+// Server holds the app's dependencies; its methods are the handlers.
 type Server struct {
-	// pageError draws an error as a page, on page routes (the web
+	// PageError draws an error as a page, on page routes (the web
 	// pages set it).
 	PageError func(c *fiber.Ctx, err error) error
 	Deps      Deps
 	Log       *slog.Logger
 	Metrics   *metrics
-	// stopping ends when the node stops (deps.Done): every request's
+	// Stopping ends when the node stops (deps.Done): every request's
 	// context, so a write still waiting for its commit answers 503 at
 	// once instead of holding the server's shutdown.
 	Stopping context.Context
 	Proxies  proxies    // deps.TrustedProxies
 	routes   routeTable // apiRoutes, to find a request's route before routing
-	// signups limits sign-ups per client address, on the API and the page
+	// Signups limits sign-ups per client address, on the API and the page
 	// alike (one count).
 	Signups fiber.Handler
 	Catalog *i18n.Catalog // the messages of pages and emails
@@ -194,7 +208,7 @@ const (
 	IdleTimeout  = 120 * time.Second
 )
 
-// newServer gathers what the API and the pages share for one node.
+// New gathers what the API and the pages share for one node.
 func New(deps Deps) *Server {
 	s := &Server{Deps: deps, Log: deps.Logger, Metrics: newMetrics(), Stopping: contextUntil(deps.Done),
 		Proxies: deps.TrustedProxies, routes: newRouteTable(apiRoutes),

@@ -26,7 +26,7 @@ func (p proxies) trusts(a netip.Addr) bool {
 	return false
 }
 
-// strings is the list in the form fiber's TrustedProxies takes. fiber
+// Strings is the list in the form fiber's TrustedProxies takes. fiber
 // reads the scheme (X-Forwarded-Proto) from these peers only, for
 // c.Protocol(): Secure cookies and HSTS behind a proxy that ends TLS.
 func (p proxies) Strings() []string {
@@ -37,7 +37,7 @@ func (p proxies) Strings() []string {
 	return out
 }
 
-// clientIP is the address of the client: the peer of the connection,
+// ClientIP is the address of the client: the peer of the connection,
 // unless that peer is a trusted proxy. Then X-Forwarded-For is read from
 // the right, each proxy having appended the address it got the request
 // from, and the first address that is not a trusted proxy is the client.
@@ -74,7 +74,7 @@ func (s *Server) ClientIP(c *fiber.Ctx) string {
 	return client
 }
 
-// edgeHeaders sets what depends on the request rather than the route:
+// EdgeHeaders sets what depends on the request rather than the route:
 // HSTS on every answer given over HTTPS (served with --tls-cert, or by a
 // trusted proxy that ended TLS), and Cache-Control: no-store on every
 // personal answer (a request that carried a credential, anything under
@@ -99,13 +99,13 @@ func personal(c *fiber.Ctx) bool {
 	return rest == "/me" || strings.HasPrefix(rest, "/me/") || rest == "/login"
 }
 
-// codeUnsupportedMedia refuses a body that is not JSON (415): the JSON API
+// CodeUnsupportedMedia refuses a body that is not JSON (415): the JSON API
 // takes application/json only, so that a form of another site, which can
 // send text/plain, urlencoded or multipart bodies but not JSON, cannot
 // call it.
 const CodeUnsupportedMedia raftdata.Code = "unsupported_media_type"
 
-// requireJSON refuses API writes whose body is not JSON: any request
+// RequireJSON refuses API writes whose body is not JSON: any request
 // under /api/v1 with a body or a Content-Type must say application/json
 // (a charset parameter is fine), or text/csv on the routes that take CSV.
 func (s *Server) RequireJSON(c *fiber.Ctx) error {
@@ -129,12 +129,12 @@ func (s *Server) RequireJSON(c *fiber.Ctx) error {
 	return raftdata.Refuse(CodeUnsupportedMedia, "json_only", "the JSON API takes JSON only: send Content-Type: application/json")
 }
 
-// refuseCrossSite refuses a form of another site posted to a page route,
+// RefuseCrossSite refuses a form of another site posted to a page route,
 // whatever cookies came with it: browsers say where a request comes from
 // (Sec-Fetch-Site), and a page's own forms are same-origin. A sibling
 // subdomain ("same-site") could have planted the pre-session form cookie,
 // so it is refused too. Browsers that send no such header still meet the
-// form's CSRF token (web_forms.go). The JSON API needs no such check: it
+// form's CSRF token (ui/web/forms.go). The JSON API needs no such check: it
 // takes JSON only, which no form can send.
 func RefuseCrossSite(c *fiber.Ctx) error {
 	if !unsafeMethod(c.Method()) || !wantsPage(c) {

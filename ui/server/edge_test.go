@@ -1,16 +1,17 @@
 package server_test
 
 import (
-	"coop/ui/server"
-	"coop/ui/uitest"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+
+	"coop/ui/server"
+	"coop/ui/uitest"
 )
 
-// clientIP believes X-Forwarded-For only from a trusted proxy, and reads
+// ClientIP believes X-Forwarded-For only from a trusted proxy, and reads
 // it from the right: the first hop no trusted proxy holds is the client.
 // fiber's test connections come from 0.0.0.0.
 func TestClientIP(t *testing.T) {

@@ -25,7 +25,7 @@ type errorDetail struct {
 	Rows []pooling.RowError `json:"rows,omitempty"`
 }
 
-// writeError is the one place where an error becomes an HTTP answer: its
+// WriteError is the one place where an error becomes an HTTP answer: its
 // raftdata code gives the status, its message the sentence. An error
 // without a code is internal, and its text is not shown.
 func WriteError(c *fiber.Ctx, err error) error {
@@ -42,7 +42,7 @@ func WriteError(c *fiber.Ctx, err error) error {
 	return c.Status(StatusOf(e.Code)).JSON(body)
 }
 
-// statusOf is the HTTP status of an error code: raftdata's, and the one
+// StatusOf is the HTTP status of an error code: raftdata's, and the one
 // code of the edge alone (415).
 func StatusOf(code raftdata.Code) int {
 	if code == CodeUnsupportedMedia {
@@ -51,7 +51,7 @@ func StatusOf(code raftdata.Code) int {
 	return code.HTTPStatus()
 }
 
-// asCoded turns err into a code and a message fit for the caller. fiber's
+// AsCoded turns err into a code and a message fit for the caller. fiber's
 // own errors (no route, body too large) carry an HTTP status instead.
 func AsCoded(err error) raftdata.Error {
 	var fe *fiber.Error
@@ -92,7 +92,7 @@ func codeOfStatus(status int) raftdata.Code {
 	return raftdata.CodeInternal
 }
 
-// handleError is fiber's ErrorHandler: an error a handler returns is logged
+// HandleError is fiber's ErrorHandler: an error a handler returns is logged
 // when it is internal (the caller sees only "internal error"), then written.
 func (s *Server) HandleError(c *fiber.Ctx, err error) error {
 	if AsCoded(err).Code == raftdata.CodeInternal {

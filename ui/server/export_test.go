@@ -1,11 +1,16 @@
 package server
 
 // The names this package's external tests use.
-const APIPrefix = apiPrefix
-const ScopePublic = scopePublic
-const ScopeSession = scopeSession
+
+const (
+	APIPrefix    = apiPrefix
+	ScopePublic  = scopePublic
+	ScopeSession = scopeSession
+)
 
 type Proxies = proxies
 
-var APIRoutes = apiRoutes
-var NewRouteTable = newRouteTable
+var (
+	APIRoutes     = apiRoutes
+	NewRouteTable = newRouteTable
+)

@@ -22,7 +22,7 @@ const (
 	maxMailsInFlight = 8
 )
 
-// linkURL is the link of an email: the coop's public URL, path, and the
+// LinkURL is the link of an email: the coop's public URL, path, and the
 // token as a query parameter.
 func (s *Server) LinkURL(path, token string) string {
 	return strings.TrimRight(s.Deps.PublicURL, "/") + path + "?token=" + url.QueryEscape(token)
@@ -58,7 +58,7 @@ func (s *Server) mailLink(lang, purpose string, link members.Link, path string, 
 	}()
 }
 
-// sendVerification sends the actor a link that verifies their address,
+// SendVerification sends the actor a link that verifies their address,
 // when email is configured.
 func (s *Server) SendVerification(ctx context.Context, a members.Account, lang string) error {
 	if s.Deps.Mailer == nil {

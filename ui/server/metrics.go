@@ -59,7 +59,7 @@ func (m *metrics) observe(route, method string, code int, took time.Duration) {
 	}
 }
 
-// write prints the HTTP figures in the Prometheus text format, sorted so
+// Write prints the HTTP figures in the Prometheus text format, sorted so
 // that two scrapes list series in the same order.
 func (m *metrics) Write(w io.Writer) {
 	m.mu.Lock()
@@ -107,12 +107,12 @@ func (m *metrics) Write(w io.Writer) {
 	}
 }
 
-// gauge prints one metric with its help and type lines.
+// Gauge prints one metric with its help and type lines.
 func Gauge(w io.Writer, name, help string, value uint64) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", name, help, name, name, value)
 }
 
-// counter prints one counter with its help and type lines.
+// Counter prints one counter with its help and type lines.
 func Counter(w io.Writer, name, help string, value uint64) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, value)
 }
@@ -124,7 +124,7 @@ func quoteLabel(v string) string {
 	return `"` + labelEscaper.Replace(v) + `"`
 }
 
-// writeHistogram prints a latency histogram of raftdata with its help and type
+// WriteHistogram prints a latency histogram of raftdata with its help and type
 // lines.
 func WriteHistogram(w io.Writer, name, help string, h raftdata.Histogram) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
@@ -150,7 +150,7 @@ type ActivityStats interface {
 	Activity() Activity
 }
 
-// writeActivity prints the members' activity.
+// WriteActivity prints the members' activity.
 func WriteActivity(w io.Writer, a Activity) {
 	Counter(w, "coop_ballots_cast_total", "Ballots cast, as applied by this node (each node counts the whole cluster's).", a.Ballots)
 	Counter(w, "coop_queries_run_total", "Aggregate queries run under a grant, as applied by this node.", a.Queries)

@@ -15,7 +15,7 @@ import (
 
 const headerRequestID = "X-Request-ID"
 
-// requestID gives every request an id, kept from the caller when it looks
+// RequestID gives every request an id, kept from the caller when it looks
 // like one (so a request can be followed across nodes and proxies), and
 // sends it back in the answer.
 func RequestID(c *fiber.Ctx) error {
@@ -67,14 +67,14 @@ func contextUntil(done <-chan struct{}) context.Context {
 	return ctx
 }
 
-// bindContext gives the request the server's context, which ends when the
+// BindContext gives the request the server's context, which ends when the
 // node stops.
 func (s *Server) BindContext(c *fiber.Ctx) error {
 	c.SetUserContext(s.Stopping)
 	return c.Next()
 }
 
-// securityHeaders sets the headers every answer carries, errors included.
+// SecurityHeaders sets the headers every answer carries, errors included.
 func SecurityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")
@@ -94,7 +94,7 @@ const (
 	ReadStale  = "stale"
 )
 
-// markStale sets HeaderRead on every answer of a node whose reads may be
+// MarkStale sets HeaderRead on every answer of a node whose reads may be
 // stale, pages and API alike.
 func (s *Server) MarkStale(c *fiber.Ctx) error {
 	if s.Deps.Cluster.Stale() {
@@ -103,7 +103,7 @@ func (s *Server) MarkStale(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// observe counts and logs every request once it is answered. It writes an
+// Observe counts and logs every request once it is answered. It writes an
 // error answer itself (through the app's ErrorHandler) so that the status
 // it records is the one the caller gets. The log line holds the method,
 // route, status, duration and request id: never a body, header or query.
@@ -133,7 +133,7 @@ func (s *Server) Observe(c *fiber.Ctx) error {
 	return nil
 }
 
-// routeLabel is the route pattern that answered (/api/v1/cluster, not the
+// RouteLabel is the route pattern that answered (/api/v1/cluster, not the
 // path with its ids), or "unmatched": metrics and logs stay bounded
 // whatever paths clients invent.
 func RouteLabel(c *fiber.Ctx) string {

@@ -19,8 +19,8 @@ const DefaultRequestsPerMinute = 1200
 // NoRequestLimit as Deps.RequestsPerMinute turns the limit off.
 const NoRequestLimit = -1
 
-// rateLimit bounds requests per client address (a sliding window, kept in
-// this node's memory; the address is clientIP's, so visitors behind a
+// RateLimit bounds requests per client address (a sliding window, kept in
+// this node's memory; the address is ClientIP's, so visitors behind a
 // trusted proxy count one by one). Probes, metrics and node-to-node calls
 // are exempt.
 func (s *Server) RateLimit() fiber.Handler {

@@ -1,10 +1,11 @@
 package server_test
 
 import (
-	"coop/ui"
-	"coop/ui/uitest"
 	"net/http/httptest"
 	"testing"
+
+	"coop/ui"
+	"coop/ui/uitest"
 )
 
 // A client that floods one node gets 429 once over its limit, with the

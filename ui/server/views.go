@@ -2,14 +2,15 @@ package server
 
 import (
 	"context"
-	"coop/governance"
-	"coop/members"
-	"coop/proposals"
-	"coop/raftdata"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"coop/governance"
+	"coop/members"
+	"coop/proposals"
+	"coop/raftdata"
 )
 
 // CustodianSeat is one custodian, as signed-in accounts see them.
@@ -44,7 +45,7 @@ type CustodiansView struct {
 	Newest *CustodianSetView `json:"newest,omitempty"`
 }
 
-// custodiansView reads who holds the backups; names are looked up when
+// CustodiansView reads who holds the backups; names are looked up when
 // withNames (a signed-in caller).
 func (s *Server) CustodiansView(ctx context.Context, withNames bool) (CustodiansView, error) {
 	st, err := s.Deps.Rules.Custodians(ctx)
@@ -98,7 +99,7 @@ type Turnout struct {
 	Kinds map[governance.Kind]governance.Calibration `json:"kinds"`
 }
 
-// turnoutOf reads the turnout of the last 12 months for every kind.
+// TurnoutOf reads the turnout of the last 12 months for every kind.
 func (s *Server) TurnoutOf(c *fiber.Ctx) (Turnout, error) {
 	ctx := c.UserContext()
 	rules, err := s.Deps.Rules.Current(ctx)
@@ -119,14 +120,14 @@ func (s *Server) TurnoutOf(c *fiber.Ctx) (Turnout, error) {
 	return out, nil
 }
 
-// eligibility tells the caller of GET /proposals/{id}, while its vote is
+// Eligibility tells the caller of GET /proposals/{id}, while its vote is
 // open, whether they vote on it, and why not (proposals.Ineligibility).
 type Eligibility struct {
 	Votes  bool   `json:"votes"`
 	Reason string `json:"reason,omitempty"`
 }
 
-// ineligibility is proposals.Ineligibility for the visitor a: "" when a
+// Ineligibility is proposals.Ineligibility for the visitor a: "" when a
 // votes on prop.
 func (s *Server) Ineligibility(ctx context.Context, a members.Account, prop proposals.Proposal) (string, error) {
 	if a.ID == "" {
@@ -143,7 +144,7 @@ func (s *Server) Ineligibility(ctx context.Context, a members.Account, prop prop
 	return proposals.Ineligibility(a, prop, false, since), nil
 }
 
-// removeFromCluster takes node id out of the cluster's configuration for
+// RemoveFromCluster takes node id out of the cluster's configuration for
 // good (a machine lost or retired). The last node is kept: without it
 // there is no cluster to hold the data.
 func RemoveFromCluster(ctx context.Context, cl Cluster, id string) error {
@@ -159,7 +160,7 @@ func RemoveFromCluster(ctx context.Context, cl Cluster, id string) error {
 	return cl.Remove(ctx, id)
 }
 
-// sandboxEpsilon reads the epsilon a sandbox answer shows the noise of:
+// SandboxEpsilon reads the epsilon a sandbox answer shows the noise of:
 // empty for none (the twin's exact figures).
 func SandboxEpsilon(s string) (float64, error) {
 	if s == "" {
@@ -172,7 +173,7 @@ func SandboxEpsilon(s string) (float64, error) {
 	return eps, nil
 }
 
-// clusterTimeout bounds GET /api/v1/cluster; each unreachable peer already
+// ClusterTimeout bounds GET /api/v1/cluster; each unreachable peer already
 // gives up after a second.
 const ClusterTimeout = 5 * time.Second
 

@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
-
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gofiber/fiber/v2"
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"coop/members"
@@ -26,7 +25,7 @@ import (
 	"coop/ui/server"
 )
 
-// webCoop is a real one-node coop with what the page tests need: a pool,
+// Coop is a real one-node coop with what the page tests need: a pool,
 // a researcher who proposes, and a way to make members.
 type Coop struct {
 	*Env
@@ -39,7 +38,7 @@ func NewCoop(t *testing.T) *Coop {
 	return CoopOn(t, OpenEnv(t))
 }
 
-// webCoopOn is newWebCoop on an environment already open.
+// CoopOn is NewCoop on an environment already open.
 func CoopOn(t *testing.T, env *Env) *Coop {
 	t.Helper()
 	ctx := context.Background()
@@ -53,7 +52,7 @@ func CoopOn(t *testing.T, env *Env) *Coop {
 	return w
 }
 
-// createEnergyPool creates the "energy" pool the page tests use: kwh
+// CreateEnergyPool creates the "energy" pool the page tests use: kwh
 // (0 to 100), region (north or south) and month.
 func CreateEnergyPool(t *testing.T, env *Env) {
 	t.Helper()
@@ -72,7 +71,7 @@ func CreateEnergyPool(t *testing.T, env *Env) {
 	}
 }
 
-// member signs a person up (charter signed) through the service.
+// Member signs a person up (charter signed) through the service.
 func (w *Coop) Member(t *testing.T, name, email string) members.Account {
 	t.Helper()
 	a, err := w.Members.SignUp(context.Background(), members.SignupInput{Name: name, Email: email, Password: Password, AcceptCharter: true})
@@ -82,7 +81,7 @@ func (w *Coop) Member(t *testing.T, name, email string) members.Account {
 	return a
 }
 
-// session logs in and returns the account as the services see it.
+// Session logs in and returns the account as the services see it.
 func (w *Coop) Session(t *testing.T, email string) members.Account {
 	t.Helper()
 	a, err := w.Members.Authenticate(context.Background(), w.Login(t, email))
@@ -92,7 +91,7 @@ func (w *Coop) Session(t *testing.T, email string) members.Account {
 	return a
 }
 
-// login returns a session token.
+// Login returns a session token.
 func (w *Coop) Login(t *testing.T, email string) string {
 	t.Helper()
 	s, err := w.Members.Login(context.Background(), members.LoginInput{Email: email, Password: Password, Address: "192.0.2.7"})
@@ -102,7 +101,7 @@ func (w *Coop) Login(t *testing.T, email string) string {
 	return s.Token
 }
 
-// propose opens a knowledge proposal on the energy pool; its electorate is
+// Propose opens a knowledge proposal on the energy pool; its electorate is
 // every member who signed up before.
 func (w *Coop) Propose(t *testing.T, title string) proposals.Proposal {
 	t.Helper()
@@ -120,19 +119,19 @@ func (w *Coop) Propose(t *testing.T, title string) proposals.Proposal {
 	return p
 }
 
-// page is one HTML answer, parsed.
+// Page is one HTML answer, parsed.
 type Page struct {
 	Resp *http.Response
 	Doc  *goquery.Document
 	Body string
 }
 
-// testID finds the elements with a data-testid.
+// TestID finds the elements with a data-testid.
 func (p Page) TestID(id string) *goquery.Selection {
 	return p.Doc.Find(`[data-testid="` + id + `"]`)
 }
 
-// fetch runs one request through the app and parses the answer.
+// Fetch runs one request through the app and parses the answer.
 func Fetch(t *testing.T, app *fiber.App, req *http.Request) Page {
 	t.Helper()
 	resp, body := Call(t, app, req)
@@ -143,7 +142,7 @@ func Fetch(t *testing.T, app *fiber.App, req *http.Request) Page {
 	return Page{Resp: resp, Doc: doc, Body: body}
 }
 
-// browser keeps cookies between requests, as a browser does.
+// Browser keeps cookies between requests, as a browser does.
 type Browser struct {
 	t       *testing.T
 	app     *fiber.App
@@ -186,13 +185,13 @@ func (b *Browser) Post(path string, form url.Values) Page {
 	return b.Do(req)
 }
 
-// csrf is the _csrf value of the page's first form.
+// CSRF is the _csrf value of the page's first form.
 func (p Page) CSRF() string {
 	v, _ := p.Doc.Find(`form input[name="_csrf"]`).First().Attr("value")
 	return v
 }
 
-// browserAs is a browser in lang, logged in as email ("" for an
+// BrowserAs is a browser in lang, logged in as email ("" for an
 // anonymous visitor).
 func (w *Coop) BrowserAs(t *testing.T, lang, email string) *Browser {
 	t.Helper()
@@ -203,16 +202,16 @@ func (w *Coop) BrowserAs(t *testing.T, lang, email string) *Browser {
 	return b
 }
 
-// natsLive is the live feed of a test coop: the store's events published
+// NATSLive is the live feed of a test coop: the store's events published
 // on an embedded NATS server (in-process, no port), as coop serve does,
 // and read back by plain subscriptions. It counts the open subscriptions,
 // so a test knows when a page's stream is listening.
-type natsLive struct {
+type NATSLive struct {
 	nc   *nats.Conn
 	Open atomic.Int64
 }
 
-func (l *natsLive) Subscribe(subject string, fn func(subject string, data []byte)) (func(), error) {
+func (l *NATSLive) Subscribe(subject string, fn func(subject string, data []byte)) (func(), error) {
 	sub, err := l.nc.Subscribe(subject, func(m *nats.Msg) { fn(m.Subject, m.Data) })
 	if err != nil {
 		return nil, err
@@ -224,9 +223,9 @@ func (l *natsLive) Subscribe(subject string, fn func(subject string, data []byte
 	}, nil
 }
 
-// withLive gives w's app live updates fed by an embedded NATS server; the
+// WithLive gives w's app live updates fed by an embedded NATS server; the
 // app is rebuilt with them.
-func (w *Coop) WithLive(t *testing.T) *natsLive {
+func (w *Coop) WithLive(t *testing.T) *NATSLive {
 	t.Helper()
 	ns, err := natsserver.NewServer(&natsserver.Options{DontListen: true, NoLog: true, NoSigs: true})
 	if err != nil {
@@ -252,13 +251,13 @@ func (w *Coop) WithLive(t *testing.T) *natsLive {
 			nc.Publish(ev.Subject, ev.Data)
 		}
 	})
-	live := &natsLive{nc: nc}
+	live := &NATSLive{nc: nc}
 	w.Deps.Live, w.Deps.Done = live, done
 	w.App = ui.New(w.Deps)
 	return live
 }
 
-// login2 logs in with another password than the tests' own.
+// LoginWith logs in with another password than the tests' own.
 func (w *Coop) LoginWith(t *testing.T, email, password string) {
 	t.Helper()
 	if _, err := w.Members.Login(context.Background(), members.LoginInput{Email: email, Password: password, Address: "192.0.2.7"}); err != nil {
@@ -266,7 +265,7 @@ func (w *Coop) LoginWith(t *testing.T, email, password string) {
 	}
 }
 
-// elect runs the custodians form as Ann and has everyone else vote yes.
+// Elect runs the custodians form as Ann and has everyone else vote yes.
 func (w *Coop) Elect(t *testing.T, ann *Browser) string {
 	t.Helper()
 	form := ann.Get("/custodians/new")
@@ -287,7 +286,7 @@ func (w *Coop) Elect(t *testing.T, ann *Browser) string {
 	return id
 }
 
-// postFile posts a multipart form with a file field, as a browser does.
+// PostFile posts a multipart form with a file field, as a browser does.
 func (b *Browser) PostFile(path string, fields url.Values, field, name, content string) Page {
 	b.t.Helper()
 	var body bytes.Buffer
@@ -308,7 +307,7 @@ func (b *Browser) PostFile(path string, fields url.Values, field, name, content 
 	return b.Do(req)
 }
 
-// consentAndContribute makes a member consent to the energy pool and add
+// ConsentAndContribute makes a member consent to the energy pool and add
 // records in region.
 func (w *Coop) ConsentAndContribute(t *testing.T, a members.Account, region string) {
 	t.Helper()
@@ -322,7 +321,7 @@ func (w *Coop) ConsentAndContribute(t *testing.T, a members.Account, region stri
 	}
 }
 
-// text is a selection's text with its spaces collapsed.
+// Text is a selection's text with its spaces collapsed.
 func Text(s interface{ Text() string }) string {
 	return strings.Join(strings.Fields(s.Text()), " ")
 }

@@ -1,16 +1,13 @@
+// Package uitest holds the fixtures the tests of ui/api, ui/web and
+// ui/server share: a real one-node coop (Env, Coop) assembled by ui.New
+// as coop serve does, in-memory requests (Call, Fetch), a cookie-keeping
+// client that posts forms with their CSRF token (Browser), and a live
+// feed on an embedded NATS server (Coop.WithLive). It is imported by
+// tests only.
 package uitest
 
 import (
 	"context"
-	"coop/governance"
-	"coop/governance/governancetest"
-	"coop/members"
-	"coop/pooling"
-	"coop/proposals"
-	"coop/raftdata"
-	"coop/raftdata/raftdatatest"
-	"coop/ui"
-	"coop/ui/server"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -22,6 +19,16 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"coop/governance"
+	"coop/governance/governancetest"
+	"coop/members"
+	"coop/pooling"
+	"coop/proposals"
+	"coop/raftdata"
+	"coop/raftdata/raftdatatest"
+	"coop/ui"
+	"coop/ui/server"
 )
 
 // Env is a real one-node coop: store, services, an operator.
@@ -39,20 +46,20 @@ func RegisterAll(reg *raftdata.Registry) {
 	proposals.Register(reg)
 }
 
-// openEnv starts a real node with every service and the first operator;
+// OpenEnv starts a real node with every service and the first operator;
 // the bootstrap is NOT marked done (the readiness test marks it).
 func OpenEnv(t testing.TB) *Env {
 	t.Helper()
 	return EnvOn(t, raftdatatest.Start(t, RegisterAll))
 }
 
-// envOn is openEnv on a node already started (the leader of a cluster).
+// EnvOn is OpenEnv on a node already started (the leader of a cluster).
 func EnvOn(t testing.TB, n *raftdatatest.Node) *Env {
 	t.Helper()
 	return EnvOnRules(t, n, governancetest.Rules())
 }
 
-// envOnRules is envOn under another rulebook than the tests' own.
+// EnvOnRules is EnvOn under another rulebook than the tests' own.
 func EnvOnRules(t testing.TB, n *raftdatatest.Node, rules governance.Rulebook) *Env {
 	t.Helper()
 	ctx := context.Background()
@@ -92,7 +99,7 @@ func WaitFor(t *testing.T, total time.Duration, ok func() bool) {
 	}
 }
 
-// call runs one request through the app in memory. fiber's test
+// Call runs one request through the app in memory. fiber's test
 // connection comes from 0.0.0.0: not loopback.
 func Call(t *testing.T, app *fiber.App, req *http.Request) (*http.Response, string) {
 	t.Helper()
@@ -138,7 +145,7 @@ func NewWithLogger(t *testing.T, l *slog.Logger) *fiber.App {
 	return ui.New(d)
 }
 
-// bearer runs a JSON request with Authorization: Bearer token.
+// Bearer runs a JSON request with Authorization: Bearer token.
 func Bearer(t *testing.T, w *Coop, method, path, token, body string) (*http.Response, string) {
 	t.Helper()
 	req := JsonRequest(method, path, body)

@@ -19,7 +19,7 @@ import (
 )
 
 // The pages of proxies, secret ballots, colleges, guests and the turnout
-// of votes (issue 15). The API's routes are in api_ballots.go.
+// of votes (issue 15). The API's routes are in ui/api/ballots.go.
 
 // localProxyError carries a refused proxy form to the proposal's page;
 // localStandingEmail the email typed in a refused standing proxy form to

@@ -2,10 +2,11 @@ package web_test
 
 import (
 	"context"
-	"coop/ui/uitest"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"coop/ui/uitest"
 )
 
 // Every kind of page, as the visitor who may see it, in each language,

@@ -1,10 +1,12 @@
 package web
 
 // The names this package's external tests use.
-var DurationText = durationText
-var FigureText = figureText
-var GroupsFigure = groupsFigure
-var RefusalCodes = refusalCodes
-var RefusalText = refusalText
-var RefusalView = refusalView
-var SecretRefusals = secretRefusals
+var (
+	DurationText   = durationText
+	FigureText     = figureText
+	GroupsFigure   = groupsFigure
+	RefusalCodes   = refusalCodes
+	RefusalText    = refusalText
+	RefusalView    = refusalView
+	SecretRefusals = secretRefusals
+)

@@ -1,22 +1,23 @@
 package web
 
 import (
-	"coop/ui/server"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 
 	"github.com/gofiber/fiber/v2"
+
+	"coop/ui/server"
 )
 
-// formCookie holds a random seed for the forms of visitors who are not
+// FormCookie holds a random seed for the forms of visitors who are not
 // logged in (sign-up, login): their _csrf field must match it (a
 // double-submit cookie: HttpOnly, SameSite=Lax, so another site can
 // neither read it nor send it with a cross-site post), so another site
-// cannot post them (login CSRF). refuseCrossSite also refuses any page form
+// cannot post them (login CSRF). server.RefuseCrossSite also refuses any page form
 // a browser says comes from another site, which covers a cookie planted
 // by a sibling subdomain. Logged-in forms use the session's token, which
-// the authenticate middleware checks.
+// the Authenticate middleware (ui/server) checks.
 const (
 	FormCookie     = "coop_form"
 	localFormToken = "ui.form_token"

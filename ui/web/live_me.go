@@ -1,11 +1,12 @@
 package web
 
 import (
-	"coop/ui/server"
 	"encoding/json"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"coop/ui/server"
 )
 
 // dashboardEvents are the proposal events that change what a member's

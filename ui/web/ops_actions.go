@@ -1,8 +1,9 @@
 package web
 
 import (
-	"coop/ui/server"
 	"github.com/gofiber/fiber/v2"
+
+	"coop/ui/server"
 )
 
 // opsDeleteSubmit answers POST /ops/members/{id}/delete (confirm=yes):

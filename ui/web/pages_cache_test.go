@@ -2,6 +2,14 @@ package web_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
+
 	"coop/governance"
 	"coop/members"
 	"coop/pooling"
@@ -11,13 +19,6 @@ import (
 	"coop/ui/i18n"
 	"coop/ui/server"
 	"coop/ui/uitest"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
-
-	"github.com/PuerkitoBio/goquery"
-	"github.com/gofiber/fiber/v2"
 )
 
 // The proposals list and a proposal's page keep what every visitor sees

@@ -2,8 +2,9 @@ package web_test
 
 import (
 	"context"
-	"coop/ui/uitest"
 	"testing"
+
+	"coop/ui/uitest"
 )
 
 // DESIGN.md: the discussion and, after the close, the published ballot

@@ -1,3 +1,15 @@
+// Package web is coop's pages: one file per page or form, the templ
+// components they render in ui/pages and ui/components, the messages in
+// ui/i18n, the assets in ui/static, and the live updates of pages over
+// Server-Sent Events (live.go, live_me.go). Forms post to page routes that
+// answer with a redirect (303) on success and re-render the form with its
+// error and a 4xx status on failure.
+//
+// The pages call the same services as the JSON API (ui/api) through what
+// package server shares, never through the API's handlers. Tests: the
+// pages' tests (package web_test) start real nodes through ui/uitest; the
+// browser tests (browser_*_test.go) drive Debian's chromium through the
+// harness in browser_test.go.
 package web
 
 import (
@@ -25,7 +37,7 @@ type web struct {
 	cached pageCaches // what pages draw from the state alone, per applied index
 }
 
-// mountPages adds the web pages and their assets to app.
+// Mount adds the web pages and their assets to app.
 func Mount(app *fiber.App, s *server.Server) {
 	w := &web{Server: s, cat: s.Catalog, assets: static.Load()}
 	s.PageError = w.errorPage
