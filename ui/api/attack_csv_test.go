@@ -95,7 +95,7 @@ func TestAttack_CSVCellsRunNoFormula(t *testing.T) {
 // csvOf fetches a CSV answer (with a Bearer token if given) and parses it.
 func csvOf(t *testing.T, w *uitest.Coop, path, token string) [][]string {
 	t.Helper()
-	req := uitest.JsonRequest("GET", path, "")
+	req := uitest.JSONRequest("GET", path, "")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -35,7 +35,7 @@ func TestBackup_SealedOnTheNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := uitest.JsonRequest("POST", "/api/v1/backup", `{"key":"`+fk.String()+`"}`)
+	req := uitest.JSONRequest("POST", "/api/v1/backup", `{"key":"`+fk.String()+`"}`)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	resp, body := uitest.Call(t, app, req)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/octet-stream" {
@@ -63,7 +63,7 @@ func TestBackup_SealedOnTheNode(t *testing.T) {
 		t.Fatalf("the log does not say a backup started, or shows its key:\n%s", logs.String())
 	}
 
-	req = uitest.JsonRequest("POST", "/api/v1/backup", `{"key":"abc"}`)
+	req = uitest.JSONRequest("POST", "/api/v1/backup", `{"key":"abc"}`)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	resp, body = uitest.Call(t, app, req)
 	if resp.StatusCode != 400 || !strings.Contains(uitest.DecodeError(t, body).Message, "hex digits") {

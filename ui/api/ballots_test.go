@@ -121,7 +121,7 @@ func TestGovernanceRoutesMatrix(t *testing.T) {
 		t.Fatalf("%d mismatches:\n%s", len(failures), strings.Join(failures, "\n"))
 	}
 	// The invitation's answer: how the guest signs in, shown once.
-	invite := uitest.JsonRequest("POST", "/api/v1/guests", `{"name":"Jo","email":"jo@coop.test","days":2}`)
+	invite := uitest.JSONRequest("POST", "/api/v1/guests", `{"name":"Jo","email":"jo@coop.test","days":2}`)
 	invite.Header.Set("Authorization", "Bearer "+operatorTok)
 	resp, body := uitest.Call(t, app, invite)
 	var inv struct {
@@ -133,7 +133,7 @@ func TestGovernanceRoutesMatrix(t *testing.T) {
 	}
 	login("jo@coop.test", inv.SignIn.Password)
 	// A secret ballot with a session cookie is refused like with a token.
-	req := uitest.JsonRequest("POST", p+"/secret-ballots", `{}`)
+	req := uitest.JSONRequest("POST", p+"/secret-ballots", `{}`)
 	req.AddCookie(&http.Cookie{Name: server.SessionCookie, Value: tokens["member"]})
 	if resp, body := uitest.Call(t, app, req); resp.StatusCode != 400 || !strings.Contains(body, "without any credential") {
 		t.Fatalf("a secret ballot with a cookie: %d %s", resp.StatusCode, body)

@@ -134,9 +134,9 @@ func TestAttack_PersonalAnswersAreNotCached(t *testing.T) {
 		{"POST", "/api/v1/login", false},
 	}
 	for _, tc := range personal {
-		req := uitest.JsonRequest(tc.method, tc.path, "")
+		req := uitest.JSONRequest(tc.method, tc.path, "")
 		if tc.path == "/api/v1/login" {
-			req = uitest.JsonRequest("POST", tc.path, `{"email":"ada@coop.test","password":"`+uitest.Password+`"}`)
+			req = uitest.JSONRequest("POST", tc.path, `{"email":"ada@coop.test","password":"`+uitest.Password+`"}`)
 		}
 		if tc.auth {
 			req.Header.Set("Authorization", "Bearer "+session)
@@ -146,7 +146,7 @@ func TestAttack_PersonalAnswersAreNotCached(t *testing.T) {
 			t.Errorf("%s %s (credential %v): %d, Cache-Control %q, want no-store (%.80s)", tc.method, tc.path, tc.auth, resp.StatusCode, got, body)
 		}
 	}
-	if resp, _ := uitest.Call(t, w.App, uitest.JsonRequest("GET", "/api/v1/proposals", "")); resp.Header.Get("Cache-Control") == "no-store" {
+	if resp, _ := uitest.Call(t, w.App, uitest.JSONRequest("GET", "/api/v1/proposals", "")); resp.Header.Get("Cache-Control") == "no-store" {
 		t.Error("a public answer to an anonymous visitor is no-store: the rule is not per request")
 	}
 	b := uitest.NewBrowser(t, w.App, "en")

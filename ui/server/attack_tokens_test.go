@@ -128,7 +128,7 @@ func TestAttack_ExpiredAPITokenIsRefused(t *testing.T) {
 	later := w.Deps
 	later.Members = members.New(w.Store, members.Options{Now: func() time.Time { return time.Now().Add(24*time.Hour + time.Second) }})
 	app := ui.New(later)
-	req := uitest.JsonRequest("GET", "/api/v1/me", "")
+	req := uitest.JSONRequest("GET", "/api/v1/me", "")
 	req.Header.Set("Authorization", "Bearer "+tok.Token)
 	resp, body := uitest.Call(t, app, req)
 	if e := uitest.DecodeError(t, body); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(e.Message, "expired on") {

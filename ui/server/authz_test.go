@@ -141,7 +141,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	}
-	resp, body := uitest.Call(t, app, uitest.JsonRequest("POST", "/api/v1/login", `{"email":"suspended@coop.test","password":"`+uitest.Password+`"}`))
+	resp, body := uitest.Call(t, app, uitest.JSONRequest("POST", "/api/v1/login", `{"email":"suspended@coop.test","password":"`+uitest.Password+`"}`))
 	if resp.StatusCode != 403 {
 		failures = append(failures, fmt.Sprintf("login of a suspended account: %d %s, want 403", resp.StatusCode, body))
 	}

@@ -18,12 +18,12 @@ func TestLoginLimitAnswers429WithRetryAfter(t *testing.T) {
 	}
 	wrong := `{"email":"ann@coop.test","password":"not the right one at all"}`
 	for i := 0; i < members.DefaultPerPair; i++ {
-		resp, body := uitest.Call(t, app, uitest.JsonRequest("POST", "/api/v1/login", wrong))
+		resp, body := uitest.Call(t, app, uitest.JSONRequest("POST", "/api/v1/login", wrong))
 		if resp.StatusCode != 401 {
 			t.Fatalf("failure %d: %d %s", i+1, resp.StatusCode, body)
 		}
 	}
-	resp, body := uitest.Call(t, app, uitest.JsonRequest("POST", "/api/v1/login", `{"email":"ann@coop.test","password":"`+uitest.Password+`"}`))
+	resp, body := uitest.Call(t, app, uitest.JSONRequest("POST", "/api/v1/login", `{"email":"ann@coop.test","password":"`+uitest.Password+`"}`))
 	if resp.StatusCode != 429 {
 		t.Fatalf("after %d failures the right password got %d %s, want 429", members.DefaultPerPair, resp.StatusCode, body)
 	}

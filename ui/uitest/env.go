@@ -148,12 +148,12 @@ func NewWithLogger(t *testing.T, l *slog.Logger) *fiber.App {
 // Bearer runs a JSON request with Authorization: Bearer token.
 func Bearer(t *testing.T, w *Coop, method, path, token, body string) (*http.Response, string) {
 	t.Helper()
-	req := JsonRequest(method, path, body)
+	req := JSONRequest(method, path, body)
 	req.Header.Set("Authorization", "Bearer "+token)
 	return Call(t, w.App, req)
 }
 
-func JsonRequest(method, path, body string) *http.Request {
+func JSONRequest(method, path, body string) *http.Request {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return req

@@ -182,7 +182,7 @@ func TestPagesAccounts_PasswordResetByEmail(t *testing.T) {
 	// The API: the same 202 for any address; confirm with the token.
 	var bodies []string
 	for _, email := range []string{"ada@coop.test", "nobody@coop.test", "not an address"} {
-		resp, body := uitest.Call(t, w.App, uitest.JsonRequest("POST", "/api/v1/password/reset", `{"email":"`+email+`"}`))
+		resp, body := uitest.Call(t, w.App, uitest.JSONRequest("POST", "/api/v1/password/reset", `{"email":"`+email+`"}`))
 		if resp.StatusCode != 202 {
 			t.Fatalf("API reset %s: %d %s", email, resp.StatusCode, body)
 		}
@@ -192,7 +192,7 @@ func TestPagesAccounts_PasswordResetByEmail(t *testing.T) {
 		t.Fatalf("API answers differ: %q", bodies)
 	}
 	token = strings.TrimPrefix(linkIn(t, srv.WaitFor(t, "ada@coop.test", 2).Body), "/password/reset?token=")
-	resp, body := uitest.Call(t, w.App, uitest.JsonRequest("POST", "/api/v1/password/reset/confirm", `{"token":"`+token+`","password":"api chosen passphrase 5"}`))
+	resp, body := uitest.Call(t, w.App, uitest.JSONRequest("POST", "/api/v1/password/reset/confirm", `{"token":"`+token+`","password":"api chosen passphrase 5"}`))
 	if resp.StatusCode != 200 {
 		t.Fatalf("API confirm: %d %s", resp.StatusCode, body)
 	}
@@ -220,7 +220,7 @@ func TestPagesAccounts_OperatorResetLinkWithoutEmail(t *testing.T) {
 	if got := uitest.Text(uitest.NewBrowser(t, w.App, "fr").Get("/password/forgot").TestID("forgot-no-mail")); got != fr.T("forgot.no_mail") {
 		t.Fatalf("forgot page without email: %q", got)
 	}
-	resp, body := uitest.Call(t, w.App, uitest.JsonRequest("POST", "/api/v1/password/reset", `{"email":"ada@coop.test"}`))
+	resp, body := uitest.Call(t, w.App, uitest.JSONRequest("POST", "/api/v1/password/reset", `{"email":"ada@coop.test"}`))
 	if resp.StatusCode != 503 {
 		t.Fatalf("API reset without email: %d %s", resp.StatusCode, body)
 	}
@@ -243,7 +243,7 @@ func TestPagesAccounts_OperatorResetLinkWithoutEmail(t *testing.T) {
 	}
 	loginAPI(t, w.App, "ada@coop.test", "quiet river stones 7")
 
-	req := uitest.JsonRequest("POST", "/api/v1/members/"+ada.ID+"/reset-link", `{}`)
+	req := uitest.JSONRequest("POST", "/api/v1/members/"+ada.ID+"/reset-link", `{}`)
 	req.Header.Set("Authorization", "Bearer "+w.Login(t, "op@coop.test"))
 	resp, body = uitest.Call(t, w.App, req)
 	var out struct {
@@ -253,7 +253,7 @@ func TestPagesAccounts_OperatorResetLinkWithoutEmail(t *testing.T) {
 	if resp.StatusCode != 201 || !strings.Contains(out.URL, "token=coop_r_") {
 		t.Fatalf("API reset link: %d %s", resp.StatusCode, body)
 	}
-	req = uitest.JsonRequest("POST", "/api/v1/members/"+ada.ID+"/reset-link", `{}`)
+	req = uitest.JSONRequest("POST", "/api/v1/members/"+ada.ID+"/reset-link", `{}`)
 	req.Header.Set("Authorization", "Bearer "+w.Login(t, "rosalind@coop.test")) // not an operator
 	if resp, _ := uitest.Call(t, w.App, req); resp.StatusCode != 403 {
 		t.Fatalf("a member asks for a reset link: %d", resp.StatusCode)
@@ -268,7 +268,7 @@ func TestPagesAccounts_OperatorResetLinkWithoutEmail(t *testing.T) {
 func TestAPI_SignupLogsInAndAccountChanges(t *testing.T) {
 	t.Parallel()
 	w, _, _ := mailCoop(t)
-	resp, body := uitest.Call(t, w.App, uitest.JsonRequest("POST", "/api/v1/signup", `{"name":"Ann","email":"ann@coop.test","password":"`+uitest.Password+`","accept_charter":true}`))
+	resp, body := uitest.Call(t, w.App, uitest.JSONRequest("POST", "/api/v1/signup", `{"name":"Ann","email":"ann@coop.test","password":"`+uitest.Password+`","accept_charter":true}`))
 	var out struct {
 		ID, Token string
 	}
@@ -276,7 +276,7 @@ func TestAPI_SignupLogsInAndAccountChanges(t *testing.T) {
 		t.Fatalf("sign-up: %d %s", resp.StatusCode, body)
 	}
 	bearer := func(method, path, body string) (int, string) {
-		req := uitest.JsonRequest(method, path, body)
+		req := uitest.JSONRequest(method, path, body)
 		req.Header.Set("Authorization", "Bearer "+out.Token)
 		resp, b := uitest.Call(t, w.App, req)
 		return resp.StatusCode, b
@@ -300,7 +300,7 @@ func TestAPI_SignupLogsInAndAccountChanges(t *testing.T) {
 // loginAPI logs in through the API or fails the test.
 func loginAPI(t *testing.T, app *fiber.App, email, password string) {
 	t.Helper()
-	resp, body := uitest.Call(t, app, uitest.JsonRequest("POST", "/api/v1/login", `{"email":"`+email+`","password":"`+password+`"}`))
+	resp, body := uitest.Call(t, app, uitest.JSONRequest("POST", "/api/v1/login", `{"email":"`+email+`","password":"`+password+`"}`))
 	if resp.StatusCode != 200 {
 		t.Fatalf("login %s: %d %s", email, resp.StatusCode, body)
 	}

@@ -210,13 +210,13 @@ func TestRefusals_TranslatedByReason(t *testing.T) {
 func TestRefusals_APIBody(t *testing.T) {
 	t.Parallel()
 	w := uitest.NewCoop(t)
-	resp, body := uitest.Call(t, w.App, uitest.JsonRequest("POST", "/api/v1/signup", `{"name":"Ann","email":"ann@coop.test","password":"short","accept_charter":true}`))
+	resp, body := uitest.Call(t, w.App, uitest.JSONRequest("POST", "/api/v1/signup", `{"name":"Ann","email":"ann@coop.test","password":"short","accept_charter":true}`))
 	e := uitest.DecodeError(t, body)
 	if resp.StatusCode != 400 || e.Code != raftdata.CodeInvalid || e.Reason != "password_short" || e.Params["min"] != "12" ||
 		e.Field != "password" || !strings.Contains(e.Message, "too short") {
 		t.Fatalf("a short password: %d %s", resp.StatusCode, body)
 	}
-	req := uitest.JsonRequest("POST", "/api/v1/proposals", `{"title":"","purpose":"p","kind":"knowledge","pool":"energy",
+	req := uitest.JSONRequest("POST", "/api/v1/proposals", `{"title":"","purpose":"p","kind":"knowledge","pool":"energy",
 		"query":{"aggregate":"count"},"privacy":{"min_cohort":5,"epsilon_total":9,"epsilon_per_query":0.5},"voting_minutes":60,"grant_days":30}`)
 	req.Header.Set("Authorization", "Bearer "+w.Login(t, "rosalind@coop.test"))
 	resp, body = uitest.Call(t, w.App, req)

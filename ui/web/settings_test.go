@@ -55,7 +55,7 @@ func TestPagesAccount_Tokens(t *testing.T) {
 		if resp, body := uitest.Call(t, w.App, req); resp.StatusCode != 200 || !strings.Contains(body, "ada@coop.test") {
 			t.Fatalf("%s: the new token does not open the API: %d %s", lang, resp.StatusCode, body)
 		}
-		mint := uitest.JsonRequest("POST", "/api/v1/me/tokens", `{"name":"child","scopes":["read"]}`)
+		mint := uitest.JSONRequest("POST", "/api/v1/me/tokens", `{"name":"child","scopes":["read"]}`)
 		mint.Header.Set("Authorization", "Bearer "+token)
 		if resp, body := uitest.Call(t, w.App, mint); resp.StatusCode != 403 {
 			t.Fatalf("%s: the new token minted a token: %d %s", lang, resp.StatusCode, body)

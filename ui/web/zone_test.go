@@ -47,7 +47,7 @@ func TestPages_DatesInTheCoopsTimeZone(t *testing.T) {
 	if !strings.Contains(p.Body, want) {
 		t.Fatalf("the token's date is not written %q on the page", want)
 	}
-	req := uitest.JsonRequest("GET", "/api/v1/me/tokens", "")
+	req := uitest.JSONRequest("GET", "/api/v1/me/tokens", "")
 	req.Header.Set("Authorization", "Bearer "+tok)
 	_, body := uitest.Call(t, w.App, req)
 	if !strings.Contains(body, tokens[0].CreatedAt.UTC().Format(time.RFC3339Nano)) {
