@@ -1,4 +1,4 @@
-package ui
+package ui_test
 
 import (
 	"bufio"
@@ -12,117 +12,22 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"coop/governance"
-	"coop/governance/governancetest"
-	"coop/members"
-	"coop/pooling"
-	"coop/proposals"
 	"coop/raftdata"
 	"coop/raftdata/raftdatatest"
+	"coop/ui"
+	"coop/ui/server"
+	"coop/ui/uitest"
 )
-
-// testEnv is a real one-node coop: store, services, an operator.
-type testEnv struct {
-	store    *raftdata.Store
-	deps     Deps
-	members  *members.Service
-	operator members.Account
-}
-
-func registerAll(reg *raftdata.Registry) {
-	members.Register(reg)
-	governance.Register(reg)
-	pooling.Register(reg)
-	proposals.Register(reg)
-}
-
-// openEnv starts a real node with every service and the first operator;
-// the bootstrap is NOT marked done (the readiness test marks it).
-func openEnv(t testing.TB) *testEnv {
-	t.Helper()
-	return envOn(t, raftdatatest.Start(t, registerAll))
-}
-
-// envOn is openEnv on a node already started (the leader of a cluster).
-func envOn(t testing.TB, n *raftdatatest.Node) *testEnv {
-	t.Helper()
-	return envOnRules(t, n, governancetest.Rules())
-}
-
-// envOnRules is envOn under another rulebook than the tests' own.
-func envOnRules(t testing.TB, n *raftdatatest.Node, rules governance.Rulebook) *testEnv {
-	t.Helper()
-	ctx := context.Background()
-	gov := governance.New(n.Store)
-	if err := gov.Bootstrap(ctx, rules); err != nil {
-		t.Fatal(err)
-	}
-	// The slow-down of an account under attack costs these tests no time
-	// (coop's tests wait it out through real nodes).
-	noPause := func(context.Context, time.Duration) error { return nil }
-	e := &testEnv{store: n.Store, members: members.New(n.Store, members.Options{Rulebook: gov, Pause: noPause})}
-	if _, err := e.members.BootstrapOperator(ctx, "op@coop.test", testPassword); err != nil {
-		t.Fatal(err)
-	}
-	e.deps = Deps{Cluster: n.Store, Members: e.members, Rules: gov, Pools: pooling.New(n.Store),
-		Proposals: proposals.New(n.Store, proposals.Options{}), Backups: n.Store, Logger: testLogger()}
-	return e
-}
-
-const testPassword = "plum orchard lantern 42"
-
-func testLogger() *slog.Logger {
-	if os.Getenv("COOP_TEST_LOG") != "" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-func waitFor(t *testing.T, total time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition still false after %v", total)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// call runs one request through the app in memory. fiber's test
-// connection comes from 0.0.0.0: not loopback.
-func call(t *testing.T, app *fiber.App, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(body)
-}
-
-func decodeError(t *testing.T, body string) raftdata.Error {
-	t.Helper()
-	var eb struct {
-		Error *raftdata.Error `json:"error"`
-	}
-	if err := json.Unmarshal([]byte(body), &eb); err != nil || eb.Error == nil {
-		t.Fatalf("not an error body: %q", body)
-	}
-	return *eb.Error
-}
 
 func TestErrors_OneShapeForEveryCode(t *testing.T) {
 	var logs bytes.Buffer
-	app := newWithLogger(t, slog.New(slog.NewJSONHandler(&logs, nil)))
+	app := uitest.NewWithLogger(t, slog.New(slog.NewJSONHandler(&logs, nil)))
 	errs := map[string]error{
 		"invalid":  raftdata.Errorf(raftdata.CodeInvalid, "bad field"),
 		"conflict": raftdata.Errorf(raftdata.CodeConflict, "already voted"),
@@ -144,8 +49,8 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := call(t, app, httptest.NewRequest("GET", "/api/v1/test-error/"+tt.name, nil))
-			got := decodeError(t, body)
+			resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/api/v1/test-error/"+tt.name, nil))
+			got := uitest.DecodeError(t, body)
 			if resp.StatusCode != tt.status || string(got.Code) != tt.code || got.Message != tt.message {
 				t.Fatalf("%d %s, want %d %s %q", resp.StatusCode, body, tt.status, tt.code, tt.message)
 			}
@@ -158,16 +63,16 @@ func TestErrors_OneShapeForEveryCode(t *testing.T) {
 		t.Fatalf("the internal error was not logged: %s", logs.String())
 	}
 
-	resp, body := call(t, app, httptest.NewRequest("GET", "/api/v1/no/such/thing", nil))
-	if got := decodeError(t, body); resp.StatusCode != 404 || got.Code != raftdata.CodeNotFound {
+	resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/api/v1/no/such/thing", nil))
+	if got := uitest.DecodeError(t, body); resp.StatusCode != 404 || got.Code != raftdata.CodeNotFound {
 		t.Fatalf("unknown route: %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestMiddleware_HeadersAndRequestID(t *testing.T) {
-	app := New(openEnv(t).deps)
+	app := ui.New(uitest.OpenEnv(t).Deps)
 	for _, path := range []string{"/healthz", "/nope"} {
-		resp, _ := call(t, app, httptest.NewRequest("GET", path, nil))
+		resp, _ := uitest.Call(t, app, httptest.NewRequest("GET", path, nil))
 		for h, want := range map[string]string{
 			"X-Content-Type-Options": "nosniff",
 			"Referrer-Policy":        "no-referrer",
@@ -180,51 +85,51 @@ func TestMiddleware_HeadersAndRequestID(t *testing.T) {
 		if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
-		if id := resp.Header.Get("X-Request-ID"); !validRequestID(id) {
+		if id := resp.Header.Get("X-Request-ID"); !server.ValidRequestID(id) {
 			t.Errorf("%s: request id %q", path, id)
 		}
 	}
 
 	req := httptest.NewRequest("GET", "/healthz", nil)
 	req.Header.Set("X-Request-ID", "trace-42")
-	if resp, _ := call(t, app, req); resp.Header.Get("X-Request-ID") != "trace-42" {
+	if resp, _ := uitest.Call(t, app, req); resp.Header.Get("X-Request-ID") != "trace-42" {
 		t.Fatalf("a valid request id was not kept: %q", resp.Header.Get("X-Request-ID"))
 	}
 	req = httptest.NewRequest("GET", "/healthz", nil)
 	req.Header.Set("X-Request-ID", "<script>")
-	if resp, _ := call(t, app, req); resp.Header.Get("X-Request-ID") == "<script>" {
+	if resp, _ := uitest.Call(t, app, req); resp.Header.Get("X-Request-ID") == "<script>" {
 		t.Fatal("an invalid request id was echoed")
 	}
 }
 
 func TestHealth_ReadyOnlyOnceBootstrapped(t *testing.T) {
-	env := openEnv(t)
-	st := env.store
-	app := New(env.deps)
+	env := uitest.OpenEnv(t)
+	st := env.Store
+	app := ui.New(env.Deps)
 
-	resp, body := call(t, app, httptest.NewRequest("GET", "/healthz", nil))
+	resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/healthz", nil))
 	if resp.StatusCode != 200 || body != "ok" {
 		t.Fatalf("healthz: %d %q", resp.StatusCode, body)
 	}
-	resp, body = call(t, app, httptest.NewRequest("GET", "/readyz", nil))
-	if got := decodeError(t, body); resp.StatusCode != 503 || !strings.Contains(got.Message, "bootstrap") {
+	resp, body = uitest.Call(t, app, httptest.NewRequest("GET", "/readyz", nil))
+	if got := uitest.DecodeError(t, body); resp.StatusCode != 503 || !strings.Contains(got.Message, "bootstrap") {
 		t.Fatalf("readyz before bootstrap: %d %s", resp.StatusCode, body)
 	}
 	if err := st.MarkBootstrapped(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, func() bool {
-		resp, _ := call(t, app, httptest.NewRequest("GET", "/readyz", nil))
+	uitest.WaitFor(t, 5*time.Second, func() bool {
+		resp, _ := uitest.Call(t, app, httptest.NewRequest("GET", "/readyz", nil))
 		return resp.StatusCode == 200
 	})
 }
 
 func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
-	app := New(openEnv(t).deps)
-	call(t, app, httptest.NewRequest("GET", "/healthz", nil))
-	call(t, app, httptest.NewRequest("GET", "/invented/path/123", nil))
+	app := ui.New(uitest.OpenEnv(t).Deps)
+	uitest.Call(t, app, httptest.NewRequest("GET", "/healthz", nil))
+	uitest.Call(t, app, httptest.NewRequest("GET", "/invented/path/123", nil))
 
-	resp, body := call(t, app, httptest.NewRequest("GET", "/metrics", nil))
+	resp, body := uitest.Call(t, app, httptest.NewRequest("GET", "/metrics", nil))
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Fatalf("metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -258,8 +163,8 @@ func TestMetrics_RaftFiguresAndRequests(t *testing.T) {
 // node-to-node API answers calls signed with the cluster key and refuses
 // the others, loopback included.
 func TestServe_InternalAPI(t *testing.T) {
-	env := openEnv(t)
-	app := New(env.deps)
+	env := uitest.OpenEnv(t)
+	app := ui.New(env.Deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -301,32 +206,16 @@ func TestServe_InternalAPI(t *testing.T) {
 	if resp.StatusCode != 403 {
 		t.Fatalf("internal API from loopback, unsigned: %d", resp.StatusCode)
 	}
-	r, body := call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
+	r, body := uitest.Call(t, app, httptest.NewRequest("GET", raftdata.InternalPrefix+"status", nil))
 	if r.StatusCode != 403 {
 		t.Fatalf("internal API from a remote caller: %d %s", r.StatusCode, body)
-	}
-}
-
-func getJSON(t *testing.T, url string, out any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatal(err)
 	}
 }
 
 // TestServe_BodyLimit sends a body over the limit to a real server: the
 // answer is the usual JSON error.
 func TestServe_BodyLimit(t *testing.T) {
-	app := New(openEnv(t).deps)
+	app := ui.New(uitest.OpenEnv(t).Deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -341,28 +230,14 @@ func TestServe_BodyLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/v1/cluster HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", BodyLimit+1)
+	fmt.Fprintf(conn, "POST /api/v1/cluster HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", server.BodyLimit+1)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if got := decodeError(t, string(body)); resp.StatusCode != 400 || !strings.Contains(got.Message, "4 MiB") {
+	if got := uitest.DecodeError(t, string(body)); resp.StatusCode != 400 || !strings.Contains(got.Message, "4 MiB") {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-}
-
-func TestMethodLabel(t *testing.T) {
-	for in, want := range map[string]string{"GET": "GET", "POST": "POST", "TRACE": "OTHER", "CONNECT": "OTHER"} {
-		if got := methodLabel(in); got != want {
-			t.Errorf("methodLabel(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func newWithLogger(t *testing.T, l *slog.Logger) *fiber.App {
-	d := openEnv(t).deps
-	d.Logger = l
-	return New(d)
 }

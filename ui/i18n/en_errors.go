@@ -3,7 +3,7 @@ package i18n
 // englishErrors are the sentences of the services' refusals, by reason
 // ("err.<reason>"), with their parameters as {name}. The reasons a page
 // may meet are checked against both catalogues
-// (ui.TestRefusals_EveryReasonInTheCatalogue).
+// (ui/web: TestRefusals_EveryReasonInTheCatalogue).
 func englishErrors() map[string]string {
 	return map[string]string{
 		"err.problems.one":                "%s thing to correct:",

@@ -1,5 +1,5 @@
 // Package pages holds coop's web pages as templ components. Each page
-// takes a typed view that its handler (package ui, web_*.go) fills from
+// takes a typed view that its handler (package ui/web) fills from
 // the services; the pages only lay out and translate.
 package pages
 
