@@ -93,11 +93,35 @@ func relay[T any](in <-chan T, out chan<- T, done <-chan struct{}, note func(T))
 	}
 }
 
-// noteRPC notes the leader's commit index an RPC from the network brings.
+// noteRPC bounds, then notes, the leader's commit index an RPC from the
+// network brings.
 func (t *raftTransport) noteRPC(rpc raft.RPC) {
 	if ae, ok := rpc.Command.(*raft.AppendEntriesRequest); ok {
+		boundCommit(ae)
 		t.noteLeaderCommit(leaderCommit{term: ae.Term, index: ae.LeaderCommitIndex, at: time.Now()})
 	}
+}
+
+// boundCommit lowers an AppendEntries' commit index to the last entry the
+// request vouches for: its previous entry, or its last new entry. Raft's
+// receiver sets commitIndex = min(leaderCommit, index of last new entry)
+// (§5.3); hashicorp/raft (v1.8.0, appendEntries) takes min(leaderCommit,
+// last index of the local log) instead. A follower whose log still ends
+// with entries an old leader appended and never committed (a leader killed
+// just after appending them, restarted as a follower) may then receive a
+// request whose previous entry matches, without entries (its leader read
+// its last index before appending its no-op, then sent later, with the
+// commit index of that later time), and commit the stale entries: it
+// applied a write the cluster never committed, and its state diverged
+// from the others' (seen in TestMultiProcess_TwentyLeaderKills under
+// load; TestFollowerCommitsOnlyWhatTheRequestVouchesFor). The entries that
+// follow are committed by the next request, which carries them.
+func boundCommit(ae *raft.AppendEntriesRequest) {
+	vouched := ae.PrevLogEntry
+	if n := len(ae.Entries); n > 0 {
+		vouched = ae.Entries[n-1].Index
+	}
+	ae.LeaderCommitIndex = min(ae.LeaderCommitIndex, vouched)
 }
 
 // Consumer is where raft reads the RPCs it must answer.
