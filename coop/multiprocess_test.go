@@ -27,6 +27,9 @@ type procNode struct {
 	flags                []string // more flags of `coop serve`
 	cmd                  *exec.Cmd
 	logs                 *syncBuffer
+	// logFile, when set (COOP_TEST_KEEP), receives the output of every
+	// run of the process, restarts included.
+	logFile io.Writer
 }
 
 func (p *procNode) url() string { return "http://" + p.http }
@@ -63,7 +66,12 @@ func (p *procNode) start(t testing.TB, bin string) {
 	args = append(args, p.flags...)
 	p.logs = &syncBuffer{}
 	p.cmd = exec.Command(bin, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	var out io.Writer = p.logs
+	if p.logFile != nil {
+		fmt.Fprintf(p.logFile, "=== %s start %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(args, " "))
+		out = io.MultiWriter(p.logs, p.logFile)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = out, out
 	p.cmd.Env = append(os.Environ(), "COOP_OPERATOR_EMAIL="+testOperatorEmail, "COOP_OPERATOR_PASSWORD="+testOperatorPassword)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -99,11 +107,11 @@ func (p *procNode) waitReady(t testing.TB) {
 // are ready.
 func startProcCluster(t testing.TB, bin string, n int, flags ...string) []*procNode {
 	t.Helper()
-	base := t.TempDir()
+	base, logs := clusterDir(t)
 	nodes := make([]*procNode, n)
 	for i := range nodes {
 		id := fmt.Sprintf("n%d", i+1)
-		nodes[i] = &procNode{id: id, data: filepath.Join(base, id), http: freeAddr(t), raft: freeAddr(t), flags: flags}
+		nodes[i] = &procNode{id: id, data: filepath.Join(base, id), http: freeAddr(t), raft: freeAddr(t), flags: flags, logFile: logs(id)}
 		if i > 0 {
 			nodes[i].join, nodes[i].keyFile = nodes[0].url(), nodes[0].clusterKeyFile()
 		}
@@ -119,10 +127,52 @@ func startProcCluster(t testing.TB, bin string, n int, flags ...string) []*procN
 	return nodes
 }
 
+// clusterDir is where a cluster's nodes keep their data directories, and
+// the log file each node's output goes to (nil: none). With COOP_TEST_KEEP
+// set to a directory, a failed test leaves its nodes' directories and
+// every run's output there (named in the test's log) for a post-mortem
+// (raftdata/DESIGN.md tells one such hunt); otherwise a temporary directory, no log file.
+func clusterDir(t testing.TB) (string, func(id string) io.Writer) {
+	t.Helper()
+	keep := os.Getenv("COOP_TEST_KEEP")
+	if keep == "" {
+		return t.TempDir(), func(string) io.Writer { return nil }
+	}
+	if err := os.MkdirAll(keep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base, err := os.MkdirTemp(keep, strings.ReplaceAll(t.Name(), "/", "_")+"-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*os.File
+	t.Cleanup(func() { // after the nodes' own clean-ups: they are stopped
+		for _, f := range files {
+			f.Close()
+		}
+		if t.Failed() {
+			t.Logf("nodes' data and logs kept in %s", base)
+			return
+		}
+		os.RemoveAll(base)
+	})
+	return base, func(id string) io.Writer {
+		f, err := os.OpenFile(filepath.Join(base, id+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+		return f
+	}
+}
+
 // kill ends the process with SIGKILL, as a crash would, and reaps it.
 func (p *procNode) kill() {
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	p.cmd.Wait()
+	if p.logFile != nil {
+		fmt.Fprintf(p.logFile, "=== %s killed\n", time.Now().Format(time.RFC3339Nano))
+	}
 }
 
 // running tells whether the process was started and has not exited.
