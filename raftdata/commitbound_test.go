@@ -89,16 +89,7 @@ func TestFollowerCommitsOnlyWhatTheRequestVouchesFor(t *testing.T) {
 		return nil
 	})
 
-	var leader *testNode
-	waitFor(t, 10*time.Second, func() error {
-		for _, n := range majority {
-			if n.IsLeader() {
-				leader = n
-				return nil
-			}
-		}
-		return fmt.Errorf("no leader on the majority side")
-	})
+	leader := waitLeaderAmong(t, majority)
 	if err := add(ctx, leader.Store, "committed", 1); err != nil {
 		t.Fatal(err)
 	}

@@ -185,6 +185,23 @@ func (c *cluster) waitLeader() *testNode {
 	return leader
 }
 
+// waitLeaderAmong polls until one of nodes leads (the majority side of a
+// partition) and returns it.
+func waitLeaderAmong(t testing.TB, nodes []*testNode) *testNode {
+	t.Helper()
+	var leader *testNode
+	waitFor(t, 10*time.Second, func() error {
+		for _, n := range nodes {
+			if n.IsLeader() {
+				leader = n
+				return nil
+			}
+		}
+		return fmt.Errorf("no leader among the %d nodes", len(nodes))
+	})
+	return leader
+}
+
 func (c *cluster) followers() []*testNode {
 	var out []*testNode
 	for _, n := range c.nodes {

@@ -48,16 +48,7 @@ func TestCluster3Partition_MinorityRefusesAndOneHistoryAfterHeal(t *testing.T) {
 	}
 
 	// The majority elects a leader and keeps accepting writes.
-	var leader *testNode
-	waitFor(t, 10*time.Second, func() error {
-		for _, n := range majority {
-			if n.IsLeader() {
-				leader = n
-				return nil
-			}
-		}
-		return fmt.Errorf("no leader on the majority side")
-	})
+	leader := waitLeaderAmong(t, majority)
 	elected := time.Since(cut)
 	for i := range 10 {
 		name := fmt.Sprintf("majority-%d", i)
