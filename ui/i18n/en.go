@@ -4,17 +4,23 @@ package i18n
 func english() map[string]string {
 	return map[string]string{
 		// Layout and navigation.
-		"layout.skip":     "Skip to content",
-		"layout.language": "Language",
-		"layout.footer":   "coop is a data cooperative: one member, one vote. Your data serves only the uses the members voted for.",
-		"nav.label":       "Main",
-		"nav.home":        "Home",
-		"nav.proposals":   "Proposals",
-		"nav.pools":       "Pools",
-		"nav.rules":       "Rules",
-		"nav.login":       "Log in",
-		"nav.signup":      "Sign up",
-		"nav.logout":      "Log out",
+		"layout.skip":          "Skip to content",
+		"layout.language":      "Language",
+		"layout.brand":         "coop",
+		// Each language's name is written in that language, on every page.
+		"layout.lang.fr":       "Français",
+		"layout.lang.en":       "English",
+		"layout.lang.fr.short": "FR",
+		"layout.lang.en.short": "EN",
+		"layout.footer":        "coop is a data cooperative: one member, one vote. Your data serves only the uses the members voted for.",
+		"nav.label":            "Main",
+		"nav.home":             "Home",
+		"nav.proposals":        "Proposals",
+		"nav.pools":            "Pools",
+		"nav.rules":            "Rules",
+		"nav.login":            "Log in",
+		"nav.signup":           "Sign up",
+		"nav.logout":           "Log out",
 
 		// Notices after a redirect.
 		"notice.signed_up":         "Welcome! Your account is created, the charter signed, and you are logged in.",

@@ -4,17 +4,23 @@ package i18n
 func french() map[string]string {
 	return map[string]string{
 		// Layout and navigation.
-		"layout.skip":     "Aller au contenu",
-		"layout.language": "Langue",
-		"layout.footer":   "coop est une coopérative de données : un membre, une voix. Vos données ne servent qu'aux usages votés par les membres.",
-		"nav.label":       "Navigation principale",
-		"nav.home":        "Accueil",
-		"nav.proposals":   "Propositions",
-		"nav.pools":       "Bassins de données",
-		"nav.rules":       "Règles",
-		"nav.login":       "Se connecter",
-		"nav.signup":      "Adhérer",
-		"nav.logout":      "Se déconnecter",
+		"layout.skip":          "Aller au contenu",
+		"layout.language":      "Langue",
+		"layout.brand":         "coop",
+		// Each language's name is written in that language, on every page.
+		"layout.lang.fr":       "Français",
+		"layout.lang.en":       "English",
+		"layout.lang.fr.short": "FR",
+		"layout.lang.en.short": "EN",
+		"layout.footer":        "coop est une coopérative de données : un membre, une voix. Vos données ne servent qu'aux usages votés par les membres.",
+		"nav.label":            "Navigation principale",
+		"nav.home":             "Accueil",
+		"nav.proposals":        "Propositions",
+		"nav.pools":            "Bassins de données",
+		"nav.rules":            "Règles",
+		"nav.login":            "Se connecter",
+		"nav.signup":           "Adhérer",
+		"nav.logout":           "Se déconnecter",
 
 		// Notices after a redirect.
 		"notice.signed_up":         "Bienvenue ! Votre compte est créé, la charte signée, et vous êtes connecté·e.",

@@ -1,0 +1,374 @@
+package ui
+
+// The three journeys of issue #16, walked in French through real pages at
+// a phone's width and a laptop's: a member's first hour, a researcher's
+// first study, an operator's day. On every page a journey lands on,
+// axe-core finds no serious or critical violation (browserTab.step), the
+// page is no wider than the viewport, and every visible piece of text is
+// a French catalogue message (its placeholders matching anything), or
+// inside an element marked data-user (what people typed: names, titles,
+// comments, pool data), or only numbers, dates and signs. Screenshots:
+// screenshots/<test>/<nn-step>-<width>.png (README.md).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/chromedp/chromedp"
+
+	"coop/members"
+	"coop/proposals"
+	"coop/ui/i18n"
+)
+
+// journeyViewports are the sizes each journey is walked at: a common
+// phone, then a laptop.
+var journeyViewports = []struct{ width, height int64 }{{phoneWidth, 844}, {1280, 800}}
+
+// journeyBudget bounds one journey test (both sizes, one browser).
+const journeyBudget = 3 * time.Minute
+
+// journey is one walk at one viewport width, in French.
+type journey struct {
+	t      *testing.T
+	b      *browserTab
+	base   string
+	width  int
+	n      int
+	french *frenchCatalogue
+}
+
+// walkJourney starts one browser and walks walk at each viewport size,
+// French chosen through the language switch.
+func walkJourney(t *testing.T, base string, walk func(j *journey, round int)) {
+	t.Helper()
+	b := startBrowserWithin(t, journeyBudget)
+	french := newFrenchCatalogue()
+	for round, vp := range journeyViewports {
+		j := &journey{t: t, b: b, base: base, width: int(vp.width), french: french}
+		b.step("", chromedp.EmulateViewport(vp.width, vp.height), chromedp.Navigate(base+"/lang/fr?next=/"),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="fr"] main`)))
+		walk(j, round)
+	}
+}
+
+// visit runs a step that lands on a page, writes its screenshot as
+// <nn-name>-<width>.png, then holds the page to the journey's checks.
+func (j *journey) visit(name string, actions ...chromedp.Action[chromedp.Void]) {
+	j.t.Helper()
+	j.n++
+	j.b.step(fmt.Sprintf("%02d-%s-%d", j.n, name, j.width), actions...)
+	j.check(name)
+}
+
+// go navigates to path and waits for ready.
+func (j *journey) goTo(name, path, ready string) {
+	j.t.Helper()
+	j.visit(name, chromedp.Navigate(j.base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
+}
+
+// click clicks sel and waits for ready.
+func (j *journey) click(name, sel, ready string) {
+	j.t.Helper()
+	j.visit(name, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(ready)))
+}
+
+// login signs in through the form, then logs out first if someone is in.
+func (j *journey) login(email string) {
+	j.t.Helper()
+	j.logout()
+	j.b.login(j.base, email)
+}
+
+// logout signs out through the menu when someone is signed in.
+func (j *journey) logout() {
+	j.t.Helper()
+	if j.b.evalInt(`document.querySelectorAll('[data-testid="logout"]').length`) > 0 {
+		j.b.step("", chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nav-login"]`)))
+	}
+}
+
+// check holds the page the tab shows: French, no wider than the
+// viewport, and no text outside the French catalogue but what people
+// typed.
+func (j *journey) check(name string) {
+	j.t.Helper()
+	path := j.b.eval(`location.pathname + location.search`)
+	if lang := j.b.eval(`document.documentElement.lang`); lang != "fr" {
+		j.t.Errorf("%d px, %s (%s): the page is in %q, not French", j.width, name, path, lang)
+	}
+	if wide := j.b.evalInt(`document.documentElement.scrollWidth`); wide > j.width {
+		culprits := j.b.eval(`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > ` +
+			fmt.Sprint(j.width) + ` + 0.5).slice(-3).map(e => e.tagName + "." + e.className + "#" + (e.dataset.testid || "")).join(", ")`)
+		j.b.screenshot(fmt.Sprintf("too-wide-%s-%d", name, j.width))
+		j.t.Errorf("%d px, %s (%s): the page is %d px wide (%s)", j.width, name, path, wide, culprits)
+	}
+	var texts []pageText
+	if err := json.Unmarshal([]byte(j.b.eval(visibleTexts)), &texts); err != nil {
+		j.t.Fatalf("%s: the page's texts: %v", path, err)
+	}
+	var stray []string
+	for _, tx := range texts {
+		if !j.french.covers(tx.Text) {
+			stray = append(stray, fmt.Sprintf("%q (in %s)", tx.Text, tx.Where))
+		}
+	}
+	if len(stray) > 0 {
+		j.t.Errorf("%d px, %s (%s): %d texts are not in the French catalogue:\n  %s", j.width, name, path, len(stray), strings.Join(stray, "\n  "))
+	}
+}
+
+// pageText is one visible text node and where it sits.
+type pageText struct {
+	Text  string `json:"text"`
+	Where string `json:"where"`
+}
+
+// visibleTexts lists the page's visible text nodes, whitespace collapsed,
+// leaving out what people typed (inside [data-user]) and ids and tokens
+// (inside <code>, for scripts and CSV headers).
+const visibleTexts = `JSON.stringify((() => {
+	const out = [], seen = new Set();
+	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+		const text = n.nodeValue.replace(/\s+/g, " ").trim();
+		const el = n.parentElement;
+		if (!text || !el || el.closest("script, style, noscript, template, code, [data-user]")) continue;
+		if (!el.getClientRects().length || getComputedStyle(el).visibility === "hidden") continue;
+		if (seen.has(text)) continue;
+		seen.add(text);
+		const at = el.closest("[data-testid]");
+		out.push({ text, where: el.tagName.toLowerCase() + (at ? "@" + at.dataset.testid : "") });
+	}
+	return out;
+})())`
+
+// frenchCatalogue tells whether a text is made of French catalogue
+// messages.
+type frenchCatalogue struct {
+	exact    map[string]bool
+	patterns []*regexp.Regexp // messages with placeholders, anchored
+	// inline are the same messages unanchored, their placeholders holding
+	// no letter (a number, a date): messages side by side in one text.
+	inline []*regexp.Regexp
+	pieces []string // messages without placeholders, longest first
+}
+
+// placeholder is a printf verb or a {name} of a catalogue message.
+var placeholder = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]|\{[a-z_]+\}`)
+
+func newFrenchCatalogue() *frenchCatalogue {
+	c := &frenchCatalogue{exact: map[string]bool{}}
+	for _, msg := range i18n.New().Messages("fr") {
+		msg = normaliseText(msg)
+		if !placeholder.MatchString(msg) {
+			msg = strings.ReplaceAll(msg, "%%", "%")
+			c.exact[msg] = true
+			if hasLetters(msg) {
+				c.pieces = append(c.pieces, msg)
+			}
+			continue
+		}
+		// A message that is only placeholders and signs ("%s · %s") says
+		// nothing: it would match any text.
+		if !hasLetters(placeholder.ReplaceAllString(msg, "")) {
+			continue
+		}
+		c.patterns = append(c.patterns, regexp.MustCompile(`^`+messagePattern(msg, `.+?`)+`$`))
+		c.inline = append(c.inline, regexp.MustCompile(messagePattern(msg, `[^\pL]+?`)))
+	}
+	slices.SortFunc(c.pieces, func(a, b string) int { return len(b) - len(a) })
+	return c
+}
+
+// messagePattern is the regular expression of msg, each placeholder
+// matching hole.
+func messagePattern(msg, hole string) string {
+	var re strings.Builder
+	last := 0
+	for _, loc := range placeholder.FindAllStringIndex(msg, -1) {
+		re.WriteString(regexp.QuoteMeta(strings.ReplaceAll(msg[last:loc[0]], "%%", "%")))
+		re.WriteString(hole)
+		last = loc[1]
+	}
+	re.WriteString(regexp.QuoteMeta(strings.ReplaceAll(msg[last:], "%%", "%")))
+	return re.String()
+}
+
+// normaliseText collapses white space (no-break spaces too) as the page's
+// text is.
+func normaliseText(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\u202f' }), " ")
+}
+
+func hasLetters(s string) bool {
+	return strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+// neutral are the parts of a text no language owns: dates and times as
+// the pages write them, months, numbers, signs.
+var neutral = regexp.MustCompile(`\d{2}/\d{2}/\d{4} \d{2}:\d{2}( [A-Z]{2,5}|[+-]\d{2})?|\d{4}-\d{2}(-\d{2})?|[\p{N}\p{P}\p{S}]+`)
+
+// covers tells whether text is a catalogue message (with anything in
+// its placeholders), or messages and neutral parts side by side.
+func (c *frenchCatalogue) covers(text string) bool {
+	text = normaliseText(text)
+	if !hasLetters(text) {
+		return true
+	}
+	// The text, and the text without the signs the page puts around a
+	// message ("— ", " :", "« »").
+	sign := func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r) }
+	variants := []string{text, strings.TrimLeftFunc(text, sign), strings.TrimRightFunc(text, sign), strings.TrimFunc(text, sign)}
+	for _, v := range variants {
+		if c.exact[v] {
+			return true
+		}
+		for _, re := range c.patterns {
+			if re.MatchString(v) {
+				return true
+			}
+		}
+	}
+	rest := text
+	for _, re := range c.inline {
+		rest = re.ReplaceAllString(rest, " ")
+	}
+	for _, p := range c.pieces {
+		rest = strings.ReplaceAll(rest, p, " ")
+	}
+	rest = neutral.ReplaceAllString(rest, " ")
+	return !hasLetters(rest)
+}
+
+// TestFrenchCatalogueCovers holds the catalogue check itself: French
+// messages pass, with their placeholders filled or beside numbers; English
+// sentences and stray words do not.
+func TestFrenchCatalogueCovers(t *testing.T) {
+	c := newFrenchCatalogue()
+	fr := i18n.New().For("fr")
+	en := i18n.New().For("en")
+	for _, ok := range []string{fr.T("home.title"), fr.F("home.link.pools", 3), fr.T("nav.login") + " · " + fr.T("nav.signup"),
+		"12,5 %", "03/12/2026 14:57 CET", "2026-01", "« " + fr.T("home.open") + " »", "— " + fr.F("records.delete.which", 2, "Chauffage"),
+		fr.F("results.facts", fr.Num(0.5)) + " " + fr.F("results.consent_set", 62)} {
+		if !c.covers(ok) {
+			t.Errorf("%q is French from the catalogue, but the check refuses it", ok)
+		}
+	}
+	for _, bad := range []string{en.T("home.title"), en.T("nav.login"), "Cannot GET /nope", "unknown column", fr.T("nav.login") + " now",
+		fr.F("results.facts", "all of it") + " " + fr.F("results.consent_set", 62)} {
+		if c.covers(bad) {
+			t.Errorf("%q is not in the French catalogue, but the check accepts it", bad)
+		}
+	}
+}
+
+// A member's first hour, at each size: sign up (the rulebook wants an
+// operator's admission: the dashboard says so), admitted, the dashboard,
+// consent to the heating pool, a reading by the form and a French
+// spreadsheet's export by upload, a vote opened before they joined (why
+// they cannot vote, what they can do), a vote opened after (the form,
+// the receipt), the published results with their figure, the settings.
+func TestBrowser_JourneyMember(t *testing.T) {
+	w := admissionCoop(t, nil)
+	createHeatingPool(t, w)
+	ctx := context.Background()
+	op := w.session(t, "op@coop.test")
+	publishResults(t, w, op, "Consommation d'hiver par région")
+	base := serveOnLoopback(t, w.app)
+	export := filepath.Join(t.TempDir(), "releves.csv")
+	if err := os.WriteFile(export, []byte("Mois;Consommation;Système\r\n2026-02;9,75;gaz\r\n2026-03;1200,5;Pompe à chaleur\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	people := []struct{ name, email string }{{"Ada Lovelace", "ada@coop.test"}, {"Béatrice Durand", "bea@coop.test"}}
+
+	walkJourney(t, base, func(j *journey, round int) {
+		who := people[round]
+		before := w.propose(t, fmt.Sprintf("Chauffage et isolation, étude %d", round+1))
+		j.goTo("signup", "/signup", `[data-testid="signup-form"]`)
+		j.b.step("", chromedp.SendKeys(chromedp.ID("name"), who.name), chromedp.SendKeys(chromedp.ID("email"), who.email),
+			chromedp.SendKeys(chromedp.ID("password"), testPassword), chromedp.Click(chromedp.ID("accept_charter")))
+		j.click("signed-up", `[data-testid="signup-submit"]`, `[data-testid="applicant-notice"]`)
+
+		account := w.session(t, who.email)
+		if err := w.members.Admit(ctx, op, account.ID); err != nil {
+			t.Fatal(err)
+		}
+		after := w.propose(t, fmt.Sprintf("Relevés d'hiver, vague %d", round+1))
+		j.goTo("dashboard", "/me", `[data-testid="me-open-`+after.ID+`"]`)
+		j.click("consent", `[data-testid="pool-heating"] [data-testid="consent-grant"]`, `[data-testid="pool-heating"] [data-testid="consent-withdraw"]`)
+		j.click("records", `[data-testid="records-link"]`, `[data-testid="reading-heating"]`)
+		j.b.step("", chromedp.SendKeys(chromedp.ID("reading-heating-kwh"), "812.5"),
+			chromedp.SetValue(chromedp.ID("reading-heating-system"), "heat pump"),
+			chromedp.SetValue(chromedp.ID("reading-heating-month"), "2026-01"))
+		j.click("reading-added", `[data-testid="reading-heating"] [data-testid="reading-submit"]`, `[data-testid="notice"]`)
+		j.visit("csv-uploaded", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="upload-heating"] input[type=file]`), []string{export}),
+			chromedp.Click(chromedp.CSS(`[data-testid="upload-heating"] [data-testid="upload-submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="notice"]`)))
+		if n := j.b.evalInt(`document.querySelectorAll('[data-testid="records-heating"] [data-testid="record"]').length`); n != 3 {
+			t.Errorf("%d px: %d readings listed after the form and the upload, want 3", j.width, n)
+		}
+
+		j.goTo("vote-not-eligible", "/proposals/"+before.ID, `[data-testid="vote-ineligible"]`)
+		if j.b.evalInt(`document.querySelectorAll('[data-testid="vote-form"]').length`) != 0 {
+			t.Errorf("%d px: a form to vote on a proposal opened before %s joined", j.width, who.name)
+		}
+		j.goTo("vote-open", "/proposals/"+after.ID, `[data-testid="vote-form"]`)
+		j.b.step("", chromedp.Click(chromedp.ID("choice-yes")))
+		j.click("vote-receipt", `[data-testid="vote-submit"]`, `[data-testid="receipt-code"]`)
+		j.goTo("results", "/results", `[data-testid="published-item"] svg`)
+		j.goTo("settings", "/me/account", `[data-testid="profile-form"]`)
+		j.logout()
+	})
+}
+
+// publishResults has six members contribute to the energy pool and pass
+// a knowledge proposal whose query the researcher runs: /results then
+// shows a figure.
+func publishResults(t *testing.T, w *webCoop, op members.Account, title string) proposals.Proposal {
+	t.Helper()
+	ctx := context.Background()
+	var voters []members.Account
+	for i := range 6 {
+		a := w.member(t, fmt.Sprintf("Voisin %d", i), fmt.Sprintf("voisin%d@coop.test", i))
+		if err := w.members.Admit(ctx, op, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.consentAndContribute(t, a, []string{"north", "south"}[i%2])
+		voters = append(voters, a)
+	}
+	prop := w.propose(t, title)
+	for _, a := range voters {
+		if _, err := w.deps.Proposals.Vote(ctx, w.session(t, a.Email), prop.ID, "yes"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, func() bool {
+		p, err := w.deps.Proposals.Get(ctx, prop.ID)
+		return err == nil && p.Status != proposals.StatusOpen
+	})
+	if _, err := w.deps.Proposals.RunQuery(ctx, w.session(t, "rosalind@coop.test"), prop.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	return prop
+}
+
+// csvAs fetches path with email's session, as the browser's download
+// would.
+func csvAs(t *testing.T, w *webCoop, email, path string) (*http.Response, string) {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: w.login(t, email)})
+	return call(t, w.app, req)
+}
