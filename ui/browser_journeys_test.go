@@ -372,3 +372,67 @@ func csvAs(t *testing.T, w *webCoop, email, path string) (*http.Response, string
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: w.login(t, email)})
 	return call(t, w.app, req)
 }
+
+// A researcher's first study, at each size: sign in, read the heating
+// pool's documentation, file a proposal (the pool first, then only its
+// fields; the help on epsilon), the confirmation, the proposal as the
+// requester sees it, the sandbox's synthetic answer; once the members
+// passed it, run the query: the results with their figure, and as CSV.
+func TestBrowser_JourneyResearcher(t *testing.T) {
+	w := newWebCoop(t)
+	createHeatingPool(t, w)
+	ctx := context.Background()
+	var voters []members.Account
+	for i := range 6 {
+		a := w.member(t, fmt.Sprintf("Foyer %d", i), fmt.Sprintf("foyer%d@coop.test", i))
+		if _, err := w.deps.Pools.SetConsent(ctx, a.ID, "heating", true); err != nil {
+			t.Fatal(err)
+		}
+		rows := []map[string]any{{"kwh": float64(700 + 10*i), "system": "gas", "month": "2026-01"}, {"kwh": float64(400 + 10*i), "system": "heat pump", "month": "2026-01"}}
+		if _, err := w.deps.Pools.Contribute(ctx, a.ID, "heating", rows, ""); err != nil {
+			t.Fatal(err)
+		}
+		voters = append(voters, w.session(t, a.Email))
+	}
+	base := serveOnLoopback(t, w.app)
+
+	walkJourney(t, base, func(j *journey, round int) {
+		j.goTo("login", "/login", `[data-testid="login-form"]`)
+		j.b.step("", chromedp.SendKeys(chromedp.ID("email"), "rosalind@coop.test"), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+		j.click("dashboard", `[data-testid="login-submit"]`, `[data-testid="me-account"]`)
+		j.goTo("pool-docs", "/pools/heating", `[data-testid="page-title"]`)
+		j.goTo("propose", "/proposals/new", `[data-testid="pool-first"]`)
+		j.b.eval(`(() => { const s = document.querySelector("#pool"); s.value = "heating"; s.dispatchEvent(new Event("change")); return "" })()`)
+		j.visit("propose-fields", chromedp.WaitVisible(chromedp.CSS(`body[data-pool-fields="heating"]`)), chromedp.WaitVisible(chromedp.ID("field")))
+		if j.b.evalInt(`document.querySelectorAll('[data-testid="epsilon-help"]').length`) != 1 {
+			t.Errorf("%d px: no help on epsilon on the proposal form", j.width)
+		}
+		title := fmt.Sprintf("Pompe à chaleur ou gaz : la consommation d'hiver (%d)", round+1)
+		j.b.step("", chromedp.SendKeys(chromedp.ID("title"), title),
+			chromedp.SendKeys(chromedp.ID("purpose"), "Savoir si les foyers chauffés au gaz consomment plus que les autres."),
+			chromedp.SetValue(chromedp.ID("aggregate"), "mean"), chromedp.SetValue(chromedp.ID("field"), "kwh"),
+			chromedp.SetValue(chromedp.ID("group_by_1"), "system"))
+		j.click("filed", `[data-testid="propose-submit"]`, `[data-testid="filed-notice"]`)
+		j.click("proposal", `[data-testid="filed-proposal"]`, `[data-testid="vote-ineligible"]`)
+		id := strings.TrimPrefix(j.b.eval(`location.pathname`), "/proposals/")
+		j.click("sandbox", `[data-testid="nav-sandbox"]`, `[data-testid="sandbox-form"]`)
+		j.goTo("sandbox-answer", "/sandbox?pool=heating&aggregate=mean&field=kwh&group_by=system", `[data-testid="sandbox-chart"] svg`)
+
+		for _, v := range voters {
+			if _, err := w.deps.Proposals.Vote(ctx, v, id, "yes"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, 10*time.Second, func() bool {
+			p, err := w.deps.Proposals.Get(ctx, id)
+			return err == nil && p.Status == proposals.StatusPassed
+		})
+		j.goTo("passed", "/proposals/"+id, `[data-testid="run-form"]`)
+		j.click("results", `[data-testid="run-submit"]`, `[data-testid="results"] svg`)
+		href := j.b.eval(`document.querySelector('[data-testid="results-csv"]').getAttribute("href")`)
+		if resp, body := csvAs(t, w, "rosalind@coop.test", href); resp.StatusCode != 200 || !strings.Contains(body, ",gas,") || !strings.Contains(body, ",heat pump,") {
+			t.Errorf("%d px: results CSV %s: %d\n%s", j.width, href, resp.StatusCode, body)
+		}
+		j.logout()
+	})
+}
