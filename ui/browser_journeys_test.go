@@ -436,3 +436,66 @@ func TestBrowser_JourneyResearcher(t *testing.T) {
 		j.logout()
 	})
 }
+
+// An operator's day, at each size: sign in, the operations page (the
+// health summary, the applicants' queue, the members fifty a page), the
+// second page of members, a search, admitting an applicant, a new pool
+// made field by field type (a number, a category with French labels, a
+// month), the pool's page, an account's page.
+func TestBrowser_JourneyOperator(t *testing.T) {
+	w := admissionCoop(t, nil)
+	ctx := context.Background()
+	op := w.session(t, "op@coop.test")
+	for i := range members.AccountsPageSize {
+		a := w.member(t, fmt.Sprintf("Membre %02d", i), fmt.Sprintf("membre%02d@coop.test", i))
+		if err := w.members.Admit(ctx, op, a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	applicants := []members.Account{w.member(t, "Zoé Martin", "zoe@coop.test"), w.member(t, "Yves Bernard", "yves@coop.test")}
+	base := serveOnLoopback(t, w.app)
+
+	walkJourney(t, base, func(j *journey, round int) {
+		applicant := applicants[round]
+		j.b.login(base, "op@coop.test") // the login page and the dashboard: the researcher's journey
+		j.click("ops", `[data-testid="nav-ops"]`, `[data-testid="ops-members"]`)
+		for _, part := range []string{"ops-health", "health-disk", "health-backup", "health-lag", "ops-applicants", "applicant-" + applicant.ID, "members-next"} {
+			if j.b.evalInt(`document.querySelectorAll('[data-testid="`+part+`"]').length`) != 1 {
+				t.Errorf("%d px: /ops shows no %s", j.width, part)
+			}
+		}
+		j.click("members-page-2", `[data-testid="members-next"]`, `[data-testid="members-prev"]`)
+		j.b.step("", chromedp.SendKeys(chromedp.ID("members-q"), applicant.Name))
+		j.click("members-search", `[data-testid="members-search-submit"]`, `[data-testid="member-`+applicant.ID+`"]`)
+		j.click("admitted", `[data-testid="applicant-`+applicant.ID+`"] [data-testid="admit"]`, `[data-testid="notice"]`)
+		if n := j.b.evalInt(`document.querySelectorAll('[data-testid="applicant-` + applicant.ID + `"]').length`); n != 0 {
+			t.Errorf("%d px: %s is still in the applicants' queue once admitted", j.width, applicant.Name)
+		}
+
+		j.click("pool-form", `[data-testid="ops-pools-link"]`, `[data-testid="pool-form"]`)
+		id := fmt.Sprintf("releves-%d", round+1)
+		j.b.eval(`(() => { const s = document.querySelector("#ftype-1"); s.value = "category"; s.dispatchEvent(new Event("change"));
+			const m = document.querySelector("#ftype-2"); m.value = "month"; m.dispatchEvent(new Event("change")); return "" })()`)
+		j.b.step("", chromedp.SendKeys(chromedp.ID("pool-id"), id), chromedp.SendKeys(chromedp.ID("pool-title"), "Relevés d'eau"),
+			chromedp.SendKeys(chromedp.ID("fname-0"), "litres"), chromedp.SendKeys(chromedp.ID("flabel-fr-0"), "Volume"),
+			chromedp.SendKeys(chromedp.ID("flabel-en-0"), "Volume"), chromedp.SendKeys(chromedp.ID("fmin-0"), "0"),
+			chromedp.SendKeys(chromedp.ID("fmax-0"), "50000"), chromedp.SendKeys(chromedp.ID("funit-0"), "L"),
+			chromedp.SendKeys(chromedp.ID("fname-1"), "source"), chromedp.SendKeys(chromedp.ID("flabel-fr-1"), "Source"),
+			chromedp.SendKeys(chromedp.ID("flabel-en-1"), "Source"),
+			chromedp.SendKeys(chromedp.ID("fvalues-1"), "city | Réseau de la ville | City network\nwell | Puits | Well"),
+			chromedp.SendKeys(chromedp.ID("fname-2"), "month"),
+			chromedp.SendKeys(chromedp.ID("doc-provenance"), "Compteurs d'eau"), chromedp.SendKeys(chromedp.ID("doc-collection_method"), "Formulaire mensuel"),
+			chromedp.SendKeys(chromedp.ID("doc-update_frequency"), "Chaque mois"), chromedp.SendKeys(chromedp.ID("doc-format"), "CSV"),
+			chromedp.SendKeys(chromedp.ID("doc-pseudonymisation"), "Une clé par membre"))
+		if j.b.eval(`getComputedStyle(document.querySelector('[data-testid="pool-field-number-1"]')).display`) != "none" {
+			t.Errorf("%d px: a category field shows a number's inputs", j.width)
+		}
+		j.click("pool-created", `[data-testid="pool-submit"]`, `[data-testid="notice"]`)
+		pool, err := w.deps.Pools.Pool(ctx, id)
+		if err != nil || len(pool.Fields) != 3 || pool.Fields[1].ValueLabel("fr", "well") != "Puits" || pool.Fields[2].Type != "month" {
+			t.Errorf("%d px: the pool made through the form: %+v %v", j.width, pool, err)
+		}
+		j.goTo("member", "/ops/members/"+applicant.ID, `[data-testid="grant-researcher"]`)
+		j.logout()
+	})
+}

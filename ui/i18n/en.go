@@ -4,9 +4,9 @@ package i18n
 func english() map[string]string {
 	return map[string]string{
 		// Layout and navigation.
-		"layout.skip":          "Skip to content",
-		"layout.language":      "Language",
-		"layout.brand":         "coop",
+		"layout.skip":     "Skip to content",
+		"layout.language": "Language",
+		"layout.brand":    "coop",
 		// Each language's name is written in that language, on every page.
 		"layout.lang.fr":       "Français",
 		"layout.lang.en":       "English",

@@ -4,9 +4,9 @@ package i18n
 func french() map[string]string {
 	return map[string]string{
 		// Layout and navigation.
-		"layout.skip":          "Aller au contenu",
-		"layout.language":      "Langue",
-		"layout.brand":         "coop",
+		"layout.skip":     "Aller au contenu",
+		"layout.language": "Langue",
+		"layout.brand":    "coop",
 		// Each language's name is written in that language, on every page.
 		"layout.lang.fr":       "Français",
 		"layout.lang.en":       "English",
