@@ -46,8 +46,8 @@ func TestFigureView_PanelsIntervalAndTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{`data-testid="fig-1"`, `data-testid="fig-2"`, `id="fig-2-title">wood<`, `class="interval"`,
-		`<td data-label="Members">hidden</td>`, `<summary>Table</summary>`} {
+	for _, want := range []string{`data-testid="fig-1"`, `data-testid="fig-2"`, `id="fig-2-title" data-user>wood<`, `class="interval"`,
+		`<td data-label="Members" data-user>hidden</td>`, `<summary>Table</summary>`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %s in\n%s", want, out)
 		}
