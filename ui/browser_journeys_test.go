@@ -279,7 +279,8 @@ func TestFrenchCatalogueCovers(t *testing.T) {
 // consent to the heating pool, a reading by the form and a French
 // spreadsheet's export by upload, a vote opened before they joined (why
 // they cannot vote, what they can do), a vote opened after (the form,
-// the receipt), the published results with their figure, the settings.
+// the receipt, a comment in its discussion), the published results with
+// their figure, the settings.
 func TestBrowser_JourneyMember(t *testing.T) {
 	w := admissionCoop(t, nil)
 	createHeatingPool(t, w)
@@ -327,6 +328,9 @@ func TestBrowser_JourneyMember(t *testing.T) {
 		j.goTo("vote-open", "/proposals/"+after.ID, `[data-testid="vote-form"]`)
 		j.b.step("", chromedp.Click(chromedp.ID("choice-yes")))
 		j.click("vote-receipt", `[data-testid="vote-submit"]`, `[data-testid="receipt-code"]`)
+		j.goTo("discussion", "/proposals/"+after.ID+"/discussion", `[data-testid="comment-form"]`)
+		j.b.step("", chromedp.SendKeys(chromedp.ID("comment-body"), "Pourquoi seulement l'hiver ? Les étés chauds comptent aussi."))
+		j.click("commented", `[data-testid="comment-submit"]`, `[data-testid="comment"]`)
 		j.goTo("results", "/results", `[data-testid="published-item"] svg`)
 		j.goTo("settings", "/me/account", `[data-testid="profile-form"]`)
 		j.logout()
