@@ -114,6 +114,10 @@ func (j *journey) check(name string) {
 		j.b.screenshot(fmt.Sprintf("too-wide-%s-%d", name, j.width))
 		j.t.Errorf("%d px, %s (%s): the page is %d px wide (%s)", j.width, name, path, wide, culprits)
 	}
+	// A chart scales to the page, but what its own box cuts off is lost.
+	if clipped := j.b.eval(clippedChartTexts); clipped != "" {
+		j.t.Errorf("%d px, %s (%s): a chart cuts off its text: %s", j.width, name, path, clipped)
+	}
 	var texts []pageText
 	if err := json.Unmarshal([]byte(j.b.eval(visibleTexts)), &texts); err != nil {
 		j.t.Fatalf("%s: the page's texts: %v", path, err)
@@ -128,6 +132,13 @@ func (j *journey) check(name string) {
 		j.t.Errorf("%d px, %s (%s): %d texts are not in the French catalogue:\n  %s", j.width, name, path, len(stray), strings.Join(stray, "\n  "))
 	}
 }
+
+// clippedChartTexts lists the texts of the page's SVG charts that reach
+// beyond their drawing's box (its viewBox): the part outside is not drawn.
+const clippedChartTexts = `[...document.querySelectorAll("svg[viewBox] text")].filter(t => {
+	const vb = t.ownerSVGElement.viewBox.baseVal, b = t.getBBox();
+	return b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5;
+}).map(t => JSON.stringify(t.textContent) + " (" + Math.round(t.getBBox().x) + "+" + Math.round(t.getBBox().width) + " > " + t.ownerSVGElement.viewBox.baseVal.width + ")").join(", ")`
 
 // pageText is one visible text node and where it sits.
 type pageText struct {
