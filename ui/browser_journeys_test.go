@@ -72,7 +72,7 @@ func (j *journey) visit(name string, actions ...chromedp.Action[chromedp.Void]) 
 	j.check(name)
 }
 
-// go navigates to path and waits for ready.
+// goTo navigates to path and waits for ready.
 func (j *journey) goTo(name, path, ready string) {
 	j.t.Helper()
 	j.visit(name, chromedp.Navigate(j.base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
@@ -82,13 +82,6 @@ func (j *journey) goTo(name, path, ready string) {
 func (j *journey) click(name, sel, ready string) {
 	j.t.Helper()
 	j.visit(name, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(ready)))
-}
-
-// login signs in through the form, then logs out first if someone is in.
-func (j *journey) login(email string) {
-	j.t.Helper()
-	j.logout()
-	j.b.login(j.base, email)
 }
 
 // logout signs out through the menu when someone is signed in.
@@ -109,8 +102,7 @@ func (j *journey) check(name string) {
 		j.t.Errorf("%d px, %s (%s): the page is in %q, not French", j.width, name, path, lang)
 	}
 	if wide := j.b.evalInt(`document.documentElement.scrollWidth`); wide > j.width {
-		culprits := j.b.eval(`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > ` +
-			fmt.Sprint(j.width) + ` + 0.5).slice(-3).map(e => e.tagName + "." + e.className + "#" + (e.dataset.testid || "")).join(", ")`)
+		culprits := j.b.eval(widerThan(j.width))
 		j.b.screenshot(fmt.Sprintf("too-wide-%s-%d", name, j.width))
 		j.t.Errorf("%d px, %s (%s): the page is %d px wide (%s)", j.width, name, path, wide, culprits)
 	}
@@ -131,6 +123,12 @@ func (j *journey) check(name string) {
 	if len(stray) > 0 {
 		j.t.Errorf("%d px, %s (%s): %d texts are not in the French catalogue:\n  %s", j.width, name, path, len(stray), strings.Join(stray, "\n  "))
 	}
+}
+
+// widerThan names the last three elements that end beyond width.
+func widerThan(width int) string {
+	return `Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > ` + fmt.Sprint(width) +
+		` + 0.5).slice(-3).map(e => e.tagName + "." + e.className + "#" + (e.dataset.testid || "")).join(", ")`
 }
 
 // clippedChartTexts lists the texts of the page's SVG charts that reach
@@ -319,6 +317,9 @@ func TestBrowser_JourneyMember(t *testing.T) {
 		}
 		after := w.propose(t, fmt.Sprintf("Relevés d'hiver, vague %d", round+1))
 		j.goTo("dashboard", "/me", `[data-testid="me-open-`+after.ID+`"]`)
+		if j.b.evalInt(`document.querySelectorAll('[data-testid="me-open-`+before.ID+`"] [data-testid="me-vote-why"]').length`) != 1 {
+			t.Errorf("%d px: the dashboard does not say why %s cannot vote on a proposal opened before they joined", j.width, who.name)
+		}
 		j.click("consent", `[data-testid="pool-heating"] [data-testid="consent-grant"]`, `[data-testid="pool-heating"] [data-testid="consent-withdraw"]`)
 		j.click("records", `[data-testid="records-link"]`, `[data-testid="reading-heating"]`)
 		j.b.step("", chromedp.SendKeys(chromedp.ID("reading-heating-kwh"), "812.5"),
@@ -333,8 +334,9 @@ func TestBrowser_JourneyMember(t *testing.T) {
 		}
 
 		j.goTo("vote-not-eligible", "/proposals/"+before.ID, `[data-testid="vote-ineligible"]`)
-		if j.b.evalInt(`document.querySelectorAll('[data-testid="vote-form"]').length`) != 0 {
-			t.Errorf("%d px: a form to vote on a proposal opened before %s joined", j.width, who.name)
+		if j.b.evalInt(`document.querySelectorAll('[data-testid="vote-form"]').length`) != 0 ||
+			j.b.evalInt(`document.querySelectorAll('[data-testid="vote-why"], [data-testid="vote-can"]').length`) != 2 {
+			t.Errorf("%d px: on a proposal opened before %s joined, a form to vote, or no word of why not and of what they can do", j.width, who.name)
 		}
 		j.goTo("vote-open", "/proposals/"+after.ID, `[data-testid="vote-form"]`)
 		j.b.step("", chromedp.Click(chromedp.ID("choice-yes")))
