@@ -78,10 +78,13 @@ func (j *journey) goTo(name, path, ready string) {
 	j.visit(name, chromedp.Navigate(j.base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
 }
 
-// click clicks sel and waits for ready.
+// click clicks sel, which leads to another page, and waits for ready on
+// that page (the page clicked on is marked, so that a ready it holds too
+// does not answer before the next page is there).
 func (j *journey) click(name, sel, ready string) {
 	j.t.Helper()
-	j.visit(name, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(ready)))
+	j.b.eval(`document.body.dataset.journey = "left"; ""`)
+	j.visit(name, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(`body:not([data-journey]) `+ready)))
 }
 
 // logout signs out through the menu when someone is signed in.
@@ -328,7 +331,7 @@ func TestBrowser_JourneyMember(t *testing.T) {
 		j.click("reading-added", `[data-testid="reading-heating"] [data-testid="reading-submit"]`, `[data-testid="notice"]`)
 		j.visit("csv-uploaded", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="upload-heating"] input[type=file]`), []string{export}),
 			chromedp.Click(chromedp.CSS(`[data-testid="upload-heating"] [data-testid="upload-submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid="notice"]`)))
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="records-heating"] [data-testid="record"]:nth-child(3)`)))
 		if n := j.b.evalInt(`document.querySelectorAll('[data-testid="records-heating"] [data-testid="record"]').length`); n != 3 {
 			t.Errorf("%d px: %d readings listed after the form and the upload, want 3", j.width, n)
 		}
