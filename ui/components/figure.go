@@ -3,6 +3,7 @@ package components
 import (
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Figure draws the groups of a released answer (a result, the sandbox's
@@ -122,9 +123,31 @@ func (f Figure) PanelID(i int) string { return f.ID + "-" + strconv.Itoa(i+1) }
 
 func (f Figure) panelHeight(p Panel) int { return figPadTop + len(p.Bars)*figRowH + figAxisH }
 
-// PanelViewBox is the SVG viewBox of panel p.
+// PanelViewBox is the SVG viewBox of panel p: wide enough for the
+// longest figure written beside its bar ("689,03 ± 1 310,97 kWh"), the
+// same for every panel of the figure.
 func (f Figure) PanelViewBox(p Panel) string {
-	return "0 0 " + strconv.Itoa(figWidth) + " " + strconv.Itoa(f.panelHeight(p))
+	return "0 0 " + strconv.Itoa(f.width()) + " " + strconv.Itoa(f.panelHeight(p))
+}
+
+// figCharW is the most a character of a bar's text takes, in SVG units,
+// at the charts' font size (17px, bold), with a little to spare.
+const figCharW = 12
+
+// width is the figure's width in SVG units: figWidth, or more when a
+// bar's text would end beyond it.
+func (f Figure) width() int {
+	w := figWidth
+	for _, p := range f.Panels {
+		for _, b := range p.Bars {
+			x := f.valueX(b)
+			if b.Hidden {
+				x = figLabelW + 8
+			}
+			w = max(w, x+utf8.RuneCountInString(b.Text)*figCharW)
+		}
+	}
+	return w
 }
 
 func (f Figure) x(v float64) int {

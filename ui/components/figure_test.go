@@ -3,9 +3,11 @@ package components
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // The scale is round: ticks of 1, 2 or 5 times a power of ten, from 0 to
@@ -46,13 +48,32 @@ func TestFigureView_PanelsIntervalAndTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{`data-testid="fig-1"`, `data-testid="fig-2"`, `id="fig-2-title">wood<`, `class="interval"`,
-		`<td data-label="Members">hidden</td>`, `<summary>Table</summary>`} {
+	for _, want := range []string{`data-testid="fig-1"`, `data-testid="fig-2"`, `id="fig-2-title" data-user>wood<`, `class="interval"`,
+		`<td data-label="Members" data-user>hidden</td>`, `<summary>Table</summary>`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %s in\n%s", want, out)
 		}
 	}
 	if strings.Count(out, "<rect") != 1 {
 		t.Errorf("%d bars, want 1 (the hidden group has none)", strings.Count(out, "<rect"))
+	}
+}
+
+// A figure's drawing widens for a long figure beside its bar (a mean and
+// its interval, with the unit), so that the text is not cut off.
+func TestFigure_WideEnoughForItsFigures(t *testing.T) {
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	short := NewFigure("f", "t", "d", "axis", []Panel{{Bars: []FigureBar{{Label: "gas", Value: 7, Text: "7"}}}}, FigureTable{}, num)
+	if got := short.PanelViewBox(short.Panels[0]); got != "0 0 500 70" {
+		t.Errorf("a short figure: viewBox %q, want the usual 500 wide", got)
+	}
+	long := NewFigure("f", "t", "d", "axis", []Panel{{Bars: []FigureBar{{Label: "gas", Value: 689, Text: "689,03 ± 1 310,97 kWh",
+		Interval: &Interval{Low: 0, High: 2000}}}}}, FigureTable{}, num)
+	var w, h int
+	if _, err := fmt.Sscanf(long.PanelViewBox(long.Panels[0]), "0 0 %d %d", &w, &h); err != nil {
+		t.Fatal(err)
+	}
+	if end := long.valueX(long.Panels[0].Bars[0]) + utf8.RuneCountInString("689,03 ± 1 310,97 kWh")*figCharW; w < end || w <= 500 {
+		t.Errorf("a long figure ends at %d in a drawing %d wide", end, w)
 	}
 }

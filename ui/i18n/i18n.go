@@ -190,12 +190,17 @@ func (t Tr) P(key string, params map[string]string) string {
 
 // N is the message of key for a count n, the number written by Int:
 // key.one for the singular, key.many for the plural. French takes the
-// singular for 0 and 1, English for 1 only.
+// singular for 0 and 1, English for 1 only. A message without a verb
+// ("Your reading is added.") is given no number.
 func (t Tr) N(key string, n int) string {
+	key += ".many"
 	if n == 1 || n == 0 && t.Lang == French {
-		return t.F(key+".one", t.Int(n))
+		key = strings.TrimSuffix(key, ".many") + ".one"
 	}
-	return t.F(key+".many", t.Int(n))
+	if len(verbs(t.T(key))) == 0 { // "Your reading is added.": the count goes without saying
+		return t.T(key)
+	}
+	return t.F(key, t.Int(n))
 }
 
 // Has tells whether key has a message.

@@ -28,6 +28,10 @@ func TestTr_Formats(t *testing.T) {
 		{fr.Num(0.5), "0,5"},
 		{en.Int(43200), "43,200"},
 		{fr.Int(1234567), "1\u202f234\u202f567"},
+		// A counted message without a verb takes no number.
+		{fr.N("notice.reading_added", 1), "Votre relevé est ajouté."},
+		{en.N("notice.reading_added", 1), "Your reading is added."},
+		{fr.N("notice.reading_added", 3), "3 relevés ajoutés."},
 		{en.Int(-1000), "-1,000"},
 		{c.For("de").Lang, "en"},
 		{fr.T("no.such.key"), "no.such.key"},

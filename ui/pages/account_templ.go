@@ -240,7 +240,7 @@ func SignupPage(v Signup) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</h2><section class=\"charter\" tabindex=\"0\" aria-labelledby=\"charter-title\" data-testid=\"charter\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</h2><section class=\"charter\" tabindex=\"0\" aria-labelledby=\"charter-title\" data-testid=\"charter\" data-user>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

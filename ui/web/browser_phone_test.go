@@ -99,8 +99,7 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 			t.Fatalf("%s: scrollWidth: %v", path, err)
 		}
 		if wide > phoneWidth {
-			culprits := b.eval(`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > ` +
-				fmt.Sprint(phoneWidth) + ` + 0.5).slice(-3).map(e => e.tagName + "." + e.className + "#" + (e.dataset.testid || "")).join(", ")`)
+			culprits := b.eval(widerThan(phoneWidth))
 			failures = append(failures, fmt.Sprintf("%s %s is %d px wide (%s)", who, path, wide, culprits))
 		}
 		// Ids in <code> are for scripts and CSV headers: not prose.

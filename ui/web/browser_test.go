@@ -25,9 +25,12 @@ import (
 
 const (
 	chromiumPath = "/usr/bin/chromium"
-	// browserBudget bounds a whole browser test; stepTimeout one step.
+	// browserBudget bounds a whole browser test; stepTimeout one step;
+	// shotTimeout one screenshot (a long page on a phone is a tall image:
+	// on a loaded machine it takes longer than a step).
 	browserBudget = 50 * time.Second
 	stepTimeout   = 20 * time.Second
+	shotTimeout   = 45 * time.Second
 )
 
 // serveOnLoopback serves app on a real 127.0.0.1 listener until the test
@@ -146,7 +149,7 @@ func failedName(name string) string {
 // screenshot writes the whole page as shots/name.png.
 func (b *browserTab) screenshot(name string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	ctx, cancel := context.WithTimeout(b.ctx, shotTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	if err != nil {
