@@ -86,7 +86,7 @@ func (p *procNode) start(t testing.TB, bin string) {
 
 func (p *procNode) waitReady(t testing.TB) {
 	t.Helper()
-	waitFor(t, 20*time.Second, func() error {
+	waitFor(t, 60*time.Second, func() error {
 		if p.cmd.ProcessState != nil {
 			return fmt.Errorf("node %s exited: %s", p.id, p.logs)
 		}
@@ -96,6 +96,12 @@ func (p *procNode) waitReady(t testing.TB) {
 		}
 		if status != 200 {
 			return fmt.Errorf("readyz %d %s", status, body)
+		}
+		// A joiner keeps the cluster key once its join call returns,
+		// which may come after it serves (the call can be retried under
+		// load); the harness signs its internal calls with that file.
+		if _, err := os.Stat(p.clusterKeyFile()); err != nil {
+			return fmt.Errorf("node %s has not kept its cluster key yet: %w", p.id, err)
 		}
 		return nil
 	})
