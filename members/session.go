@@ -150,9 +150,9 @@ func (s *Service) credential(ctx context.Context, hash string, session bool) (au
 		return e, nil
 	}
 	mark := s.auth.mark(s.store.AppliedIndex()) // before any read
-	find, what, unknown := findToken, "token", raftdata.Refuse(raftdata.CodeUnauthorized, "token_unknown", "this API token is unknown or revoked")
+	find, what := findToken, "token"
 	if session {
-		find, what, unknown = findSession, "session", raftdata.Refuse(raftdata.CodeUnauthorized, "session_ended", "this session has ended: log in again")
+		find, what = findSession, "session"
 	}
 	q := s.local(ctx)
 	c, err := find(q, hash)
@@ -163,7 +163,7 @@ func (s *Service) credential(ctx context.Context, hash string, session bool) (au
 		c, err = find(q, hash)
 	}
 	if errors.Is(err, errNoCredential) {
-		return authEntry{}, unknown
+		return authEntry{}, errUnknownCredential(session)
 	}
 	if err != nil {
 		return authEntry{}, fmt.Errorf("read %s: %w", what, err)
@@ -178,6 +178,14 @@ func (s *Service) credential(ctx context.Context, hash string, session bool) (au
 	}
 	s.auth.keep(mark, hash, e)
 	return e, nil
+}
+
+// errUnknownCredential refuses a session or an API token no account holds.
+func errUnknownCredential(session bool) error {
+	if session {
+		return raftdata.Refuse(raftdata.CodeUnauthorized, "session_ended", "this session has ended: log in again")
+	}
+	return raftdata.Refuse(raftdata.CodeUnauthorized, "token_unknown", "this API token is unknown or revoked")
 }
 
 func findSession(q querier, hash string) (credential, error) {
