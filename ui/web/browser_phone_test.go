@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -80,6 +81,7 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 		}
 	}
 
+	french := newFrenchCatalogue()
 	b := startBrowserWithin(t, 4*time.Minute)
 	b.step("", chromedp.EmulateViewport(phoneWidth, 844), chromedp.Navigate(base+"/lang/fr?next=/"),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="fr"] main`)))
@@ -113,6 +115,17 @@ func TestBrowser_PhoneWidthInFrench(t *testing.T) {
 		for _, id := range ids {
 			if containsWord(visible, id) {
 				failures = append(failures, fmt.Sprintf("%s %s shows the id %q instead of its French label", who, path, id))
+			}
+		}
+		// Every text but what people typed comes from the French catalogue
+		// (the journeys' check, browser_journeys_test.go).
+		var texts []pageText
+		if err := json.Unmarshal([]byte(b.eval(visibleTexts)), &texts); err != nil {
+			t.Fatalf("%s: the page's texts: %v", path, err)
+		}
+		for _, tx := range texts {
+			if !french.covers(tx.Text) {
+				failures = append(failures, fmt.Sprintf("%s %s shows %q (in %s), which is not in the French catalogue", who, path, tx.Text, tx.Where))
 			}
 		}
 	}
